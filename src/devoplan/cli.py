@@ -48,29 +48,21 @@ def _register_all() -> None:
         module.register(app)
 
 
+@app.callback()
+def _root() -> None:
+    """Plan devolved, coterminous public-service commissioning areas for England."""
+
+
 _register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app; a DevoplanError becomes ``error: <message>`` and exit status 2."""
+    """Entry point. Usage errors are Click's (exit 2); a DevoplanError becomes one line and exit 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv)
     except DevoplanError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,7 @@ class InputError(DevoplanError):
         self.field = field
         where = []
         if file is not None:
-            where.append(Path(file).name if isinstance(file, Path) else str(file))
+            where.append(str(file))
         if row is not None:
             where.append(f"row {row}")
         if field is not None:

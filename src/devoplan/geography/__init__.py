@@ -1,0 +1,1 @@
+"""Units, layers, adjacency and indicators: loading, validation and the array model."""

@@ -247,4 +247,4 @@ class Geography:
 
         if "geometry" not in self._cache:
             self._cache["geometry"] = read_display_geometry(self)
-        return self._cache["geometry"]  # type: ignore[return-value]
+        return self._cache["geometry"]

@@ -1,0 +1,37 @@
+"""Adapter between the array core and GeoDataFrames (display boundaries only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from devoplan.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from devoplan.geography.model import Geography
+
+GEOMETRY_FILE = "geometry.geojson"
+
+
+def read_display_geometry(geography: Geography) -> gpd.GeoDataFrame:
+    """Display boundaries in unit order (EPSG:4326), checked to cover exactly the geography's units."""
+    import geopandas as gpd
+
+    if geography.directory is None:
+        raise InputError("this geography has no directory, so no display geometry")
+    path = geography.directory / GEOMETRY_FILE
+    if not path.is_file():
+        raise InputError("display geometry file is missing (needed for maps and compactness)", file=path)
+    gdf = gpd.read_file(path)
+    if "code" not in gdf.columns:
+        raise InputError("features have no 'code' property", file=path, field="code")
+    codes = set(gdf["code"])
+    missing = [c for c in geography.units.codes if c not in codes]
+    if missing:
+        raise InputError(f"no boundary for unit {missing[0]} ({len(missing)} missing)", file=path, field="code")
+    if gdf["code"].duplicated().any():
+        raise InputError(f"unit {gdf.loc[gdf['code'].duplicated(), 'code'].iloc[0]} has two features",
+                         file=path, field="code")
+    gdf = gdf.set_index("code").loc[list(geography.units.codes)].reset_index()
+    return gdf.set_crs(4326, allow_override=True) if gdf.crs is None else gdf.to_crs(4326)

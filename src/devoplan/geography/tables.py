@@ -1,0 +1,116 @@
+"""Reading the CSV files of a geography directory with row-level error messages.
+
+Everything is read as text first and parsed here, so a bad cell is reported as
+``file, row N, field 'x': what is wrong`` (row 1 is the header) instead of a pandas traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from devoplan.errors import InputError
+
+HEADER_ROWS = 1
+
+
+def row_number(position: int) -> int:
+    """Spreadsheet row of the data row at 0-based ``position`` (the header is row 1)."""
+    return position + HEADER_ROWS + 1
+
+
+def read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Read a CSV as strings and check it has the required columns."""
+    if not path.is_file():
+        raise InputError("required file is missing", file=path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot be read as CSV ({str(exc).splitlines()[0]})", file=path) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in columns:
+        if col not in df.columns:
+            raise InputError(f"missing column (found: {', '.join(df.columns)})", file=path, field=col)
+    return df.apply(lambda s: s.str.strip())
+
+
+def parse_numbers(
+    df: pd.DataFrame,
+    column: str,
+    path: Path,
+    *,
+    integer: bool = False,
+    allow_missing: bool = False,
+    minimum: float | None = None,
+) -> np.ndarray:
+    """Parse a text column as numbers, naming the first bad row."""
+    text = df[column]
+    values = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(dtype=np.float64)
+    empty = (text == "").to_numpy()
+    bad = np.isnan(values) & ~empty
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"'{text.iloc[i]}' is not a number", file=path, row=row_number(i), field=column)
+    if empty.any() and not allow_missing:
+        i = int(np.flatnonzero(empty)[0])
+        raise InputError("value is missing", file=path, row=row_number(i), field=column)
+    finite = ~np.isnan(values)
+    if (~np.isfinite(values[finite])).any():
+        i = int(np.flatnonzero(finite & ~np.isfinite(values))[0])
+        raise InputError("value is not finite", file=path, row=row_number(i), field=column)
+    if minimum is not None and (values[finite] < minimum).any():
+        i = int(np.flatnonzero(finite & (values < minimum))[0])
+        raise InputError(
+            f"value {text.iloc[i]} is below the minimum {minimum:g}", file=path, row=row_number(i), field=column
+        )
+    if integer and (values[finite] != np.round(values[finite])).any():
+        i = int(np.flatnonzero(finite & (values != np.round(values)))[0])
+        raise InputError(f"'{text.iloc[i]}' is not a whole number", file=path, row=row_number(i), field=column)
+    return values
+
+
+def check_known(
+    df: pd.DataFrame, column: str, known: Collection[str], path: Path, what: str
+) -> None:
+    """Every value of ``column`` must be a known code."""
+    unknown = ~df[column].isin(list(known))
+    if unknown.any():
+        i = int(np.flatnonzero(unknown.to_numpy())[0])
+        value = df[column].iloc[i]
+        message = f"{what} is empty" if value == "" else f"unknown {what} '{value}'"
+        raise InputError(message, file=path, row=row_number(i), field=column)
+
+
+def check_unique(df: pd.DataFrame, columns: list[str], path: Path, what: str) -> None:
+    """No two rows may share the values of ``columns``; names the second occurrence."""
+    dup = df.duplicated(subset=columns, keep="first").to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        value = ", ".join(df[c].iloc[i] for c in columns)
+        raise InputError(f"duplicate {what} '{value}'", file=path, row=row_number(i), field=columns[-1])
+
+
+def check_not_empty(df: pd.DataFrame, column: str, path: Path) -> None:
+    empty = (df[column] == "").to_numpy()
+    if empty.any():
+        raise InputError("value is missing", file=path, row=row_number(int(np.flatnonzero(empty)[0])), field=column)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError("required file is missing", file=path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", file=path) from None
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise InputError("must be a JSON object with a string 'name'", file=path, field="name")
+    if data.get("format", 1) != 1:
+        raise InputError(f"unsupported format {data.get('format')!r} (this devoplan reads format 1)",
+                         file=path, field="format")
+    return data

@@ -1,0 +1,135 @@
+"""Loading a geography directory: a small valid one, then each kind of bad input and its message."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from devoplan import InputError, load_geography
+
+FILES: dict[str, str] = {
+    "units.csv": "code,name,population\nA,Alpha,100\nB,Beta,200\nC,Gamma,300\nD,Delta,400\nI,Isle,50\n",
+    "layers.csv": (
+        "layer,name,kind,vintage,source\n"
+        "H,Health,partition,2024,test\n"
+        "E,Economy,cover,2021,test\n"
+        "C,Combined,partial,2024,test\n"
+    ),
+    "areas.csv": (
+        "layer,area_code,area_name\n"
+        "H,H1,Health one\nH,H2,Health two\n"
+        "E,E1,Econ one\nE,E2,Econ two\n"
+        "C,C1,Combined one\n"
+    ),
+    "memberships.csv": (
+        "layer,unit_code,area_code,weight\n"
+        "H,A,H1,1\nH,B,H1,0.75\nH,B,H2,0.25\nH,C,H2,1\nH,D,H2,1\nH,I,H2,1\n"
+        "E,A,E1,1\nE,B,E1,1\nE,C,E1,0.5\nE,C,E2,0.5\nE,D,E2,1\nE,I,E2,1\n"
+        "C,A,C1,1\nC,B,C1,1\n"
+    ),
+    "adjacency.csv": (
+        "unit_a,unit_b,length_m,kind,note\n"
+        "A,B,1000,border,\nB,C,500.5,border,\nC,D,250,border,\nD,I,0,link,ferry\n"
+    ),
+    "indicators.csv": "code,need,jobs\nA,1.5,70\nB,2.5,\nC,3.5,60\nD,4.5,65\nI,5.5,80\n",
+    "indicator_meta.csv": (
+        "key,name,year,unit,direction,source\n"
+        "need,Need score,2025,score,higher_is_worse,test\n"
+        "jobs,Employment rate,2022,%,higher_is_better,test\n"
+    ),
+    "manifest.json": json.dumps({"name": "Tiny", "format": 1}),
+}
+
+
+def write(tmp_path: Path, **changes: str | None) -> Path:
+    """Write the tiny geography with some files replaced (or removed, when None)."""
+    for name, text in {**FILES, **{k.replace("__", "."): v for k, v in changes.items()}}.items():
+        if text is not None:
+            (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_loads_a_valid_directory(tmp_path: Path) -> None:
+    geo = load_geography(write(tmp_path))
+    assert geo.name == "Tiny"
+    assert geo.units.codes == ("A", "B", "C", "D", "I")
+    assert geo.units.total_population == 1050
+    health, econ, combined = geo.layer("H"), geo.layer("e"), geo.layer("C")
+    assert health.kind == "partition" and health.multi_member_units().tolist() == [1]
+    assert health.main_area.tolist() == [0, 0, 1, 1, 1]
+    assert econ.kind == "cover" and econ.multi_member_units().tolist() == [2]
+    assert combined.covered_units().tolist() == [0, 1]
+    assert combined.main_area.tolist() == [0, 0, -1, -1, -1]
+    assert geo.adjacency.neighbours(3).tolist() == [2, 4]
+    assert np.isnan(geo.indicators.column("jobs")[1])
+    assert geo.indicators.coverage().tolist() == [5, 4]
+    assert geo.indicators.get_meta("jobs").direction == "higher_is_better"
+
+
+def test_unknown_layer_is_rejected_with_allowed_values(tmp_path: Path) -> None:
+    geo = load_geography(write(tmp_path))
+    with pytest.raises(Exception, match="unknown layer 'X'; allowed: H, E, C"):
+        geo.layer("X")
+
+
+BAD_CASES: list[tuple[str, Callable[[], dict[str, str | None]], str]] = [
+    ("missing file", lambda: {"units__csv": None}, r"units\.csv: required file is missing"),
+    ("missing column", lambda: {"units__csv": "code,name\nA,Alpha\n"},
+     r"units\.csv, field 'population': missing column"),
+    ("duplicate code", lambda: {"units__csv": FILES["units.csv"] + "B,Beta again,5\n"},
+     r"units\.csv, row 7, field 'code': duplicate unit code 'B'"),
+    ("negative population", lambda: {"units__csv": FILES["units.csv"].replace("C,Gamma,300", "C,Gamma,-3")},
+     r"units\.csv, row 4, field 'population': value -3 is below the minimum 0"),
+    ("non-numeric population", lambda: {"units__csv": FILES["units.csv"].replace("D,Delta,400", "D,Delta,lots")},
+     r"units\.csv, row 5, field 'population': 'lots' is not a number"),
+    ("missing population", lambda: {"units__csv": FILES["units.csv"].replace("A,Alpha,100", "A,Alpha,")},
+     r"units\.csv, row 2, field 'population': value is missing"),
+    ("fractional population", lambda: {"units__csv": FILES["units.csv"].replace("A,Alpha,100", "A,Alpha,1.5")},
+     r"units\.csv, row 2, field 'population': '1.5' is not a whole number"),
+    ("membership unknown unit", lambda: {"memberships__csv": FILES["memberships.csv"] + "C,Z,C1,1\n"},
+     r"memberships\.csv, row 16, field 'unit_code': unknown unit code 'Z'"),
+    ("membership unknown area", lambda: {"memberships__csv": FILES["memberships.csv"].replace("H,A,H1,1", "H,A,H9,1")},
+     r"memberships\.csv, row 2, field 'area_code': unknown area of layer H 'H9'"),
+    ("partition weights", lambda: {"memberships__csv": FILES["memberships.csv"].replace("H,B,H2,0.25", "H,B,H2,0.2")},
+     r"memberships\.csv, row 3, field 'weight': weights of unit B in layer H sum to 0.95, not 1"),
+    ("partition misses a unit", lambda: {"memberships__csv": FILES["memberships.csv"].replace("H,I,H2,1\n", "")},
+     r"partition layer H has no membership for unit I"),
+    ("weight out of range", lambda: {"memberships__csv": FILES["memberships.csv"].replace("C,B,C1,1", "C,B,C1,0")},
+     r"memberships\.csv, row 15, field 'weight': weight 0 is outside \(0, 1\]"),
+    ("unknown layer kind", lambda: {"layers__csv": FILES["layers.csv"].replace("partial", "patchy")},
+     r"layers\.csv, row 4, field 'kind': unknown kind \(allowed: partition, cover, partial\) 'patchy'"),
+    ("adjacency unknown unit", lambda: {"adjacency__csv": FILES["adjacency.csv"] + "A,Q,5,border,\n"},
+     r"adjacency\.csv, row 6, field 'unit_b': unknown unit code 'Q'"),
+    ("self loop", lambda: {"adjacency__csv": FILES["adjacency.csv"] + "A,A,5,border,\n"},
+     r"adjacency\.csv, row 6, field 'unit_b': unit A is adjacent to itself"),
+    ("duplicate edge", lambda: {"adjacency__csv": FILES["adjacency.csv"] + "B,A,5,border,\n"},
+     r"adjacency\.csv, row 6, field 'unit_b': edge B-A is listed twice"),
+    ("island not linked", lambda: {"adjacency__csv": FILES["adjacency.csv"].replace("D,I,0,link,ferry\n", "")},
+     r"adjacency\.csv: the adjacency graph is not connected: I \(Isle\) cannot reach the rest"),
+    ("indicator non-numeric", lambda: {"indicators__csv": FILES["indicators.csv"].replace("3.5", "high")},
+     r"indicators\.csv, row 4, field 'need': 'high' is not a number"),
+    ("indicator unknown direction", lambda: {"indicator_meta__csv": FILES["indicator_meta.csv"].replace(
+        "higher_is_worse", "up")}, r"indicator_meta\.csv, row 2, field 'direction'"),
+    ("age table total", lambda: {"population_age_sex__csv": "code,sex,0,1\n" + "".join(
+        f"{c},{s},{n},0\n" for c, n in zip("ABCDI", (50, 100, 150, 200, 25), strict=True) for s in "FM"
+    ).replace("A,M,50", "A,M,51")},
+     r"population_age_sex\.csv, field 'code': ages of A sum to 101 but units\.csv says 100"),
+    ("bad manifest", lambda: {"manifest__json": "{not json"}, r"manifest\.json: invalid JSON"),
+]
+
+
+@pytest.mark.parametrize(("label", "changes", "message"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_bad_input_names_file_row_and_field(
+    tmp_path: Path, label: str, changes: Callable[[], dict[str, str | None]], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        load_geography(write(tmp_path, **changes()))
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="geography directory not found"):
+        load_geography(tmp_path / "nowhere")
