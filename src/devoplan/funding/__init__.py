@@ -1,0 +1,28 @@
+"""Needs-based, multi-year block grants for any set of areas (see ``docs/funding.md``).
+
+>>> from devoplan.funding import fund, load_spec, default_spec_path
+>>> result = fund(geography, "ICB", load_spec(default_spec_path()), draws=1000, seed=1)
+>>> result.allocations  # DataFrame: one row per year, line and area
+>>> result.summary      # dict: control totals, top-slices, need indices, winners, assumptions
+"""
+
+from devoplan.funding.allocate import control_totals, default_spec_path, fund
+from devoplan.funding.areas import Areas, areas_from_layer, areas_from_plan
+from devoplan.funding.result import FundingResult, LineResult
+from devoplan.funding.sensitivity import SensitivityResult
+from devoplan.funding.spec import FundingSpec, load_spec, parse_spec
+
+__all__ = [
+    "Areas",
+    "FundingResult",
+    "FundingSpec",
+    "LineResult",
+    "SensitivityResult",
+    "areas_from_layer",
+    "areas_from_plan",
+    "control_totals",
+    "default_spec_path",
+    "fund",
+    "load_spec",
+    "parse_spec",
+]

@@ -1,0 +1,161 @@
+"""``fund``: multi-year, needs-based block grants for any set of areas.
+
+validate (spec, years, areas, baseline) -> compute (per line: control totals and top-slices,
+target shares, baseline, pace of change year by year, rounding to the penny; optional Monte Carlo)
+-> assemble a :class:`~devoplan.funding.result.FundingResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from devoplan.errors import DevoplanError
+from devoplan.funding.areas import Areas, areas_from_layer, areas_from_plan
+from devoplan.funding.inputs import read_baseline
+from devoplan.funding.pace import check_feasible, pace_step
+from devoplan.funding.result import Baseline, FundingResult, LineResult
+from devoplan.funding.rounding import largest_remainder, to_pence
+from devoplan.funding.sensitivity import simulate
+from devoplan.funding.spec import FundingSpec, ServiceLine, load_spec
+from devoplan.funding.targets import LineInputs, area_shares, baseline_shares, prepare_line, unit_need
+from devoplan.funding.years import format_year, grown_totals, parse_range, parse_year
+from devoplan.geography.model import Geography
+from devoplan.plan import Plan
+
+
+def default_spec_path() -> Path:
+    """The shipped default spec (the policy's scope: about £108bn a year moving to areas)."""
+    return Path(str(resources.files("devoplan.funding").joinpath("specs", "default.toml")))
+
+
+def fund(
+    geography: Geography,
+    plan: Plan | Areas | str,
+    spec: FundingSpec | str | Path | None = None,
+    *,
+    years: str | Sequence[str] | None = None,
+    baseline: str | Path | None = None,
+    draws: int = 0,
+    seed: int | None = None,
+) -> FundingResult:
+    """Allocate every service line of ``spec`` to the areas of ``plan`` for each year.
+
+    ``plan`` is a :class:`~devoplan.plan.Plan`, prepared :class:`Areas`, or a layer key of the
+    geography (e.g. ``"ICB"``: split districts share their need by membership weight). ``years``
+    is ``"2026/27-2029/30"`` or a list of consecutive years (default: the spec's settlement).
+    ``baseline`` is a CSV ``code,line,amount`` by area or by unit; lines it does not cover use the
+    spec's baseline rule, labelled an assumption. ``draws > 0`` adds a seeded Monte Carlo.
+    """
+    spec = _spec(spec)
+    settlement = _years(years, spec)
+    areas = _areas(geography, plan)
+    if draws < 0:
+        raise DevoplanError(f"draws must be 0 or more, not {draws}")
+    inputs = [prepare_line(geography, spec, line) for line in spec.lines]
+    files = read_baseline(Path(baseline), geography, areas, [ln.key for ln in spec.lines]) if baseline else {}
+    results = [_fund_line(li, areas, spec, settlement, files.get(li.line.key)) for li in inputs]
+    sens = None
+    if draws:
+        base = np.array([r.baseline_pence / 100.0 for r in results], dtype=np.float64)
+        control = np.array([r.control_pence / 100.0 for r in results], dtype=np.float64)
+        sens = simulate(inputs, areas, base, control, spec.pace, draws, seed)
+    base_label = Baseline(
+        file=str(baseline) if baseline else None,
+        lines_from_file=tuple(files),
+        method=spec.baseline.method,
+        note=spec.baseline.note,
+    )
+    return FundingResult(spec=spec, years=settlement, areas=areas,
+                         population=areas.aggregate(geography.units.population),
+                         lines=tuple(results), baseline=base_label, sensitivity=sens,
+                         filled={k: v for li in inputs for k, v in li.filled.items()})
+
+
+def _spec(spec: FundingSpec | str | Path | None) -> FundingSpec:
+    if spec is None:
+        return load_spec(default_spec_path())
+    if isinstance(spec, FundingSpec):
+        return spec
+    return load_spec(spec)
+
+
+def _years(years: str | Sequence[str] | None, spec: FundingSpec) -> tuple[str, ...]:
+    try:
+        if years is None:
+            return spec.years
+        if isinstance(years, str):
+            return parse_range(years)
+        out = tuple(years)
+        starts = [parse_year(y) for y in out]
+        if not out or starts != list(range(starts[0], starts[0] + len(out))):
+            raise ValueError("years must be consecutive and in order")
+        return out
+    except ValueError as exc:
+        raise DevoplanError(f"years: {exc}") from None
+
+
+def _areas(geography: Geography, plan: Plan | Areas | str) -> Areas:
+    if isinstance(plan, Areas):
+        if plan.membership.shape[0] != geography.n_units:
+            raise DevoplanError(f"areas cover {plan.membership.shape[0]} units but the geography has "
+                                f"{geography.n_units}")
+        return plan
+    if isinstance(plan, str):
+        return areas_from_layer(geography, plan)
+    if plan.unit_codes != geography.units.codes:
+        raise DevoplanError("the plan's units are not the geography's units (same codes, same order)")
+    return areas_from_plan(plan)
+
+
+def control_totals(line: ServiceLine, years: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Gross totals (pence) per year and each top-slice's pence per year.
+
+    A top-slice given as an amount keeps its share of the gross in ``total_year`` and grows with
+    the line; a percentage is of each year's gross.
+    """
+    gross = np.array([to_pence(v) for v in grown_totals(line.total, line.total_year, line.growth,
+                                                         line.growth_by_year, years)], dtype=np.int64)
+    slices: dict[str, np.ndarray] = {}
+    for t in line.top_slices:
+        share = (t.amount / line.total) if t.amount is not None else (t.percent or 0.0) / 100.0
+        slices[t.key] = np.array([to_pence(share * g / 100.0) for g in gross], dtype=np.int64)
+    return gross, slices
+
+
+def _fund_line(inputs: LineInputs, areas: Areas, spec: FundingSpec, years: tuple[str, ...],
+               baseline_file: np.ndarray | None) -> LineResult:
+    line = inputs.line
+    base_year = format_year(parse_year(years[0]) - 1)
+    gross, slices = control_totals(line, (base_year, *years))
+    to_areas = gross - sum(slices.values(), np.zeros_like(gross))
+    shares = area_shares(unit_need(inputs), areas)
+    if baseline_file is not None:
+        base = np.array([to_pence(v) for v in baseline_file], dtype=np.int64)
+    else:
+        base = largest_remainder(baseline_shares(inputs, areas, spec.baseline.method), int(to_areas[0]))
+    if (base <= 0).any():
+        raise DevoplanError(f"line {line.key}: area {areas.codes[int(np.argmin(base))]} has a zero baseline; "
+                            "pace of change needs a positive starting allocation")
+    targets = np.empty((len(years), areas.n_areas), dtype=np.int64)
+    alloc = np.empty_like(targets)
+    prev = base.astype(np.float64)
+    pace = spec.pace
+    for y, year in enumerate(years):
+        total = int(to_areas[y + 1])
+        targets[y] = largest_remainder(shares, total)
+        check_feasible(float(prev.sum()), float(total), pace.floor, pace.cap, f"line {line.key}, {year}")
+        step = pace_step(prev, shares * total, float(total), pace.convergence, pace.floor, pace.cap)
+        alloc[y] = largest_remainder(step, total)
+        prev = alloc[y].astype(np.float64)
+    return LineResult(
+        key=line.key, name=line.name, base_year=base_year,
+        gross_pence=gross[1:], base_gross_pence=int(gross[0]),
+        top_slice_pence={k: v[1:] for k, v in slices.items()},
+        top_slice_names={t.key: t.name for t in line.top_slices},
+        control_pence=to_areas[1:], base_control_pence=int(to_areas[0]),
+        target_share=shares, target_pence=targets, baseline_pence=base, allocation_pence=alloc,
+    )

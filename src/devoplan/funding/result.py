@@ -1,0 +1,246 @@
+"""The outcome of :func:`devoplan.funding.fund`: integer pence arrays plus DataFrame/JSON adapters.
+
+Money is held as integer pence so that every year's allocations add up exactly to the control
+total; the DataFrame shows pounds (pence / 100, exact to two decimals).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from devoplan.funding.areas import Areas
+from devoplan.funding.sensitivity import SensitivityResult
+from devoplan.funding.spec import FundingSpec
+
+ALL_LINES = "all"
+METHOD_NOTES = {
+    "standardisation": "indicators are population-weighted z-scores over units, oriented so higher = more "
+                       "need; a missing value is set to the population-weighted mean (z = 0) and counted "
+                       "in missing_indicator_values",
+    "need": "need multiplier = exp(strength x weighted mean z); unmet need and sparsity uplift = "
+            "1 + strength x max(z, 0); components combine multiplicatively or additively per line",
+    "targets": "unit need = age-sex cost-weighted population x combined index; area need = membership-"
+               "weighted sum of unit need (split districts by their weights); target share = area need / total",
+    "pace_of_change": "each area's cash growth = clip(convergence x (target - last year) / last year + s, "
+                      "floor, cap) with one common s solved exactly (piecewise-linear, sorted breakpoints) so "
+                      "the year's allocations equal the control total",
+    "rounding": "largest remainder on integer pence: whole pence first, then one extra penny to the "
+                "largest fractional remainders (ties to the area listed first)",
+    "winners": "an area is a winner in a year when its cash growth on its baseline (all lines) is above "
+               "the national growth; gain = allocation - baseline x national growth factor",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class LineResult:
+    """One service line over the settlement: ``(years, areas)`` pence arrays and top-slices."""
+
+    key: str
+    name: str
+    base_year: str
+    gross_pence: np.ndarray
+    base_gross_pence: int
+    top_slice_pence: dict[str, np.ndarray]
+    top_slice_names: dict[str, str]
+    control_pence: np.ndarray
+    base_control_pence: int
+    target_share: np.ndarray
+    target_pence: np.ndarray
+    baseline_pence: np.ndarray
+    allocation_pence: np.ndarray
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Where the baseline came from; anything not from a file is the spec's assumed rule."""
+
+    file: str | None
+    lines_from_file: tuple[str, ...]
+    method: str
+    note: str
+
+
+@dataclass(frozen=True, eq=False)
+class FundingResult:
+    """Allocations per line, year and area; ``.allocations`` and ``.summary`` for people."""
+
+    spec: FundingSpec
+    years: tuple[str, ...]
+    areas: Areas
+    population: np.ndarray
+    lines: tuple[LineResult, ...]
+    baseline: Baseline
+    sensitivity: SensitivityResult | None = None
+    filled: dict[str, int] = field(default_factory=dict)
+
+    # -- arrays across lines -------------------------------------------------------------------
+    def total_allocation(self) -> np.ndarray:
+        """``(years, areas)`` pence, all lines."""
+        return np.sum([ln.allocation_pence for ln in self.lines], axis=0)
+
+    def total_baseline(self) -> np.ndarray:
+        return np.sum([ln.baseline_pence for ln in self.lines], axis=0)
+
+    def total_target(self) -> np.ndarray:
+        return np.sum([ln.target_pence for ln in self.lines], axis=0)
+
+    def need_index(self, line: str | None = None) -> np.ndarray:
+        """Target per head / national target per head (first settlement year)."""
+        target = self.total_target()[0] if line is None else self._line(line).target_pence[0]
+        return (target / self.population) / (target.sum() / self.population.sum())
+
+    def _line(self, key: str) -> LineResult:
+        for ln in self.lines:
+            if ln.key == key:
+                return ln
+        raise KeyError(key)
+
+    def gains(self) -> np.ndarray:
+        """``(years, areas)`` pounds above (or below) an even-growth share of each year's total."""
+        alloc, base = self.total_allocation().astype(np.float64), self.total_baseline().astype(np.float64)
+        national = alloc.sum(axis=1, keepdims=True) / base.sum()
+        return (alloc - base * national) / 100.0
+
+    # -- adapters ------------------------------------------------------------------------------
+    @cached_property
+    def allocations(self) -> pd.DataFrame:
+        """One row per year, line (and ``all``) and area."""
+        frames = [self._frame(ln.key, ln.name, ln.target_share, ln.target_pence, ln.baseline_pence,
+                              ln.allocation_pence) for ln in self.lines]
+        target = self.total_target()
+        share = target / target.sum(axis=1, keepdims=True)
+        total = self._frame(ALL_LINES, "All lines", share, target, self.total_baseline(),
+                            self.total_allocation())
+        if self.sensitivity is not None:
+            s = self.sensitivity
+            total["per_head_p5"] = s.per_head_p5.ravel().round(2)
+            total["per_head_p50"] = s.per_head_p50.ravel().round(2)
+            total["per_head_p95"] = s.per_head_p95.ravel().round(2)
+            total["winner_frequency"] = s.winner_frequency.ravel().round(4)
+        return pd.concat([*frames, total], ignore_index=True)
+
+    def _frame(self, key: str, name: str, share: np.ndarray, target: np.ndarray, base: np.ndarray,
+               alloc: np.ndarray) -> pd.DataFrame:
+        n_years, n_areas = alloc.shape
+        tgt = target.astype(np.float64)
+        bas = np.broadcast_to(base, alloc.shape).astype(np.float64)
+        shares = np.broadcast_to(share, alloc.shape)
+        index = (tgt / self.population) / (tgt.sum(axis=1, keepdims=True) / self.population.sum())
+        return pd.DataFrame({
+            "year": np.repeat(self.years, n_areas),
+            "line": key,
+            "line_name": name,
+            "area_code": np.tile(self.areas.codes, n_years),
+            "area_name": np.tile(self.areas.names, n_years),
+            "population": np.tile(np.round(self.population, 3), n_years),
+            "need_index": index.ravel().round(6),
+            "target_share": shares.ravel().round(9),
+            "target": tgt.ravel() / 100.0,
+            "baseline": bas.ravel() / 100.0,
+            "allocation": alloc.ravel() / 100.0,
+            "per_head": (alloc / self.population / 100.0).ravel().round(2),
+            "distance_from_target_pct": ((alloc - tgt) / tgt * 100.0).ravel().round(4),
+            "change_on_baseline": (alloc - bas).ravel() / 100.0,
+            "change_on_baseline_pct": ((alloc - bas) / bas * 100.0).ravel().round(4),
+        })
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """Everything a reader needs besides the table: totals, assumptions, winners, sensitivity."""
+        return {
+            "spec": {"name": self.spec.name, "file": str(self.spec.path) if self.spec.path else None},
+            "areas": {"source": self.areas.label, "count": self.areas.n_areas},
+            "years": list(self.years),
+            "baseline_year": self.lines[0].base_year,
+            "baseline": self._baseline_summary(),
+            "lines": [self._line_summary(ln) for ln in self.lines],
+            "national": self._national(),
+            "need_index": self._need_index_summary(),
+            "winners_and_losers": self._winners(),
+            "sensitivity": self._sensitivity_summary(),
+            "missing_indicator_values": dict(self.filled),
+            "assumptions": [f.as_dict() for f in self.spec.assumptions()] + self._baseline_assumptions(),
+            "sources": [f.as_dict() for f in self.spec.sourced()],
+            "method": METHOD_NOTES,
+        }
+
+    def _baseline_summary(self) -> dict[str, Any]:
+        assumed = [ln.key for ln in self.lines if ln.key not in self.baseline.lines_from_file]
+        return {
+            "file": self.baseline.file,
+            "lines_from_file": list(self.baseline.lines_from_file),
+            "lines_assumed": assumed,
+            "assumption": bool(assumed),
+            "method": self.baseline.method if assumed else None,
+            "note": self.baseline.note if assumed else None,
+        }
+
+    def _baseline_assumptions(self) -> list[dict[str, Any]]:
+        assumed = [ln.key for ln in self.lines if ln.key not in self.baseline.lines_from_file]
+        if not assumed:
+            return []
+        return [{"key": "baseline", "value": self.baseline.method, "lines": assumed,
+                 "note": f"no baseline file for these lines; baseline assumed: {self.baseline.note}"}]
+
+    def _line_summary(self, ln: LineResult) -> dict[str, Any]:
+        years = {}
+        for y, year in enumerate(self.years):
+            years[year] = {
+                "gross": int(ln.gross_pence[y]) / 100,
+                "top_slices": {ln.top_slice_names[k]: int(v[y]) / 100 for k, v in ln.top_slice_pence.items()},
+                "to_areas": int(ln.control_pence[y]) / 100,
+                "allocated": int(ln.allocation_pence[y].sum()) / 100,
+                "equals_control_total": bool(ln.allocation_pence[y].sum() == ln.control_pence[y]),
+            }
+        return {"key": ln.key, "name": ln.name, "baseline_to_areas": ln.base_control_pence / 100,
+                "baseline_allocated": int(ln.baseline_pence.sum()) / 100, "years": years}
+
+    def _national(self) -> dict[str, Any]:
+        alloc = self.total_allocation()
+        pop = float(self.population.sum())
+        return {year: {"to_areas": int(alloc[y].sum()) / 100,
+                       "top_sliced": sum(int(v[y]) for ln in self.lines for v in ln.top_slice_pence.values()) / 100,
+                       "per_head": round(int(alloc[y].sum()) / 100 / pop, 2)}
+                for y, year in enumerate(self.years)}
+
+    def _need_index_summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in [None, *(ln.key for ln in self.lines)]:
+            idx = self.need_index(key)
+            out[key or ALL_LINES] = {"min": round(float(idx.min()), 4), "max": round(float(idx.max()), 4),
+                                     "by_area": {c: round(float(v), 4) for c, v in zip(self.areas.codes, idx,
+                                                                                       strict=True)}}
+        return out
+
+    def _winners(self, top: int = 10) -> dict[str, Any]:
+        gains = self.gains()[-1]
+        alloc, base = self.total_allocation()[-1], self.total_baseline()
+        growth = alloc / base - 1.0
+        national = alloc.sum() / base.sum() - 1.0
+        order = np.argsort(-gains, kind="stable")
+
+        def row(i: int) -> dict[str, Any]:
+            return {"area_code": self.areas.codes[i], "area_name": self.areas.names[i],
+                    "gain": round(float(gains[i]), 2), "cash_growth_pct": round(float(growth[i]) * 100, 3)}
+
+        winners = [row(int(i)) for i in order if growth[i] > national + 1e-12]
+        losers = [row(int(i)) for i in order[::-1] if growth[i] < national - 1e-12]
+        return {"year": self.years[-1], "national_cash_growth_pct": round(national * 100, 3),
+                "n_winners": len(winners), "n_losers": len(losers),
+                "winners": winners[:top], "losers": losers[:top]}
+
+    def _sensitivity_summary(self) -> dict[str, Any] | None:
+        s = self.sensitivity
+        if s is None:
+            return None
+        width = (s.per_head_p95[-1] - s.per_head_p5[-1]) / s.per_head_p50[-1]
+        return {"draws": s.draws, "seed": s.seed, "year": self.years[-1],
+                "median_relative_p5_p95_width": round(float(np.median(width)), 5),
+                "max_relative_p5_p95_width": round(float(width.max()), 5),
+                "areas_always_winners": int((s.winner_frequency[-1] == 1).sum()),
+                "areas_never_winners": int((s.winner_frequency[-1] == 0).sum())}
