@@ -16,9 +16,7 @@ console = Console(highlight=False)
 
 @data_app.command("build")
 def build(
-    source: Annotated[
-        Path, typer.Option("--source", help="Directory of official files (layout of ../shared/data).")
-    ],
+    source: Annotated[Path, typer.Option("--source", help="Directory of official files (layout of ../shared/data).")],
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Output bundle directory (default: the packaged England 2024 bundle)."),

@@ -1,0 +1,165 @@
+"""Facts about the committed England 2024 bundle, read with pandas directly (independent of the loader)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+BUNDLE = Path(__file__).resolve().parents[1] / "src" / "devoplan" / "data" / "england2024"
+ISLE_OF_WIGHT, ISLES_OF_SCILLY = "E06000046", "E06000053"
+
+
+def read(name: str) -> pd.DataFrame:
+    return pd.read_csv(BUNDLE / name, dtype={"code": str, "unit_code": str, "area_code": str})
+
+
+@pytest.fixture(scope="module")
+def units() -> pd.DataFrame:
+    return read("units.csv")
+
+
+@pytest.fixture(scope="module")
+def memberships() -> pd.DataFrame:
+    return read("memberships.csv")
+
+
+@pytest.fixture(scope="module")
+def areas() -> pd.DataFrame:
+    return read("areas.csv")
+
+
+def test_units_and_population(units: pd.DataFrame) -> None:
+    assert len(units) == 296
+    assert units["code"].is_unique
+    assert units["code"].str.match(r"^E0[6-9]\d{6}$").all()
+    assert int(units["population"].sum()) == 56_490_040
+
+
+def test_age_sex_table_sums_to_population(units: pd.DataFrame) -> None:
+    age_sex = read("population_age_sex.csv")
+    assert list(age_sex.columns) == ["code", "sex", *[str(a) for a in range(91)]]
+    assert sorted(age_sex["sex"].unique()) == ["F", "M"]
+    totals = age_sex.set_index(["code", "sex"]).sum(axis=1).groupby(level="code").sum()
+    assert totals.reindex(units["code"]).tolist() == units["population"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("layer", "kind", "n_areas", "n_covered", "n_multi"),
+    [
+        ("ICB", "partition", 42, 296, 13),
+        ("LEP", "cover", 38, 296, 7),
+        ("CAUTH", "partial", 11, 72, 0),
+        ("PFA", "partition", 39, 296, 0),
+        ("FRA", "partition", 44, 296, 0),
+        ("REGION", "partition", 9, 296, 0),
+        ("UTLA", "partition", 153, 296, 0),
+        ("LSIP", "partition", 38, 296, 0),
+    ],
+)
+def test_layer_facts(
+    memberships: pd.DataFrame, areas: pd.DataFrame, layer: str, kind: str, n_areas: int, n_covered: int, n_multi: int
+) -> None:
+    layers = read("layers.csv").set_index("layer")
+    assert layers.loc[layer, "kind"] == kind
+    assert (areas["layer"] == layer).sum() == n_areas
+    m = memberships[memberships["layer"] == layer]
+    assert set(m["area_code"]) == set(areas.loc[areas["layer"] == layer, "area_code"])
+    per_unit = m.groupby("unit_code")
+    assert per_unit.ngroups == n_covered
+    assert int((per_unit.size() > 1).sum()) == n_multi
+    assert ((m["weight"] > 0) & (m["weight"] <= 1)).all()
+    if kind != "partial":
+        assert (per_unit["weight"].sum() - 1).abs().max() < 1e-9
+    if kind == "cover":
+        assert set(m.loc[m["unit_code"].map(per_unit.size()) > 1, "weight"]) == {0.5}
+    if kind == "partial":
+        assert (m["weight"] == 1).all()
+
+
+def test_icb_split_shares_are_lsoa_shares(memberships: pd.DataFrame) -> None:
+    """North Yorkshire: 346, 30 and 3 of its 379 LSOA21s are in three ICBs."""
+    ny = memberships[(memberships["layer"] == "ICB") & (memberships["unit_code"] == "E06000065")]
+    shares = dict(zip(ny["area_code"], ny["weight"], strict=True))
+    assert shares == pytest.approx({"E54000051": 346 / 379, "E54000054": 30 / 379, "E54000048": 3 / 379}, abs=1e-6)
+
+
+def test_adjacency_connected_only_with_island_links(units: pd.DataFrame) -> None:
+    edges = read("adjacency.csv")
+    assert set(edges["kind"]) == {"border", "link"}
+    assert (edges["unit_a"] < edges["unit_b"]).all()
+    assert not edges.duplicated(["unit_a", "unit_b"]).any()
+    borders = edges[edges["kind"] == "border"]
+    assert (borders["length_m"] > 0).all()
+    links = edges[edges["kind"] == "link"]
+    assert (links["length_m"] == 0).all() and links["note"].notna().all()
+    assert set(map(tuple, links[["unit_a", "unit_b"]].to_numpy())) == {
+        ("E06000044", ISLE_OF_WIGHT),
+        ("E06000045", ISLE_OF_WIGHT),
+        (ISLE_OF_WIGHT, "E07000091"),
+        ("E06000052", ISLES_OF_SCILLY),
+    }
+    full = nx.Graph(list(zip(edges["unit_a"], edges["unit_b"], strict=True)))
+    full.add_nodes_from(units["code"])
+    assert nx.is_connected(full)
+    land = nx.Graph(list(zip(borders["unit_a"], borders["unit_b"], strict=True)))
+    land.add_nodes_from(units["code"])
+    small = sorted(sorted(c) for c in nx.connected_components(land) if len(c) < 10)
+    assert small == [[ISLE_OF_WIGHT], [ISLES_OF_SCILLY]]
+    assert nx.number_connected_components(land) == 3
+
+
+def test_indicators_cover_units_and_have_meta(units: pd.DataFrame) -> None:
+    values = read("indicators.csv")
+    meta = read("indicator_meta.csv")
+    assert values["code"].tolist() == units["code"].tolist()
+    assert list(values.columns[1:]) == meta["key"].tolist()
+    for key in [
+        "imd_score",
+        "avoidable_mortality",
+        "life_expectancy",
+        "smoking",
+        "unemployment",
+        "mortality_all_causes",
+        "employment_rate",
+    ]:
+        assert key in meta["key"].tolist()
+    assert set(meta["direction"]) <= {"higher_is_worse", "higher_is_better"}
+    coverage = values.drop(columns="code").notna().sum()
+    assert (coverage >= 294).all(), coverage.to_dict()
+    assert coverage["imd_score"] == 296
+    assert coverage["employment_rate"] == 295  # the APS has no Isles of Scilly
+    hi_missing = set(values.loc[values["life_expectancy"].isna(), "code"])
+    assert hi_missing == {ISLES_OF_SCILLY, "E09000001"}  # no Health Index rows: Scilly, City of London
+
+
+def test_geometry_and_hexmap_cover_units(units: pd.DataFrame) -> None:
+    geo = json.loads((BUNDLE / "geometry.geojson").read_text(encoding="utf-8"))
+    codes = [f["properties"]["code"] for f in geo["features"]]
+    assert codes == units["code"].tolist()
+    assert (BUNDLE / "geometry.geojson").stat().st_size < 1_000_000
+    hexes = json.loads((BUNDLE / "hexmap.hexjson").read_text(encoding="utf-8"))
+    assert hexes["layout"] == "odd-r"
+    assert sorted(hexes["hexes"]) == units["code"].tolist()
+
+
+def test_manifest_and_attribution() -> None:
+    manifest = json.loads((BUNDLE / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["name"] == "England 2024" and manifest["format"] == 1 and manifest["description"]
+    text = (BUNDLE / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    for phrase in [
+        "Open Government Licence v3.0",
+        "Contains OS data © Crown copyright and database right",
+        "Source: Office for National Statistics licensed under the Open Government Licence v3.0",
+        "Open Innovations",
+        "MIT",
+    ]:
+        assert phrase in text
+
+
+def test_bundle_is_small() -> None:
+    total = sum(p.stat().st_size for p in BUNDLE.iterdir())
+    assert total < 3_000_000
