@@ -1,0 +1,138 @@
+"""`devoplan fund`: needs-based, multi-year block grants for a plan or a layer.
+
+Writes ``allocations.csv`` (one row per year, line and area, plus ``all`` lines) and
+``summary.json`` (control totals, top-slices, need indices, winners and losers, sensitivity,
+every assumption) into ``--out`` atomically, and prints a table of the areas.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from devoplan.errors import DevoplanError
+from devoplan.funding import FundingResult, default_spec_path, fund, load_spec
+from devoplan.geography.loader import load_geography
+from devoplan.geography.model import Geography
+from devoplan.plan import Plan
+
+MAX_ROWS = 50
+MONEY_COLUMNS = ("target", "baseline", "allocation", "change_on_baseline")
+
+
+def fund_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for allocations.csv and summary.json.")],
+    plan: Annotated[Path | None, typer.Option("--plan", help="A plan CSV (unit code -> area).")] = None,
+    layer: Annotated[str | None, typer.Option("--layer", help="Allocate to a layer's areas, e.g. ICB.")] = None,
+    spec: Annotated[Path | None, typer.Option("--spec", help="Formula spec TOML (default: shipped).")] = None,
+    years: Annotated[str | None, typer.Option("--years", help="e.g. 2026/27-2029/30 (default: spec).")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Baseline CSV code,line,amount.")] = None,
+    draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws for sensitivity (0: none).")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the Monte Carlo.")] = 0,
+    geography: Annotated[Path | None, typer.Option("--geography", "-g",
+                                                   help="A geography directory (default: England 2024).")] = None,
+) -> None:
+    """Compute block grants per area and year from a needs-based formula, with pace of change."""
+    if (plan is None) == (layer is None):
+        raise DevoplanError("give exactly one of --plan FILE or --layer KEY")
+    formula = load_spec(spec if spec is not None else default_spec_path())
+    geo = load_geography(geography)
+    target = _read_plan(plan, geo) if plan is not None else str(layer)
+    result = fund(geo, target, formula, years=years, baseline=baseline, draws=draws, seed=seed)
+    write_outputs(result, out)
+    console = Console()
+    if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
+        console = Console(width=140)
+    render(result, console)
+    console.print(f"wrote {out / 'allocations.csv'} and {out / 'summary.json'}")
+
+
+def _read_plan(path: Path, geo: Geography) -> Plan:
+    try:
+        from devoplan.planio import read_plan_csv  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError as exc:
+        if exc.name != "devoplan.planio":
+            raise
+        raise DevoplanError("--plan needs devoplan.planio, which this install lacks; use --layer KEY") from None
+    plan: Plan = read_plan_csv(path, geo)
+    return plan
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_outputs(result: FundingResult, out: Path) -> None:
+    """Write both files to a temporary directory beside ``out``, then move them into place."""
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".fund-", dir=out))
+    try:
+        table = result.allocations.copy()
+        for col in MONEY_COLUMNS:  # exact pence: never let float formatting drop or add a penny
+            table[col] = table[col].map("{:.2f}".format)
+        table.to_csv(tmp / "allocations.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json_default,
+                                                     ensure_ascii=False), encoding="utf-8")
+        for name in ("allocations.csv", "summary.json"):
+            os.replace(tmp / name, out / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def render(result: FundingResult, console: Console) -> None:
+    """Areas by gain in the last year: need index, baseline, allocation, per head, change."""
+    last = result.years[-1]
+    alloc = result.total_allocation()[-1] / 100.0
+    target = result.total_target()[-1] / 100.0
+    base = result.total_baseline() / 100.0
+    gains = result.gains()[-1]
+    index = result.need_index()
+    order = np.argsort(-gains, kind="stable")
+    rows = list(order) if len(order) <= MAX_ROWS else [*order[:10], *order[-10:]]
+    title = (f"Block grants {result.years[0]} to {last} ({result.areas.label}, all lines; "
+             f"baseline {result.lines[0].base_year}{' assumed' if result.summary['baseline']['assumption'] else ''})")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    cols = ["area", "need index", "£/head",  "vs target", "growth", "gain £m"]
+    sens = result.sensitivity
+    if sens is not None:
+        cols += ["£/head p5-p95", "winner in"]
+    table.add_column(cols[0], no_wrap=True, overflow="ellipsis", max_width=30)
+    for c in cols[1:]:
+        table.add_column(c, justify="right", no_wrap=True)
+    for i in rows:
+        cells = [_short(result.areas.names[i]), f"{index[i]:.3f}",
+                 f"{alloc[i] / result.population[i]:,.0f}",
+                 f"{(alloc[i] / target[i] - 1) * 100:+.1f}%", f"{(alloc[i] / base[i] - 1) * 100:+.1f}%",
+                 f"{gains[i] / 1e6:+,.0f}"]
+        if sens is not None:
+            cells += [f"{sens.per_head_p5[-1, i]:,.0f}-{sens.per_head_p95[-1, i]:,.0f}",
+                      f"{sens.winner_frequency[-1, i]:.0%}"]
+        table.add_row(*cells)
+    console.print(table)
+    if len(order) > MAX_ROWS:
+        console.print(f"(top and bottom 10 of {len(order)} areas by gain; all are in allocations.csv)")
+    n_assumed = len(result.summary["assumptions"])
+    console.print(f"{n_assumed} figures in the spec are assumptions; summary.json lists them.")
+
+
+def _short(name: str) -> str:
+    """Drop the words every ICB name shares so the table fits a terminal."""
+    for word in ("NHS ", " Integrated Care Board"):
+        name = name.replace(word, "")
+    return name
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fund")(fund_command)
