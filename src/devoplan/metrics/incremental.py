@@ -28,7 +28,7 @@ API (stable; the design optimiser drives it)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,17 +59,41 @@ def _pairs(x: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class _Totals:
+    """Country-wide aggregates every value is read from; a move yields a new one in O(touched)."""
+
+    rowmax_sum: np.ndarray  # per layer: sum over plan areas of the best single layer-area
+    colmax_sum: np.ndarray  # per layer: sum over layer areas of the best single plan area
+    colc2_sum: np.ndarray  # per layer: sum of C2(M[a, b]) (adjusted Rand index)
+    rowpairs: np.ndarray  # per layer: sum over plan areas of C2(row sum)
+    split_plan: np.ndarray  # per layer: plan areas split by the layer
+    split_layer: np.ndarray  # per layer: layer areas split by the plan
+    iface: np.ndarray  # (k, layers) interface counts, 0 for areas without common population
+    n_active: np.ndarray  # per layer: plan areas with common population
+    pops: np.ndarray  # (k,) area populations
+    hom: np.ndarray  # per indicator: within-area variance
+    noncontig: int
+    extra: int
+    cut: int
+    pp: np.ndarray | None  # (k,) Polsby-Popper, when shapes are known
+    id_split: np.ndarray  # per identity layer: areas split by the plan
+
+
+@dataclass
 class _Move:
-    """A proposed move and the state pieces it would replace: ``(array, index, new value)``."""
+    """A proposed move: the state pieces it replaces and the totals after it."""
 
     unit: int
     source: int
     target: int
     patches: list[Patch]
+    totals: _Totals
 
 
 class IncrementalScorer:
     """Running state of one plan; see the module docstring for the API."""
+
+    REFRESH_EVERY = 1000  # applied moves between exact recomputations of the running totals
 
     def __init__(self, geography: Geography, plan: Plan, options: ScoreOptions | None = None) -> None:
         opts = options or ScoreOptions()
@@ -86,7 +110,9 @@ class IncrementalScorer:
         self._init_overlap(plan)
         self._init_plan_state(plan)
         self.keys: tuple[str, ...] = tuple(self._names_of_values())
-        self._current: np.ndarray | None = None
+        self._applied = 0
+        self._totals = self._full_totals()
+        self._current = self._vector_from(self._totals)
 
     # -- set-up -------------------------------------------------------------------------------
     def _init_overlap(self, plan: Plan) -> None:
@@ -94,11 +120,10 @@ class IncrementalScorer:
         self._layer_keys = tuple(k for k in self.options.layer_keys(geo) if geo.layer(k).n_areas)
         widths = [geo.layer(k).n_areas for k in self._layer_keys]
         self._offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
+        self._col_layer = np.repeat(np.arange(len(widths)), widths)
         n = geo.n_units
-        if self._layer_keys:
-            stacked = sparse.hstack([geo.layer(k).membership for k in self._layer_keys], format="csr")
-        else:
-            stacked = sparse.csr_array((n, 0))
+        stacked = sparse.hstack([geo.layer(k).membership for k in self._layer_keys], format="csr") \
+            if self._layer_keys else sparse.csr_array((n, 0))
         weighted = sparse.csr_array(sparse.dia_array((self._pop, 0), shape=(n, n)) @ stacked)
         weighted.sort_indices()
         self._pw = weighted
@@ -109,6 +134,12 @@ class IncrementalScorer:
         self._colmax = self._m.max(axis=0) if self._m.shape[0] else np.zeros(self._m.shape[1])
         self._rowsum, self._rowmax, self._iface = self._row_stats(self._m)
         self._col_pairs = self._segment_sum(_pairs(self._colsum))
+        self._pairs_total = _pairs(self._total)
+        if (self._total <= ZERO_POPULATION).any():
+            empty = self._layer_keys[int(np.argmax(self._total <= ZERO_POPULATION))]
+            raise DevoplanError(f"layer {empty} has no population in common with the plan")
+        self._col_split_limit = (SPLIT_THRESHOLD - TOLERANCE) * self._colsum
+        self._col_active = self._colsum > ZERO_POPULATION
 
     def _init_plan_state(self, plan: Plan) -> None:
         geo, opts, k = self.geography, self.options, plan.n_areas
@@ -121,18 +152,15 @@ class IncrementalScorer:
         self._pieces = pieces_per_area(geo.adjacency, self._assign, k)
         self._area_pop = np.bincount(self._assign, weights=self._pop, minlength=k)
         std = standardise(geo, opts.indicators)
-        self._z, self._v, self._n_ind = std.z, std.v, len(std.keys)
+        self._v, self._n_ind = std.v, len(std.keys)
         self._vz, self._vzz = std.v * std.z, std.v * std.z**2
-        self._s0 = self._area_sums(self._v)
-        self._s1 = self._area_sums(self._vz)
-        self._s2 = self._area_sums(self._vzz)
+        self._s0, self._s1, self._s2 = (self._area_sums(x) for x in (self._v, self._vz, self._vzz))
         self._id_keys = opts.identity_keys(geo)
-        self._id_offsets = np.concatenate(
-            [[0], np.cumsum([geo.layer(k).n_areas for k in self._id_keys])]).astype(np.int64)
-        if self._id_keys:
-            ident = sparse.hstack([geo.layer(k).membership for k in self._id_keys], format="csr")
-        else:
-            ident = sparse.csr_array((geo.n_units, 0))
+        widths = [geo.layer(k).n_areas for k in self._id_keys]
+        self._id_offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
+        self._id_layer = np.repeat(np.arange(len(widths)), widths)
+        ident = sparse.hstack([geo.layer(k).membership for k in self._id_keys], format="csr") \
+            if self._id_keys else sparse.csr_array((geo.n_units, 0))
         self._ident = sparse.csr_array(ident)
         self._ident.sort_indices()
         self._id_counts = unit_counts(self._ident, self._assign, k)
@@ -143,13 +171,13 @@ class IncrementalScorer:
 
     def _area_sums(self, per_unit: np.ndarray) -> np.ndarray:
         k = len(self._codes)
+        if not per_unit.shape[1]:
+            return np.zeros((k, 0))
         return np.stack([np.bincount(self._assign, weights=per_unit[:, j], minlength=k)
-                         for j in range(per_unit.shape[1])], axis=1) if per_unit.shape[1] \
-            else np.zeros((k, 0))
+                         for j in range(per_unit.shape[1])], axis=1)
 
     def _segment_sum(self, per_column: np.ndarray) -> np.ndarray:
-        return np.array([per_column[s:e].sum() for s, e in zip(self._offsets[:-1], self._offsets[1:],
-                                                                 strict=True)])
+        return np.bincount(self._col_layer, weights=per_column, minlength=len(self._layer_keys))
 
     def _row_stats(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row and layer: population, best single area, and interface count."""
@@ -159,8 +187,7 @@ class IncrementalScorer:
             return empty, empty, empty.astype(np.int64)
         rowsum = np.add.reduceat(rows, starts, axis=1)
         rowmax = np.maximum.reduceat(rows, starts, axis=1)
-        sizes = np.diff(self._offsets)
-        limit = np.repeat((INTERFACE_THRESHOLD - TOLERANCE) * rowsum, sizes, axis=1)
+        limit = ((INTERFACE_THRESHOLD - TOLERANCE) * rowsum)[:, self._col_layer]
         hit = (rows >= limit) & (rows > ZERO_POPULATION)
         iface = np.add.reduceat(hit.astype(np.int64), starts, axis=1)
         return rowsum, rowmax, iface
@@ -168,16 +195,19 @@ class IncrementalScorer:
     # -- queries ------------------------------------------------------------------------------
     @property
     def assignment(self) -> np.ndarray:
+        """Area index of every unit (read-only view of the live state)."""
         view = self._assign.view()
         view.setflags(write=False)
         return view
 
     @property
     def sizes(self) -> np.ndarray:
+        """Units per area."""
         return np.array([len(m) for m in self._members], dtype=np.int64)
 
     @property
     def plan(self) -> Plan:
+        """The current plan (a new immutable Plan)."""
         return Plan(self.geography.units.codes, self._assign, self._codes, self._names)
 
     def members(self, area: int) -> frozenset[int]:
@@ -189,27 +219,19 @@ class IncrementalScorer:
         return source == area or len(self._members[source]) > 1
 
     def values(self) -> dict[str, float]:
-        return dict(zip(self.keys, self.vector().tolist(), strict=True))
+        """Every measure of the current plan, by name (same names and values as ``plan_scalars``)."""
+        return dict(zip(self.keys, self._current.tolist(), strict=True))
 
     def vector(self) -> np.ndarray:
-        """Current values in ``keys`` order (cached until the next :meth:`apply`)."""
-        if self._current is None:
-            self._current = self._compute_vector()
+        """Current values in ``keys`` order."""
         return self._current.copy()
 
-    def _compute_vector(self) -> np.ndarray:
-        return np.concatenate([f() for f in self._value_parts()])
-
     def delta_vector(self, unit: int, area: int) -> np.ndarray:
-        """Change of every measure if ``unit`` moved to ``area``, without changing the state."""
+        """Change of every measure if ``unit`` moved to ``area``; the state is not touched."""
         move = self._propose(unit, area)
-        before = self.vector()
-        saved = self._swap(move.patches)
-        try:
-            after = self._compute_vector()
-        finally:
-            self._swap(saved)
-        return after - before
+        if not move.patches:
+            return np.zeros(len(self.keys))
+        return self._vector_from(move.totals) - self._current
 
     def delta(self, unit: int, area: int) -> dict[str, float]:
         return dict(zip(self.keys, self.delta_vector(unit, area).tolist(), strict=True))
@@ -218,21 +240,19 @@ class IncrementalScorer:
     def apply(self, unit: int, area: int) -> None:
         """Move ``unit`` to ``area`` and update every measure."""
         move = self._propose(unit, area)
-        self._swap(move.patches)
-        self._current = None
-        if move.source != move.target:
-            self._assign[unit] = move.target
-            self._members[move.source].discard(unit)
-            self._members[move.target].add(unit)
-
-    @staticmethod
-    def _swap(patches: list[Patch]) -> list[Patch]:
-        """Write the new values; return patches that restore the old ones exactly."""
-        saved: list[Patch] = []
-        for array, index, value in patches:
-            saved.append((array, index, np.copy(array[index])))
+        if not move.patches:
+            return
+        for array, index, value in move.patches:
             array[index] = value
-        return saved
+        self._assign[move.unit] = move.target
+        self._members[move.source].discard(move.unit)
+        self._members[move.target].add(move.unit)
+        self._applied += 1
+        if self._applied % self.REFRESH_EVERY == 0:
+            self._totals = self._full_totals()  # shed rounding drift of the running sums
+        else:
+            self._totals = move.totals
+        self._current = self._vector_from(self._totals)
 
     def _propose(self, unit: int, area: int) -> _Move:
         u, t = int(unit), int(area)
@@ -242,62 +262,93 @@ class IncrementalScorer:
             raise DevoplanError(f"area index {t} outside 0..{len(self._codes) - 1}")
         s = int(self._assign[u])
         if s == t:
-            return _Move(u, s, t, [])
+            return _Move(u, s, t, [], self._totals)
         if len(self._members[s]) == 1:
             raise DevoplanError(f"moving {self.geography.units.codes[u]} would empty area {self._codes[s]}")
         patches: list[Patch] = []
-        self._patch_overlap(u, s, t, patches)
-        self._patch_plan_state(u, s, t, patches)
-        return _Move(u, s, t, patches)
+        totals = copy.copy(self._totals)
+        self._move_overlap(u, s, t, patches, totals)
+        self._move_balance_homogeneity(u, s, t, patches, totals)
+        self._move_graph(u, s, t, patches, totals)
+        self._move_identity(u, s, t, patches, totals)
+        if self._shapes is not None:
+            self._move_shapes(u, s, t, patches, totals)
+        return _Move(u, s, t, patches, totals)
 
-    def _patch_overlap(self, u: int, s: int, t: int, patches: list[Patch]) -> None:
+    def _move_overlap(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
         lo, hi = self._pw.indptr[u], self._pw.indptr[u + 1]
         cols, vals = self._pw.indices[lo:hi], self._pw.data[lo:hi]
         if not len(cols):
             return
-        rows = self._m[[s, t]]
+        both = [s, t]
+        rows = self._m[both]
         rows[0, cols] -= vals
         rows[1, cols] += vals
         column = self._m[:, cols]
-        column[[s, t]] = rows[:, cols]
+        column[both] = rows[:, cols]
         rowsum, rowmax, iface = self._row_stats(rows)
-        both = [s, t]
-        patches += [
-            (self._m, both, rows), (self._rowsum, both, rowsum), (self._rowmax, both, rowmax),
-            (self._iface, both, iface), (self._colmax, cols, column.max(axis=0)),
-            (self._colc2, cols, _pairs(column).sum(axis=0)),
-        ]
+        colmax, colc2 = column.max(axis=0), _pairs(column).sum(axis=0)
+        old_sum, old_max = self._rowsum[both], self._rowmax[both]
+        layer_of, n_layers = self._col_layer[cols], len(self._layer_keys)
+        tot.rowmax_sum = tot.rowmax_sum + (rowmax[0] + rowmax[1] - old_max[0] - old_max[1])
+        tot.colmax_sum = tot.colmax_sum + np.bincount(layer_of, colmax - self._colmax[cols], n_layers)
+        tot.colc2_sum = tot.colc2_sum + np.bincount(layer_of, colc2 - self._colc2[cols], n_layers)
+        new_pairs, old_pairs = _pairs(rowsum), _pairs(old_sum)
+        tot.rowpairs = tot.rowpairs + (new_pairs[0] + new_pairs[1] - old_pairs[0] - old_pairs[1])
+        new_split, old_split = _split(rowmax, rowsum), _split(old_max, old_sum)
+        tot.split_plan = tot.split_plan + (np.count_nonzero(new_split, axis=0)
+                                           - np.count_nonzero(old_split, axis=0))
+        limit, active = self._col_split_limit[cols], self._col_active[cols]
+        changed = (active & (colmax < limit)).astype(np.int64) - (active & (self._colmax[cols] < limit))
+        tot.split_layer = tot.split_layer + np.bincount(layer_of, changed, n_layers)
+        new_active = rowsum > ZERO_POPULATION
+        tot.n_active = tot.n_active + (np.count_nonzero(new_active, axis=0)
+                                       - np.count_nonzero(old_sum > ZERO_POPULATION, axis=0))
+        tot.iface = tot.iface.copy()
+        tot.iface[both] = np.where(new_active, iface, 0)
+        patches += [(self._m, both, rows), (self._rowsum, both, rowsum), (self._rowmax, both, rowmax),
+                    (self._iface, both, iface), (self._colmax, cols, colmax), (self._colc2, cols, colc2)]
 
-    def _patch_plan_state(self, u: int, s: int, t: int, patches: list[Patch]) -> None:
-        both = [s, t]
-        sign = np.array([[-1.0], [1.0]])
-        patches.append((self._area_pop, both, self._area_pop[both] + sign[:, 0] * self._pop[u]))
-        if self._n_ind:
-            for store, per_unit in ((self._s0, self._v), (self._s1, self._vz), (self._s2, self._vzz)):
-                patches.append((store, both, store[both] + sign * per_unit[u]))
+    def _move_balance_homogeneity(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
+        both, sign = [s, t], np.array([[-1.0], [1.0]])
+        pops = self._area_pop[both] + sign[:, 0] * self._pop[u]
+        tot.pops = tot.pops.copy()
+        tot.pops[both] = pops
+        patches.append((self._area_pop, both, pops))
+        if not self._n_ind:
+            return
+        old = [self._s0[both], self._s1[both], self._s2[both]]
+        new = [old[0] + sign * self._v[u], old[1] + sign * self._vz[u], old[2] + sign * self._vzz[u]]
+        change = _within(*new) - _within(*old)
+        tot.hom = tot.hom + (change[0] + change[1])
+        patches += [(self._s0, both, new[0]), (self._s1, both, new[1]), (self._s2, both, new[2])]
+
+    def _move_graph(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
         lo, hi = self._adj_indptr[u], self._adj_indptr[u + 1]
         nb_area = self._assign[self._adj_indices[lo:hi]]
         w = self._adj_data[lo:hi]
-        change = round(float(w[nb_area == s].sum() - w[nb_area == t].sum()))
-        patches.append((self._cut, 0, self._cut[0] + change))
-        source_left = self._members[s] - {u}
-        patches.append((self._pieces, both, [self._count_pieces(source_left),
-                                             self._count_pieces(self._members[t] | {u})]))
-        self._patch_identity(u, s, t, patches)
-        if self._shapes is not None:
-            self._patch_shapes(u, s, t, patches)
+        tot.cut = tot.cut + round(float(w[nb_area == s].sum() - w[nb_area == t].sum()))
+        patches.append((self._cut, 0, tot.cut))
+        old_s, old_t = int(self._pieces[s]), int(self._pieces[t])
+        new_s = self._count_pieces(self._members[s] - {u})
+        new_t = 1 if old_t == 1 and bool((nb_area == t).any()) else self._count_pieces(self._members[t] | {u})
+        tot.noncontig += (new_s > 1) + (new_t > 1) - (old_s > 1) - (old_t > 1)
+        tot.extra += new_s + new_t - old_s - old_t
+        patches.append((self._pieces, [s, t], [new_s, new_t]))
 
-    def _patch_identity(self, u: int, s: int, t: int, patches: list[Patch]) -> None:
+    def _move_identity(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
         cols = self._ident.indices[self._ident.indptr[u]:self._ident.indptr[u + 1]]
         if not len(cols):
             return
         src, dst = self._id_counts[cols, s] - 1, self._id_counts[cols, t] + 1
         spread = self._spread[cols] - (src == 0) + (dst == 1)
+        changed = (spread > 1).astype(np.int64) - (self._spread[cols] > 1)
+        tot.id_split = tot.id_split + np.bincount(self._id_layer[cols], changed, len(self._id_keys))
         patches += [(self._id_counts, (cols, s), src), (self._id_counts, (cols, t), dst),
                     (self._spread, cols, spread)]
 
-    def _patch_shapes(self, u: int, s: int, t: int, patches: list[Patch]) -> None:
-        assert self._shapes is not None
+    def _move_shapes(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
+        assert self._shapes is not None and tot.pp is not None
         shared = self._shapes.shared
         lo, hi = shared.indptr[u], shared.indptr[u + 1]
         nb_area = self._assign[shared.indices[lo:hi]]
@@ -305,12 +356,14 @@ class IncrementalScorer:
         to_s, to_t = float(length[nb_area == s].sum()), float(length[nb_area == t].sum())
         a_u, p_u = self._shapes.area[u], self._shapes.perimeter[u]
         both = [s, t]
-        patches.append((self._shape_area, both, self._shape_area[both] + np.array([-a_u, a_u])))
-        patches.append((self._shape_perim, both,
-                        self._shape_perim[both] + np.array([-p_u + 2 * to_s, p_u - 2 * to_t])))
+        area = self._shape_area[both] + np.array([-a_u, a_u])
+        perim = self._shape_perim[both] + np.array([-p_u + 2 * to_s, p_u - 2 * to_t])
+        tot.pp = tot.pp.copy()
+        tot.pp[both] = polsby_popper_of(area, perim)
+        patches += [(self._shape_area, both, area), (self._shape_perim, both, perim)]
 
     def _count_pieces(self, members: set[int]) -> int:
-        """Connected pieces of a set of units (breadth-first walk restricted to the set)."""
+        """Connected pieces of a set of units (depth-first walk restricted to the set)."""
         unseen = set(members)
         pieces = 0
         while unseen:
@@ -323,7 +376,33 @@ class IncrementalScorer:
                         stack.append(v)
         return pieces
 
-    # -- values from state --------------------------------------------------------------------
+    # -- values -------------------------------------------------------------------------------
+    def _full_totals(self) -> _Totals:
+        """Totals recomputed exactly from the per-area state."""
+        active = self._rowsum > ZERO_POPULATION
+        split = self._spread > 1
+        pp = None
+        if self._shapes is not None:
+            pp = polsby_popper_of(self._shape_area, self._shape_perim)
+        return _Totals(
+            rowmax_sum=self._rowmax.sum(axis=0),
+            colmax_sum=self._segment_sum(self._colmax),
+            colc2_sum=self._segment_sum(self._colc2),
+            rowpairs=_pairs(self._rowsum).sum(axis=0),
+            split_plan=_split(self._rowmax, self._rowsum).sum(axis=0),
+            split_layer=np.bincount(self._col_layer, self._col_active & (self._colmax < self._col_split_limit),
+                                    len(self._layer_keys)).astype(np.int64),
+            iface=np.where(active, self._iface, 0),
+            n_active=active.sum(axis=0),
+            pops=self._area_pop.copy(),
+            hom=_within(self._s0, self._s1, self._s2).sum(axis=0),
+            noncontig=int(np.count_nonzero(self._pieces > 1)),
+            extra=int(np.sum(self._pieces - 1)),
+            cut=int(self._cut[0]),
+            pp=pp,
+            id_split=np.bincount(self._id_layer, split, len(self._id_keys)).astype(np.int64),
+        )
+
     def _names_of_values(self) -> list[str]:
         names = [f"{m}@{k}" for k in self._layer_keys for m in PAIR_MEASURES]
         names += ["contiguity.noncontiguous_areas", "contiguity.extra_pieces",
@@ -337,69 +416,55 @@ class IncrementalScorer:
         names += [f"identity.split@{k}" for k in self._id_keys]
         return names
 
-    def _value_parts(self) -> list[Callable[[], np.ndarray]]:
-        parts = [self._pair_values, self._contiguity_values, self._balance_values]
-        if self._n_ind:
-            parts.append(self._homogeneity_values)
-        parts += [self._compactness_values, self._identity_values]
-        return parts
+    def _vector_from(self, tot: _Totals) -> np.ndarray:
+        parts = [self._pair_values(tot), self._plan_values(tot)]
+        if self._shapes is not None and tot.pp is not None:
+            parts.append(np.array([tot.pp.mean(), tot.pp.min()]))
+        parts.append(tot.id_split.astype(np.float64))
+        return np.concatenate(parts)
 
-    def _pair_values(self) -> np.ndarray:
+    def _pair_values(self, tot: _Totals) -> np.ndarray:
+        out = np.empty((len(self._layer_keys), len(PAIR_MEASURES)))
         if not self._layer_keys:
-            return np.zeros(0)
-        total, starts = self._total, self._offsets[:-1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            plan_in = self._rowmax.sum(axis=0) / total
-            layer_in = np.add.reduceat(self._colmax, starts) / total
-            rows = _pairs(self._rowsum).sum(axis=0)
-            pairs_total = _pairs(total)
-            expected = rows * self._col_pairs / pairs_total
-            denominator = 0.5 * (rows + self._col_pairs) - expected
-            index = np.add.reduceat(self._colc2, starts)
-            ari = np.where(denominator == 0, 1.0, (index - expected) / denominator)
-            ari = np.where(pairs_total > 0, ari, np.nan)
-        active = self._rowsum > ZERO_POPULATION
-        split_plan = (active & (self._rowmax < (SPLIT_THRESHOLD - TOLERANCE) * self._rowsum)).sum(axis=0)
-        col_split = (self._colsum > ZERO_POPULATION) & (self._colmax < (SPLIT_THRESHOLD - TOLERANCE)
-                                                        * self._colsum)
-        split_layer = np.add.reduceat(col_split.astype(np.float64), starts)
-        iface = np.where(active, self._iface, 0)
-        n_active = active.sum(axis=0)
-        iface_mean = np.divide(iface.sum(axis=0), n_active, out=np.zeros(len(total)), where=n_active > 0)
-        table = np.stack([plan_in, layer_in, 0.5 * (plan_in + layer_in), ari, split_plan, split_layer,
-                          iface_mean, iface.max(axis=0)], axis=1)
-        return table.ravel().astype(np.float64)
+            return out.ravel()
+        total, col_pairs, pairs_total = self._total, self._col_pairs, self._pairs_total
+        out[:, 0] = tot.rowmax_sum / total
+        out[:, 1] = tot.colmax_sum / total
+        out[:, 2] = 0.5 * (out[:, 0] + out[:, 1])
+        expected = tot.rowpairs * col_pairs / pairs_total
+        denominator = 0.5 * (tot.rowpairs + col_pairs) - expected
+        degenerate = denominator == 0
+        out[:, 3] = (tot.colc2_sum - expected) / np.where(degenerate, 1.0, denominator)
+        if degenerate.any():
+            out[degenerate, 3] = 1.0
+        out[:, 4] = tot.split_plan
+        out[:, 5] = tot.split_layer
+        out[:, 6] = tot.iface.sum(axis=0) / np.maximum(tot.n_active, 1)
+        out[:, 7] = tot.iface.max(axis=0)
+        return out.ravel()
 
-    def _contiguity_values(self) -> np.ndarray:
-        return np.array([np.count_nonzero(self._pieces > 1), np.sum(self._pieces - 1)], dtype=np.float64)
-
-    def _balance_values(self) -> np.ndarray:
-        pops, opts = self._area_pop, self.options
+    def _plan_values(self, tot: _Totals) -> np.ndarray:
+        pops, opts = tot.pops, self.options
         low, high, mean = float(pops.min()), float(pops.max()), float(pops.mean())
-        outside = np.zeros(len(pops), dtype=bool)
+        outside = 0
         if opts.lower is not None:
-            outside |= pops < opts.lower
+            outside += int(np.count_nonzero(pops < opts.lower))
         if opts.upper is not None:
-            outside |= pops > opts.upper
-        ratio = high / low if low > 0 else np.inf
-        deviation = float(np.abs(pops / mean - 1.0).max()) if mean > 0 else 0.0
-        return np.array([low, high, ratio, deviation, np.count_nonzero(outside)], dtype=np.float64)
+            outside += int(np.count_nonzero(pops > opts.upper))
+        values = [float(tot.noncontig), float(tot.extra), low, high, high / low if low > 0 else np.inf,
+                  float(np.abs(pops / mean - 1.0).max()) if mean > 0 else 0.0, float(outside)]
+        if self._n_ind:
+            within = float(tot.hom.mean())
+            values += [within, 1.0 - within]
+        values.append(tot.cut / self._n_edges if self._n_edges else 0.0)
+        return np.array(values)
 
-    def _homogeneity_values(self) -> np.ndarray:
-        s0 = self._s0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            between = np.where(s0 > HOMOGENEITY_FLOOR, self._s1**2 / s0, 0.0)
-        within = float((self._s2 - between).sum(axis=0).mean())
-        return np.array([within, 1.0 - within])
 
-    def _compactness_values(self) -> np.ndarray:
-        cut = self._cut[0] / self._n_edges if self._n_edges else 0.0
-        if self._shapes is None:
-            return np.array([cut])
-        pp = polsby_popper_of(self._shape_area, self._shape_perim)
-        return np.array([cut, pp.mean(), pp.min()])
+def _split(rowmax: np.ndarray, rowsum: np.ndarray) -> np.ndarray:
+    """Rows whose best column holds less than the split threshold of the row."""
+    return (rowsum > ZERO_POPULATION) & (rowmax < (SPLIT_THRESHOLD - TOLERANCE) * rowsum)
 
-    def _identity_values(self) -> np.ndarray:
-        split = self._spread > 1
-        return np.array([np.count_nonzero(split[s:e]) for s, e in
-                         zip(self._id_offsets[:-1], self._id_offsets[1:], strict=True)], dtype=np.float64)
+
+def _within(s0: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """Per-area within variance contribution ``S2 - S1^2 / S0`` (0 for areas without observations)."""
+    return s2 - np.divide(s1 * s1, s0, out=np.zeros_like(s0), where=s0 > HOMOGENEITY_FLOOR)
