@@ -1,0 +1,243 @@
+"""Blocks: the units the optimiser actually moves.
+
+Every area of a hard keep-whole layer (UTLA, CAUTH by default), every ``--together`` group and every
+frozen area of a starting plan is contracted into one block, so no move can ever split them. With
+the England defaults the 296 districts become about a hundred blocks, which makes the search space
+(and the exact bound) much smaller. Codes in locks/together/apart may name a district or an area of
+any layer (e.g. a UTLA code) and resolve to all of its districts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from devoplan.design.options import DesignOptions
+from devoplan.errors import DevoplanError, InfeasibleError
+from devoplan.geography.model import Geography
+
+
+@dataclass(frozen=True, eq=False)
+class Blocks:
+    """A contraction of the units.
+
+    ``unit_block[u]`` is the block of unit ``u``; ``members[b]`` its units; ``neighbours[b]`` the
+    adjacent blocks; ``edge_weight[(i, j)]`` (``i < j``) the number of unit edges between blocks.
+    ``bridges`` lists districts added to a kept-whole area that is not contiguous on its own (e.g. the
+    Wirral reaches the rest of Liverpool City Region only through Cheshire West and Chester), since
+    any contiguous area containing it must contain such a path; the shortest one is taken.
+    ``origin[b]`` says why the block exists (for messages); ``locks[b]`` the area names it is locked
+    to; ``frozen[b]`` the starting-plan area code if it is a frozen area; ``apart`` are block pairs.
+    """
+
+    unit_block: np.ndarray
+    members: tuple[np.ndarray, ...]
+    population: np.ndarray
+    neighbours: tuple[tuple[int, ...], ...]
+    edge_weight: dict[tuple[int, int], int]
+    origin: tuple[str, ...]
+    locks: tuple[frozenset[str], ...]
+    frozen: tuple[str | None, ...]
+    apart: tuple[tuple[int, int], ...]
+    apart_codes: tuple[tuple[str, str], ...]
+    n_unit_edges: int
+    bridges: tuple[str, ...] = ()
+
+    @property
+    def n_blocks(self) -> int:
+        return len(self.members)
+
+    def lock_of(self, block: int) -> str | None:
+        names = self.locks[block]
+        return next(iter(names)) if len(names) == 1 else None
+
+
+def resolve_code(geography: Geography, code: str, option: str) -> np.ndarray:
+    """Units named by ``code``: a unit code, or the units of an area code of any layer."""
+    units = geography.units
+    if code in units.index:
+        return np.array([units.index[code]], dtype=np.int64)
+    for layer in geography.layers.values():
+        if code in layer.area_index:
+            col = layer.membership[:, [layer.area_index[code]]].toarray().ravel()
+            return np.flatnonzero(col > 0)
+    raise DevoplanError(
+        f"{option}: unknown code '{code}' (neither a district code nor an area code of layers "
+        f"{', '.join(geography.layers)})"
+    )
+
+
+def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
+    """Contract kept-whole areas, together groups and frozen areas; map locks and apart pairs."""
+    n = geography.n_units
+    links: list[tuple[int, int]] = []
+    why: dict[int, list[str]] = {}
+    for key in opts.keep_whole:
+        layer = geography.layer(key)
+        member = layer.membership.tocsc()
+        for a in range(layer.n_areas):
+            us = member.indices[member.indptr[a] : member.indptr[a + 1]]
+            _chain(links, us)
+            if len(us) > 1:
+                why.setdefault(int(us.min()), []).append(f"{layer.key} {layer.area_names[a]}")
+    for group in opts.together:
+        us = np.concatenate([resolve_code(geography, c, "--together") for c in group])
+        _chain(links, us)
+    frozen_units = _frozen_units(geography, opts)
+    for us in frozen_units.values():
+        _chain(links, us)
+    unit_block, bridges = _bridged(geography, n, links)
+    members = tuple(np.flatnonzero(unit_block == b) for b in range(int(unit_block.max()) + 1))
+    pop = np.array([int(geography.units.population[m].sum()) for m in members], dtype=np.int64)
+    neighbours, edge_weight = _block_graph(geography, unit_block, len(members))
+    origin = tuple(_origin(geography, m, why) for m in members)
+    frozen: list[str | None] = [None] * len(members)
+    for code, us in frozen_units.items():
+        frozen[int(unit_block[us[0]])] = code
+    locks: list[set[str]] = [set() for _ in members]
+    for code, name in opts.locks.items():
+        for u in resolve_code(geography, code, "--lock"):
+            locks[int(unit_block[u])].add(name)
+    apart: list[tuple[int, int]] = []
+    for a_code, b_code in opts.apart:
+        ba = {int(unit_block[u]) for u in resolve_code(geography, a_code, "--apart")}
+        bb = {int(unit_block[u]) for u in resolve_code(geography, b_code, "--apart")}
+        apart.extend((min(x, y), max(x, y)) if x != y else (x, x) for x in ba for y in bb)
+    return Blocks(
+        unit_block=unit_block,
+        members=members,
+        population=pop,
+        neighbours=neighbours,
+        edge_weight=edge_weight,
+        origin=origin,
+        locks=tuple(frozenset(s) for s in locks),
+        frozen=tuple(frozen),
+        apart=tuple(sorted(set(apart))),
+        apart_codes=tuple(opts.apart),
+        n_unit_edges=len(geography.adjacency.edges),
+        bridges=tuple(bridges),
+    )
+
+
+def _chain(links: list[tuple[int, int]], units: Sequence[int] | np.ndarray) -> None:
+    us = [int(u) for u in units]
+    links.extend(itertools.pairwise(us))
+
+
+def _components(n: int, links: list[tuple[int, int]]) -> np.ndarray:
+    """Block label per unit, blocks numbered in order of their first unit (deterministic)."""
+    if links:
+        rows, cols = zip(*links, strict=True)
+        g = sparse.coo_array((np.ones(len(links)), (rows, cols)), shape=(n, n))
+    else:
+        g = sparse.coo_array((n, n))
+    _, labels = connected_components(sparse.csr_array(g), directed=False)
+    first: dict[int, int] = {}
+    for lab in labels:
+        first.setdefault(int(lab), len(first))
+    return np.array([first[int(lab)] for lab in labels], dtype=np.int64)
+
+
+def _block_graph(
+    geography: Geography, unit_block: np.ndarray, n_blocks: int
+) -> tuple[tuple[tuple[int, ...], ...], dict[tuple[int, int], int]]:
+    weight: dict[tuple[int, int], int] = {}
+    for a, b in geography.adjacency.edges:
+        ba, bb = int(unit_block[a]), int(unit_block[b])
+        if ba != bb:
+            key = (min(ba, bb), max(ba, bb))
+            weight[key] = weight.get(key, 0) + 1
+    nbrs: list[set[int]] = [set() for _ in range(n_blocks)]
+    for i, j in weight:
+        nbrs[i].add(j)
+        nbrs[j].add(i)
+    return tuple(tuple(sorted(s)) for s in nbrs), dict(sorted(weight.items()))
+
+
+def _origin(geography: Geography, members: np.ndarray, why: dict[int, list[str]]) -> str:
+    codes = geography.units.codes
+    reasons = why.get(int(members.min()), [])
+    if len(members) == 1:
+        u = int(members[0])
+        return f"{geography.units.names[u]} ({codes[u]})"
+    if reasons:
+        return " + ".join(dict.fromkeys(reasons))
+    return f"{len(members)} districts from {geography.units.names[int(members[0])]}"
+
+
+def _frozen_units(geography: Geography, opts: DesignOptions) -> dict[str, np.ndarray]:
+    if not opts.frozen_areas or opts.start is None:
+        return {}
+    start = opts.start
+    out = {}
+    for code in opts.frozen_areas:
+        if code not in start.area_index:
+            raise DevoplanError(
+                f"--frozen-areas: '{code}' is not an area of the starting plan "
+                f"(areas: {', '.join(start.area_codes[:10])}{' ...' if start.n_areas > 10 else ''})"
+            )
+        out[code] = start.members(code)
+    return out
+
+
+def _bridged(geography: Geography, n: int, links: list[tuple[int, int]]) -> tuple[np.ndarray, list[str]]:
+    """Blocks from ``links``; a block in several pieces absorbs the shortest unit path joining them."""
+    mat = geography.adjacency.matrix
+    names = geography.units.names
+    bridges: list[str] = []
+    for _ in range(n):
+        unit_block = _components(n, links)
+        broken = None
+        for b in range(int(unit_block.max()) + 1):
+            m = np.flatnonzero(unit_block == b)
+            if len(m) > 1 and connected_components(sparse.csr_array(mat[m][:, m]), directed=False)[0] > 1:
+                broken = m
+                break
+        if broken is None:
+            return unit_block, bridges
+        path = _shortest_join(geography, broken)
+        if not path:
+            raise InfeasibleError(
+                f"districts {', '.join(names[u] for u in broken[:4])} must share an area but cannot be joined "
+                "by any path of districts"
+            )
+        _chain(links, [int(broken[0]), *path])
+        bridges.append(
+            f"{', '.join(names[u] for u in path)} joined to {names[int(broken[0])]} and others to keep them contiguous"
+        )
+    raise InfeasibleError("could not make the kept-whole areas contiguous")
+
+
+def _shortest_join(geography: Geography, members: np.ndarray) -> list[int]:
+    """Units outside ``members`` on a shortest path from the piece of ``members[0]`` to another piece."""
+    inside = {int(u) for u in members}
+    mat = geography.adjacency.matrix
+    piece = {int(members[0])}
+    stack = [int(members[0])]
+    while stack:
+        x = stack.pop()
+        for y in mat.indices[mat.indptr[x] : mat.indptr[x + 1]]:
+            if int(y) in inside and int(y) not in piece:
+                piece.add(int(y))
+                stack.append(int(y))
+    prev: dict[int, int] = {u: -1 for u in sorted(piece)}
+    queue = sorted(piece)
+    for x in queue:
+        for y in mat.indices[mat.indptr[x] : mat.indptr[x + 1]]:
+            y = int(y)
+            if y in prev:
+                continue
+            prev[y] = x
+            if y in inside:
+                path, z = [], x
+                while z not in piece:
+                    path.append(z)
+                    z = prev[z]
+                return path[::-1]
+            queue.append(y)
+    return []

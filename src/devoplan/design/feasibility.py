@@ -1,0 +1,119 @@
+"""Checks before optimising: refuse impossible requests with the numbers that make them impossible.
+
+Each check raises :class:`~devoplan.errors.InfeasibleError` with one line a negotiator can act on
+(which block, how many people, which bound). Passing every check does not prove a plan exists
+(that is NP-hard in general) but catches every impossibility we can state simply; the constructor
+raises its own InfeasibleError if it still cannot find a plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from devoplan.design.blocks import Blocks
+from devoplan.errors import InfeasibleError
+
+
+def check_feasible(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
+    """Run every check in turn; the first failure raises."""
+    check_counts(blocks, k)
+    check_total(blocks, k, min_pop, max_pop)
+    check_block_sizes(blocks, max_pop)
+    check_connected(blocks, k)
+    check_locks(blocks, k, max_pop)
+    check_apart(blocks)
+    check_frozen(blocks, min_pop, max_pop)
+
+
+def check_counts(blocks: Blocks, k: int) -> None:
+    if k > blocks.n_blocks:
+        raise InfeasibleError(
+            f"{k} areas requested but only {blocks.n_blocks} blocks are available once kept-whole areas, "
+            "together groups and frozen areas are contracted; ask for fewer areas or keep fewer layers whole"
+        )
+
+
+def check_total(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
+    total = int(blocks.population.sum())
+    if total < k * min_pop:
+        raise InfeasibleError(
+            f"total population {total:,} is below {k} areas x --min-pop {min_pop:,} = {k * min_pop:,}"
+        )
+    if total > k * max_pop:
+        raise InfeasibleError(
+            f"total population {total:,} is above {k} areas x --max-pop {max_pop:,} = {k * max_pop:,}"
+        )
+
+
+def check_block_sizes(blocks: Blocks, max_pop: int) -> None:
+    big = np.flatnonzero(blocks.population > max_pop)
+    if len(big):
+        b = int(big[np.argmax(blocks.population[big])])
+        more = f" (and {len(big) - 1} more)" if len(big) > 1 else ""
+        raise InfeasibleError(
+            f"{blocks.origin[b]} must stay whole but has population {int(blocks.population[b]):,}, "
+            f"above --max-pop {max_pop:,}{more}; raise --max-pop or make that layer soft (--keep-whole-soft)"
+        )
+
+
+def check_connected(blocks: Blocks, k: int) -> None:
+    n = blocks.n_blocks
+    if not blocks.edge_weight:
+        count = n
+    else:
+        rows, cols = zip(*blocks.edge_weight, strict=True)
+        g = sparse.coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        count, _ = connected_components(sparse.csr_array(g), directed=False)
+    if count > 1 and (n > 1):
+        raise InfeasibleError(
+            f"the adjacency graph falls into {count} separate pieces, so some areas could not be contiguous "
+            "with the rest; link islands explicitly (adjacency 'link' rows)"
+        )
+
+
+def check_locks(blocks: Blocks, k: int, max_pop: int) -> None:
+    names: dict[str, int] = {}
+    for b, locked in enumerate(blocks.locks):
+        if len(locked) > 1:
+            raise InfeasibleError(
+                f"{blocks.origin[b]} must stay whole but is locked to {len(locked)} different areas "
+                f"({', '.join(sorted(locked))})"
+            )
+        for name in locked:
+            names[name] = names.get(name, 0) + int(blocks.population[b])
+        if locked and blocks.frozen[b] is not None:
+            raise InfeasibleError(f"{blocks.origin[b]} is in frozen area {blocks.frozen[b]} and also locked")
+    if len(names) > k:
+        raise InfeasibleError(f"locks name {len(names)} different areas but only {k} areas are requested")
+    for name, pop in sorted(names.items()):
+        if pop > max_pop:
+            raise InfeasibleError(
+                f"districts locked to area '{name}' hold {pop:,} people, above --max-pop {max_pop:,}"
+            )
+
+
+def check_apart(blocks: Blocks) -> None:
+    for i, j in blocks.apart:
+        if i == j:
+            raise InfeasibleError(
+                f"--apart names codes that must share an area: both lie in {blocks.origin[i]}, "
+                "which is kept whole (or grouped by --together)"
+            )
+        li, lj = blocks.lock_of(i), blocks.lock_of(j)
+        if li is not None and li == lj:
+            raise InfeasibleError(
+                f"{blocks.origin[i]} and {blocks.origin[j]} are both locked to area '{li}' but also --apart"
+            )
+
+
+def check_frozen(blocks: Blocks, min_pop: int, max_pop: int) -> None:
+    for b, code in enumerate(blocks.frozen):
+        if code is None:
+            continue
+        pop = int(blocks.population[b])
+        if not min_pop <= pop <= max_pop:
+            raise InfeasibleError(
+                f"frozen area {code} has population {pop:,}, outside the bounds {min_pop:,}..{max_pop:,}"
+            )

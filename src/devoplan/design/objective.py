@@ -1,0 +1,255 @@
+"""The design objective and its incremental evaluation on blocks.
+
+Objective (lower is better) = sum of weight x term, every term a share in [0, 1] (balance up to 2):
+
+* ``health``   = mean over health layers L of ``1 - coterminosity(L, plan)``
+* ``economic`` = the same over the economic layers
+* ``needs``    = mean over indicators of the within-area share of variance of the population-weighted
+  standardised indicator (``devoplan.metrics.homogeneity``)
+* ``compact``  = cut-edge fraction: adjacency edges joining two different areas / all edges
+* ``balance``  = ``sum_a |P_a - P/k| / P``
+* ``identity`` = mean over soft keep-whole layers L of ``1 - containment(L in plan)``
+
+Coterminosity and containment are the formulas of ``devoplan.metrics.overlap`` (``sum of row/column
+maxima of the overlap matrix M / population covered``). The search moves whole blocks, so every
+quantity is kept as per-area sums of per-block features: a move of a few blocks touches two rows of
+the area-sum matrix and the columns of the layer areas those blocks overlap, nothing else. The oracle
+test (tests/test_design_objective.py) checks these incremental values against the metrics module's
+from-scratch functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from devoplan.design.blocks import Blocks
+from devoplan.design.options import DesignOptions, full_weights
+from devoplan.geography.model import Geography
+from devoplan.metrics.homogeneity import standardise
+
+TERMS: tuple[str, ...] = ("health", "economic", "needs", "compact", "balance", "identity")
+
+
+@dataclass(frozen=True, eq=False)
+class LayerPart:
+    """One layer's block-by-area overlap: columns ``start..stop`` of the feature matrix."""
+
+    term: str
+    key: str
+    start: int
+    stop: int
+    total: float
+    symmetric: bool  # coterminosity (both containments) or containment(L in plan) only
+    nonzero: tuple[np.ndarray, ...]  # per block: local column indices with weight
+
+
+@dataclass(frozen=True, eq=False)
+class Objective:
+    """Static data: per-block features, term weights and normalisers."""
+
+    k: int
+    weights: dict[str, float]
+    features: np.ndarray  # (n_blocks, d): pop | layer overlaps | needs (v, v z, v z^2) per indicator
+    layers: tuple[LayerPart, ...]
+    needs_start: int
+    n_indicators: int
+    total_pop: float
+    n_edges: int
+    neighbours: tuple[tuple[int, ...], ...]
+    edge_weight: dict[tuple[int, int], int]
+    indicator_keys: tuple[str, ...]
+
+    def term_counts(self) -> dict[str, int]:
+        return {t: sum(1 for p in self.layers if p.term == t) for t in ("health", "economic", "identity")}
+
+
+def build_objective(geography: Geography, blocks: Blocks, opts: DesignOptions) -> Objective:
+    """Aggregate unit data into block features for the chosen layers and indicators."""
+    pop = geography.units.population.astype(np.float64)
+    nb = blocks.n_blocks
+    agg = _aggregator(blocks.unit_block, nb)
+    cols: list[np.ndarray] = [agg @ pop[:, None]]
+    parts: list[LayerPart] = []
+    start = 1
+    specs = [("health", k, True) for k in opts.health] + [("economic", k, True) for k in opts.economic]
+    specs += [("identity", k, False) for k in opts.keep_whole_soft]
+    for term, key, symmetric in specs:
+        layer = geography.layer(key)
+        m = agg @ (layer.membership.toarray() * pop[:, None])
+        nonzero = tuple(np.flatnonzero(m[i] > 0) for i in range(nb))
+        parts.append(LayerPart(term, layer.key, start, start + m.shape[1], float(m.sum()), symmetric, nonzero))
+        cols.append(m)
+        start += m.shape[1]
+    std = standardise(geography, opts.needs_indicators)
+    v, z = std.v, std.z
+    for arr in (v, v * z, v * z * z):
+        cols.append(agg @ arr if arr.shape[1] else np.zeros((nb, 0)))
+    return Objective(
+        k=opts.areas,
+        weights=full_weights(opts),
+        features=np.ascontiguousarray(np.hstack(cols)),
+        layers=tuple(parts),
+        needs_start=start,
+        n_indicators=v.shape[1],
+        total_pop=float(pop.sum()),
+        n_edges=max(blocks.n_unit_edges, 1),
+        neighbours=blocks.neighbours,
+        edge_weight=blocks.edge_weight,
+        indicator_keys=std.keys,
+    )
+
+
+def _aggregator(unit_block: np.ndarray, n_blocks: int) -> np.ndarray:
+    agg = np.zeros((n_blocks, len(unit_block)))
+    agg[unit_block, np.arange(len(unit_block))] = 1.0
+    return agg
+
+
+# -- per-area pieces ------------------------------------------------------------------------------
+def _within(obj: Objective, rows: np.ndarray) -> np.ndarray:
+    """Per-area within sum of squares, summed over indicators and divided by their number."""
+    j, s = obj.n_indicators, obj.needs_start
+    if j == 0:
+        return np.zeros(len(rows))
+    v, s1, s2 = rows[:, s : s + j], rows[:, s + j : s + 2 * j], rows[:, s + 2 * j : s + 3 * j]
+    safe = np.where(v > 1e-300, v, 1.0)
+    w = np.where(v > 1e-300, s2 - s1 * s1 / safe, 0.0)
+    return w.sum(axis=1) / j
+
+
+def _balance(obj: Objective, pops: np.ndarray) -> np.ndarray:
+    return np.abs(pops - obj.total_pop / obj.k)
+
+
+@dataclass
+class Change:
+    """An evaluated but not yet applied change: new rows for the touched areas and the new totals."""
+
+    blocks: np.ndarray
+    targets: np.ndarray
+    areas: np.ndarray
+    rows: np.ndarray
+    rowmax: list[np.ndarray]
+    colidx: list[np.ndarray]
+    colmax: list[np.ndarray]
+    within: np.ndarray
+    cut: int
+    value: float
+
+
+class Scorer:
+    """Mutable per-area sums for one block assignment; ``evaluate`` a change, ``apply`` it if accepted."""
+
+    def __init__(self, obj: Objective, assignment: np.ndarray) -> None:
+        self.obj = obj
+        self.assign = np.array(assignment, dtype=np.int64)
+        k = obj.k
+        self.sums = np.zeros((k, obj.features.shape[1]))
+        np.add.at(self.sums, self.assign, obj.features)
+        self.rowmax = [self.sums[:, p.start : p.stop].max(axis=1) for p in obj.layers]
+        self.colmax = [self.sums[:, p.start : p.stop].max(axis=0) for p in obj.layers]
+        self.within = _within(obj, self.sums)
+        self.cut = sum(w for (i, j), w in obj.edge_weight.items() if self.assign[i] != self.assign[j])
+        self.value = self._total(self.rowmax, self.colmax, self.within, self.cut, self.sums[:, 0])
+
+    # -- whole-objective formulas -------------------------------------------------------------------
+    def _total(
+        self, rowmax: list[np.ndarray], colmax: list[np.ndarray], within: np.ndarray, cut: int, pops: np.ndarray
+    ) -> float:
+        t = self._terms(rowmax, colmax, within, cut, pops)
+        return float(sum(self.obj.weights[k] * v for k, v in t.items()))
+
+    def _terms(
+        self, rowmax: list[np.ndarray], colmax: list[np.ndarray], within: np.ndarray, cut: int, pops: np.ndarray
+    ) -> dict[str, float]:
+        obj = self.obj
+        out = dict.fromkeys(TERMS, 0.0)
+        counts = obj.term_counts()
+        for p, rm, cm in zip(obj.layers, rowmax, colmax, strict=True):
+            if p.total <= 0:
+                continue
+            if p.symmetric:
+                miss = 1.0 - 0.5 * (float(rm.sum()) + float(cm.sum())) / p.total
+            else:
+                miss = 1.0 - float(cm.sum()) / p.total
+            out[p.term] += miss / counts[p.term]
+        out["needs"] = float(within.sum())
+        out["compact"] = cut / obj.n_edges
+        out["balance"] = float(_balance(obj, pops).sum()) / obj.total_pop
+        return out
+
+    def terms(self) -> dict[str, float]:
+        """Unweighted terms of the current assignment."""
+        return self._terms(self.rowmax, self.colmax, self.within, self.cut, self.sums[:, 0])
+
+    @property
+    def pops(self) -> np.ndarray:
+        return self.sums[:, 0]
+
+    # -- incremental ---------------------------------------------------------------------------------
+    def evaluate(self, blocks: Sequence[int] | np.ndarray, targets: Sequence[int] | np.ndarray) -> Change:
+        """Value of the objective if ``blocks[i]`` moved to area ``targets[i]`` (nothing changes yet)."""
+        obj = self.obj
+        b = np.asarray(blocks, dtype=np.int64)
+        t = np.asarray(targets, dtype=np.int64)
+        old = self.assign[b]
+        areas = np.unique(np.concatenate([old, t]))
+        pos = {int(a): i for i, a in enumerate(areas)}
+        rows = self.sums[areas].copy()
+        feats = obj.features[b]
+        np.subtract.at(rows, [pos[int(a)] for a in old], feats)
+        np.add.at(rows, [pos[int(a)] for a in t], feats)
+        rowmax, colidx, colmax = [], [], []
+        for li, p in enumerate(obj.layers):
+            sub = rows[:, p.start : p.stop]
+            rm = self.rowmax[li].copy()
+            rm[areas] = sub.max(axis=1) if sub.shape[1] else 0.0
+            cols = np.unique(np.concatenate([p.nonzero[int(x)] for x in b])) if len(b) else np.zeros(0, np.int64)
+            col = self.sums[:, p.start + cols].copy()
+            col[areas] = sub[:, cols]
+            rowmax.append(rm)
+            colidx.append(cols)
+            cm = self.colmax[li].copy()
+            cm[cols] = col.max(axis=0) if len(cols) else cm[cols]
+            colmax.append(cm)
+        within = self.within.copy()
+        within[areas] = _within(obj, rows)
+        cut = self.cut + self._cut_delta(b, t)
+        pops = self.sums[:, 0].copy()
+        pops[areas] = rows[:, 0]
+        value = self._total(rowmax, colmax, within, cut, pops)
+        return Change(b, t, areas, rows, rowmax, colidx, colmax, within, cut, value)
+
+    def _cut_delta(self, b: np.ndarray, t: np.ndarray) -> int:
+        new = {int(x): int(y) for x, y in zip(b, t, strict=True)}
+        delta = 0
+        assign = self.assign
+        for x, nx_ in new.items():
+            ox = int(assign[x])
+            for y in self.obj.neighbours[x]:
+                if y in new and y < x:
+                    continue  # edge between two moved blocks: counted once, from the smaller block
+                w = self.obj.edge_weight[(x, y) if x < y else (y, x)]
+                oy = int(assign[y])
+                ny = new.get(y, oy)
+                delta += w * ((nx_ != ny) - (ox != oy))
+        return delta
+
+    def apply(self, change: Change) -> None:
+        """Make an evaluated change the current state."""
+        self.sums[change.areas] = change.rows
+        self.rowmax = change.rowmax
+        self.colmax = change.colmax
+        self.within = change.within
+        self.cut = change.cut
+        self.assign[change.blocks] = change.targets
+        self.value = change.value
+
+
+def score_assignment(obj: Objective, assignment: np.ndarray) -> tuple[float, dict[str, float]]:
+    """From-scratch objective value and unweighted terms of a block assignment."""
+    s = Scorer(obj, assignment)
+    return s.value, s.terms()

@@ -1,0 +1,185 @@
+"""What a designer asks for: the options of ``devoplan design`` as one validated dataclass.
+
+The command line and the Python API share this object. Text forms (``health=1,needs=0.5``,
+``E06000001=North East``, ``A,B``) are parsed here so both entry points reject bad input with the
+same one-line message naming the option and listing what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from devoplan.errors import DevoplanError, reject_unknown
+from devoplan.plan import Plan
+
+WEIGHT_KEYS: tuple[str, ...] = ("health", "economic", "needs", "compact", "balance", "identity")
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "health": 1.0,
+    "economic": 1.0,
+    "needs": 1.0,
+    "compact": 0.5,
+    "balance": 0.5,
+    "identity": 1.0,
+}
+DEFAULT_AREAS = 38
+DEFAULT_HEALTH: tuple[str, ...] = ("ICB",)
+DEFAULT_ECONOMIC: tuple[str, ...] = ("LEP",)
+DEFAULT_KEEP_WHOLE: tuple[str, ...] = ("UTLA", "CAUTH")
+DEFAULT_TIME_LIMIT = 30.0
+# Default population bounds, as multiples of the mean area population (total / k); the upper
+# bound is raised to the largest block that must stay whole if that is bigger (see docs/design.md).
+MIN_POP_FACTOR = 0.5
+MAX_POP_FACTOR = 2.0
+
+
+@dataclass(frozen=True)
+class DesignOptions:
+    """Everything ``design`` needs besides the geography and the seed.
+
+    ``min_pop``/``max_pop`` of ``None`` mean "derive the documented default" (``resolved_bounds``).
+    ``locks`` maps a unit or layer-area code to the name of the area it must belong to; ``together``
+    groups codes that must share an area; ``apart`` pairs codes that must not. ``start`` is a plan to
+    improve and ``frozen_areas`` are codes of its areas that may not change at all.
+    """
+
+    areas: int = DEFAULT_AREAS
+    min_pop: int | None = None
+    max_pop: int | None = None
+    health: tuple[str, ...] = DEFAULT_HEALTH
+    economic: tuple[str, ...] = DEFAULT_ECONOMIC
+    keep_whole: tuple[str, ...] = DEFAULT_KEEP_WHOLE
+    keep_whole_soft: tuple[str, ...] = ()
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    needs_indicators: tuple[str, ...] | None = None
+    locks: Mapping[str, str] = field(default_factory=dict)
+    together: tuple[tuple[str, ...], ...] = ()
+    apart: tuple[tuple[str, str], ...] = ()
+    start: Plan | None = None
+    frozen_areas: tuple[str, ...] = ()
+    time_limit: float = DEFAULT_TIME_LIMIT
+    compute_bound: bool = True
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def with_(self, **changes: object) -> DesignOptions:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def validate(opts: DesignOptions) -> None:
+    """Reject option values that make no sense whatever the geography (geography checks come later)."""
+    if opts.areas < 1:
+        raise DevoplanError(f"--areas must be at least 1, got {opts.areas}")
+    for name, value in (("--min-pop", opts.min_pop), ("--max-pop", opts.max_pop)):
+        if value is not None and value < 0:
+            raise DevoplanError(f"{name} must be non-negative, got {value}")
+    if opts.min_pop is not None and opts.max_pop is not None and opts.min_pop > opts.max_pop:
+        raise DevoplanError(f"--min-pop {opts.min_pop:,} is larger than --max-pop {opts.max_pop:,}")
+    for key, w in opts.weights.items():
+        if key not in WEIGHT_KEYS:
+            raise reject_unknown("weight", key, WEIGHT_KEYS)
+        if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
+            raise DevoplanError(f"weight '{key}' must be a finite number >= 0, got {w}")
+    if not math.isfinite(opts.time_limit) or opts.time_limit <= 0:
+        raise DevoplanError(f"--time-limit must be a positive number of seconds, got {opts.time_limit}")
+    overlap = set(opts.keep_whole) & set(opts.keep_whole_soft)
+    if overlap:
+        raise DevoplanError(f"layer(s) {', '.join(sorted(overlap))} named both hard and soft keep-whole")
+    for group in opts.together:
+        if len(group) < 2:
+            raise DevoplanError(f"--together needs at least two codes, got '{','.join(group)}'")
+    for pair in opts.apart:
+        if len(pair) != 2 or pair[0] == pair[1]:
+            raise DevoplanError(f"--apart needs two different codes, got '{','.join(pair)}'")
+    if opts.frozen_areas and opts.start is None:
+        raise DevoplanError("--frozen-areas needs --start (the plan whose areas are frozen)")
+    for name, code in opts.locks.items():
+        if not name or not code:
+            raise DevoplanError("--lock needs CODE=area-name with both parts non-empty")
+
+
+def weight(opts: DesignOptions, key: str) -> float:
+    """The weight of one objective term (the documented default where not given)."""
+    return float(opts.weights.get(key, DEFAULT_WEIGHTS[key]))
+
+
+def full_weights(opts: DesignOptions) -> dict[str, float]:
+    return {k: weight(opts, k) for k in WEIGHT_KEYS}
+
+
+def resolved_bounds(opts: DesignOptions, total_population: int, largest_block: int) -> tuple[int, int]:
+    """``(min_pop, max_pop)``: given values, or defaults from the mean area population.
+
+    Defaults: ``min = 0.5 * total / k`` and ``max = max(2 * total / k, largest block that must stay
+    whole)`` so that the defaults never make a kept-whole combined authority infeasible on its own.
+    """
+    mean = total_population / opts.areas
+    lo = opts.min_pop if opts.min_pop is not None else math.floor(MIN_POP_FACTOR * mean)
+    hi = opts.max_pop if opts.max_pop is not None else max(math.ceil(MAX_POP_FACTOR * mean), largest_block)
+    if opts.min_pop is None and lo > hi:
+        lo = hi
+    return lo, hi
+
+
+# -- parsing text forms ---------------------------------------------------------------------------
+def parse_weights(text: str | None) -> dict[str, float]:
+    """``health=1,economic=0.5`` -> dict; unknown keys and non-numbers rejected; unset keys default."""
+    out = dict(DEFAULT_WEIGHTS)
+    if not text:
+        return out
+    for part in _split(text):
+        key, sep, value = part.partition("=")
+        key = key.strip().lower()
+        if not sep:
+            raise DevoplanError(f"--weights entry '{part}' is not KEY=NUMBER (keys: {', '.join(WEIGHT_KEYS)})")
+        if key not in WEIGHT_KEYS:
+            raise reject_unknown("weight", key, WEIGHT_KEYS)
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise DevoplanError(f"--weights {key}='{value.strip()}' is not a number") from None
+    return out
+
+
+def parse_locks(items: Iterable[str]) -> dict[str, str]:
+    """``["E06000001=North East", ...]`` -> ``{code: area name}``; a code locked twice is rejected."""
+    out: dict[str, str] = {}
+    for item in items:
+        code, sep, name = item.partition("=")
+        code, name = code.strip(), name.strip()
+        if not sep or not code or not name:
+            raise DevoplanError(f"--lock '{item}' is not CODE=area-name")
+        if code in out and out[code] != name:
+            raise DevoplanError(f"--lock names {code} twice, to '{out[code]}' and '{name}'")
+        out[code] = name
+    return out
+
+
+def parse_groups(items: Iterable[str], option: str, *, pairs: bool = False) -> tuple[tuple[str, ...], ...]:
+    """``["A,B", "C,D,E"]`` -> code tuples (``pairs=True`` requires exactly two codes each)."""
+    out = []
+    for item in items:
+        codes = tuple(_split(item))
+        if len(codes) < 2 or (pairs and len(codes) != 2):
+            need = "exactly two" if pairs else "at least two"
+            raise DevoplanError(f"{option} '{item}' needs {need} comma-separated codes")
+        out.append(codes)
+    return tuple(out)
+
+
+def parse_layers(text: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"UTLA,CAUTH"`` (or several options) -> layer keys; ``""``/``none`` -> no layers."""
+    if text is None:
+        return ()
+    parts = [text] if isinstance(text, str) else list(text)
+    keys: list[str] = []
+    for part in parts:
+        keys.extend(k for k in _split(part) if k.lower() != "none")
+    return tuple(dict.fromkeys(keys))
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]

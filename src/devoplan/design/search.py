@@ -1,0 +1,451 @@
+"""Local search over contiguous plans: block moves, swaps and merge-split recombination (ReCom).
+
+Every proposal keeps all areas contiguous (a moved block must touch its new area and leave its old
+one connected; a recombination re-splits two adjacent areas along an edge of a random spanning tree
+of their union, so both halves are trees and hence connected). Locked and frozen blocks never move,
+no block enters a frozen area, and ``--apart`` blocks never share an area.
+
+Two phases share the machinery:
+
+* ``repair``: from the constructed plan, reduce the population-bound violation (a penalty on people
+  below ``min_pop`` or above ``max_pop``) until every area is within bounds;
+* ``anneal``: simulated annealing on the objective among plans within bounds, with a deterministic
+  schedule over a fixed budget of evaluations (so the same seed gives the same plan on any machine;
+  the wall-clock limit is only a guard and the result says which of the two stopped the run).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from devoplan.design.blocks import Blocks
+from devoplan.design.objective import Change, Objective, Scorer
+from devoplan.errors import InfeasibleError
+
+PENALTY = 10.0  # objective units per share of the population outside the bounds (repair phase)
+MAX_CUTS = 8  # spanning-tree cuts evaluated per recombination
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported to the progress callback: phase, share of the budget used, best objective so far."""
+
+    phase: str
+    fraction: float
+    best: float
+    evaluations: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class SearchStats:
+    evaluations: int = 0
+    accepted: int = 0
+    improved: int = 0
+    stopped_by: str = "budget"
+    history: list[tuple[int, float]] = field(default_factory=list)
+    moves: dict[str, int] = field(default_factory=lambda: {"move": 0, "swap": 0, "recom": 0})
+
+
+class State:
+    """A contiguous block assignment with its scorer and the constraint bookkeeping."""
+
+    def __init__(self, blocks: Blocks, obj: Objective, assign: np.ndarray, min_pop: int, max_pop: int) -> None:
+        self.blocks = blocks
+        self.obj = obj
+        self.k = obj.k
+        self.min_pop, self.max_pop = min_pop, max_pop
+        self.scorer = Scorer(obj, assign)
+        self.members: list[set[int]] = [set() for _ in range(self.k)]
+        for b, a in enumerate(self.scorer.assign):
+            self.members[int(a)].add(b)
+        self.fixed = np.array(
+            [blocks.lock_of(b) is not None or blocks.frozen[b] is not None for b in range(blocks.n_blocks)]
+        )
+        self.frozen_area = {int(self.scorer.assign[b]) for b in range(blocks.n_blocks) if blocks.frozen[b]}
+        self.partners: dict[int, set[int]] = {}
+        for i, j in blocks.apart:
+            self.partners.setdefault(i, set()).add(j)
+            self.partners.setdefault(j, set()).add(i)
+        self.pop = blocks.population.astype(np.float64)
+        self.total = float(self.pop.sum())
+
+    @property
+    def assign(self) -> np.ndarray:
+        return self.scorer.assign
+
+    def violation(self, pops: np.ndarray) -> float:
+        return float(np.maximum(self.min_pop - pops, 0).sum() + np.maximum(pops - self.max_pop, 0).sum())
+
+    def penalised(self, value: float, violation: float) -> float:
+        return value + PENALTY * violation / self.total
+
+    def connected(self, nodes: set[int]) -> bool:
+        if not nodes:
+            return False
+        start = next(iter(nodes))
+        seen = {start}
+        stack = [start]
+        while stack:
+            x = stack.pop()
+            for y in self.blocks.neighbours[x]:
+                if y in nodes and y not in seen:
+                    seen.add(y)
+                    stack.append(y)
+        return len(seen) == len(nodes)
+
+    def apart_ok(self, block: int, area_nodes: set[int]) -> bool:
+        return not (self.partners.get(block, set()) & area_nodes)
+
+    def apply(self, change: Change) -> None:
+        for b, t in zip(change.blocks, change.targets, strict=True):
+            self.members[int(self.assign[b])].discard(int(b))
+            self.members[int(t)].add(int(b))
+        self.scorer.apply(change)
+
+
+# -- proposals ----------------------------------------------------------------------------------------
+@dataclass
+class Proposal:
+    kind: str
+    change: Change
+    violation: float
+
+
+def propose_move(state: State, rng: np.random.Generator, strict: bool) -> Proposal | None:
+    """Move one boundary block into a neighbouring area."""
+    i = int(rng.integers(state.blocks.n_blocks))
+    if state.fixed[i]:
+        return None
+    a = int(state.assign[i])
+    nbrs = [int(state.assign[y]) for y in state.blocks.neighbours[i] if state.assign[y] != a]
+    if not nbrs or len(state.members[a]) == 1:
+        return None
+    c = nbrs[int(rng.integers(len(nbrs)))]
+    if c in state.frozen_area or a in state.frozen_area or not state.apart_ok(i, state.members[c]):
+        return None
+    pops = state.scorer.pops
+    new_a, new_c = pops[a] - state.pop[i], pops[c] + state.pop[i]
+    if strict and (new_a < state.min_pop or new_c > state.max_pop):
+        return None
+    if not state.connected(state.members[a] - {i}):
+        return None
+    change = state.scorer.evaluate([i], [c])
+    return Proposal("move", change, _violation_after(state, change))
+
+
+def propose_swap(state: State, rng: np.random.Generator, strict: bool) -> Proposal | None:
+    """Exchange two adjacent blocks of neighbouring areas."""
+    i = int(rng.integers(state.blocks.n_blocks))
+    if state.fixed[i]:
+        return None
+    a = int(state.assign[i])
+    cands = [y for y in state.blocks.neighbours[i] if state.assign[y] != a and not state.fixed[y]]
+    if not cands:
+        return None
+    j = cands[int(rng.integers(len(cands)))]
+    c = int(state.assign[j])
+    if a in state.frozen_area or c in state.frozen_area:
+        return None
+    na = (state.members[a] - {i}) | {j}
+    nc = (state.members[c] - {j}) | {i}
+    pops = state.scorer.pops
+    d = state.pop[j] - state.pop[i]
+    if strict and not (
+        state.min_pop <= pops[a] + d <= state.max_pop and state.min_pop <= pops[c] - d <= state.max_pop
+    ):
+        return None
+    if not (state.apart_ok(i, nc - {i}) and state.apart_ok(j, na - {j})):
+        return None
+    if not (state.connected(na) and state.connected(nc)):
+        return None
+    change = state.scorer.evaluate([i, j], [c, a])
+    return Proposal("swap", change, _violation_after(state, change))
+
+
+def propose_recom(
+    state: State, rng: np.random.Generator, strict: bool, pair: tuple[int, int] | None = None
+) -> Proposal | None:
+    """Merge two adjacent areas and re-split them along the best of a few balanced spanning-tree cuts."""
+    if pair is None:
+        i = int(rng.integers(state.blocks.n_blocks))
+        a = int(state.assign[i])
+        others = [int(state.assign[y]) for y in state.blocks.neighbours[i] if state.assign[y] != a]
+        if not others:
+            return None
+        c = others[int(rng.integers(len(others)))]
+    else:
+        a, c = pair
+    if a in state.frozen_area or c in state.frozen_area:
+        return None
+    nodes = sorted(state.members[a] | state.members[c])
+    parent, order = _random_tree(state, nodes, rng)
+    sub = {x: state.pop[x] for x in order}
+    for x in reversed(order[1:]):
+        sub[parent[x]] += sub[x]
+    total = sub[order[0]]
+    cuts = []
+    for x in order[1:]:
+        lo, hi = sub[x], total - sub[x]
+        viol = _pair_violation(state, lo, hi)
+        if strict and viol > 0:
+            continue
+        cuts.append((viol, x))
+    if not cuts:
+        return None
+    if len(cuts) > MAX_CUTS:
+        pick = rng.choice(len(cuts), size=MAX_CUTS, replace=False)
+        cuts = [cuts[int(p)] for p in sorted(pick)]
+    best: Proposal | None = None
+    for _, x in cuts:
+        side = _subtree(x, parent, order)
+        for first, second in ((a, c), (c, a)):
+            prop = _recom_change(state, nodes, side, first, second)
+            if prop is not None and (
+                best is None
+                or state.penalised(prop.change.value, prop.violation)
+                < state.penalised(best.change.value, best.violation)
+            ):
+                best = prop
+    return best
+
+
+def _recom_change(state: State, nodes: list[int], side: set[int], first: int, second: int) -> Proposal | None:
+    """Blocks in ``side`` go to ``first``, the rest to ``second``, if locks and apart allow."""
+    blocks = state.blocks
+    for x in nodes:
+        target = first if x in side else second
+        if state.fixed[x] and int(state.assign[x]) != target:
+            return None
+    for x in side:
+        if state.partners.get(x, set()) & side:
+            return None
+    rest = set(nodes) - side
+    for x in rest:
+        if state.partners.get(x, set()) & rest:
+            return None
+    moved = [x for x in nodes if int(state.assign[x]) != (first if x in side else second)]
+    if not moved:
+        return None
+    targets = [first if x in side else second for x in moved]
+    change = state.scorer.evaluate(moved, targets)
+    del blocks
+    return Proposal("recom", change, _violation_after(state, change))
+
+
+def _random_tree(state: State, nodes: list[int], rng: np.random.Generator) -> tuple[dict[int, int], list[int]]:
+    """A random spanning tree (Kruskal on random weights), rooted at the first node, in BFS order."""
+    inside = set(nodes)
+    edges = [(x, y) for x in nodes for y in state.blocks.neighbours[x] if y in inside and x < y]
+    weights = rng.random(len(edges))
+    root = {x: x for x in nodes}
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    adj: dict[int, list[int]] = {x: [] for x in nodes}
+    for e in np.argsort(weights, kind="stable"):
+        x, y = edges[int(e)]
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            root[rx] = ry
+            adj[x].append(y)
+            adj[y].append(x)
+    parent = {nodes[0]: -1}
+    order = [nodes[0]]
+    for x in order:
+        for y in adj[x]:
+            if y not in parent:
+                parent[y] = x
+                order.append(y)
+    return parent, order
+
+
+def _subtree(root: int, parent: dict[int, int], order: list[int]) -> set[int]:
+    out = {root}
+    for x in order:
+        if parent[x] in out:
+            out.add(x)
+    return out
+
+
+def _pair_violation(state: State, p1: float, p2: float) -> float:
+    lo, hi = state.min_pop, state.max_pop
+    return float(max(lo - p1, 0) + max(p1 - hi, 0) + max(lo - p2, 0) + max(p2 - hi, 0))
+
+
+def _violation_after(state: State, change: Change) -> float:
+    pops = state.scorer.pops.copy()
+    pops[change.areas] = change.rows[:, 0]
+    return state.violation(pops)
+
+
+def propose_absorb_split(state: State, rng: np.random.Generator, a: int) -> Proposal | None:
+    """Fold area ``a`` into a neighbour, then split the most populous divisible area to restore k.
+
+    Recombination keeps the two areas it touches; an area below ``min_pop`` surrounded by areas that
+    cannot give it enough people needs this three-area change instead.
+    """
+    if a in state.frozen_area or any(state.fixed[x] for x in state.members[a]):
+        return None
+    nbrs = sorted({int(state.assign[y]) for x in state.members[a] for y in state.blocks.neighbours[x]} - {a})
+    pops = state.scorer.pops
+    nbrs = [c for c in nbrs if c not in state.frozen_area and pops[c] + pops[a] <= state.max_pop]
+    nbrs = [c for c in nbrs if all(state.apart_ok(x, state.members[c]) for x in state.members[a])]
+    if not nbrs:
+        return None
+    c = nbrs[int(rng.integers(len(nbrs)))]
+    after = {x: (state.members[x] | state.members[a] if x == c else state.members[x]) for x in range(state.k) if x != a}
+    after_pop = {x: float(sum(state.pop[b] for b in after[x])) for x in after}
+    for s in sorted(after, key=lambda x: -after_pop[x]):
+        if s in state.frozen_area or after_pop[s] < 2 * state.min_pop or len(after[s]) < 2:
+            continue
+        half = _bounded_half(state, sorted(after[s]), rng)
+        if half is None:
+            continue
+        moved = [x for x in sorted(state.members[a]) if x not in half] + sorted(half)
+        targets = [c if x not in half else a for x in moved]
+        keep = [(x, t) for x, t in zip(moved, targets, strict=True) if int(state.assign[x]) != t]
+        if not keep:
+            return None
+        change = state.scorer.evaluate([x for x, _ in keep], [t for _, t in keep])
+        return Proposal("absorb", change, _violation_after(state, change))
+    return None
+
+
+def _bounded_half(state: State, nodes: list[int], rng: np.random.Generator, tries: int = 8) -> set[int] | None:
+    """A subtree of a random spanning tree whose two sides are both within bounds, free of locks and apart."""
+    for _ in range(tries):
+        parent, order = _random_tree(state, nodes, rng)
+        sub = {x: state.pop[x] for x in order}
+        for x in reversed(order[1:]):
+            sub[parent[x]] += sub[x]
+        total = sub[order[0]]
+        for x in order[1:]:
+            if _pair_violation(state, sub[x], total - sub[x]) > 0:
+                continue
+            side = _subtree(x, parent, order)
+            rest = set(nodes) - side
+            if any(state.fixed[y] for y in side):
+                continue
+            if any(state.partners.get(y, set()) & side for y in side) or any(
+                state.partners.get(y, set()) & rest for y in rest
+            ):
+                continue
+            return side
+    return None
+
+
+# -- phases -----------------------------------------------------------------------------------------------
+def repair(state: State, rng: np.random.Generator, max_rounds: int = 20000) -> int:
+    """Bring every area within the population bounds; returns evaluations used."""
+    evals = 0
+    current = state.violation(state.scorer.pops)
+    for _ in range(max_rounds):
+        if current <= 0:
+            return evals
+        pops = state.scorer.pops
+        bad = np.flatnonzero((pops < state.min_pop) | (pops > state.max_pop))
+        a = int(bad[int(rng.integers(len(bad)))])
+        nbr_areas = sorted(
+            {int(state.assign[y]) for x in state.members[a] for y in state.blocks.neighbours[x]} - {a}
+        )
+        if not nbr_areas:
+            break
+        c = nbr_areas[int(rng.integers(len(nbr_areas)))]
+        prop = propose_recom(state, rng, strict=False, pair=(a, c))
+        if prop is None or prop.violation >= current:
+            prop = propose_absorb_split(state, rng, a) or prop or propose_move(state, rng, strict=False)
+        evals += 1
+        if prop is None:
+            continue
+        old = state.penalised(state.scorer.value, current)
+        if prop.violation < current or (
+            prop.violation == current and state.penalised(prop.change.value, prop.violation) < old
+        ):
+            state.apply(prop.change)
+            current = prop.violation
+    if current > 0:
+        pops = state.scorer.pops
+        worst = int(np.argmax(np.maximum(state.min_pop - pops, 0) + np.maximum(pops - state.max_pop, 0)))
+        raise InfeasibleError(
+            f"could not bring every area within {state.min_pop:,}..{state.max_pop:,} people: after repair an "
+            f"area still has {int(pops[worst]):,}; widen the bounds or relax locks/keep-whole layers"
+        )
+    return evals
+
+
+def anneal(
+    state: State,
+    rng: np.random.Generator,
+    budget: int,
+    wall_limit: float,
+    progress: ProgressCallback | None = None,
+    mix: tuple[float, float] = (0.25, 0.25),
+) -> tuple[np.ndarray, float, SearchStats]:
+    """Simulated annealing among feasible contiguous plans; returns the best assignment and value."""
+    stats = SearchStats()
+    t_start = time.perf_counter()
+    best_assign, best = state.assign.copy(), state.scorer.value
+    t0 = _initial_temperature(state, rng)
+    t_end = t0 * 1e-3
+    p_recom, p_swap = mix
+    last_report = -1
+    while stats.evaluations < budget:
+        frac = stats.evaluations / budget
+        temp = t0 * (t_end / t0) ** frac
+        r = rng.random()
+        if r < p_recom:
+            prop = propose_recom(state, rng, strict=True)
+        elif r < p_recom + p_swap:
+            prop = propose_swap(state, rng, strict=True)
+        else:
+            prop = propose_move(state, rng, strict=True)
+        if prop is None:
+            stats.evaluations += 1  # a refused proposal still costs a little; keeps the loop bounded
+            continue
+        stats.evaluations += 1 if prop.kind != "recom" else 2
+        delta = prop.change.value - state.scorer.value
+        if delta <= 0 or rng.random() < math.exp(-delta / temp):
+            state.apply(prop.change)
+            stats.accepted += 1
+            stats.moves[prop.kind] += 1
+            if state.scorer.value < best - 1e-12:
+                best, best_assign = state.scorer.value, state.assign.copy()
+                stats.improved += 1
+        report = int(100 * frac)
+        if report != last_report:
+            last_report = report
+            stats.history.append((stats.evaluations, best))
+            if progress is not None:
+                progress(Progress("search", frac, best, stats.evaluations))
+            if time.perf_counter() - t_start > wall_limit:
+                stats.stopped_by = "time"
+                break
+    return best_assign, best, stats
+
+
+def _initial_temperature(state: State, rng: np.random.Generator, samples: int = 60) -> float:
+    """Temperature at which a median uphill move is accepted with probability 0.3 (from seeded samples)."""
+    ups = []
+    for _ in range(samples * 5):
+        prop = propose_move(state, rng, strict=True) or propose_swap(state, rng, strict=True)
+        if prop is not None:
+            d = prop.change.value - state.scorer.value
+            if d > 0:
+                ups.append(d)
+        if len(ups) >= samples:
+            break
+    if not ups:
+        return 1e-3
+    return float(np.median(ups)) / -math.log(0.3)
