@@ -15,7 +15,7 @@ import shapely
 from devoplan.build.adjacency import ISLAND_LINKS, add_links, border_edges, point_contacts
 from devoplan.build.bundle import DEFAULT_OUT, build_bundle, write_atomically
 from devoplan.build.indicators import _to_2024
-from devoplan.build.layers import apportion
+from devoplan.build.layers import _single_area, apportion
 from devoplan.build.output import fmt_number
 from devoplan.build.sources import POPULATION_LAD24, SourceDir
 from devoplan.build.units import build_units
@@ -164,3 +164,31 @@ def test_2021_districts_map_to_2024_by_population_weighted_average() -> None:
     assert result[0] == pytest.approx((10 * 1 + 20 * 3) / 4)  # 17.5
     assert np.isnan(result[1])
     assert result[2] == 5.0
+
+
+def _lookup(tmp_path: Path, rows: list[str]) -> SourceDir:
+    path = tmp_path / "lookups" / "x.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(["LAD24CD,AREACD,AREANM", *rows]) + "\n")
+    return SourceDir(tmp_path)
+
+
+def test_single_area_lookup_merges_repeats_and_drops_wales(tmp_path: Path) -> None:
+    src = _lookup(tmp_path, ["E06000001,A1,Alpha", "E06000001,A1,Alpha", "W06000001,W1,Wales", "E06000002,A1,Alpha"])
+    areas, members = _single_area("LAD24CD", "AREACD", "AREANM", "lookups/x.csv")(src, ("E06000001", "E06000002"))
+    assert areas.to_numpy().tolist() == [["A1", "Alpha"]]
+    assert members.to_numpy().tolist() == [["E06000001", "A1", 1.0], ["E06000002", "A1", 1.0]]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (["E06000001,A1,Alpha", "E06000001,A2,Beta"], "district E06000001 is in more than one area"),
+        (["E06000001,A1,Alpha", "E06000099,A1,Alpha"], "district E06000099 is not an England 2024 district"),
+        (["E06000001,A1,Alpha", "E06000002,A1,Alfa"], "area A1 has more than one name"),
+    ],
+)
+def test_single_area_lookup_errors(tmp_path: Path, rows: list[str], message: str) -> None:
+    src = _lookup(tmp_path, rows)
+    with pytest.raises(InputError, match=message):
+        _single_area("LAD24CD", "AREACD", "AREANM", "lookups/x.csv")(src, ("E06000001", "E06000002"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
 
 from devoplan.build import sources
 from devoplan.build.sources import SourceDir
@@ -32,7 +33,7 @@ def read_coverage(src: SourceDir, codes: tuple[str, ...]) -> gpd.GeoDataFrame:
     path = src.path(sources.BOUNDARIES)
     try:
         frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises its own DataSourceError family
+    except (DataSourceError, DataLayerError, FieldError, GeometryError) as exc:
         raise src.fail(sources.BOUNDARIES, f"cannot be read as GeoJSON ({exc})") from exc
     for column in ("LAD24CD", "LAD24NM"):
         if column not in frame.columns:
