@@ -1,0 +1,168 @@
+"""Reading and writing plans.
+
+A plan file is a CSV with one row per unit: ``LAD24CD,area_code,area_name`` (``area_name`` may be
+left out; ``code`` or ``unit_code`` may name the unit column instead of ``LAD24CD`` for a geography
+of other units; ``area`` holding whole-number area ids may replace ``area_code``). Reading checks
+that every unit of the geography appears exactly once and nothing else does; a problem raises
+:class:`~devoplan.errors.InputError` naming the file, row and field. Plans are written as that CSV
+and as GeoJSON areas dissolved from the units' display boundaries, each via a temporary file
+moved into place, so a failed write leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from devoplan.errors import InputError
+from devoplan.geography.model import Geography
+from devoplan.geography.tables import read_table, row_number
+from devoplan.metrics.zoning import check_plan
+from devoplan.plan import Plan
+
+UNIT_COLUMNS: tuple[str, ...] = ("LAD24CD", "code", "unit_code")
+CSV_HEADER: tuple[str, str, str] = ("LAD24CD", "area_code", "area_name")
+
+
+# -- reading ------------------------------------------------------------------------------------
+def read_plan(path: str | Path, geography: Geography) -> Plan:
+    """Read and check a plan CSV against the geography's units."""
+    file = Path(path)
+    if not file.is_file():
+        raise InputError("plan file not found", file=file)
+    if file.suffix.lower() in (".geojson", ".json"):
+        raise InputError("plans are read from CSV (LAD24CD,area_code,area_name); GeoJSON is written for maps",
+                         file=file)
+    df = read_table(file, ())
+    unit_col = _unit_column(df, file)
+    labels = _area_labels(df, file)
+    names = df["area_name"] if "area_name" in df.columns else labels
+    if df.empty:
+        raise InputError("has no rows", file=file)
+    positions = _unit_positions(df[unit_col], geography, file, unit_col)
+    return _assemble(geography, positions, labels.tolist(), names.tolist(), file)
+
+
+def _unit_column(df: pd.DataFrame, file: Path) -> str:
+    for col in UNIT_COLUMNS:
+        if col in df.columns:
+            return col
+    raise InputError(f"no unit column (expected one of {', '.join(UNIT_COLUMNS)}; found: "
+                     f"{', '.join(df.columns)})", file=file, field=UNIT_COLUMNS[0])
+
+
+def _area_labels(df: pd.DataFrame, file: Path) -> pd.Series:
+    if "area_code" in df.columns:
+        labels = df["area_code"]
+        field = "area_code"
+    elif "area" in df.columns:
+        labels, field = df["area"], "area"
+        numbers = pd.to_numeric(labels.where(labels != ""), errors="coerce")
+        bad = (numbers.isna() | (numbers != numbers.round())).to_numpy() & (labels != "").to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"area '{labels.iloc[i]}' is not a whole number", file=file, row=row_number(i),
+                             field=field)
+    else:
+        raise InputError(f"missing column (found: {', '.join(df.columns)})", file=file, field="area_code")
+    empty = (labels == "").to_numpy()
+    if empty.any():
+        raise InputError("area is missing", file=file, row=row_number(int(np.flatnonzero(empty)[0])), field=field)
+    return labels
+
+
+def _unit_positions(codes: pd.Series, geography: Geography, file: Path, field: str) -> np.ndarray:
+    index = geography.units.index
+    positions = np.empty(len(codes), dtype=np.int64)
+    seen: dict[str, int] = {}
+    for i, code in enumerate(codes.tolist()):
+        if code == "":
+            raise InputError("unit code is missing", file=file, row=row_number(i), field=field)
+        if code not in index:
+            raise InputError(f"unknown unit '{code}' (not in geography '{geography.name}')", file=file,
+                             row=row_number(i), field=field)
+        if code in seen:
+            raise InputError(f"unit '{code}' appears twice (first on row {seen[code]})", file=file,
+                             row=row_number(i), field=field)
+        seen[code] = row_number(i)
+        positions[i] = index[code]
+    if len(seen) < geography.n_units:
+        missing = [c for c in geography.units.codes if c not in seen]
+        raise InputError(f"plan misses {len(missing)} of the {geography.n_units} units, first "
+                         f"{missing[0]} ({geography.units.names[geography.units.index[missing[0]]]})", file=file)
+    return positions
+
+
+def _assemble(geography: Geography, positions: np.ndarray, labels: list[str], names: list[str],
+              file: Path) -> Plan:
+    """Areas in order of first appearance in the file; one name per area."""
+    order: dict[str, int] = {}
+    area_names: list[str] = []
+    assignment = np.empty(geography.n_units, dtype=np.int64)
+    for i, (pos, label, name) in enumerate(zip(positions, labels, names, strict=True)):
+        if label not in order:
+            order[label] = len(order)
+            area_names.append(name or label)
+        elif name and name != area_names[order[label]]:
+            raise InputError(f"area '{label}' is named '{name}' here but '{area_names[order[label]]}' before",
+                             file=file, row=row_number(i), field="area_name")
+        assignment[pos] = order[label]
+    return Plan(geography.units.codes, assignment, tuple(order), tuple(area_names))
+
+
+# -- writing ------------------------------------------------------------------------------------
+def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Run ``write(tmp)`` on a temporary file beside ``path`` and move it into place."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def plan_table(plan: Plan) -> pd.DataFrame:
+    """One row per unit: ``LAD24CD,area_code,area_name``."""
+    return pd.DataFrame({
+        CSV_HEADER[0]: list(plan.unit_codes),
+        CSV_HEADER[1]: [plan.area_codes[a] for a in plan.assignment],
+        CSV_HEADER[2]: [plan.area_names[a] for a in plan.assignment],
+    })
+
+
+def write_plan_csv(plan: Plan, path: str | Path) -> Path:
+    """Write the plan CSV (readable by :func:`read_plan`)."""
+    table = plan_table(plan)
+    return write_atomic(path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
+
+
+def plan_areas_geojson(plan: Plan, geography: Geography) -> dict[str, object]:
+    """A GeoJSON FeatureCollection of the plan's areas dissolved from unit display boundaries."""
+    check_plan(geography, plan)
+    gdf = geography.display_geometry()[["geometry"]].copy()
+    gdf["area_code"] = [plan.area_codes[a] for a in plan.assignment]
+    gdf["population"] = geography.units.population
+    gdf["units"] = 1
+    dissolved = gdf.dissolve(by="area_code", aggfunc="sum").reindex(list(plan.area_codes)).reset_index()
+    dissolved["area_name"] = list(plan.area_names)
+    dissolved = dissolved[["area_code", "area_name", "population", "units", "geometry"]]
+    result: dict[str, object] = json.loads(dissolved.to_json(drop_id=True))
+    return result
+
+
+def write_plan_geojson(plan: Plan, geography: Geography, path: str | Path) -> Path:
+    """Write the plan's dissolved areas as GeoJSON (EPSG:4326)."""
+    data = plan_areas_geojson(plan, geography)
+    return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data), encoding="utf-8"))
