@@ -1,0 +1,85 @@
+"""Build ``report.html``: from in-memory results (:func:`build_report`) or saved files (:func:`render_from_files`).
+
+The file is written to a temporary name in the target directory and moved into place, so an
+interrupted run never leaves half a report.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from devoplan.geography.model import Geography
+from devoplan.plan import Plan
+from devoplan.report.comparison import comparison_table
+from devoplan.report.data import ReportData, read_allocations, read_metrics
+from devoplan.report.figures import FigureSink
+from devoplan.report.html import Page, esc, render_page
+from devoplan.report.sections import build_sections
+
+
+def render(data: ReportData, *, png_dir: Path | None = None) -> str:
+    """The report as one HTML string; maps also go to ``png_dir`` as PNG files when given."""
+    sink = FigureSink(png_dir)
+    geo = data.geography
+    sections = build_sections(data, sink)
+    subtitle = [f"Geography: {geo.name} — {geo.n_units} districts, {geo.units.total_population:,} residents.",
+                f"Plan: {data.plan.n_areas} areas."]
+    footer = (f"Made by devoplan on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Self-contained: no scripts, "
+              f"no external resources. Plan areas: {esc(', '.join(data.plan.area_codes[:3]))} …")
+    return render_page(Page(title=data.title, subtitle=subtitle, sections=sections, footer=footer,
+                            meta={"generator": "devoplan"}))
+
+
+def with_comparison(data: ReportData) -> ReportData:
+    """Fill in the plan-vs-today comparison when the metrics document does not carry one."""
+    if isinstance(data.metrics.get("comparison"), Mapping):
+        return data
+    bounds = data.metrics.get("design", {}).get("bounds", {}) if isinstance(data.metrics.get("design"),
+                                                                              Mapping) else {}
+    table = comparison_table(data.geography, data.plan, lower=bounds.get("min_pop"), upper=bounds.get("max_pop"))
+    return ReportData(data.geography, data.plan, data.allocations, {**data.metrics, "comparison": table},
+                      data.title)
+
+
+def build_report(geography: Geography, plan: Plan, out: Path, *, allocations: pd.DataFrame | None = None,
+                 metrics: Mapping[str, Any] | None = None, png_dir: Path | None = None,
+                 title: str | None = None) -> Path:
+    """Render the report for in-memory results and write it to ``out`` (returns ``out``)."""
+    data = ReportData(geography, plan, allocations, dict(metrics or {}),
+                      **({"title": title} if title else {}))
+    html = render(with_comparison(data), png_dir=png_dir)
+    return write_atomic(Path(out), html)
+
+
+def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json: Path | None, out: Path, *,
+                      geography: Geography | None = None) -> Path:
+    """Re-render a report from saved outputs (``plan.csv``, ``allocations.csv``, ``metrics.json``)."""
+    from devoplan.geography.loader import load_geography
+    from devoplan.planio import read_plan
+
+    geo = geography if geography is not None else load_geography()
+    plan = read_plan(Path(plan_csv), geo)
+    allocations = read_allocations(Path(allocations_csv), plan) if allocations_csv is not None else None
+    metrics = read_metrics(Path(metrics_json)) if metrics_json is not None else {}
+    return build_report(geo, plan, Path(out), allocations=allocations, metrics=metrics)
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write text to a temp file next to ``path`` and move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

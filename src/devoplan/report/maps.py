@@ -1,0 +1,167 @@
+"""The report's maps: proposed areas, today's misalignments, per-area values, and a hex-map view.
+
+Each function returns a matplotlib :class:`~matplotlib.figure.Figure`; :mod:`.figures` turns it
+into inline SVG for the page or a PNG file for ``out/``. Areas are numbered 1..k on the maps; the
+per-area cards and tables use the same numbers, which keeps 38 labels legible on a laptop screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import Normalize, TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from devoplan.geography.model import Geography
+from devoplan.plan import Plan
+from devoplan.report.figures import new_figure
+from devoplan.report.geometry import distinct_colours, map_geometry
+from devoplan.report.hexmap import HexLayout
+
+# Qualitative palette (colour-blind-aware, after Paul Tol's "muted" and "light" schemes).
+PALETTE: list[str] = ["#88CCEE", "#CC6677", "#DDCC77", "#117733", "#AA4499", "#44AA99", "#999933",
+                      "#EE8866", "#6699CC", "#BBCC33"]
+NO_DATA = "#DDDDDD"
+EDGE = "#333333"
+
+
+def _rings(geom: shapely.Geometry) -> list[np.ndarray]:
+    """Exterior rings of a (multi)polygon as coordinate arrays (holes are drawn over by neighbours)."""
+    parts = shapely.get_parts(geom)
+    return [np.asarray(shapely.get_coordinates(shapely.get_exterior_ring(p))) for p in parts
+            if not shapely.is_empty(p) and shapely.get_type_id(p) == 3]
+
+
+def draw_shapes(ax: Axes, geoms: Sequence[shapely.Geometry], colours: Sequence[str], *,
+                edge: str = "white", width: float = 0.3) -> None:
+    """Fill each geometry with its colour (one PolyCollection: small SVG, fast)."""
+    verts: list[np.ndarray] = []
+    faces: list[str] = []
+    for g, c in zip(geoms, colours, strict=True):
+        rings = _rings(g)
+        verts.extend(rings)
+        faces.extend([c] * len(rings))
+    ax.add_collection(PolyCollection(verts, facecolors=faces, edgecolors=edge, linewidths=width))
+    ax.autoscale_view()
+
+
+def draw_outlines(ax: Axes, geoms: Sequence[shapely.Geometry], *, colour: str = EDGE, width: float = 0.8) -> None:
+    verts = [r for g in geoms for r in _rings(g)]
+    ax.add_collection(PolyCollection(verts, facecolors="none", edgecolors=colour, linewidths=width))
+
+
+def _frame(ax: Axes, title: str) -> None:
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=11, loc="left")
+
+
+def _number_labels(ax: Axes, points: np.ndarray, *, size: float = 7) -> None:
+    for i, (x, y) in enumerate(points):
+        if np.isfinite(x):
+            ax.text(x, y, str(i + 1), ha="center", va="center", fontsize=size, fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+
+
+def plan_map(geography: Geography, plan: Plan, *, title: str = "Proposed commissioning areas") -> Figure:
+    """The plan's areas in distinct colours (neighbours differ), numbered 1..k."""
+    mg = map_geometry(geography)
+    areas = mg.dissolve(plan.assignment, plan.n_areas)
+    fig = new_figure(6.2, 7.0)
+    ax = fig.add_subplot()
+    draw_shapes(ax, list(areas), distinct_colours(geography, plan, PALETTE), edge=EDGE, width=0.6)
+    _number_labels(ax, mg.label_points(areas))
+    _frame(ax, title)
+    return fig
+
+
+def misalignment_map(geography: Geography, *, health: str = "ICB", economic: str = "LEP") -> Figure:
+    """Districts split between health areas, in two economic areas, or both; health borders drawn over."""
+    mg = map_geometry(geography)
+    hl, el = geography.layer(health), geography.layer(economic)
+    split = hl.areas_per_unit > 1
+    shared = el.areas_per_unit > 1
+    colours = np.full(geography.n_units, "#EEEEEE", dtype=object)
+    colours[split] = "#CC3311"
+    colours[shared] = "#0077BB"
+    colours[split & shared] = "#AA4499"
+    fig = new_figure(6.2, 7.0)
+    ax = fig.add_subplot()
+    draw_shapes(ax, list(mg.units), list(colours), edge="#BBBBBB", width=0.2)
+    main = np.where(hl.main_area >= 0, hl.main_area, hl.n_areas)
+    draw_outlines(ax, list(mg.dissolve(main, hl.n_areas + 1)), width=0.7)
+    handles = [
+        Patch(fc="#CC3311", label=f"split between {hl.key}s ({int(split.sum())})"),
+        Patch(fc="#0077BB", label=f"in two {el.key}s ({int(shared.sum())})"),
+        Patch(fc="#AA4499", label=f"both ({int((split & shared).sum())})"),
+        Patch(fc="none", ec=EDGE, label=f"{hl.key} borders (main {hl.key} of each district)"),
+    ]
+    ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
+    _frame(ax, f"Today's misalignments: districts that cross {hl.key} or {el.key} lines")
+    return fig
+
+
+def value_map(geography: Geography, plan: Plan, values: np.ndarray, *, title: str, label: str,
+              cmap: str = "viridis", diverging: bool = False) -> Figure:
+    """A choropleth of one value per area (NaN drawn grey), with a colour bar."""
+    mg = map_geometry(geography)
+    areas = mg.dissolve(plan.assignment, plan.n_areas)
+    finite = values[np.isfinite(values)]
+    if diverging:
+        span = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
+        norm: Normalize = TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span)
+    else:
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        norm = Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1.0)
+    fig = new_figure(6.2, 7.0)
+    ax = fig.add_subplot()
+    mapper = _mapper(norm, cmap)
+    colours = [mapper.to_rgba(v) if np.isfinite(v) else NO_DATA for v in values]
+    draw_shapes(ax, list(areas), [_hex(c) for c in colours], edge=EDGE, width=0.5)
+    _number_labels(ax, mg.label_points(areas), size=6)
+    fig.colorbar(mapper, ax=ax, shrink=0.6, label=label)
+    _frame(ax, title)
+    return fig
+
+
+def hex_plan_map(layout: HexLayout, geography: Geography, plan: Plan, *,
+                 title: str = "Hex map: one hexagon per district") -> Figure:
+    """The plan on the hex layout: each district one hexagon, coloured by its area, area numbers on top."""
+    colours = distinct_colours(geography, plan, PALETTE)
+    present = layout.present
+    fig = new_figure(6.2, 7.0)
+    ax = fig.add_subplot()
+    faces = [colours[plan.assignment[u]] for u in present]
+    ax.add_collection(PolyCollection(layout.polygons(), facecolors=faces, edgecolors="white", linewidths=0.4))
+    ax.autoscale_view()
+    centres = layout.centres
+    for a in range(plan.n_areas):
+        members = [u for u in plan.members(a) if not np.isnan(centres[u, 0])]
+        if members:
+            # label the member hex closest to the members' centroid, so the label sits on the area
+            c = centres[members]
+            best = members[int(np.argmin(((c - c.mean(axis=0)) ** 2).sum(axis=1)))]
+            x, y = centres[best]
+            ax.text(x, y, str(a + 1), ha="center", va="center", fontsize=6, fontweight="bold")
+    if layout.missing:
+        ax.text(0.0, 0.0, f"{len(layout.missing)} district(s) missing from the hex layout",
+                transform=ax.transAxes, fontsize=7)
+    _frame(ax, title)
+    return fig
+
+
+def _mapper(norm: Normalize, cmap: str) -> ScalarMappable:
+    return ScalarMappable(norm=norm, cmap=cmap)
+
+
+def _hex(rgba: object) -> str:
+    if isinstance(rgba, str):
+        return rgba
+    r, g, b = (round(255 * float(c)) for c in list(rgba)[:3])  # type: ignore[call-overload]
+    return f"#{r:02X}{g:02X}{b:02X}"

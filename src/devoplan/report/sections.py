@@ -1,0 +1,270 @@
+"""The report's sections, each built from :class:`ReportData` into trusted HTML.
+
+Section ids (stable; the tests and anchors use them): ``summary``, ``patchwork``, ``areas``,
+``comparison``, ``funding``, ``cards``, ``sources``. A part whose inputs are missing (no funding
+table, no design result) says so in place rather than disappearing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from devoplan.geography.model import Geography
+from devoplan.metrics.overlap import coterminosity
+from devoplan.report import charts, maps
+from devoplan.report.cards import area_cards
+from devoplan.report.data import FundingView, ReportData, funding_view
+from devoplan.report.figures import FigureSink
+from devoplan.report.geometry import distinct_colours
+from devoplan.report.hexmap import hex_layout
+from devoplan.report.html import Section, esc, figure, grid, kpis, note
+from devoplan.report.sources import assumption_rows, data_sources, sourced_rows
+from devoplan.report.tables import cards, money, table
+
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources")
+HEALTH, ECONOMIC = "ICB", "LEP"
+MISALIGNMENT_LIST = 40
+
+
+def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
+    """All sections in reading order."""
+    fv = funding_view(data.allocations, data.plan) if data.allocations is not None else None
+    return [
+        summary_section(data, fv),
+        patchwork_section(data.geography, data.metrics.get("audit"), sink),
+        areas_section(data, sink),
+        comparison_section(data.metrics.get("comparison")),
+        funding_section(data, fv, sink),
+        cards_section(data, fv),
+        sources_section(data),
+    ]
+
+
+def _design(data: ReportData) -> Mapping[str, Any]:
+    design = data.metrics.get("design")
+    return design if isinstance(design, Mapping) else {}
+
+
+def _funding_summary(data: ReportData) -> Mapping[str, Any]:
+    funding = data.metrics.get("funding")
+    return funding if isinstance(funding, Mapping) else {}
+
+
+def _comparison_value(comparison: Mapping[str, Any] | None, metric: str, column: int) -> float | None:
+    for row in (comparison or {}).get("rows", []):
+        if row["metric"] == metric and column < len(row["values"]):
+            return row["values"][column]
+    return None
+
+
+# -- 1. summary -------------------------------------------------------------------------------------
+def summary_section(data: ReportData, fv: FundingView | None) -> Section:
+    geo, plan = data.geography, data.plan
+    pops = plan.area_totals(geo.units.population.astype(float))
+    comp = data.metrics.get("comparison")
+    items = [(str(plan.n_areas), f"commissioning areas from {geo.n_units} districts"),
+             (f"{pops.min() / 1e6:.2f}m–{pops.max() / 1e6:.2f}m", "residents per area (smallest–largest)")]
+    for key in (HEALTH, ECONOMIC):
+        value = _comparison_value(comp, f"coterminosity@{key}", 0)
+        if value is not None:
+            items.append((f"{value:.3f}", f"coterminosity with today's {key}s (1 = identical)"))
+    if fv is not None:
+        items.append((money(float(fv.allocation[0].sum()), unit="bn"), f"to areas in {fv.years[0]}"))
+        items.append((f"£{fv.allocation[0].sum() / fv.population.sum():,.0f}", f"per head in {fv.years[0]}"))
+    body = kpis(items)
+    steps = data.metrics.get("steps_not_run") or []
+    if steps:
+        body += note("Not in this report yet: " + "; ".join(map(str, steps)), kind="missing")
+    run = data.metrics.get("run")
+    if isinstance(run, Mapping) and run:
+        body += "<p>" + esc(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in run.items()
+                                      if not isinstance(v, Mapping | list))) + "</p>"
+    return Section("summary", "Summary", body,
+                   lead="England's public services are commissioned over maps that do not line up. This report "
+                        "audits today's patchwork, proposes coterminous commissioning areas, and funds them.")
+
+
+# -- 2. today's patchwork -----------------------------------------------------------------------------
+def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
+    parts: list[str] = []
+    present = {k.upper() for k in geo.layers}
+    lists = _misalignment_lists(geo)
+    if HEALTH in present and ECONOMIC in present:
+        fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
+        parts.append(grid(figure(sink.svg(fig, "Today's misalignments", png_name="map_misalignments"),
+                                 f"Districts split between {HEALTH}s or shared by two {ECONOMIC}s."),
+                          f"<div>{lists}</div>"))
+    else:
+        parts.append(lists)
+    parts.append("<h3>Coterminosity of today's layers</h3>" + _coterminosity_matrix(geo))
+    if isinstance(audit, Mapping) and audit.get("findings"):
+        parts.append("<h3>Worst misalignments</h3><ul>" +
+                     "".join(f"<li>{esc(f)}</li>" for f in audit["findings"]) + "</ul>")
+    return Section("patchwork", "Today's patchwork", "".join(parts),
+                   lead="How far today's service geographies line up with each other (coterminosity 1.0 = the "
+                        "same map; the mean of the two containment shares, population-weighted).")
+
+
+def _coterminosity_matrix(geo: Geography) -> str:
+    keys = list(geo.layers)
+    rows: list[list[str | float | None]] = []
+    for a in keys:
+        rows.append([a, *[1.0 if a == b else round(coterminosity(geo, a, b), 3) for b in keys]])
+    return table(["layer", *keys], rows, numeric=range(1, len(keys) + 1))
+
+
+def _misalignment_lists(geo: Geography) -> str:
+    out = []
+    for key, verb in ((HEALTH, "split between"), (ECONOMIC, "in two or more")):
+        if key.upper() not in {k.upper() for k in geo.layers}:
+            continue
+        layer = geo.layer(key)
+        units = layer.multi_member_units()
+        names = sorted(geo.units.names[u] for u in units)
+        shown = ", ".join(names[:MISALIGNMENT_LIST]) + (" …" if len(names) > MISALIGNMENT_LIST else "")
+        out.append(f"<p><b>{len(names)} districts {verb} {esc(key)}s</b>: {esc(shown) or 'none'}</p>")
+    return "".join(out)
+
+
+# -- 3. proposed areas ----------------------------------------------------------------------------------
+def areas_section(data: ReportData, sink: FigureSink) -> Section:
+    geo, plan = data.geography, data.plan
+    figs = [figure(sink.svg(maps.plan_map(geo, plan), "Proposed areas", png_name="map_plan"),
+                   "Proposed areas, numbered as in the cards below; neighbouring areas have different colours.")]
+    layout = hex_layout(geo)
+    if layout is not None:
+        figs.append(figure(sink.svg(maps.hex_plan_map(layout, geo, plan), "Hex map", png_name="map_plan_hex"),
+                           "The same areas on a hex map: every district the same size."))
+    design = _design(data)
+    raw_bounds = design.get("bounds")
+    bounds: Mapping[str, Any] = raw_bounds if isinstance(raw_bounds, Mapping) else {}
+    lower, upper = bounds.get("min_pop"), bounds.get("max_pop")
+    pops = plan.area_totals(geo.units.population.astype(float))
+    pop_fig = charts.population_chart(plan.area_names, pops, lower, upper)
+    body = grid(*figs) + figure(sink.svg(pop_fig, "Population against bounds"),
+                                "Areas outside the bounds are drawn red." if lower or upper else
+                                "No design bounds were given with this plan.", wide=True)
+    body += _design_facts(design)
+    return Section("areas", "Proposed commissioning areas", body,
+                   lead=f"{plan.n_areas} areas built from whole districts.")
+
+
+def _design_facts(design: Mapping[str, Any]) -> str:
+    facts = design.get("facts")
+    if not isinstance(facts, Mapping) or not facts:
+        return note("No design result was given with this plan (objective, bound and governance not shown).")
+    return "<h3>How the plan was found</h3>" + table(
+        ["", "value"], [[k.replace("_", " "), v if isinstance(v, int | float) else str(v)] for k, v in facts.items()],
+        numeric=[1])
+
+
+# -- 4. comparison --------------------------------------------------------------------------------------
+def comparison_section(comparison: Any) -> Section:
+    if not isinstance(comparison, Mapping) or not comparison.get("rows"):
+        return Section("comparison", "The plan against today's geographies",
+                       note("No comparison was computed.", kind="missing"))
+    columns = list(comparison["columns"])
+    header = ["metric", *columns]
+    rows = [[r["metric"], *r["values"]] for r in comparison["rows"]]
+    areas = ["number of areas", *comparison.get("areas", [])]
+    body = table(header, [areas, *rows], numeric=range(1, len(header)), scroll=True)
+    body += ("<p>Each of today's layers is turned into a plan (a district split between areas goes to the one "
+             "holding most of it) and scored with the same metrics. <code>@X</code> means measured against "
+             "layer X; <code>containment_layer_in@X</code> is the share of residents whose X-area lies inside one "
+             "area of the plan; <code>split_layer_areas@X</code> counts X-areas the plan cuts.</p>")
+    return Section("comparison", "The plan against today's geographies", body,
+                   lead="Every metric of the proposed plan side by side with today's ICBs, LEPs, regions and "
+                        "police force areas.")
+
+
+# -- 5. funding -----------------------------------------------------------------------------------------
+def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) -> Section:
+    if fv is None:
+        return Section("funding", "Funding settlement",
+                       note("No allocations were given, so there is no funding settlement in this report.",
+                            kind="missing"))
+    geo, plan = data.geography, data.plan
+    first, last = fv.years[0], fv.years[-1]
+    head = maps.value_map(geo, plan, fv.per_head[-1], title=f"Allocation per head, {last}",
+                          label="£ per resident", cmap="viridis")
+    dist = maps.value_map(geo, plan, fv.distance_pct[0], title=f"Distance from target, {first}",
+                          label="allocation vs target (%)", cmap="RdBu", diverging=True)
+    national = float(fv.allocation[-1].sum() / fv.population.sum())
+    alloc = charts.allocation_chart(plan.area_names, fv.per_head[-1],
+                                    fv.p5[-1] if fv.p5 is not None else None,
+                                    fv.p95[-1] if fv.p95 is not None else None, national, year=last)
+    conv = charts.convergence_chart(plan.area_names, fv.years, fv.distance_pct)
+    body = grid(figure(sink.svg(head, "Allocation per head", png_name="map_allocation_per_head"),
+                       "All service lines together."),
+                figure(sink.svg(dist, "Distance from target", png_name="map_distance_from_target"),
+                       "Below zero: funded below the formula's target; pace of change closes the gap over time."))
+    body += figure(sink.svg(alloc, "Allocation per head with sensitivity"),
+                   "Bars: 5th–95th percentile over the Monte Carlo draws of formula weights and indicators."
+                   if fv.p5 is not None else "No sensitivity analysis was run.", wide=True)
+    body += figure(sink.svg(conv, "Convergence"), "Each line is an area; the furthest above and below target "
+                                                   "in the first year are named.", wide=True)
+    body += _national_table(_funding_summary(data), fv)
+    return Section("funding", "Funding settlement", body,
+                   lead=f"Needs-based block grants for {first} to {last}, moving each area from its baseline toward "
+                        "its formula target at the pace of change the spec sets.")
+
+
+def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
+    rows = []
+    national = summary.get("national", {}) if isinstance(summary.get("national"), Mapping) else {}
+    for y, year in enumerate(fv.years):
+        top = national.get(year, {}).get("top_sliced") if isinstance(national.get(year), Mapping) else None
+        rows.append([year, money(float(fv.allocation[y].sum()), unit="bn"),
+                     money(float(top), unit="bn") if top is not None else None,
+                     f"£{fv.allocation[y].sum() / fv.population.sum():,.0f}",
+                     f"{np.abs(fv.distance_pct[y]).max():.1f}%"])
+    out = "<h3>National totals</h3>" + table(
+        ["year", "to areas", "kept central (top-slices)", "per head", "largest distance from target"], rows,
+        numeric=[1, 2, 3, 4])
+    lines = summary.get("lines")
+    if isinstance(lines, Sequence) and lines:
+        slice_rows = []
+        for ln in lines:
+            years = ln.get("years", {})
+            year = years.get(fv.years[0], {}) if isinstance(years, Mapping) else {}
+            for name, amount in (year.get("top_slices") or {}).items():
+                slice_rows.append([ln.get("name", ln.get("key")), name, money(float(amount), unit="bn")])
+        if slice_rows:
+            out += f"<h3>Top-slices kept central, {esc(fv.years[0])}</h3>" + table(
+                ["service line", "top-slice", "amount"], slice_rows, numeric=[2])
+    return out
+
+
+# -- 6. cards -------------------------------------------------------------------------------------------
+def cards_section(data: ReportData, fv: FundingView | None) -> Section:
+    colours = distinct_colours(data.geography, data.plan, maps.PALETTE)
+    governance = _design(data).get("governance")
+    items = area_cards(data.geography, data.plan, colours,
+                       governance=governance if isinstance(governance, Mapping) else None, funding=fv)
+    return Section("cards", "The areas one by one", cards(items),
+                   lead="Districts, population, the health and economic areas each mostly is, who could run it, "
+                        "and what it would be funded.")
+
+
+# -- 7. assumptions and sources ---------------------------------------------------------------------------
+def sources_section(data: ReportData) -> Section:
+    funding = _funding_summary(data)
+    body = "<h3>Assumptions</h3>"
+    assumed = assumption_rows(funding)
+    body += (table(["figure", "value", "why it is an assumption"], assumed) if assumed else
+             note("No funding summary was given, so the formula's assumptions are not listed."))
+    sourced = sourced_rows(funding)
+    if sourced:
+        body += "<h3>Sourced figures in the funding formula</h3>" + table(["figure", "value", "source"], sourced)
+    body += "<h3>Data sources and licences</h3>"
+    rows = data_sources(data.geography)
+    body += (table(["dataset", "source", "licence"], rows) if rows else
+             note("The geography ships no ATTRIBUTION.md and its indicators name no sources.", kind="missing"))
+    return Section("sources", "Assumptions and sources", body,
+                   lead="What the numbers rest on. Figures marked as assumptions are judgement calls, not "
+                        "published values.")
+
+
