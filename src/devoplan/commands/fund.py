@@ -25,6 +25,7 @@ from devoplan.funding import FundingResult, default_spec_path, fund, load_spec
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
+from devoplan.planio import read_plan
 
 MAX_ROWS = 50
 MONEY_COLUMNS = ("target", "baseline", "allocation", "change_on_baseline")
@@ -58,14 +59,7 @@ def fund_command(
 
 
 def _read_plan(path: Path, geo: Geography) -> Plan:
-    try:
-        from devoplan.planio import read_plan_csv  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name != "devoplan.planio":
-            raise
-        raise DevoplanError("--plan needs devoplan.planio, which this install lacks; use --layer KEY") from None
-    plan: Plan = read_plan_csv(path, geo)
-    return plan
+    return read_plan(path, geo)
 
 
 def _json_default(value: Any) -> Any:

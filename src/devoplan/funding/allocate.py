@@ -134,23 +134,24 @@ def _fund_line(inputs: LineInputs, areas: Areas, spec: FundingSpec, years: tuple
     to_areas = gross - sum(slices.values(), np.zeros_like(gross))
     shares = area_shares(unit_need(inputs), areas)
     if baseline_file is not None:
-        base = np.array([to_pence(v) for v in baseline_file], dtype=np.int64)
+        prev = np.asarray(baseline_file, dtype=np.float64) * 100.0
     else:
-        base = largest_remainder(baseline_shares(inputs, areas, spec.baseline.method), int(to_areas[0]))
-    if (base <= 0).any():
-        raise DevoplanError(f"line {line.key}: area {areas.codes[int(np.argmin(base))]} has a zero baseline; "
+        prev = baseline_shares(inputs, areas, spec.baseline.method) * float(to_areas[0])
+    if (prev <= 0).any():
+        raise DevoplanError(f"line {line.key}: area {areas.codes[int(np.argmin(prev))]} has a zero baseline; "
                             "pace of change needs a positive starting allocation")
+    base = largest_remainder(prev, round(float(prev.sum())))
     targets = np.empty((len(years), areas.n_areas), dtype=np.int64)
     alloc = np.empty_like(targets)
-    prev = base.astype(np.float64)
     pace = spec.pace
     for y, year in enumerate(years):
         total = int(to_areas[y + 1])
         targets[y] = largest_remainder(shares, total)
-        check_feasible(float(prev.sum()), float(total), pace.floor, pace.cap, f"line {line.key}, {year}")
+        check_feasible(float(prev.sum()), float(total), pace.floor, pace.cap, f"line {line.key}, {year}",
+                       slack=float(areas.n_areas))
         step = pace_step(prev, shares * total, float(total), pace.convergence, pace.floor, pace.cap)
         alloc[y] = largest_remainder(step, total)
-        prev = alloc[y].astype(np.float64)
+        prev = step  # the path is carried unrounded so pennies of rounding never compound
     return LineResult(
         key=line.key, name=line.name, base_year=base_year,
         gross_pence=gross[1:], base_gross_pence=int(gross[0]),

@@ -25,10 +25,14 @@ import numpy as np
 from devoplan.errors import InfeasibleError
 
 
-def check_feasible(previous_total: float, total: float, floor: float, cap: float, label: str) -> None:
-    """Raise InfeasibleError unless the control total is reachable with every area in [floor, cap]."""
+def check_feasible(previous_total: float, total: float, floor: float, cap: float, label: str,
+                   slack: float = 0.0) -> None:
+    """Raise InfeasibleError unless the control total is reachable with every area in [floor, cap].
+
+    ``slack`` (in the same units, e.g. one penny per area) absorbs totals rounded to the penny.
+    """
     growth = total / previous_total - 1.0
-    tol = 1e-12 * max(1.0, abs(total))
+    tol = slack + 1e-12 * max(1.0, abs(total))
     if total < previous_total * (1 + floor) - tol or total > previous_total * (1 + cap) + tol:
         raise InfeasibleError(
             f"{label}: the control total {total / 100:,.2f} is {growth:+.4%} on last year's "
