@@ -8,6 +8,7 @@ in ``k`` areas of a cover, empty rows for districts outside a partial layer).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -31,6 +32,11 @@ class Zoning:
     @property
     def n_areas(self) -> int:
         return len(self.area_codes)
+
+    @cached_property
+    def area_index(self) -> dict[str, int]:
+        """Area code -> column."""
+        return {c: i for i, c in enumerate(self.area_codes)}
 
     def covered(self) -> np.ndarray:
         """Boolean mask of units that belong to some area."""
