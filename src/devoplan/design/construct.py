@@ -49,6 +49,7 @@ def construct(blocks: Blocks, obj: Objective, k: int, max_pop: int) -> np.ndarra
     labels = overlay_labels(blocks, obj)
     region = _label_components(blocks, labels)
     _join_locks(blocks, region)
+    _check_lock_sizes(blocks, region, max_pop)
     region = _split_disconnected(blocks, region)
     regions = _Regions(blocks, obj, region)
     regions.merge_down(k, max_pop)
@@ -95,22 +96,25 @@ def _join_locks(blocks: Blocks, region: np.ndarray) -> None:
 
 
 def _free_path(blocks: Blocks, region: np.ndarray, target: int, goal: int, name: str) -> list[int]:
-    """Shortest path (in blocks) from region ``target`` to block ``goal`` through unconstrained blocks."""
-    start = [int(x) for x in np.flatnonzero(region == target)]
-    prev: dict[int, int] = {x: -1 for x in start}
-    queue = list(start)
-    for x in queue:
+    """Lightest path (by population) from region ``target`` to block ``goal`` through unconstrained blocks."""
+    pops = blocks.population
+    dist: dict[int, int] = {}
+    prev: dict[int, int] = {}
+    heap = [(0, x, -1) for x in sorted(int(x) for x in np.flatnonzero(region == target))]
+    heapq.heapify(heap)
+    while heap:
+        d, x, p = heapq.heappop(heap)
+        if x in dist:
+            continue
+        dist[x], prev[x] = d, p
         if x == goal:
             break
         for y in blocks.neighbours[x]:
-            if y in prev:
-                continue
             lock = blocks.lock_of(y)
-            if blocks.frozen[y] is not None or (lock is not None and lock != name):
+            if y in dist or blocks.frozen[y] is not None or (lock is not None and lock != name):
                 continue
-            prev[y] = x
-            queue.append(y)
-    if goal not in prev:
+            heapq.heappush(heap, (d + int(pops[y]), y, x))
+    if goal not in dist:
         raise InfeasibleError(
             f"the districts locked to area '{name}' cannot be joined into one contiguous area "
             "without crossing a frozen area or an area locked to another name"
@@ -120,6 +124,20 @@ def _free_path(blocks: Blocks, region: np.ndarray, target: int, goal: int, name:
         path.append(x)
         x = prev[x]
     return path
+
+
+def _check_lock_sizes(blocks: Blocks, region: np.ndarray, max_pop: int) -> None:
+    """After joining, a lock's area holds at least its lightest connecting paths: it must fit max_pop."""
+    for b in range(blocks.n_blocks):
+        name = blocks.lock_of(b)
+        if name is None:
+            continue
+        pop = int(blocks.population[region == region[b]].sum())
+        if pop > max_pop:
+            raise InfeasibleError(
+                f"the districts locked to area '{name}' only join up through other districts: the lightest "
+                f"contiguous area holding them has {pop:,} people, above --max-pop {max_pop:,}"
+            )
 
 
 def _split_disconnected(blocks: Blocks, region: np.ndarray) -> np.ndarray:

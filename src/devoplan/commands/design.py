@@ -1,0 +1,161 @@
+"""`devoplan design`: draw k coterminous commissioning areas and write plan, map and metrics.
+
+Defaults (documented in docs/design.md): 38 areas; health layer ICB, economic layer LEP; UTLA and
+CAUTH kept whole; population bounds 0.5x..2x the mean area population, the upper bound raised to the
+largest kept-whole block if that is bigger; 30 s time limit; seed 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from devoplan.design.api import DesignResult, design
+from devoplan.design.options import (
+    DEFAULT_AREAS,
+    DEFAULT_TIME_LIMIT,
+    DesignOptions,
+    parse_groups,
+    parse_layers,
+    parse_locks,
+    parse_weights,
+)
+from devoplan.design.output import write_outputs
+from devoplan.design.search import Progress as SearchProgress
+from devoplan.geography.loader import load_geography
+from devoplan.geography.model import Geography
+from devoplan.planio import read_plan
+
+
+def design_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (plan.csv, areas.geojson, metrics.json).")],
+    areas: Annotated[int, typer.Option("--areas", "-k", help="Number of areas.")] = DEFAULT_AREAS,
+    min_pop: Annotated[int | None, typer.Option("--min-pop", help="Smallest area population [0.5 x mean].")] = None,
+    max_pop: Annotated[
+        int | None,
+        typer.Option("--max-pop", help="Largest area population [2 x mean, or the largest kept-whole block]."),
+    ] = None,
+    health: Annotated[list[str] | None, typer.Option("--health", help="Health layer(s) to align with [ICB].")] = None,
+    economic: Annotated[
+        list[str] | None, typer.Option("--economic", help="Economic layer(s) to align with [LEP].")
+    ] = None,
+    keep_whole: Annotated[
+        str, typer.Option("--keep-whole", help="Layers never split, comma-separated ('none' for none).")
+    ] = "UTLA,CAUTH",
+    keep_whole_soft: Annotated[
+        str, typer.Option("--keep-whole-soft", help="Layers kept whole if possible (penalty: weight 'identity').")
+    ] = "",
+    weights: Annotated[
+        str | None,
+        typer.Option("--weights", help="e.g. health=1,economic=1,needs=1,compact=0.5,balance=0.5,identity=1"),
+    ] = None,
+    indicators: Annotated[
+        str | None, typer.Option("--indicators", help="Needs indicators, comma-separated [all].")
+    ] = None,
+    lock: Annotated[list[str] | None, typer.Option("--lock", help="CODE=area-name (repeatable).")] = None,
+    together: Annotated[list[str] | None, typer.Option("--together", help="A,B share an area (repeatable).")] = None,
+    apart: Annotated[list[str] | None, typer.Option("--apart", help="A,B in different areas (repeatable).")] = None,
+    start: Annotated[Path | None, typer.Option("--start", help="Improve this plan (CSV).")] = None,
+    frozen_areas: Annotated[
+        str, typer.Option("--frozen-areas", help="Area codes of --start that may not change.")
+    ] = "",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same output.")] = 0,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds of search.")] = DEFAULT_TIME_LIMIT,
+    no_bound: Annotated[bool, typer.Option("--no-bound", help="Skip the lower bound.")] = False,
+    geography: Annotated[
+        Path | None, typer.Option("--geography", "-g", help="A geography directory (default: England 2024).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
+) -> None:
+    """Design coterminous commissioning areas out of districts."""
+    geo = load_geography(geography)
+    start_plan = read_plan(start, geo) if start is not None else None
+    opts = DesignOptions(
+        areas=areas,
+        min_pop=min_pop,
+        max_pop=max_pop,
+        health=parse_layers(health) if health else ("ICB",),
+        economic=parse_layers(economic) if economic else ("LEP",),
+        keep_whole=parse_layers(keep_whole),
+        keep_whole_soft=parse_layers(keep_whole_soft),
+        weights=parse_weights(weights),
+        needs_indicators=parse_layers(indicators) if indicators else None,
+        locks=parse_locks(lock or []),
+        together=parse_groups(together or [], "--together"),
+        apart=tuple((a, b) for a, b in parse_groups(apart or [], "--apart", pairs=True)),
+        start=start_plan,
+        frozen_areas=parse_layers(frozen_areas),
+        time_limit=time_limit,
+        compute_bound=not no_bound,
+    )
+    console = Console(stderr=True)
+    result = _run(geo, opts, seed, console, quiet)
+    files = write_outputs(geo, result, out)
+    if not quiet:
+        render_summary(geo, result, Console())
+        Console().print(f"wrote {', '.join(str(f) for f in files)}")
+
+
+def _run(geo: Geography, opts: DesignOptions, seed: int, console: Console, quiet: bool) -> DesignResult:
+    if quiet:
+        return design(geo, opts, seed=seed)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("best objective {task.fields[best]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("designing", total=1.0, best="-")
+
+        def report(p: SearchProgress) -> None:
+            bar.update(task, completed=p.fraction, best=f"{p.best:.5f}", description=p.phase)
+
+        return design(geo, opts, seed=seed, progress=report)
+
+
+def render_summary(geo: Geography, result: DesignResult, console: Console) -> None:
+    """A readable account: headline figures, every area with its governance, constraint checks."""
+    pops = result.populations(geo)
+    plan = result.plan
+    console.print(
+        f"[bold]{plan.n_areas} areas[/] from {geo.n_units} districts ({result.n_blocks} blocks), "
+        f"population bounds {result.min_pop:,}..{result.max_pop:,}"
+    )
+    terms = ", ".join(f"{k} {v:.4f}" for k, v in result.terms.items() if result.weights.get(k, 0) > 0)
+    console.print(f"objective {result.objective:.5f} (start {result.start_objective:.5f}); terms: {terms}")
+    if result.bound is not None:
+        console.print(
+            f"lower bound {result.bound.value:.5f} (relaxation, see docs/design.md); gap {100 * result.gap:.1f}%"  # type: ignore[operator]
+        )
+    console.print(
+        f"search: {result.stats.evaluations:,} evaluations, {result.stats.accepted:,} accepted, "
+        f"stopped by {result.stats.stopped_by}, {result.elapsed:.1f} s"
+    )
+    for note in result.bridges:
+        console.print(f"note: {note}")
+    table = Table(title="Areas", title_justify="left")
+    for col, just in (("code", "left"), ("name", "left"), ("population", "right"), ("districts", "right"),
+                      ("governance", "left"), ("body", "left"), ("mayor", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for a, code in enumerate(plan.area_codes):
+        g = result.governance[a]
+        mayor = "yes" if g.mayor else ("unknown" if g.body and g.status.endswith("combined_authority") else "")
+        table.add_row(code, plan.area_names[a], f"{int(pops[a]):,}", str(int((plan.assignment == a).sum())),
+                      g.status.replace("_", " "), g.body or "", mayor)
+    console.print(table)
+    checks = result.checks
+    console.print(
+        "checks: " + ("[green]all hard constraints hold[/]" if checks["ok"] else f"[red]FAILED[/] {checks}")
+        + " (k areas, contiguity, bounds, kept-whole, locks, together/apart, frozen)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("design")(design_command)

@@ -1,0 +1,109 @@
+"""Write a design's outputs (plan.csv, areas.geojson, metrics.json) into a directory, atomically.
+
+Everything is written into a fresh temporary directory beside the target, then swapped into place,
+so an interrupted run never leaves a half-written output. The files hold no timings or paths, so the
+same inputs and seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from devoplan.design.api import DesignResult
+from devoplan.geography.model import Geography
+from devoplan.planio import write_plan_csv, write_plan_geojson
+
+
+def metrics_document(geography: Geography, result: DesignResult) -> dict[str, object]:
+    """The JSON-ready record of a design: objective, bound and gap, checks, governance, every metric."""
+    pops = result.populations(geography)
+    plan = result.plan
+    areas = []
+    for a, (code, name) in enumerate(zip(plan.area_codes, plan.area_names, strict=True)):
+        members = np.flatnonzero(plan.assignment == a)
+        areas.append({
+            "code": code,
+            "name": name,
+            "population": int(pops[a]),
+            "districts": [geography.units.codes[u] for u in members],
+            "governance": result.governance[a].to_dict(),
+        })
+    weighted = {k: result.weights[k] * v for k, v in result.terms.items()}
+    doc: dict[str, object] = {
+        "geography": geography.name,
+        "areas": plan.n_areas,
+        "seed": result.seed,
+        "population_bounds": {"min": result.min_pop, "max": result.max_pop},
+        "blocks": result.n_blocks,
+        "objective": result.objective,
+        "start_objective": result.start_objective,
+        "weights": result.weights,
+        "terms": result.terms,
+        "weighted_terms": weighted,
+        "bound": result.bound.to_dict(result.objective) if result.bound is not None else None,
+        "checks": result.checks,
+        "search": {
+            "evaluations": result.stats.evaluations,
+            "accepted": result.stats.accepted,
+            "improvements": result.stats.improved,
+            "accepted_by_kind": result.stats.moves,
+            "stopped_by": result.stats.stopped_by,
+        },
+        "bridges": list(result.bridges),
+        "governance_summary": _governance_counts(result),
+        "metrics": result.metrics,
+        "area_list": areas,
+    }
+    clean: dict[str, object] = _finite(doc)  # type: ignore[assignment]
+    return clean
+
+
+def _governance_counts(result: DesignResult) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for g in result.governance:
+        out[g.status] = out.get(g.status, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _finite(value: object) -> object:
+    """JSON has no NaN: replace non-finite floats by null (recursively)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_outputs(geography: Geography, result: DesignResult, out: Path) -> list[Path]:
+    """Write plan.csv, areas.geojson and metrics.json into ``out`` (created or replaced atomically)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write_plan_csv(result.plan, tmp / "plan.csv")
+        write_plan_geojson(result.plan, geography, tmp / "areas.geojson")
+        doc = metrics_document(geography, result)
+        (tmp / "metrics.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / "plan.csv", out / "areas.geojson", out / "metrics.json"]
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by ``tmp``: our three files replace theirs; other files in ``out`` are kept."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    for f in sorted(tmp.iterdir()):
+        f.replace(out / f.name)
+    tmp.rmdir()
