@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from devoplan.geography.model import Geography
-from devoplan.metrics.overlap import coterminosity
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
+from devoplan.report.comparison import patchwork
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.figures import FigureSink
 from devoplan.report.geometry import distinct_colours
@@ -89,9 +89,10 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
 
 # -- 2. today's patchwork -----------------------------------------------------------------------------
 def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
+    doc = audit if isinstance(audit, Mapping) and "coterminosity" in audit else patchwork(geo)
     parts: list[str] = []
     present = {k.upper() for k in geo.layers}
-    lists = _misalignment_lists(geo)
+    lists = _misalignment_lists(geo, doc.get("units_in_several_areas", {}))
     if HEALTH in present and ECONOMIC in present:
         fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
         parts.append(grid(figure(sink.svg(fig, "Today's misalignments", png_name="map_misalignments"),
@@ -99,31 +100,24 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
                           f"<div>{lists}</div>"))
     else:
         parts.append(lists)
-    parts.append("<h3>Coterminosity of today's layers</h3>" + _coterminosity_matrix(geo))
-    if isinstance(audit, Mapping) and audit.get("findings"):
-        parts.append("<h3>Worst misalignments</h3><ul>" +
-                     "".join(f"<li>{esc(f)}</li>" for f in audit["findings"]) + "</ul>")
+    keys = list(doc["layers"])
+    rows = [[a, *[round(float(v), 3) for v in values]] for a, values in zip(keys, doc["coterminosity"], strict=True)]
+    parts.append("<h3>Coterminosity of today's layers</h3>" +
+                 table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)))
+    findings = doc.get("findings")
+    if isinstance(findings, Sequence) and findings:
+        parts.append("<h3>Worst misalignments</h3><ul>" + "".join(f"<li>{esc(f)}</li>" for f in findings) + "</ul>")
     return Section("patchwork", "Today's patchwork", "".join(parts),
                    lead="How far today's service geographies line up with each other (coterminosity 1.0 = the "
                         "same map; the mean of the two containment shares, population-weighted).")
 
 
-def _coterminosity_matrix(geo: Geography) -> str:
-    keys = list(geo.layers)
-    rows: list[list[str | float | None]] = []
-    for a in keys:
-        rows.append([a, *[1.0 if a == b else round(coterminosity(geo, a, b), 3) for b in keys]])
-    return table(["layer", *keys], rows, numeric=range(1, len(keys) + 1))
-
-
-def _misalignment_lists(geo: Geography) -> str:
+def _misalignment_lists(geo: Geography, several: Mapping[str, Sequence[str]]) -> str:
     out = []
     for key, verb in ((HEALTH, "split between"), (ECONOMIC, "in two or more")):
-        if key.upper() not in {k.upper() for k in geo.layers}:
+        if key not in several:
             continue
-        layer = geo.layer(key)
-        units = layer.multi_member_units()
-        names = sorted(geo.units.names[u] for u in units)
+        names = sorted(geo.units.names[geo.units.index[c]] for c in several[key] if c in geo.units.index)
         shown = ", ".join(names[:MISALIGNMENT_LIST]) + (" …" if len(names) > MISALIGNMENT_LIST else "")
         out.append(f"<p><b>{len(names)} districts {verb} {esc(key)}s</b>: {esc(shown) or 'none'}</p>")
     return "".join(out)

@@ -1,0 +1,279 @@
+"""The end-to-end demo as a library function: audit -> design -> fund -> compare -> write ``out/``.
+
+``run_demo(DemoOptions(...))`` is what ``devoplan demo`` (and so ``make demo``) runs:
+
+1. audit today's layers (coterminosity of every pair, districts each layer splits);
+2. design ``areas`` commissioning areas with the default constraints (fixed seed, time limit);
+3. fund them with the default spec over its four-year settlement, with a seeded Monte Carlo;
+4. score the plan side by side with today's ICBs, LEPs, regions and police force areas;
+5. write ``report.html``, ``plan.csv``, ``plan.geojson``, ``allocations.csv``, ``funding_summary.json``,
+   ``metrics.json`` and ``maps/*.png`` into the output directory.
+
+Everything is written into a temporary directory beside ``out`` first and moved into place at the
+end, so a failed or interrupted run never leaves a half-written set of outputs. Same seed and time
+limit give the same plan and allocations (the optimiser runs on a fixed evaluation budget).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from devoplan.design.api import DesignResult, design
+from devoplan.design.options import DesignOptions
+from devoplan.design.output import metrics_document
+from devoplan.design.search import Progress as SearchProgress
+from devoplan.errors import DevoplanError
+from devoplan.funding import FundingResult, fund
+from devoplan.geography.loader import load_geography
+from devoplan.geography.model import Geography
+from devoplan.planio import write_plan_csv, write_plan_geojson
+from devoplan.report.build import build_report
+from devoplan.report.comparison import PLAN_LABEL, comparison_table, patchwork
+
+STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
+DEFAULT_TIME_LIMIT = 60.0  # seconds for the optimiser; the whole demo stays under 3 minutes on 2 cores
+DEFAULT_DRAWS = 1000
+MONEY_COLUMNS: tuple[str, ...] = ("target", "baseline", "allocation", "change_on_baseline")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What the demo runs: output directory, optimiser time limit, seed, areas and Monte Carlo draws."""
+
+    out: Path = Path("out")
+    time_limit: float = DEFAULT_TIME_LIMIT
+    seed: int = 0
+    areas: int = 38
+    draws: int = DEFAULT_DRAWS
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.time_limit) or self.time_limit <= 0:
+            raise DevoplanError(f"--time-limit must be a positive number of seconds, got {self.time_limit}")
+        if self.draws < 0:
+            raise DevoplanError(f"draws must be 0 or more, got {self.draws}")
+        if self.seed < 0:
+            raise DevoplanError(f"--seed must be 0 or more, got {self.seed}")
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """Reported to the progress callback: a step starts, advances (``fraction``) or finishes."""
+
+    step: str
+    state: str  # "start", "progress" or "done"
+    fraction: float = 0.0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Paths written and the headline figures (JSON-ready), with per-step timings in seconds."""
+
+    out: Path
+    files: dict[str, Path]
+    summary: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def report(self) -> Path:
+        return self.files["report"]
+
+
+EventCallback = Callable[[StepEvent], None]
+
+
+class _Steps:
+    """Times each step and forwards events to the caller's callback."""
+
+    def __init__(self, callback: EventCallback | None) -> None:
+        self.callback = callback
+        self.timings: dict[str, float] = {}
+        self._t0 = 0.0
+
+    def emit(self, event: StepEvent) -> None:
+        if self.callback is not None:
+            self.callback(event)
+
+    def start(self, step: str, message: str = "") -> None:
+        self._t0 = time.perf_counter()
+        self.emit(StepEvent(step, "start", 0.0, message))
+
+    def done(self, step: str, message: str = "") -> None:
+        self.timings[step] = round(time.perf_counter() - self._t0, 2)
+        self.emit(StepEvent(step, "done", 1.0, message))
+
+
+def run_demo(options: DemoOptions | None = None, *, geography: Geography | None = None,
+             progress: EventCallback | None = None) -> DemoResult:
+    """Run the whole demo and write its outputs into ``options.out`` (see the module docstring)."""
+    opts = options or DemoOptions()
+    steps = _Steps(progress)
+    steps.start("load")
+    geo = geography if geography is not None else load_geography()
+    steps.done("load", f"{geo.n_units} districts")
+
+    steps.start("audit")
+    audit = patchwork(geo)
+    steps.done("audit", f"{len(audit['layers'])} layers compared")
+
+    steps.start("design", f"{opts.areas} areas, {opts.time_limit:g}s")
+    result = design(geo, DesignOptions(areas=opts.areas, time_limit=opts.time_limit), seed=opts.seed,
+                    progress=lambda p: _design_progress(steps, p))
+    steps.done("design", f"objective {result.objective:.4f}")
+
+    steps.start("fund", f"{opts.draws} sensitivity draws")
+    funding = fund(geo, result.plan, draws=opts.draws, seed=opts.seed)
+    steps.done("fund", f"{funding.years[0]} to {funding.years[-1]}")
+
+    steps.start("compare")
+    comparison = comparison_table(geo, result.plan, lower=result.min_pop, upper=result.max_pop)
+    steps.done("compare", f"against {len(comparison['columns']) - 1} of today's layers")
+
+    steps.start("report")
+    doc = metrics_doc(geo, result, funding, audit, comparison, opts, steps.timings)
+    files = write_outputs(geo, result, funding, doc, opts.out)
+    steps.done("report", str(files["report"]))
+    return DemoResult(opts.out, files, headline(geo, result, funding, comparison), dict(steps.timings))
+
+
+def _design_progress(steps: _Steps, p: SearchProgress) -> None:
+    steps.emit(StepEvent("design", "progress", float(p.fraction), f"{p.phase}: best {p.best:.4f}"))
+
+
+def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, audit: dict[str, Any],
+                comparison: dict[str, Any], opts: DemoOptions, timings: dict[str, float]) -> dict[str, Any]:
+    """The ``metrics.json`` document the report is rendered from (and re-rendered by ``devoplan report``)."""
+    design_doc = metrics_document(geo, result)
+    gap = result.gap
+    facts = {
+        "areas": result.plan.n_areas,
+        "seed": result.seed,
+        "time_limit_s": opts.time_limit,
+        "objective": round(result.objective, 6),
+        "starting_objective": round(result.start_objective, 6),
+        "lower_bound": round(result.bound.value, 6) if result.bound is not None else None,
+        "gap_to_bound": f"{gap:.1%}" if gap is not None and math.isfinite(gap) else None,
+        "min_population_bound": result.min_pop,
+        "max_population_bound": result.max_pop,
+        "evaluations": result.stats.evaluations,
+        "stopped_by": result.stats.stopped_by,
+    }
+    return _finite({
+        "geography": geo.name,
+        "run": {"seed": opts.seed, "time_limit_s": opts.time_limit, "draws": opts.draws},
+        "audit": audit,
+        "design": {
+            "facts": {k: v for k, v in facts.items() if v is not None},
+            "bounds": {"min_pop": result.min_pop, "max_pop": result.max_pop},
+            "governance": {g.area_code: g.to_dict() for g in result.governance},
+            "result": design_doc,
+        },
+        "comparison": comparison,
+        "funding": funding.summary,
+        "timings_s": dict(timings),
+    })
+
+
+def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, doc: dict[str, Any],
+                  out: Path) -> dict[str, Path]:
+    """Write every output into a temporary directory, then move each file into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=out))
+    try:
+        (tmp / "maps").mkdir()
+        write_plan_csv(result.plan, tmp / "plan.csv")
+        write_plan_geojson(result.plan, geo, tmp / "plan.geojson")
+        table = funding.allocations.copy()
+        for col in MONEY_COLUMNS:  # exact pence in the file: never a float artefact
+            table[col] = table[col].map("{:.2f}".format)
+        table.to_csv(tmp / "allocations.csv", index=False)
+        _write_json(tmp / "funding_summary.json", funding.summary)
+        _write_json(tmp / "metrics.json", doc)
+        build_report(geo, result.plan, tmp / "report.html", allocations=funding.allocations, metrics=doc,
+                     png_dir=tmp / "maps")
+        for path in tmp.rglob("*"):
+            if path.is_file():
+                path.chmod(0o644)  # temp files are created private; outputs are for sharing
+        files = _move_into(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return files
+
+
+def _move_into(tmp: Path, out: Path) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    (out / "maps").mkdir(exist_ok=True)
+    for png in sorted((tmp / "maps").glob("*.png")):
+        os.replace(png, out / "maps" / png.name)
+        files[f"map:{png.stem}"] = out / "maps" / png.name
+    for name in ("plan.csv", "plan.geojson", "allocations.csv", "funding_summary.json", "metrics.json",
+                 "report.html"):
+        os.replace(tmp / name, out / name)
+        files[name.split(".")[0] if name != "plan.geojson" else "plan_geojson"] = out / name
+    return files
+
+
+def headline(geo: Geography, result: DesignResult, funding: FundingResult,
+             comparison: dict[str, Any]) -> dict[str, Any]:
+    """The few figures ``devoplan demo`` prints: plan shape, alignment, money."""
+    pops = result.populations(geo)
+    rows = {r["metric"]: r["values"] for r in comparison["rows"]}
+    alloc = funding.total_allocation() / 100.0
+    statuses: dict[str, int] = {}
+    for g in result.governance:
+        statuses[g.status] = statuses.get(g.status, 0) + 1
+    columns = comparison["columns"]
+    return _finite({
+        "areas": result.plan.n_areas,
+        "population_min": int(pops.min()),
+        "population_max": int(pops.max()),
+        "objective": result.objective,
+        "gap_to_bound": result.gap,
+        "alignment": {m: dict(zip(columns, rows[m], strict=True)) for m in
+                      ("coterminosity@ICB", "coterminosity@LEP", "split_layer_areas@ICB", "split_layer_areas@LEP")
+                      if m in rows},
+        "plan_label": PLAN_LABEL,
+        "governance": dict(sorted(statuses.items())),
+        "years": list(funding.years),
+        "to_areas": {y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
+        "per_head": {y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
+    })
+
+
+def _write_json(path: Path, doc: Any) -> None:
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default) + "\n", encoding="utf-8")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: replace them by null, recursively (numpy scalars become Python)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
