@@ -4,9 +4,12 @@
   :func:`coterminosity`, :func:`split_areas`, :func:`interfaces`, :func:`adjusted_rand`;
 * plan measures: :func:`contiguity`, :func:`balance`, :func:`homogeneity`, :func:`compactness`,
   :func:`identity`, and :func:`plan_scalars` (every scalar at once);
-* :class:`IncrementalScorer` keeps all of them current as units move.
+* :class:`IncrementalScorer` keeps all of them current as units move;
+* :func:`audit` (every pair of layers) and :func:`score` (a plan against every layer), both
+  returning JSON-serialisable dicts; metrics are registered by name in :data:`REGISTRY`.
 """
 
+from devoplan.metrics.audit import audit
 from devoplan.metrics.balance import balance
 from devoplan.metrics.compactness import ShapeStats, compactness, shape_stats
 from devoplan.metrics.contiguity import contiguity
@@ -23,28 +26,35 @@ from devoplan.metrics.overlap import (
     overlap_matrix,
     split_areas,
 )
+from devoplan.metrics.registry import REGISTRY, Metric, get_metric, metric_names, score
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.metrics.zoning import Zoning, as_zoning
 
 __all__ = [
+    "REGISTRY",
     "Comparison",
     "IncrementalScorer",
+    "Metric",
     "ScoreOptions",
     "ShapeStats",
     "Zoning",
     "adjusted_rand",
     "as_zoning",
+    "audit",
     "balance",
     "compactness",
     "compare",
     "containment",
     "contiguity",
     "coterminosity",
+    "get_metric",
     "homogeneity",
     "identity",
     "interfaces",
+    "metric_names",
     "overlap_matrix",
     "plan_scalars",
+    "score",
     "shape_stats",
     "split_areas",
 ]
