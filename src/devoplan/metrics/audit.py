@@ -77,15 +77,21 @@ def _pair_info(c: Comparison) -> dict[str, Any]:
             "split_b_codes": [c.b.area_codes[i] for i in c.split_b()]}
 
 
-def _parts(codes: tuple[str, ...], names: tuple[str, ...], shares: np.ndarray) -> list[dict[str, Any]]:
+def _parts(codes: tuple[str, ...], names: tuple[str, ...], shares: np.ndarray,
+           threshold: float = PART_THRESHOLD) -> list[dict[str, Any]]:
+    """Areas holding at least ``threshold`` of the whole (any positive share if 0), largest first."""
     order = np.argsort(-shares, kind="stable")
-    return [{"code": codes[j], "name": names[j], "share": float(shares[j])} for j in order
-            if shares[j] >= PART_THRESHOLD - TOLERANCE]
+    keep = shares > 0 if threshold <= 0 else shares >= threshold - TOLERANCE
+    return [{"code": codes[j], "name": names[j], "share": float(shares[j])} for j in order if keep[j]]
+
+
+def _percent(share: float) -> str:
+    return "<1%" if share < 0.005 else f"{share:.0%}"
 
 
 def _list_parts(parts: list[dict[str, Any]], with_share: bool = True) -> str:
     if with_share:
-        return ", ".join(f"{p['name']} ({p['share']:.0%})" for p in parts)
+        return ", ".join(f"{p['name']} ({_percent(p['share'])})" for p in parts)
     return " and ".join(p["name"] for p in parts)
 
 
@@ -97,7 +103,7 @@ def unit_splits(geography: Geography, layer: Layer) -> list[dict[str, Any]]:
         lo, hi = dense.indptr[u], dense.indptr[u + 1]
         shares = np.zeros(layer.n_areas)
         shares[dense.indices[lo:hi]] = dense.data[lo:hi]
-        parts = _parts(layer.area_codes, layer.area_names, shares)
+        parts = _parts(layer.area_codes, layer.area_names, shares, threshold=0.0)
         name = geography.units.names[u]
         if layer.kind == "cover":
             text = f"{name} sits in {len(parts)} {layer.name}: {_list_parts(parts, False)}"

@@ -1,0 +1,260 @@
+"""`devoplan audit` (how today's layers line up) and `devoplan score PLAN` (a plan against every layer).
+
+Both print Rich tables; ``--json`` prints the full result as JSON and ``--csv`` the main table as
+CSV on standard output, for machines; ``--out DIR`` writes every table (JSON and CSVs) atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from devoplan.errors import DevoplanError
+from devoplan.geography.loader import load_geography
+from devoplan.metrics.audit import audit
+from devoplan.metrics.compactness import shape_stats
+from devoplan.metrics.registry import score
+from devoplan.metrics.scalars import ScoreOptions
+from devoplan.planio import read_plan
+
+GeographyOption = Annotated[
+    Path | None,
+    typer.Option("--geography", "-g", help="A geography directory (default: the bundled England 2024)."),
+]
+LayersOption = Annotated[
+    str | None, typer.Option("--layers", help="Comma-separated layer keys (default: all), e.g. ICB,LEP,PFA.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print the main table as CSV.")]
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write JSON and CSV tables to this directory.")]
+PAIR_COLUMNS = ("a", "b", "containment_ab", "containment_ba", "coterminosity", "adjusted_rand", "split_a",
+                "split_b", "interfaces_a_mean", "interfaces_a_max", "interfaces_b_mean", "interfaces_b_max",
+                "covered_share")
+
+
+# -- shared helpers -----------------------------------------------------------------------------
+def _layers(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    if not keys:
+        raise DevoplanError("--layers needs at least one layer key")
+    return keys
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=_plain, allow_nan=True)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_tables(out: Path, files: dict[str, str]) -> None:
+    """Write every file into a temporary directory beside ``out``, then move each into place."""
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tables-", dir=out))
+    try:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        for name in files:
+            os.replace(tmp / name, out / name)
+    finally:
+        for leftover in tmp.iterdir():
+            leftover.unlink()
+        tmp.rmdir()
+
+
+def _console() -> Console:
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "-"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.{digits}f}"
+    return f"{value:,.0f}"
+
+
+# -- audit --------------------------------------------------------------------------------------
+def audit_command(
+    geography: GeographyOption = None,
+    layers: LayersOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    out: OutOption = None,
+    top: Annotated[int, typer.Option("--top", help="Crossings to list (worst first).", min=0)] = 12,
+    pair: Annotated[str, typer.Option("--pair", help="Also list every crossing of A by B, e.g. PFA:ICB.")] = "PFA:ICB",
+) -> None:
+    """How England's service geographies line up today: coterminosity of every pair and the worst misalignments."""
+    geo = load_geography(geography)
+    result = audit(geo, _layers(layers))
+    keys = [layer["key"] for layer in result["layers"]]
+    focus = _pair_option(pair, keys)
+    if out is not None:
+        write_tables(out, _audit_files(result))
+    if as_json:
+        typer.echo(_json(result))
+    elif as_csv:
+        typer.echo(_csv(result["pairs"], PAIR_COLUMNS), nl=False)
+    else:
+        render_audit(result, _console(), top=top, focus=focus)
+    if out is not None and not (as_json or as_csv):
+        typer.echo(f"wrote audit.json, pairs.csv, crossings.csv and unit_splits.csv to {out}")
+
+
+def _pair_option(value: str, keys: list[str]) -> tuple[str, str] | None:
+    if not value:
+        return None
+    parts = [p.strip().upper() for p in value.split(":")]
+    if len(parts) != 2 or not all(parts):
+        raise DevoplanError(f"--pair must look like A:B (e.g. PFA:ICB), not '{value}'")
+    upper = {k.upper(): k for k in keys}
+    if parts[0] not in upper or parts[1] not in upper:
+        return None  # the pair is not among the audited layers: nothing extra to show
+    return upper[parts[0]], upper[parts[1]]
+
+
+def _audit_files(result: dict[str, Any]) -> dict[str, str]:
+    crossings = [{**x, "parts": "; ".join(f"{p['code']}:{p['share']:.4f}" for p in x["parts"]),
+                  "crossing": ";".join(x["crossing"])} for x in result["crossings"]]
+    splits = [{**s, "parts": "; ".join(f"{p['code']}:{p['share']:.4f}" for p in s["parts"])}
+              for s in result["unit_splits"]]
+    return {
+        "audit.json": _json(result),
+        "pairs.csv": _csv(result["pairs"], PAIR_COLUMNS),
+        "crossings.csv": _csv(crossings, ("a_layer", "a_code", "a_name", "b_layer", "misaligned_population",
+                                          "crossing", "parts", "text")),
+        "unit_splits.csv": _csv(splits, ("layer", "kind", "unit_code", "unit_name", "population", "parts", "text")),
+    }
+
+
+def _matrix_table(title: str, keys: list[str], matrix: dict[str, dict[str, float]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    for k in keys:
+        table.add_column(k, justify="right")
+    for a in keys:
+        cells = []
+        for b in keys:
+            v = matrix[a][b]
+            style = "dim" if a == b else ("red" if v < 0.8 else "yellow" if v < 0.95 else "green")
+            cells.append(f"[{style}]{v:.3f}[/]")
+        table.add_row(a, *cells)
+    return table
+
+
+def render_audit(result: dict[str, Any], console: Console, *, top: int = 12,
+                 focus: tuple[str, str] | None = None) -> None:
+    keys = [layer["key"] for layer in result["layers"]]
+    console.print(f"[bold]{result['geography']}[/]: {len(keys)} layers, {result['population']:,} residents")
+    console.print(_matrix_table("Coterminosity (1 = identical maps)", keys, result["coterminosity"]))
+    console.print(_matrix_table("Containment of row layer in column layer (share of people whose row-area "
+                                "lies in its best column-area)", keys, result["containment"]))
+    if result["unit_splits"]:
+        console.print("[bold]Districts split between or shared by areas[/]")
+        for s in result["unit_splits"]:
+            console.print(f"  • {s['text']}")
+    worst = result["crossings"][:top]
+    if worst:
+        console.print(f"[bold]Worst crossings[/] (of {len(result['crossings'])}; misaligned residents = fewest who "
+                      "would have to change area to remove the crossing)")
+        for x in worst:
+            console.print(f"  • {x['text']}")
+    if focus is not None:
+        listed = [x for x in result["crossings"] if (x["a_layer"], x["b_layer"]) == focus]
+        console.print(f"[bold]{focus[0]} areas spanning several {focus[1]} areas[/]: {len(listed)}")
+        for x in listed:
+            console.print(f"  • {x['text']}")
+
+
+# -- score --------------------------------------------------------------------------------------
+def score_command(
+    plan: Annotated[Path, typer.Argument(help="Plan CSV: LAD24CD,area_code,area_name.")],
+    geography: GeographyOption = None,
+    layers: LayersOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    out: OutOption = None,
+    lower: Annotated[float | None, typer.Option("--min-pop", help="Lower population bound per area.")] = None,
+    upper: Annotated[float | None, typer.Option("--max-pop", help="Upper population bound per area.")] = None,
+    shapes: Annotated[bool, typer.Option("--shapes/--no-shapes",
+                                         help="Polsby-Popper from the display boundaries.")] = True,
+) -> None:
+    """Every metric of a plan against every layer."""
+    geo = load_geography(geography)
+    the_plan = read_plan(plan, geo)
+    stats = shape_stats(geo) if shapes and _has_geometry(geo) else None
+    options = ScoreOptions(layers=_layers(layers), lower=lower, upper=upper, shapes=stats)
+    result = score(geo, the_plan, options)
+    rows = [{"metric": k, "value": v} for k, v in result["scalars"].items()]
+    if out is not None:
+        write_tables(out, {"score.json": _json(result), "scalars.csv": _csv(rows, ("metric", "value"))})
+    if as_json:
+        typer.echo(_json(result))
+    elif as_csv:
+        typer.echo(_csv(rows, ("metric", "value")), nl=False)
+    else:
+        render_score(result, _console())
+        if out is not None:
+            typer.echo(f"wrote score.json and scalars.csv to {out}")
+
+
+def _has_geometry(geo: Any) -> bool:
+    return geo.directory is not None and (Path(geo.directory) / "geometry.geojson").is_file()
+
+
+def render_score(result: dict[str, Any], console: Console) -> None:
+    console.print(f"[bold]Plan[/]: {result['areas']} areas of {result['units']} units ({result['geography']})")
+    table = Table(title="The plan against each layer", title_justify="left")
+    for col, right in (("layer", False), ("plan in layer", True), ("layer in plan", True),
+                       ("coterminosity", True), ("adj. Rand", True), ("plan areas split", True),
+                       ("layer areas split", True), ("interfaces mean/max", True)):
+        table.add_column(col, justify="right" if right else "left")
+    for key, d in result["layers"].items():
+        table.add_row(key, _fmt(d["containment_ab"]), _fmt(d["containment_ba"]), _fmt(d["coterminosity"]),
+                      _fmt(d["adjusted_rand"]), str(d["split_a"]), str(d["split_b"]),
+                      f"{d['interfaces_a_mean']:.2f} / {d['interfaces_a_max']}")
+    console.print(table)
+    plan_table = Table(title="Plan metrics", title_justify="left")
+    plan_table.add_column("metric")
+    plan_table.add_column("value", justify="right")
+    for name, value in result["scalars"].items():
+        if "@" not in name or name.startswith("identity."):
+            plan_table.add_row(name, _fmt(value))
+    console.print(plan_table)
+    metrics = result["plan_metrics"]
+    if metrics["contiguity"]["noncontiguous"]:
+        console.print(f"Non-contiguous areas: {', '.join(metrics['contiguity']['noncontiguous'])}")
+    if metrics["balance"]["outside_bounds"]:
+        console.print(f"Areas outside the population bounds: {', '.join(metrics['balance']['outside_bounds'])}")
+    for key, split in metrics["identity"]["split_areas"].items():
+        if split:
+            console.print(f"{key} areas split by the plan: {', '.join(f'{c} ({n} parts)' for c, n in split.items())}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit_command)
+    app.command("score")(score_command)
