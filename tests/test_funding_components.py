@@ -155,3 +155,19 @@ def test_years_parse_and_range() -> None:
 def test_grown_totals_forward_and_back() -> None:
     out = grown_totals(100.0, "2026/27", 0.1, {"2028/29": 0.0}, ["2025/26", "2026/27", "2027/28", "2028/29"])
     assert out == pytest.approx([100 / 1.1, 100.0, 110.0, 110.0])
+
+
+def test_common_shift_matches_a_scalar_root_finder() -> None:
+    from scipy.optimize import brentq
+
+    rng = np.random.default_rng(11)
+    p = rng.uniform(1e6, 1e9, size=(20, 40))
+    target = p * rng.uniform(0.7, 1.4, size=p.shape)
+    total = p.sum(axis=1) * rng.uniform(1.0, 1.05, size=20)
+    g = 0.3 * (target - p) / p
+    s = common_shift(p, g, total, 0.0, 0.05)
+    for d in range(20):
+        def gap(x: float, d: int = d) -> float:
+            return float((p[d] * (1 + np.clip(g[d] + x, 0.0, 0.05))).sum() - total[d])
+
+        assert s[d] == pytest.approx(brentq(gap, -5, 5, xtol=1e-14), abs=1e-9)

@@ -9,10 +9,10 @@ Every area then receives
 
 where ``s`` is one growth adjustment common to all areas. ``sum_i a_i(s)`` is continuous,
 non-decreasing and piecewise linear in ``s`` with breakpoints at ``floor - g_i`` and ``cap - g_i``,
-so the ``s`` that meets the control total is found exactly: sort the breakpoints, accumulate the
-total at each, and interpolate on the segment that brackets the control total. This is the same
-water-filling as NHS-style "distance from target" pace-of-change policies, solved in closed form
-(no iteration), vectorised over Monte Carlo draws.
+so the ``s`` that meets the control total is found by safeguarded Newton steps: on the linear piece
+that holds the root a Newton step is exact, and a step that would leave the bracket is replaced by
+bisection (typically a handful of steps; at most 200). This is the water-filling behind
+"distance from target" pace-of-change policies, vectorised over Monte Carlo draws.
 
 Feasible exactly when the national growth ``C / sum p - 1`` lies within ``[floor, cap]``; otherwise
 :class:`~devoplan.errors.InfeasibleError` states the numbers.
@@ -41,24 +41,34 @@ def check_feasible(previous_total: float, total: float, floor: float, cap: float
         )
 
 
-def common_shift(p: np.ndarray, g: np.ndarray, total: np.ndarray | float, floor: float, cap: float) -> np.ndarray:
-    """The growth adjustment ``s`` (per leading index) with ``sum p (1 + clip(g + s)) == total``."""
+def common_shift(p: np.ndarray, g: np.ndarray, total: np.ndarray | float, floor: float, cap: float,
+                 max_iter: int = 200) -> np.ndarray:
+    """The growth adjustment ``s`` (per leading index) with ``sum p (1 + clip(g + s)) == total``.
+
+    Safeguarded Newton on the piecewise-linear total: a Newton step from any point on the linear
+    piece that holds the root lands exactly on it; a step leaving the bracket is replaced by
+    bisection, so convergence is guaranteed. Vectorised over leading axes (Monte Carlo draws).
+    """
+    p = np.asarray(p, dtype=np.float64)
     lo, hi = floor - g, cap - g
     need = np.asarray(total, dtype=np.float64) - (p * (1.0 + g)).sum(axis=-1)
-    points = np.concatenate([lo, hi], axis=-1)
-    dslope = np.concatenate([p, -p], axis=-1)
-    order = np.argsort(points, axis=-1, kind="stable")
-    b = np.take_along_axis(points, order, axis=-1)
-    slope = np.cumsum(np.take_along_axis(dslope, order, axis=-1), axis=-1)
-    start = (p * lo).sum(axis=-1, keepdims=True)
-    rise = np.cumsum(np.diff(b, axis=-1) * slope[..., :-1], axis=-1)
-    values = np.concatenate([start, start + rise], axis=-1)  # sum p*clip(s, lo, hi) at each breakpoint
-    k = np.clip((values <= need[..., None]).sum(axis=-1) - 1, 0, b.shape[-1] - 1)
-    bk = np.take_along_axis(b, k[..., None], axis=-1)[..., 0]
-    vk = np.take_along_axis(values, k[..., None], axis=-1)[..., 0]
-    sk = np.take_along_axis(slope, k[..., None], axis=-1)[..., 0]
-    step = np.where(sk > 0, (need - vk) / np.where(sk > 0, sk, 1.0), 0.0)
-    return bk + step
+    scale = p.sum(axis=-1)
+    tol = 1e-12 * scale
+    left, right = lo.min(axis=-1), hi.max(axis=-1)
+    s = np.clip(need / scale, left, right)
+    for _ in range(max_iter):
+        s_ = s[..., None]
+        resid = need - (p * np.clip(s_, lo, hi)).sum(axis=-1)
+        done = np.abs(resid) <= tol
+        if done.all():
+            break
+        slope = (p * ((lo < s_) & (s_ < hi))).sum(axis=-1)
+        left = np.where(resid > 0, s, left)
+        right = np.where(resid < 0, s, right)
+        newton = s + resid / np.where(slope > 0, slope, 1.0)
+        inside = (slope > 0) & (newton > left) & (newton < right)
+        s = np.where(done, s, np.where(inside, newton, 0.5 * (left + right)))
+    return s
 
 
 def pace_step(previous: np.ndarray, target: np.ndarray, total: np.ndarray | float,

@@ -1,0 +1,89 @@
+"""Funding sensitivity speed: 1,000 Monte Carlo draws x 296 districts x 4 years, all lines.
+
+Every district of the England 2024 bundle is its own area (296 areas), the shipped default spec
+(five service lines) is used, and the whole settlement (targets, then pace of change for each of
+the four years) is evaluated for every draw. Target: under one second. The measured times are
+written into the "Funding sensitivity" section of docs/benchmarks.md (other sections untouched).
+
+Run: ``python -m benchmarks.bench_funding``
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from devoplan import load_geography
+from devoplan.funding import areas_from_plan, default_spec_path, fund, load_spec
+from devoplan.funding.sensitivity import simulate
+from devoplan.funding.targets import prepare_line
+from devoplan.plan import Plan
+
+DRAWS = 1000
+REPEATS = 5
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+HEADING = "## Funding sensitivity"
+
+
+def measure() -> dict[str, float]:
+    geo = load_geography()
+    spec = load_spec(default_spec_path())
+    plan = Plan.from_labels(geo.units.codes, list(geo.units.codes))
+    areas = areas_from_plan(plan, "one area per district")
+    result = fund(geo, areas, spec)  # deterministic run gives the baselines and control totals
+    inputs = [prepare_line(geo, spec, line) for line in spec.lines]
+    baseline = np.array([ln.baseline_pence / 100.0 for ln in result.lines])
+    control = np.array([ln.control_pence / 100.0 for ln in result.lines])
+    times = []
+    for seed in range(REPEATS):
+        start = time.perf_counter()
+        simulate(inputs, areas, baseline, control, spec.pace, DRAWS, seed)
+        times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    fund(geo, areas, spec, draws=DRAWS, seed=0)
+    full = time.perf_counter() - start
+    return {"areas": float(areas.n_areas), "years": float(len(result.years)), "lines": float(len(spec.lines)),
+            "best": min(times), "median": statistics.median(times), "full": full}
+
+
+def section(m: dict[str, float]) -> str:
+    return (
+        f"{HEADING}\n\n"
+        f"`python -m benchmarks.bench_funding` on {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, measured {time.strftime('%Y-%m-%d')}.\n\n"
+        f"{DRAWS:,} Monte Carlo draws x {int(m['areas'])} districts (each its own area) x {int(m['years'])} "
+        f"years x {int(m['lines'])} service lines of the default spec; each draw redraws indicator weights, "
+        "indicator inclusion and component strengths, recomputes targets and runs the pace of change "
+        "(safeguarded Newton on the piecewise-linear total) year by year. Target: under 1 second.\n\n"
+        "| measure | seconds |\n|---|---|\n"
+        f"| Monte Carlo (`simulate`), best of {REPEATS} | {m['best']:.3f} |\n"
+        f"| Monte Carlo (`simulate`), median of {REPEATS} | {m['median']:.3f} |\n"
+        f"| whole `fund(..., draws={DRAWS})` incl. deterministic settlement and outputs | {m['full']:.3f} |\n"
+    )
+
+
+def write(text: str) -> None:
+    """Replace this benchmark's section of docs/benchmarks.md (create the file if absent)."""
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    found = pattern.search(doc) is not None
+    doc = pattern.sub(lambda _: text + "\n", doc) if found else doc.rstrip("\n") + "\n\n" + text
+    tmp = DOC.with_suffix(".md.tmp")
+    tmp.write_text(doc, encoding="utf-8")
+    tmp.replace(DOC)
+
+
+def main() -> None:
+    m = measure()
+    text = section(m)
+    print(text)
+    write(text)
+
+
+if __name__ == "__main__":
+    main()
