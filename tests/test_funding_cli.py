@@ -1,0 +1,131 @@
+"""``devoplan fund`` through the CLI on the bundled England geography: outputs and bad specs."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from devoplan import load_geography
+from devoplan.cli import main
+from devoplan.plan import Plan
+
+SPEC = """
+[settlement]
+years = ["2026/27", "2027/28"]
+[baseline]
+method = "equal_per_head"
+note = "equal per head"
+[pace]
+convergence = 0.5
+floor = 0.0
+cap = 0.1
+[lines.health]
+total = 1000000
+total_year = "2026/27"
+growth = 0.03
+[lines.health.top_slices.central]
+percent = 10
+[lines.health.need]
+strength = 0.1
+[[lines.health.need.indicators]]
+key = "imd_score"
+weight = 1.0
+"""
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out = capsys.readouterr()
+    return int(info.value.code or 0), out.out, out.err
+
+
+def test_fund_layer_writes_exact_totals_and_assumptions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code, stdout, err = run(["fund", "--layer", "ICB", "--out", str(out), "--draws", "200", "--seed", "3"], capsys)
+    assert code == 0, err
+    assert "Block grants 2026/27 to 2029/30" in stdout and "assumptions" in stdout
+    assert sorted(p.name for p in out.iterdir()) == ["allocations.csv", "summary.json"]
+    df = pd.read_csv(out / "allocations.csv", dtype={"allocation": str, "target": str})
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["baseline"]["assumption"] is True and len(summary["assumptions"]) > 20
+    assert summary["areas"]["count"] == 42
+    for line in summary["lines"]:
+        for year, totals in line["years"].items():
+            rows = df[(df["line"] == line["key"]) & (df["year"] == year)]
+            assert len(rows) == 42
+            assert sum(Decimal(v) for v in rows["allocation"]) == Decimal(str(totals["to_areas"])).quantize(
+                Decimal("0.01"))
+            assert sum(Decimal(v) for v in rows["target"]) == sum(Decimal(v) for v in rows["allocation"])
+    all_2026 = df[(df["line"] == "all") & (df["year"] == "2026/27")]
+    assert sum(Decimal(v) for v in all_2026["allocation"]) == Decimal("108000000000.00")
+    health = summary["need_index"]["health"]
+    assert 0.6 < health["min"] < 1.0 < health["max"] < 1.5
+    assert all_2026["per_head_p5"].le(all_2026["per_head_p95"]).all()
+
+
+def test_fund_plan_csv_and_years(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    geo = load_geography()
+    plan = Plan.from_layer(geo, "REGION")
+    plan_csv = tmp_path / "plan.csv"
+    pd.DataFrame({"LAD24CD": plan.unit_codes, "area_code": plan.labels()}).to_csv(plan_csv, index=False)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC, encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run(["fund", "--plan", str(plan_csv), "--spec", str(spec), "--years", "2027/28-2028/29",
+                        "--draws", "0", "--out", str(out)], capsys)
+    assert code == 0, err
+    df = pd.read_csv(out / "allocations.csv", dtype={"allocation": str})
+    assert sorted(set(df["year"])) == ["2027/28", "2028/29"]
+    assert df["area_code"].nunique() == 9
+    year1 = df[(df["line"] == "health") & (df["year"] == "2027/28")]
+    assert sum(Decimal(v) for v in year1["allocation"]) == Decimal("927000.00")  # 1,000,000 x 1.03 x 90%
+
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ('key = "imd_score"', 'key = "imd_scor"', "lines.health.need.indicators[0].key"),
+    ("weight = 1.0", "weight = -1.0", "lines.health.need.indicators[0].weight"),
+    ("percent = 10", "percent = 100", "lines.health.top_slices"),
+    ("floor = 0.0", "floor = 0.2", "pace.floor"),
+    ('years = ["2026/27", "2027/28"]', 'years = ["2027/28", "2026/27"]', "settlement.years"),
+])
+def test_bad_spec_exits_2_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         old: str, new: str, key: str) -> None:
+    assert old in SPEC
+    spec = tmp_path / "bad.toml"
+    spec.write_text(SPEC.replace(old, new), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run(["fund", "--layer", "ICB", "--spec", str(spec), "--out", str(out)], capsys)
+    assert code == 2
+    assert err.startswith("error: ") and f"key '{key}'" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_unknown_indicator_lists_allowed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text(SPEC.replace('key = "imd_score"', 'key = "imd_scor"'), encoding="utf-8")
+    _, _, err = run(["fund", "--layer", "ICB", "--spec", str(spec), "--out", str(tmp_path / "o")], capsys)
+    assert "allowed: imd_score, avoidable_mortality" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--draws", "0"], "exactly one of --plan"),
+    (["--layer", "ICB", "--years", "2029/30-2026/27"], "out of order"),
+    (["--layer", "NOPE"], "unknown layer 'NOPE'"),
+])
+def test_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+                            message: str) -> None:
+    code, _, err = run(["fund", *args, "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and message in err
+
+
+def test_infeasible_pace_states_the_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "fast.toml"
+    spec.write_text(SPEC.replace("growth = 0.03", "growth = 0.25"), encoding="utf-8")
+    code, _, err = run(["fund", "--layer", "ICB", "--spec", str(spec), "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "+25.0000%" in err and "cap +10.00%" in err
