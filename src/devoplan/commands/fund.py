@@ -118,7 +118,7 @@ def render(result: FundingResult, console: Console) -> None:
     if len(order) > MAX_ROWS:
         console.print(f"(top and bottom 10 of {len(order)} areas by gain; all are in allocations.csv)")
     n_assumed = len(result.summary["assumptions"])
-    console.print(f"{n_assumed} figures in the spec are assumptions; summary.json lists them.")
+    console.print(f"{n_assumed} assumptions (spec figures and baseline) are listed in summary.json.")
 
 
 def _short(name: str) -> str:
