@@ -37,9 +37,10 @@ from devoplan.errors import DevoplanError
 from devoplan.funding import FundingResult, fund
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
+from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
-from devoplan.report.comparison import PLAN_LABEL, comparison_table, patchwork
+from devoplan.report.comparison import PLAN_LABEL, comparison_table
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
 DEFAULT_TIME_LIMIT = 60.0  # seconds for the optimiser; the whole demo stays under 3 minutes on 2 cores
@@ -124,8 +125,8 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
     steps.done("load", f"{geo.n_units} districts")
 
     steps.start("audit")
-    audit = patchwork(geo)
-    steps.done("audit", f"{len(audit['layers'])} layers compared")
+    audit = audit_layers(geo)
+    steps.done("audit", f"{len(audit['layers'])} layers, {len(audit['crossings'])} crossings")
 
     steps.start("design", f"{opts.areas} areas, {opts.time_limit:g}s")
     result = design(geo, DesignOptions(areas=opts.areas, time_limit=opts.time_limit), seed=opts.seed,

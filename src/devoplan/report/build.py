@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from devoplan.geography.model import Geography
+from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
 from devoplan.report.comparison import comparison_table
 from devoplan.report.data import ReportData, read_allocations, read_metrics
@@ -26,6 +27,8 @@ from devoplan.report.sections import build_sections
 
 def render(data: ReportData, *, png_dir: Path | None = None) -> str:
     """The report as one HTML string; maps also go to ``png_dir`` as PNG files when given."""
+    if png_dir is not None:
+        png_dir.mkdir(parents=True, exist_ok=True)
     sink = FigureSink(png_dir)
     geo = data.geography
     sections = build_sections(data, sink)
@@ -37,15 +40,23 @@ def render(data: ReportData, *, png_dir: Path | None = None) -> str:
                             meta={"generator": "devoplan"}))
 
 
-def with_comparison(data: ReportData) -> ReportData:
-    """Fill in the plan-vs-today comparison when the metrics document does not carry one."""
-    if isinstance(data.metrics.get("comparison"), Mapping):
+def with_computed(data: ReportData) -> ReportData:
+    """Fill in the audit and the plan-vs-today comparison when the metrics document lacks them.
+
+    Both are cheap, deterministic functions of the geography and the plan, so a report rendered
+    from a bare plan CSV still has them.
+    """
+    extra: dict[str, Any] = {}
+    if not isinstance(data.metrics.get("audit"), Mapping):
+        extra["audit"] = audit(data.geography)
+    if not isinstance(data.metrics.get("comparison"), Mapping):
+        design = data.metrics.get("design")
+        bounds = design.get("bounds", {}) if isinstance(design, Mapping) else {}
+        extra["comparison"] = comparison_table(data.geography, data.plan, lower=bounds.get("min_pop"),
+                                               upper=bounds.get("max_pop"))
+    if not extra:
         return data
-    bounds = data.metrics.get("design", {}).get("bounds", {}) if isinstance(data.metrics.get("design"),
-                                                                              Mapping) else {}
-    table = comparison_table(data.geography, data.plan, lower=bounds.get("min_pop"), upper=bounds.get("max_pop"))
-    return ReportData(data.geography, data.plan, data.allocations, {**data.metrics, "comparison": table},
-                      data.title)
+    return ReportData(data.geography, data.plan, data.allocations, {**data.metrics, **extra}, data.title)
 
 
 def build_report(geography: Geography, plan: Plan, out: Path, *, allocations: pd.DataFrame | None = None,
@@ -54,7 +65,7 @@ def build_report(geography: Geography, plan: Plan, out: Path, *, allocations: pd
     """Render the report for in-memory results and write it to ``out`` (returns ``out``)."""
     data = ReportData(geography, plan, allocations, dict(metrics or {}),
                       **({"title": title} if title else {}))
-    html = render(with_comparison(data), png_dir=png_dir)
+    html = render(with_computed(data), png_dir=png_dir)
     return write_atomic(Path(out), html)
 
 

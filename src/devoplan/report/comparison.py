@@ -14,7 +14,7 @@ import numpy as np
 
 from devoplan.errors import DevoplanError
 from devoplan.geography.model import Geography
-from devoplan.metrics.overlap import coterminosity, overlap_matrix
+from devoplan.metrics.overlap import overlap_matrix
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.plan import Plan
 
@@ -50,17 +50,6 @@ def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] =
         "areas": [p.n_areas for _, p in plans],
         "rows": [{"metric": m, "values": [_json(s.get(m)) for s in scored]} for m in names],
     }
-
-
-def patchwork(geography: Geography) -> dict[str, Any]:
-    """Today's layers against each other: the coterminosity matrix and the districts each layer splits.
-
-    ``{"layers": [...], "coterminosity": [[...]], "units_in_several_areas": {layer: [unit code, ...]}}``.
-    """
-    keys = list(geography.layers)
-    matrix = [[1.0 if a == b else round(coterminosity(geography, a, b), 6) for b in keys] for a in keys]
-    several = {k: [geography.units.codes[u] for u in geography.layer(k).multi_member_units()] for k in keys}
-    return {"layers": keys, "coterminosity": matrix, "units_in_several_areas": several}
 
 
 def dominant_areas(geography: Geography, plan: Plan, key: str) -> list[tuple[str, float]]:

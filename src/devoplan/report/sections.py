@@ -15,7 +15,6 @@ import numpy as np
 from devoplan.geography.model import Geography
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
-from devoplan.report.comparison import patchwork
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.figures import FigureSink
 from devoplan.report.geometry import distinct_colours
@@ -27,6 +26,7 @@ from devoplan.report.tables import cards, money, table
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources")
 HEALTH, ECONOMIC = "ICB", "LEP"
 MISALIGNMENT_LIST = 40
+WORST_CROSSINGS = 12
 
 
 def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
@@ -89,10 +89,11 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
 
 # -- 2. today's patchwork -----------------------------------------------------------------------------
 def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
-    doc = audit if isinstance(audit, Mapping) and "coterminosity" in audit else patchwork(geo)
-    parts: list[str] = []
+    """Misalignment map, the audit's coterminosity matrix, split districts and worst crossings in words."""
+    doc: Mapping[str, Any] = audit if isinstance(audit, Mapping) and "coterminosity" in audit else {}
     present = {k.upper() for k in geo.layers}
-    lists = _misalignment_lists(geo, doc.get("units_in_several_areas", {}))
+    lists = _split_lists(doc.get("unit_splits", []))
+    parts: list[str] = []
     if HEALTH in present and ECONOMIC in present:
         fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
         parts.append(grid(figure(sink.svg(fig, "Today's misalignments", png_name="map_misalignments"),
@@ -100,26 +101,31 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
                           f"<div>{lists}</div>"))
     else:
         parts.append(lists)
-    keys = list(doc["layers"])
-    rows = [[a, *[round(float(v), 3) for v in values]] for a, values in zip(keys, doc["coterminosity"], strict=True)]
-    parts.append("<h3>Coterminosity of today's layers</h3>" +
-                 table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)))
-    findings = doc.get("findings")
-    if isinstance(findings, Sequence) and findings:
-        parts.append("<h3>Worst misalignments</h3><ul>" + "".join(f"<li>{esc(f)}</li>" for f in findings) + "</ul>")
+    matrix = doc.get("coterminosity")
+    if isinstance(matrix, Mapping) and matrix:
+        keys = list(matrix)
+        rows = [[a, *[round(float(matrix[a][b]), 3) for b in keys]] for a in keys]
+        parts.append("<h3>Coterminosity of today's layers</h3>" +
+                     table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)))
+    else:
+        parts.append(note("No audit of today's layers was given.", kind="missing"))
+    crossings = doc.get("crossings", [])
+    if crossings:
+        parts.append(f"<h3>Worst misalignments ({len(crossings)} crossings, largest first)</h3><ol>" +
+                     "".join(f"<li>{esc(c['text'])}</li>" for c in crossings[:WORST_CROSSINGS]) + "</ol>")
     return Section("patchwork", "Today's patchwork", "".join(parts),
                    lead="How far today's service geographies line up with each other (coterminosity 1.0 = the "
                         "same map; the mean of the two containment shares, population-weighted).")
 
 
-def _misalignment_lists(geo: Geography, several: Mapping[str, Sequence[str]]) -> str:
+def _split_lists(splits: Sequence[Mapping[str, Any]]) -> str:
+    """The districts split between ICBs and shared by LEPs, in the audit's own words."""
     out = []
     for key, verb in ((HEALTH, "split between"), (ECONOMIC, "in two or more")):
-        if key not in several:
-            continue
-        names = sorted(geo.units.names[geo.units.index[c]] for c in several[key] if c in geo.units.index)
-        shown = ", ".join(names[:MISALIGNMENT_LIST]) + (" …" if len(names) > MISALIGNMENT_LIST else "")
-        out.append(f"<p><b>{len(names)} districts {verb} {esc(key)}s</b>: {esc(shown) or 'none'}</p>")
+        items = [s for s in splits if s.get("layer") == key]
+        texts = "".join(f"<li>{esc(s['text'])}</li>" for s in items[:MISALIGNMENT_LIST])
+        more = f"<li>… and {len(items) - MISALIGNMENT_LIST} more</li>" if len(items) > MISALIGNMENT_LIST else ""
+        out.append(f"<h3>{len(items)} districts {verb} {esc(key)}s</h3><ul>{texts}{more}</ul>")
     return "".join(out)
 
 
