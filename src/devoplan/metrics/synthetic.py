@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
+from devoplan.metrics.compactness import ShapeStats
 
 
 def _layer(key: str, kind: str, n: int, rows: list[int], cols: list[int], weights: list[float],
@@ -85,3 +86,12 @@ def grid_plan_labels(geography: Geography, size: int, cols: int) -> list[str]:
     n = geography.n_units
     r, c = np.divmod(np.arange(n), cols)
     return [f"A{b:03d}" for b in _blocks(r, c, size, cols)]
+
+
+def grid_shapes(geography: Geography, side_m: float = 1000.0) -> ShapeStats:
+    """Shapes of the grid's square units: area side², perimeter 4·side, each edge a shared side."""
+    n = geography.n_units
+    e = geography.adjacency.edges
+    rows, cols = np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])
+    shared = sparse.csr_array((np.full(len(rows), side_m), (rows, cols)), shape=(n, n))
+    return ShapeStats(np.full(n, side_m**2), np.full(n, 4 * side_m), shared)

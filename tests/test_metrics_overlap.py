@@ -1,0 +1,148 @@
+"""Overlap measures on a six-district geography whose values are worked out by hand below.
+
+Districts U1..U6 in a row (U1-U2-...-U6), populations 100, 200, 300, 400, 500, 600 (total 2100).
+
+* H (partition): H1 = U1, U2, half of U3; H2 = half of U3, U4, U5, U6.
+* E (cover): E1 = U1..U4, E2 = U4..U6 (U4 in both, weight 1/2 each).
+* C (partial): C1 = U5, U6; U1..U4 are in no combined authority.
+* T (partition, the "upper tier"): T1 = U1, U2; T2 = U3, U4; T3 = U5, U6.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from devoplan import DevoplanError
+from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
+from devoplan.metrics import (
+    adjusted_rand,
+    compare,
+    containment,
+    coterminosity,
+    interfaces,
+    overlap_matrix,
+    split_areas,
+)
+from devoplan.plan import Plan
+
+POP = [100, 200, 300, 400, 500, 600]
+CODES = ("U1", "U2", "U3", "U4", "U5", "U6")
+
+
+def _layer(key: str, kind: str, areas: list[str], cells: list[tuple[int, int, float]]) -> Layer:
+    rows, cols, weights = zip(*cells, strict=True)
+    matrix = sparse.csr_array((weights, (rows, cols)), shape=(6, len(areas)))
+    return Layer(key, f"{key} areas", kind, tuple(areas), tuple(f"{a} name" for a in areas), matrix)  # type: ignore[arg-type]
+
+
+def tiny_geography() -> Geography:
+    """The six-district geography of the module docstring; indicator x = 1,1,1,3,3,3."""
+    units = Units(CODES, tuple(f"District {c}" for c in CODES), np.array(POP))
+    layers = {
+        "H": _layer("H", "partition", ["H1", "H2"],
+                    [(0, 0, 1), (1, 0, 1), (2, 0, 0.5), (2, 1, 0.5), (3, 1, 1), (4, 1, 1), (5, 1, 1)]),
+        "E": _layer("E", "cover", ["E1", "E2"],
+                    [(0, 0, 1), (1, 0, 1), (2, 0, 1), (3, 0, 0.5), (3, 1, 0.5), (4, 1, 1), (5, 1, 1)]),
+        "C": _layer("C", "partial", ["C1"], [(4, 0, 1), (5, 0, 1)]),
+        "T": _layer("T", "partition", ["T1", "T2", "T3"],
+                    [(0, 0, 1), (1, 0, 1), (2, 1, 1), (3, 1, 1), (4, 2, 1), (5, 2, 1)]),
+    }
+    edges = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
+    adjacency = Adjacency(6, edges, np.full(5, 1.0), ("border",) * 5, ("",) * 5)
+    meta = (IndicatorMeta("x", "Need", "2024", "score", "higher_is_worse", "test"),)
+    indicators = Indicators(meta, np.array([[1.0], [1.0], [1.0], [3.0], [3.0], [3.0]]))
+    return Geography("six", units, layers, adjacency, indicators)
+
+
+def tiny_plan(labels: str = "AAABBD") -> Plan:
+    """A plan given as one letter per district: the default is A = U1-U3, B = U4-U5, D = U6."""
+    return Plan.from_labels(CODES, list(labels))
+
+
+def C2(x: float) -> float:
+    return x * (x - 1) / 2
+
+
+def test_overlap_matrix_of_a_partition_with_a_split_district() -> None:
+    geo = tiny_geography()
+    # U3 (300) is half in H1, half in H2: 150 of it lies in T2 on each side
+    assert overlap_matrix(geo, "H", "T").tolist() == [[300, 150, 0], [0, 550, 1100]]
+
+
+def test_containment_coterminosity_splits_and_interfaces_of_h_and_t() -> None:
+    geo = tiny_geography()
+    assert containment(geo, "H", "T") == pytest.approx((300 + 1100) / 2100)  # 2/3
+    assert containment(geo, "T", "H") == pytest.approx((300 + 550 + 1100) / 2100)  # 13/14
+    assert coterminosity(geo, "H", "T") == pytest.approx((2 / 3 + 13 / 14) / 2)
+    assert split_areas(geo, "H", "T") == ["H1", "H2"]  # 300/450 and 1100/1650 are under 99%
+    assert split_areas(geo, "T", "H") == ["T2"]  # 550/700
+    assert interfaces(geo, "H", "T") == {"H1": 2, "H2": 2}
+    assert interfaces(geo, "T", "H") == {"T1": 1, "T2": 2, "T3": 1}
+
+
+def test_adjusted_rand_over_people() -> None:
+    geo = tiny_geography()
+    index = C2(300) + C2(150) + C2(550) + C2(1100)  # 811,450 pairs together in both
+    rows = C2(450) + C2(1650)  # 1,461,450 pairs together in H
+    cols = C2(300) + C2(700) + C2(1100)  # 893,950 pairs together in T
+    expected = rows * cols / C2(2100)
+    assert adjusted_rand(geo, "H", "T") == pytest.approx((index - expected) / ((rows + cols) / 2 - expected))
+    assert adjusted_rand(geo, "T", "T") == pytest.approx(1.0)
+
+
+def test_cover_layer_counts_a_shared_district_half_in_each_area() -> None:
+    geo = tiny_geography()
+    # U4 (400) is 200 in E1 and 200 in E2; U3 (300) is 150 in H1 and 150 in H2
+    assert overlap_matrix(geo, "H", "E").tolist() == [[450, 0], [350, 1300]]
+    assert containment(geo, "E", "H") == pytest.approx((450 + 1300) / 2100)
+
+
+def test_partial_layer_is_measured_on_the_population_covered_by_both() -> None:
+    geo = tiny_geography()
+    c = compare(geo, "H", "C")
+    assert c.matrix.tolist() == [[0], [1100]]
+    # C1 lies wholly inside H2, and the covered part of H2 lies wholly in C1
+    assert c.containment_ab == pytest.approx(1.0) and c.containment_ba == pytest.approx(1.0)
+    assert c.summary()["covered_share"] == pytest.approx(1100 / 2100)
+    # H1 has no covered population: it is neither split nor counted in interfaces
+    assert c.split_a() == [] and interfaces(geo, "H", "C") == {"H2": 1}
+
+
+def test_plan_against_a_layer() -> None:
+    geo = tiny_geography()
+    plan = tiny_plan()  # A = U1-U3 (600), B = U4-U5 (900), D = U6 (600)
+    assert overlap_matrix(geo, plan, "T").tolist() == [[300, 300, 0], [0, 400, 500], [0, 0, 600]]
+    assert containment(geo, plan, "T") == pytest.approx((300 + 500 + 600) / 2100)
+    assert containment(geo, "T", plan) == pytest.approx((300 + 400 + 600) / 2100)
+    assert compare(geo, plan, "C").containment_ba == pytest.approx(600 / 1100)
+
+
+def test_identical_zonings_are_perfectly_coterminous() -> None:
+    geo = tiny_geography()
+    plan = Plan.from_layer(geo, "T")
+    c = compare(geo, plan, "T")
+    assert (c.containment_ab, c.containment_ba, c.coterminosity) == (1.0, 1.0, 1.0)
+    assert c.adjusted_rand == pytest.approx(1.0)
+    assert c.split_a() == [] and c.split_b() == []
+
+
+def test_comparison_is_json_serialisable_and_names_split_areas() -> None:
+    d = compare(tiny_geography(), "H", "T").to_dict()
+    back = json.loads(json.dumps(d))
+    assert back["split_a_codes"] == ["H1", "H2"] and back["split_b_codes"] == ["T2"]
+    assert back["matrix"] == [[300, 150, 0], [0, 550, 1100]]
+    assert math.isclose(back["interfaces_b_mean"], 4 / 3)
+
+
+def test_unknown_layer_and_foreign_plan_are_rejected() -> None:
+    geo = tiny_geography()
+    with pytest.raises(DevoplanError, match="unknown layer 'Z'; allowed: H, E, C, T"):
+        containment(geo, "Z", "H")
+    other = Plan.from_labels(("U1", "U2"), ["A", "B"])
+    with pytest.raises(DevoplanError, match="do not match"):
+        containment(geo, other, "H")
