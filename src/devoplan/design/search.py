@@ -51,7 +51,7 @@ class SearchStats:
     improved: int = 0
     stopped_by: str = "budget"
     history: list[tuple[int, float]] = field(default_factory=list)
-    moves: dict[str, int] = field(default_factory=lambda: {"move": 0, "swap": 0, "recom": 0})
+    moves: dict[str, int] = field(default_factory=lambda: {"move": 0, "swap": 0, "recom": 0, "absorb": 0})
 
 
 class State:
@@ -290,12 +290,17 @@ def _violation_after(state: State, change: Change) -> float:
     return state.violation(pops)
 
 
-def propose_absorb_split(state: State, rng: np.random.Generator, a: int) -> Proposal | None:
-    """Fold area ``a`` into a neighbour, then split the most populous divisible area to restore k.
+def propose_absorb_split(
+    state: State, rng: np.random.Generator, a: int | None = None, strict: bool = False
+) -> Proposal | None:
+    """Fold area ``a`` into a neighbour, then split another area in two to restore k areas.
 
-    Recombination keeps the two areas it touches; an area below ``min_pop`` surrounded by areas that
-    cannot give it enough people needs this three-area change instead.
+    Recombination keeps the two areas it touches; this three-area change moves an area from one part
+    of the map to another (and repairs an area below ``min_pop`` whose neighbours cannot give it enough
+    people). ``strict`` requires every touched area to end within the population bounds.
     """
+    if a is None:
+        a = int(rng.integers(state.k))
     if a in state.frozen_area or any(state.fixed[x] for x in state.members[a]):
         return None
     nbrs = sorted({int(state.assign[y]) for x in state.members[a] for y in state.blocks.neighbours[x]} - {a})
@@ -307,20 +312,29 @@ def propose_absorb_split(state: State, rng: np.random.Generator, a: int) -> Prop
     c = nbrs[int(rng.integers(len(nbrs)))]
     after = {x: (state.members[x] | state.members[a] if x == c else state.members[x]) for x in range(state.k) if x != a}
     after_pop = {x: float(sum(state.pop[b] for b in after[x])) for x in after}
-    for s in sorted(after, key=lambda x: -after_pop[x]):
-        if s in state.frozen_area or after_pop[s] < 2 * state.min_pop or len(after[s]) < 2:
-            continue
+    candidates = [x for x in after if x not in state.frozen_area and len(after[x]) > 1
+                  and after_pop[x] >= 2 * state.min_pop]
+    if not candidates:
+        return None
+    if strict:
+        order = [candidates[int(i)] for i in rng.permutation(len(candidates))[:3]]
+    else:
+        order = sorted(candidates, key=lambda x: (-after_pop[x], x))
+    half = None
+    for s in order:
         half = _bounded_half(state, sorted(after[s]), rng)
-        if half is None:
-            continue
-        moved = [x for x in sorted(state.members[a]) if x not in half] + sorted(half)
-        targets = [c if x not in half else a for x in moved]
-        keep = [(x, t) for x, t in zip(moved, targets, strict=True) if int(state.assign[x]) != t]
-        if not keep:
-            return None
-        change = state.scorer.evaluate([x for x, _ in keep], [t for _, t in keep])
-        return Proposal("absorb", change, _violation_after(state, change))
-    return None
+        if half is not None:
+            break
+    if half is None:
+        return None
+    moved = [x for x in sorted(state.members[a]) if x not in half] + sorted(half)
+    targets = [c if x not in half else a for x in moved]
+    keep = [(x, t) for x, t in zip(moved, targets, strict=True) if int(state.assign[x]) != t]
+    if not keep:
+        return None
+    change = state.scorer.evaluate([x for x, _ in keep], [t for _, t in keep])
+    prop = Proposal("absorb", change, _violation_after(state, change))
+    return None if strict and prop.violation > 0 else prop
 
 
 def _bounded_half(state: State, nodes: list[int], rng: np.random.Generator, tries: int = 8) -> set[int] | None:
@@ -365,7 +379,7 @@ def repair(state: State, rng: np.random.Generator, max_rounds: int = 20000) -> i
         c = nbr_areas[int(rng.integers(len(nbr_areas)))]
         prop = propose_recom(state, rng, strict=False, pair=(a, c))
         if prop is None or prop.violation >= current:
-            prop = propose_absorb_split(state, rng, a) or prop or propose_move(state, rng, strict=False)
+            prop = propose_absorb_split(state, rng, a, strict=False) or prop or propose_move(state, rng, strict=False)
         evals += 1
         if prop is None:
             continue
@@ -378,9 +392,12 @@ def repair(state: State, rng: np.random.Generator, max_rounds: int = 20000) -> i
     if current > 0:
         pops = state.scorer.pops
         worst = int(np.argmax(np.maximum(state.min_pop - pops, 0) + np.maximum(pops - state.max_pop, 0)))
+        who = " + ".join(state.blocks.origin[b] for b in sorted(state.members[worst])[:3])
+        more = " + ..." if len(state.members[worst]) > 3 else ""
         raise InfeasibleError(
-            f"could not bring every area within {state.min_pop:,}..{state.max_pop:,} people: after repair an "
-            f"area still has {int(pops[worst]):,}; widen the bounds or relax locks/keep-whole layers"
+            f"could not bring every area within {state.min_pop:,}..{state.max_pop:,} people: an area of "
+            f"{int(pops[worst]):,} ({who}{more}) cannot grow or shrink without breaking a lock, --apart, a frozen "
+            "area or contiguity; widen the bounds or relax those constraints"
         )
     return evals
 
@@ -391,7 +408,7 @@ def anneal(
     budget: int,
     wall_limit: float,
     progress: ProgressCallback | None = None,
-    mix: tuple[float, float] = (0.25, 0.25),
+    mix: tuple[float, float, float] = (0.25, 0.25, 0.05),
 ) -> tuple[np.ndarray, float, SearchStats]:
     """Simulated annealing among feasible contiguous plans; returns the best assignment and value."""
     stats = SearchStats()
@@ -399,7 +416,7 @@ def anneal(
     best_assign, best = state.assign.copy(), state.scorer.value
     t0 = _initial_temperature(state, rng)
     t_end = t0 * 1e-3
-    p_recom, p_swap = mix
+    p_recom, p_swap, p_absorb = mix
     last_report = -1
     while stats.evaluations < budget:
         frac = stats.evaluations / budget
@@ -409,12 +426,14 @@ def anneal(
             prop = propose_recom(state, rng, strict=True)
         elif r < p_recom + p_swap:
             prop = propose_swap(state, rng, strict=True)
+        elif r < p_recom + p_swap + p_absorb:
+            prop = propose_absorb_split(state, rng, strict=True)
         else:
             prop = propose_move(state, rng, strict=True)
         if prop is None:
             stats.evaluations += 1  # a refused proposal still costs a little; keeps the loop bounded
             continue
-        stats.evaluations += 1 if prop.kind != "recom" else 2
+        stats.evaluations += 1 if prop.kind in ("move", "swap") else 2
         delta = prop.change.value - state.scorer.value
         if delta <= 0 or rng.random() < math.exp(-delta / temp):
             state.apply(prop.change)

@@ -1,0 +1,60 @@
+"""`devoplan design` on England: outputs, reproducibility, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from devoplan.cli import main
+
+
+def run(argv: list[str]) -> int:
+    try:
+        main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.mark.slow
+def test_design_writes_outputs_and_is_reproducible(tmp_path: Path) -> None:
+    args = ["design", "--time-limit", "2", "--seed", "4", "--quiet"]
+    assert run([*args, "--out", str(tmp_path / "a")]) == 0
+    assert run([*args, "--out", str(tmp_path / "b")]) == 0
+    for name in ("plan.csv", "areas.geojson", "metrics.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    doc = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    assert doc["areas"] == 38 and doc["checks"]["ok"] is True
+    assert doc["bound"]["lower_bound"] <= doc["objective"]
+    assert "coterminosity@ICB" in doc["metrics"] and "coterminosity@LEP" in doc["metrics"]
+    assert doc["metrics"]["identity.split@UTLA"] == 0 and doc["metrics"]["identity.split@CAUTH"] == 0
+    gm = next(a for a in doc["area_list"] if "E08000003" in a["districts"])  # Manchester
+    assert gm["governance"]["status"] == "existing_combined_authority" and gm["governance"]["mayor"] is True
+    rows = (tmp_path / "a" / "plan.csv").read_text().splitlines()
+    assert rows[0] == "LAD24CD,area_code,area_name" and len(rows) == 297
+
+
+def test_infeasible_max_pop_exits_2_with_numbers(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = run(["design", "--max-pop", "2500000", "--out", str(tmp_path / "x"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "West Midlands" in err and "2,919,650" in err and "2,500,000" in err
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--weights", "wealth=1"], "unknown weight 'wealth'"),
+        (["--keep-whole", "UTLA,XYZ"], "unknown layer 'XYZ'"),
+        (["--areas", "200"], "200 areas requested but only"),
+        (["--lock", "E08000003=North", "--lock", "E08000001=South"], "locked to 2 different areas"),
+        (["--min-pop", "3000000"], "below 38 areas x --min-pop 3,000,000"),
+        (["--apart", "E08000003,E08000001"], "--apart names codes that must share an area"),
+    ],
+)
+def test_bad_requests_exit_2(extra: list[str], needle: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(["design", "--out", str(tmp_path / "x"), "--quiet", *extra]) == 2
+    assert needle in capsys.readouterr().err

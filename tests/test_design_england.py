@@ -1,0 +1,76 @@
+"""Design on the England 2024 bundle: every hard constraint holds, with and without negotiation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from devoplan import load_geography
+from devoplan.design.api import design
+from devoplan.design.options import DesignOptions
+from devoplan.metrics.contiguity import pieces_per_area
+
+pytestmark = pytest.mark.slow
+GEO = load_geography()
+
+
+def _assert_valid(res: object, k: int) -> None:
+    plan = res.plan  # type: ignore[attr-defined]
+    assert plan.n_areas == k
+    assert (pieces_per_area(GEO.adjacency, plan.assignment, k) == 1).all()
+    pops = plan.area_totals(GEO.units.population.astype(float))
+    assert pops.min() >= res.min_pop and pops.max() <= res.max_pop  # type: ignore[attr-defined]
+    for key in ("UTLA", "CAUTH"):
+        layer = GEO.layer(key)
+        for b in range(layer.n_areas):
+            units = np.flatnonzero(layer.membership[:, [b]].toarray().ravel() > 0)
+            assert len(set(plan.assignment[units].tolist())) == 1, (key, layer.area_names[b])
+    assert res.checks["ok"]  # type: ignore[attr-defined]
+
+
+def test_default_design_is_valid_and_improves_on_its_start() -> None:
+    res = design(GEO, DesignOptions(time_limit=2), seed=0)
+    _assert_valid(res, 38)
+    assert res.objective <= res.start_objective
+    assert res.bound is not None and 0 <= res.bound.value <= res.objective
+    # defaults: 0.5x and 2x the mean area population; West Midlands (2.92m) fits
+    assert res.min_pop == GEO.units.total_population // 76
+    assert res.max_pop >= 2_919_650
+    assert any("Wirral" in b or "Cheshire" in b for b in res.bridges)  # Liverpool City Region is split by the Mersey
+
+
+def test_negotiated_design_honours_locks_together_apart() -> None:
+    opts = DesignOptions(
+        time_limit=2,
+        locks={"E06000052": "Cornwall and Devon", "E10000008": "Cornwall and Devon"},  # Cornwall, Devon (UTLA)
+        together=(("E06000046", "E06000044"),),  # Isle of Wight with Portsmouth (ferry link)
+        apart=(("E10000016", "E10000011"),),  # Kent apart from East Sussex
+    )
+    res = design(GEO, opts, seed=1)
+    _assert_valid(res, 38)
+    plan = res.plan
+    cornwall = plan.area_of("E06000052")
+    assert plan.area_names[cornwall] == "Cornwall and Devon"
+    assert plan.area_of("E07000045") == cornwall  # Teignbridge, a Devon district
+    assert plan.area_of("E06000046") == plan.area_of("E06000044")
+    assert plan.area_of("E07000061") != plan.area_of("E07000105")  # Eastbourne (E. Sussex) vs Ashford (Kent)
+
+
+def test_other_k_and_soft_keep_whole() -> None:
+    opts = DesignOptions(areas=20, keep_whole=("CAUTH",), keep_whole_soft=("UTLA",), time_limit=1.5)
+    res = design(GEO, opts, seed=2)
+    _assert_valid_soft(res, 20)
+
+
+def _assert_valid_soft(res: object, k: int) -> None:
+    plan = res.plan  # type: ignore[attr-defined]
+    assert plan.n_areas == k and res.checks["ok"]  # type: ignore[attr-defined]
+    assert (pieces_per_area(GEO.adjacency, plan.assignment, k) == 1).all()
+
+
+def test_medway_apart_from_kent_is_refused_with_the_reason() -> None:
+    from devoplan.errors import InfeasibleError
+
+    # Medway's only neighbour is Kent, and alone it is below the default minimum population
+    with pytest.raises(InfeasibleError, match=r"279,772 \(Medway"):
+        design(GEO, DesignOptions(time_limit=1, apart=(("E10000016", "E06000035"),)), seed=0)
