@@ -1,9 +1,11 @@
 """Needs-based, multi-year block grants for any set of areas (see ``docs/funding.md``).
 
->>> from devoplan.funding import fund, load_spec, default_spec_path
->>> result = fund(geography, "ICB", load_spec(default_spec_path()), draws=1000, seed=1)
->>> result.allocations  # DataFrame: one row per year, line and area
->>> result.summary      # dict: control totals, top-slices, need indices, winners, assumptions
+Usage::
+
+    from devoplan.funding import fund, load_spec, default_spec_path
+    result = fund(geography, "ICB", load_spec(default_spec_path()), draws=1000, seed=1)
+    result.allocations  # DataFrame: one row per year, line (and "all") and area
+    result.summary      # dict: control totals, top-slices, need indices, winners, assumptions
 """
 
 from devoplan.funding.allocate import control_totals, default_spec_path, fund
