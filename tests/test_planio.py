@@ -1,0 +1,79 @@
+"""Reading and writing plans: round trips, and each kind of bad plan file with its message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from devoplan import InputError
+from devoplan.planio import plan_table, read_plan, write_plan_csv
+from tests.test_metrics_overlap import tiny_geography, tiny_plan
+
+GOOD = "LAD24CD,area_code,area_name\nU1,A,Alpha\nU2,A,Alpha\nU3,A,Alpha\nU4,B,Beta\nU5,B,Beta\nU6,D,Delta\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "plan.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_reads_a_plan_in_file_order_of_areas(tmp_path: Path) -> None:
+    plan = read_plan(write(tmp_path, GOOD), tiny_geography())
+    assert plan.assignment.tolist() == [0, 0, 0, 1, 1, 2]
+    assert plan.area_codes == ("A", "B", "D") and plan.area_names == ("Alpha", "Beta", "Delta")
+
+
+def test_rows_in_any_order_and_names_optional(tmp_path: Path) -> None:
+    text = "code,area_code\nU6,D\nU1,A\nU2,A\nU3,A\nU4,B\nU5,B\n"
+    plan = read_plan(write(tmp_path, text), tiny_geography())
+    assert plan.labels() == ["A", "A", "A", "B", "B", "D"]
+    assert plan.area_codes == ("D", "A", "B") and plan.area_names == ("D", "A", "B")
+
+
+def test_numeric_area_ids_are_accepted(tmp_path: Path) -> None:
+    text = "LAD24CD,area\nU1,0\nU2,0\nU3,0\nU4,1\nU5,1\nU6,2\n"
+    assert read_plan(write(tmp_path, text), tiny_geography()).labels() == ["0", "0", "0", "1", "1", "2"]
+
+
+def test_round_trip_through_csv(tmp_path: Path) -> None:
+    plan = tiny_plan("ABADDB")
+    path = write_plan_csv(plan, tmp_path / "out" / "plan.csv")
+    assert path.read_text(encoding="utf-8").splitlines()[:2] == ["LAD24CD,area_code,area_name", "U1,A,A"]
+    assert read_plan(path, tiny_geography()) == plan
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["plan.csv"]  # no temporary file left
+    assert list(plan_table(plan).columns) == ["LAD24CD", "area_code", "area_name"]
+
+
+BAD: list[tuple[str, str, str]] = [
+    ("missing unit", GOOD.replace("U6,D,Delta\n", ""), "plan misses 1 of the 6 units, first U6 (District U6)"),
+    ("unit twice", GOOD + "U2,B,Beta\n", "row 8, field 'LAD24CD': unit 'U2' appears twice (first on row 3)"),
+    ("unknown code", GOOD.replace("U4,", "X9,"), "row 5, field 'LAD24CD': unknown unit 'X9'"),
+    ("empty unit", GOOD.replace("U4,", ","), "row 5, field 'LAD24CD': unit code is missing"),
+    ("empty area", GOOD.replace("U5,B,", "U5,,"), "row 6, field 'area_code': area is missing"),
+    ("non-numeric area id", "LAD24CD,area\nU1,0\nU2,zero\n", "row 3, field 'area': area 'zero' is not a whole number"),
+    ("fractional area id", "LAD24CD,area\nU1,0\nU2,1.5\n", "row 3, field 'area': area '1.5' is not a whole number"),
+    ("two names", GOOD.replace("U2,A,Alpha", "U2,A,Other"), "row 3, field 'area_name': area 'A' is named 'Other'"),
+    ("no unit column", "district,area_code\nU1,A\n", "field 'LAD24CD': no unit column"),
+    ("no area column", "LAD24CD,zone\nU1,A\n", "field 'area_code': missing column"),
+    ("header only", "LAD24CD,area_code\n", "has no rows"),
+    ("empty file", "", "cannot be read as CSV"),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "message"), BAD, ids=[c[0] for c in BAD])
+def test_bad_plans_name_the_row(tmp_path: Path, case: str, text: str, message: str) -> None:
+    with pytest.raises(InputError) as exc:
+        read_plan(write(tmp_path, text), tiny_geography())
+    assert message in str(exc.value)
+    assert str(exc.value).startswith(str(tmp_path / "plan.csv"))
+
+
+def test_missing_file_and_geojson_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="plan file not found"):
+        read_plan(tmp_path / "nope.csv", tiny_geography())
+    geojson = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": []}), "plan.geojson")
+    with pytest.raises(InputError, match="plans are read from CSV"):
+        read_plan(geojson, tiny_geography())
