@@ -20,7 +20,7 @@ from devoplan.report.figures import FigureSink
 from devoplan.report.geometry import distinct_colours
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, kpis, note
-from devoplan.report.sources import assumption_rows, data_sources, sourced_rows
+from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.tables import cards, money, table
 
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources")
@@ -263,6 +263,9 @@ def sources_section(data: ReportData) -> Section:
     rows = data_sources(data.geography)
     body += (table(["dataset", "source", "licence"], rows) if rows else
              note("The geography ships no ATTRIBUTION.md and its indicators name no sources.", kind="missing"))
+    statements = attribution_statements(data.geography)
+    if statements:
+        body += "<h3>Attribution statements</h3><ul>" + "".join(f"<li>{esc(t)}</li>" for t in statements) + "</ul>"
     return Section("sources", "Assumptions and sources", body,
                    lead="What the numbers rest on. Figures marked as assumptions are judgement calls, not "
                         "published values.")

@@ -13,8 +13,9 @@ from typing import Any
 from devoplan.geography.model import Geography
 
 ATTRIBUTION_FILE = "ATTRIBUTION.md"
-_LICENCE = re.compile(r"(Open Government Licen[cs]e[^.;,)\n]*|OGL[ v0-9.]*|CC[- ]BY[^.;,)\n]*|ODbL[^.;,)\n]*)",
-                      re.IGNORECASE)
+_VERSION = r"(?:\s*v?\d+(?:\.\d+)*)?"
+_LICENCE = re.compile(rf"(Open Government Licen[cs]e{_VERSION}|OGL{_VERSION}|CC[- ]BY(?:[- ](?:SA|NC|ND))*{_VERSION}"
+                      rf"|ODbL{_VERSION}|MIT licen[cs]e)", re.IGNORECASE)
 
 
 def assumption_rows(funding: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
@@ -39,29 +40,46 @@ def sourced_rows(funding: Mapping[str, Any] | None) -> list[tuple[str, str, str]
 def data_sources(geography: Geography) -> list[tuple[str, str, str]]:
     """``(dataset, source, licence)``: tables from ATTRIBUTION.md, then each indicator's source."""
     rows = attribution_rows(geography)
+    general = licence_in(attribution_text(geography)) or ""
     seen = {r[1] for r in rows}
     for m in geography.indicators.meta:
         if m.source and m.source not in seen:
-            rows.append((f"{m.name} ({m.year})", m.source, licence_in(m.source) or "see ATTRIBUTION.md"))
+            licence = licence_in(m.source) or (f"{general} (the bundle's default)" if general else "not stated")
+            rows.append((f"{m.name} ({m.year})", m.source, licence))
             seen.add(m.source)
     return rows
 
 
-def attribution_rows(geography: Geography) -> list[tuple[str, str, str]]:
-    """Rows of the markdown tables in the bundle's ATTRIBUTION.md, as (dataset, source, licence).
+def attribution_text(geography: Geography) -> str:
+    """The bundle's ATTRIBUTION.md, or empty when there is none."""
+    if geography.directory is None or not (geography.directory / ATTRIBUTION_FILE).is_file():
+        return ""
+    return (geography.directory / ATTRIBUTION_FILE).read_text(encoding="utf-8")
 
-    The first column is taken as the dataset, a column whose header mentions "licen" as the
-    licence (else a licence named in the row's text, else the file's general licence), and the
-    remaining columns joined as the source.
+
+def attribution_statements(geography: Geography) -> list[str]:
+    """Statements ATTRIBUTION.md asks to reproduce: its bullet points ("Contains OS data © Crown
+    copyright ...") and any other paragraph carrying a copyright notice (e.g. an MIT licence notice)."""
+    text = attribution_text(geography)
+    out = [_plain(ln.strip()[2:]) for ln in text.splitlines() if ln.strip().startswith(("* ", "- "))]
+    for para in re.split(r"\n\s*\n", text):
+        p = para.strip()
+        if "©" in p and not p.startswith(("#", "**", "* ", "- ")):
+            out.append(_plain(" ".join(p.split())))
+    return out
+
+
+def attribution_rows(geography: Geography) -> list[tuple[str, str, str]]:
+    """(dataset, source, licence) rows from the bundle's ATTRIBUTION.md.
+
+    Two layouts are read: markdown tables (first column the dataset; a column whose header
+    mentions "licen" the licence; the other columns the source) and paragraphs that open with the
+    files in bold, ``**`units.csv`** — source text``. A row without its own licence gets the first
+    licence its text names, else the file's general licence.
     """
-    if geography.directory is None:
-        return []
-    path = geography.directory / ATTRIBUTION_FILE
-    if not path.is_file():
-        return []
-    text = path.read_text(encoding="utf-8")
+    text = attribution_text(geography)
     general = licence_in(text) or ""
-    rows: list[tuple[str, str, str]] = []
+    rows = _paragraph_rows(text, general)
     for header, body in _tables(text):
         lic_col = next((i for i, h in enumerate(header) if "licen" in h.lower()), None)
         for cells in body:
@@ -70,6 +88,22 @@ def attribution_rows(geography: Geography) -> list[tuple[str, str, str]]:
             licence = cells[lic_col] if lic_col is not None and lic_col < len(cells) else ""
             rows.append((cells[0], source, licence or licence_in(source) or general))
     return rows
+
+
+def _paragraph_rows(text: str, general: str) -> list[tuple[str, str, str]]:
+    rows = []
+    for para in re.split(r"\n\s*\n", text):
+        m = re.match(r"\s*\*\*(.+?)\*\*\s*[—–-]+\s*(.*)", para, re.S)
+        if m:
+            source = _plain(" ".join(m.group(2).split()))
+            rows.append((_plain(m.group(1)), source, licence_in(source) or general))
+    return rows
+
+
+def _plain(text: str) -> str:
+    """Markdown emphasis, code marks and links reduced to their text."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"[`*]", "", text).strip()
 
 
 def licence_in(text: str) -> str | None:
