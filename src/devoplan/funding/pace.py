@@ -73,8 +73,12 @@ def common_shift(p: np.ndarray, g: np.ndarray, total: np.ndarray | float, floor:
 
 def pace_step(previous: np.ndarray, target: np.ndarray, total: np.ndarray | float,
               convergence: float, floor: float, cap: float) -> np.ndarray:
-    """One year's allocations (floats summing to ``total``) from last year's and the targets."""
+    """One year's allocations (floats summing exactly to ``total``) from last year's and the targets."""
     p = np.asarray(previous, dtype=np.float64)
     g = convergence * (np.asarray(target, dtype=np.float64) - p) / p
     s = common_shift(p, g, total, floor, cap)
-    return p * (1.0 + np.clip(g + s[..., None], floor, cap))
+    alloc = p * (1.0 + np.clip(g + s[..., None], floor, cap))
+    # when the total sits a fraction of a penny per area outside [floor, cap] (control totals are
+    # rounded to the penny) the clipped sum misses it by that much: spread the residual pro rata so
+    # the carried path always adds up to the control totals and cannot drift year on year
+    return alloc * (np.asarray(total, dtype=np.float64) / alloc.sum(axis=-1))[..., None]
