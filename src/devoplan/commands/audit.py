@@ -43,12 +43,12 @@ PAIR_COLUMNS = ("a", "b", "containment_ab", "containment_ba", "coterminosity", "
 
 
 # -- shared helpers -----------------------------------------------------------------------------
-def _layers(value: str | None) -> list[str] | None:
+def _layers(value: str | None, option: str = "--layers") -> list[str] | None:
     if value is None:
         return None
     keys = [k.strip() for k in value.split(",") if k.strip()]
     if not keys:
-        raise DevoplanError("--layers needs at least one layer key")
+        raise DevoplanError(f"{option} needs at least one layer key")
     return keys
 
 
@@ -202,12 +202,15 @@ def score_command(
     upper: Annotated[float | None, typer.Option("--max-pop", help="Upper population bound per area.")] = None,
     shapes: Annotated[bool, typer.Option("--shapes/--no-shapes",
                                          help="Polsby-Popper from the display boundaries.")] = True,
+    identity_layers: Annotated[str | None, typer.Option(
+        "--identity", help="Layers whose areas a plan should keep whole (default: UTLA,CAUTH when present).")] = None,
 ) -> None:
     """Every metric of a plan against every layer."""
     geo = load_geography(geography)
     the_plan = read_plan(plan, geo)
     stats = shape_stats(geo) if shapes and _has_geometry(geo) else None
-    options = ScoreOptions(layers=_layers(layers), lower=lower, upper=upper, shapes=stats)
+    options = ScoreOptions(layers=_layers(layers), lower=lower, upper=upper, shapes=stats,
+                           identity_layers=_layers(identity_layers, "--identity"))
     result = score(geo, the_plan, options)
     rows = [{"metric": k, "value": v} for k, v in result["scalars"].items()]
     if out is not None:
