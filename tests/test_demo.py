@@ -1,0 +1,148 @@
+"""The demo pipeline end to end on the bundled England data, and the report in headless Chromium.
+
+The pipeline runs once per module with a short optimiser time limit (the full demo uses 60 s).
+The browser check opens the real report in Debian's chromium with a page script that records
+every script error, failed resource and console.error into the DOM, dumps the DOM, and also reads
+Chromium's own console log; a page with deliberate errors proves the check catches them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from devoplan.geography.loader import load_geography
+from devoplan.pipeline import DemoOptions, DemoResult, run_demo
+from devoplan.planio import read_plan
+from devoplan.report.build import render_from_files
+from devoplan.report.sections import SECTION_IDS
+from tests.test_report import scan
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000")
+RECORDER = """<script>
+window.__errs = [];
+window.addEventListener('error', function (e) {
+  var t = e.target, src = t && (t.src || t.href);
+  window.__errs.push(e.message ? String(e.message) : 'failed to load ' + (src || '?'));
+}, true);
+var __ce = console.error;
+console.error = function () { window.__errs.push([].join.call(arguments, ' ')); __ce.apply(console, arguments); };
+window.addEventListener('load', function () {
+  var p = document.createElement('pre'); p.id = '__errors';
+  p.textContent = JSON.stringify(window.__errs); document.body.appendChild(p);
+});
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    return run_demo(DemoOptions(out=out, time_limit=2.0, seed=3, draws=200))
+
+
+def test_demo_writes_every_output(demo: DemoResult) -> None:
+    for name in ("report.html", "plan.csv", "plan.geojson", "allocations.csv", "metrics.json",
+                 "funding_summary.json"):
+        assert (demo.out / name).is_file(), name
+    maps = sorted(p.name for p in (demo.out / "maps").glob("*.png"))
+    assert maps == ["map_allocation_per_head.png", "map_distance_from_target.png", "map_misalignments.png",
+                    "map_plan.png", "map_plan_hex.png"]
+    assert not [p for p in demo.out.iterdir() if p.name.startswith(".")]  # no temp leftovers
+    assert set(demo.timings) == {"load", "audit", "design", "fund", "compare", "report"}
+
+
+def test_outputs_agree_with_each_other(demo: DemoResult) -> None:
+    geo = load_geography()
+    plan = read_plan(demo.out / "plan.csv", geo)
+    assert plan.n_areas == 38 == demo.summary["areas"]
+    alloc = pd.read_csv(demo.out / "allocations.csv", dtype={"year": str, "line": str})
+    totals = alloc[alloc["line"] == "all"].groupby("year")["allocation"].sum()
+    for year, value in demo.summary["to_areas"].items():
+        assert totals[year] == pytest.approx(value, abs=0.01)
+    doc = json.loads((demo.out / "metrics.json").read_text())
+    assert {"audit", "design", "comparison", "funding", "run"} <= set(doc)
+    assert doc["comparison"]["columns"][0] == "Proposed plan" and doc["comparison"]["areas"][0] == 38
+    assert set(doc["design"]["governance"]) == set(plan.area_codes)
+    features = json.loads((demo.out / "plan.geojson").read_text())["features"]
+    assert sorted(f["properties"]["area_code"] for f in features) == sorted(plan.area_codes)
+
+
+def test_report_holds_every_section_and_area_and_no_external_url(demo: DemoResult) -> None:
+    text = demo.report.read_text(encoding="utf-8")
+    s = scan(text)
+    assert s.section_ids == list(SECTION_IDS)
+    assert s.external == [] and s.scripts == 0
+    assert not re.search(r"<(script|link|img|iframe)\b[^>]*(src|href)=\"(https?:)?//", text, re.I)
+    plan = read_plan(demo.out / "plan.csv", load_geography())
+    cards = re.search(r'<section id="cards">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
+    for i, name in enumerate(plan.area_names, start=1):
+        assert f'id="area-{i}"' in cards and f"{i}. {html.escape(name)}</h3>" in cards, name
+    assert demo.report.stat().st_size < 5_000_000
+
+
+def test_report_re_renders_from_the_saved_files(demo: DemoResult, tmp_path: Path) -> None:
+    out = render_from_files(demo.out / "plan.csv", demo.out / "allocations.csv", demo.out / "metrics.json",
+                            tmp_path / "again.html")
+    again, first = out.read_text(encoding="utf-8"), demo.report.read_text(encoding="utf-8")
+    cards = [re.search(r'<section id="cards">.*?</section>', t, re.S).group(0)  # type: ignore[union-attr]
+             for t in (again, first)]
+    assert cards[0] == cards[1]
+    assert scan(again).section_ids == list(SECTION_IDS)
+
+
+# -- headless Chromium ------------------------------------------------------------------------------
+def find_chromium() -> str | None:
+    for name in CHROMIUM_CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def browser_errors(page: Path, tmp_path: Path) -> list[str]:
+    """Open ``page`` (with the recorder injected) in headless Chromium; every error it reports."""
+    chromium = find_chromium()
+    assert chromium is not None
+    text = page.read_text(encoding="utf-8")
+    probe = tmp_path / f"probe-{page.name}"
+    probe.write_text(re.sub(r"<head>", "<head>" + RECORDER, text, count=1), encoding="utf-8")
+    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                          probe.resolve().as_uri()], capture_output=True, text=True, timeout=90, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    m = re.search(r'<pre id="__errors">(.*?)</pre>', run.stdout, re.S)
+    assert m, "the recorder did not run (page did not load?)\n" + run.stderr[-2000:]
+    errors = [str(e) for e in json.loads(html.unescape(m.group(1)))]
+    errors += [ln for ln in run.stderr.splitlines() if ":CONSOLE" in ln]
+    return errors
+
+
+needs_chromium = pytest.mark.skipif(find_chromium() is None,
+                                    reason="Chromium not found: install Debian's chromium "
+                                           "(apt-get install -y chromium) to run the browser check")
+
+
+@needs_chromium
+def test_browser_check_catches_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><html><head><title>x</title></head><body><p>x</p>"
+                   "<script>noSuchFunction();</script><img src='missing.png'></body></html>", encoding="utf-8")
+    errors = browser_errors(bad, tmp_path)
+    assert any("noSuchFunction" in e for e in errors)
+    assert any("missing.png" in e for e in errors)
+
+
+@needs_chromium
+def test_report_renders_in_chromium_without_console_errors(demo: DemoResult, tmp_path: Path) -> None:
+    assert browser_errors(demo.report, tmp_path) == []
