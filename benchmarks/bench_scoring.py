@@ -1,0 +1,164 @@
+"""Scoring speed on England: one-move rescoring by the incremental scorer vs a full rescore; the audit.
+
+A plan of the 42 ICBs (split districts in their main ICB) is scored against all 8 layers with
+every plan metric (Polsby-Popper included). For random boundary moves (a district to the area of
+a neighbour in another area) we time
+
+* ``IncrementalScorer.delta_vector`` (every metric after the move, state untouched),
+* ``IncrementalScorer.apply`` (make the move and update every metric),
+* a full rescore: ``plan_scalars(geography, plan.move(unit, area), options)``,
+
+checking on the way that delta and full rescore agree to 1e-9. Target: at least 100x. The audit
+(`devoplan audit`, target under 5 s) is timed as a library call and as the command end to end.
+Results replace the "Incremental scoring" and "Audit" sections of docs/benchmarks.md.
+
+Run: ``python -m benchmarks.bench_scoring``
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from devoplan import load_geography
+from devoplan.geography.model import Geography
+from devoplan.metrics import IncrementalScorer, ScoreOptions, audit, plan_scalars, shape_stats
+from devoplan.plan import Plan
+
+MOVES = 2000
+FULL_MOVES = 100
+REPEATS = 3
+SEED = 0
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+SCORING = "## Incremental scoring"
+AUDIT = "## Audit"
+
+
+def boundary_moves(geo: Geography, scorer: IncrementalScorer, rng: np.random.Generator,
+                   count: int) -> list[tuple[int, int]]:
+    """Allowed moves of a district to the area of a neighbour in another area."""
+    moves: list[tuple[int, int]] = []
+    while len(moves) < count:
+        unit = int(rng.integers(geo.n_units))
+        areas = {int(scorer.assignment[v]) for v in geo.adjacency.neighbours(unit)} - {int(scorer.assignment[unit])}
+        if areas:
+            area = sorted(areas)[int(rng.integers(len(areas)))]
+            if scorer.can_move(unit, area):
+                moves.append((unit, area))
+    return moves
+
+
+def measure_scoring(geo: Geography) -> dict[str, float]:
+    options = ScoreOptions(shapes=shape_stats(geo))
+    plan = Plan.from_layer(geo, "ICB")
+    scorer = IncrementalScorer(geo, plan, options)
+    rng = np.random.default_rng(SEED)
+    moves = boundary_moves(geo, scorer, rng, MOVES)
+    delta_times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for unit, area in moves:
+            scorer.delta_vector(unit, area)
+        delta_times.append((time.perf_counter() - start) / len(moves))
+    full_times, worst = [], 0.0
+    current = scorer.vector()
+    for unit, area in moves[:FULL_MOVES]:
+        start = time.perf_counter()
+        full = plan_scalars(geo, plan.move(unit, area), options)
+        full_times.append(time.perf_counter() - start)
+        expected = np.array([full[k] for k in scorer.keys]) - current
+        worst = max(worst, float(np.max(np.abs(scorer.delta_vector(unit, area) - expected))))
+    apply_total, applied = 0.0, 0
+    while applied < MOVES // 2:
+        unit, area = boundary_moves(geo, scorer, rng, 1)[0]
+        start = time.perf_counter()
+        scorer.apply(unit, area)
+        apply_total += time.perf_counter() - start
+        applied += 1
+    delta, full_median = min(delta_times), statistics.median(full_times)
+    return {"keys": float(len(scorer.keys)), "delta": delta, "apply": apply_total / applied,
+            "full": full_median, "ratio": full_median / delta, "ratio_apply": full_median / (apply_total / applied),
+            "worst": worst}
+
+
+def measure_audit(geo: Geography) -> dict[str, float]:
+    calls = []
+    for _ in range(5):
+        start = time.perf_counter()
+        audit(geo)
+        calls.append(time.perf_counter() - start)
+    commands = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "devoplan.cli", "audit"], check=True, stdout=subprocess.DEVNULL)
+        commands.append(time.perf_counter() - start)
+    return {"call": min(calls), "command": statistics.median(commands), "command_max": max(commands)}
+
+
+def header(script: str) -> str:
+    return (f"`python -m benchmarks.{script}` on {platform.processor() or platform.machine()}, Python "
+            f"{platform.python_version()}, NumPy {np.__version__}, measured {time.strftime('%Y-%m-%d')} "
+            "on a shared 2-core machine.\n\n")
+
+
+def scoring_section(m: dict[str, float]) -> str:
+    return (
+        f"{SCORING}\n\n{header('bench_scoring')}"
+        f"A 42-area plan (the ICBs, split districts in their main ICB) scored on all 8 layers with every plan "
+        f"metric, {int(m['keys'])} values in all (Polsby-Popper included). {MOVES:,} random boundary moves "
+        f"(a district to a neighbouring area). Full rescore = `plan_scalars(geography, plan.move(u, a))`, "
+        f"median of {FULL_MOVES}. Target: one-move rescoring at least 100x faster than a full rescore.\n\n"
+        "| measure | per move |\n|---|---|\n"
+        f"| full rescore | {m['full'] * 1e3:.2f} ms |\n"
+        f"| `IncrementalScorer.delta_vector` (candidate move, best of {REPEATS} runs) | {m['delta'] * 1e6:.0f} µs |\n"
+        f"| `IncrementalScorer.apply` (make the move) | {m['apply'] * 1e6:.0f} µs |\n"
+        f"| **speed-up, delta vs full rescore** | **{m['ratio']:.0f}x** |\n"
+        f"| speed-up, apply vs full rescore | {m['ratio_apply']:.0f}x |\n\n"
+        f"Largest difference between incremental and from-scratch values over the checked moves: "
+        f"{m['worst']:.1e}.\n"
+    )
+
+
+def audit_section(m: dict[str, float]) -> str:
+    return (
+        f"{AUDIT}\n\n{header('bench_scoring')}"
+        "Every pair of the 8 England layers (28 comparisons) plus the misalignments in words. "
+        "Target: `devoplan audit` under 5 seconds.\n\n"
+        "| measure | seconds |\n|---|---|\n"
+        f"| `devoplan.metrics.audit(geography)`, best of 5 | {m['call']:.3f} |\n"
+        f"| `devoplan audit` end to end (new process: imports, loading, tables), median of {REPEATS} "
+        f"| {m['command']:.2f} |\n"
+        f"| `devoplan audit` end to end, slowest of {REPEATS} | {m['command_max']:.2f} |\n"
+    )
+
+
+def write(heading: str, text: str) -> None:
+    """Replace one section of docs/benchmarks.md (create the file if absent), atomically."""
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    found = pattern.search(doc) is not None
+    doc = pattern.sub(lambda _: text + "\n", doc) if found else doc.rstrip("\n") + "\n\n" + text
+    tmp = DOC.with_suffix(".md.tmp")
+    tmp.write_text(doc, encoding="utf-8")
+    tmp.replace(DOC)
+
+
+def main() -> None:
+    geo = load_geography()
+    scoring = scoring_section(measure_scoring(geo))
+    print(scoring)
+    write(SCORING, scoring)
+    audit_text = audit_section(measure_audit(geo))
+    print(audit_text)
+    write(AUDIT, audit_text)
+
+
+if __name__ == "__main__":
+    main()
