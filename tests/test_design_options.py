@@ -1,0 +1,83 @@
+"""Parsing and validation of design options: bad values rejected with the allowed ones listed."""
+
+from __future__ import annotations
+
+import pytest
+
+from devoplan.design.options import (
+    DEFAULT_WEIGHTS,
+    DesignOptions,
+    parse_groups,
+    parse_layers,
+    parse_locks,
+    parse_weights,
+    resolved_bounds,
+)
+from devoplan.errors import DevoplanError
+
+
+def test_parse_weights_overrides_defaults_and_keeps_the_rest() -> None:
+    w = parse_weights("health=2, needs=0")
+    assert w["health"] == 2.0 and w["needs"] == 0.0
+    assert w["economic"] == DEFAULT_WEIGHTS["economic"]
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("wealth=1", "allowed: health, economic"), ("health", "KEY=NUMBER"), ("health=abc", "not a number")],
+)
+def test_parse_weights_rejects(text: str, needle: str) -> None:
+    with pytest.raises(DevoplanError, match=needle):
+        parse_weights(text)
+
+
+def test_negative_weight_rejected() -> None:
+    with pytest.raises(DevoplanError, match="finite number >= 0"):
+        DesignOptions(weights={"health": -1.0})
+
+
+def test_parse_locks_and_conflicting_lock() -> None:
+    assert parse_locks(["E06000001=North East", "E06000002 = North East"]) == {
+        "E06000001": "North East", "E06000002": "North East"}
+    with pytest.raises(DevoplanError, match="twice"):
+        parse_locks(["A=x", "A=y"])
+    with pytest.raises(DevoplanError, match="CODE=area-name"):
+        parse_locks(["A"])
+
+
+def test_parse_groups_pairs() -> None:
+    assert parse_groups(["A,B", "C, D ,E"], "--together") == (("A", "B"), ("C", "D", "E"))
+    with pytest.raises(DevoplanError, match="exactly two"):
+        parse_groups(["A,B,C"], "--apart", pairs=True)
+    with pytest.raises(DevoplanError, match="at least two"):
+        parse_groups(["A"], "--together")
+
+
+def test_parse_layers_none() -> None:
+    assert parse_layers("UTLA, CAUTH") == ("UTLA", "CAUTH")
+    assert parse_layers("none") == ()
+    assert parse_layers(["ICB", "PFA,ICB"]) == ("ICB", "PFA")
+
+
+def test_option_validation_messages() -> None:
+    with pytest.raises(DevoplanError, match="at least 1"):
+        DesignOptions(areas=0)
+    with pytest.raises(DevoplanError, match="larger than --max-pop"):
+        DesignOptions(min_pop=10, max_pop=5)
+    with pytest.raises(DevoplanError, match="both hard and soft"):
+        DesignOptions(keep_whole=("UTLA",), keep_whole_soft=("UTLA",))
+    with pytest.raises(DevoplanError, match="needs --start"):
+        DesignOptions(frozen_areas=("A01",))
+    with pytest.raises(DevoplanError, match="positive number of seconds"):
+        DesignOptions(time_limit=0)
+
+
+def test_default_bounds_from_mean_and_largest_block() -> None:
+    opts = DesignOptions(areas=38)
+    # England-like: 56.49m over 38 areas -> mean 1.486m; 0.5x and 2x
+    lo, hi = resolved_bounds(opts, 56_490_000, 2_919_650)
+    assert lo == 743_289 and hi == 2_973_158
+    # a kept-whole block above 2x the mean lifts the default upper bound to it
+    assert resolved_bounds(DesignOptions(areas=40), 56_490_000, 3_000_000)[1] == 3_000_000
+    # explicit values are kept
+    assert resolved_bounds(DesignOptions(min_pop=1, max_pop=2), 10, 100) == (1, 2)

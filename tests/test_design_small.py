@@ -1,0 +1,172 @@
+"""Design on small hand-built grids where the optimum is known (by construction or by enumeration)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from devoplan.design.api import design
+from devoplan.design.bound import kmeans_1d
+from devoplan.design.options import DesignOptions
+from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
+from devoplan.metrics.compactness import cut_edges
+from devoplan.metrics.contiguity import pieces_per_area
+from devoplan.metrics.homogeneity import homogeneity
+from devoplan.metrics.overlap import coterminosity
+from devoplan.plan import Plan
+
+
+def _layer(key: str, labels: list[int], kind: str = "partition") -> Layer:
+    n = len(labels)
+    rows = [u for u in range(n) if labels[u] >= 0]
+    cols = [labels[u] for u in rows]
+    k = max(labels) + 1
+    m = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, k))
+    return Layer(key, key, kind, tuple(f"{key}{i}" for i in range(k)), tuple(f"{key} {i}" for i in range(k)), m)  # type: ignore[arg-type]
+
+
+def grid(rows: int, cols: int, pop: list[int], layers: dict[str, list[int]], values: np.ndarray) -> Geography:
+    """A rows x cols rook grid; units U0.. in row-major order."""
+    n = rows * cols
+    r, c = np.divmod(np.arange(n), cols)
+    h = np.flatnonzero(c < cols - 1)
+    v = np.flatnonzero(r < rows - 1)
+    edges = np.concatenate([np.stack([h, h + 1], 1), np.stack([v, v + cols], 1)])
+    adj = Adjacency(n, edges, np.ones(len(edges)), ("border",) * len(edges), ("",) * len(edges))
+    units = Units(tuple(f"U{i}" for i in range(n)), tuple(f"Unit {i}" for i in range(n)), np.array(pop))
+    meta = tuple(IndicatorMeta(f"x{j}", f"x{j}", "2024", "score", "higher_is_worse", "test")
+                 for j in range(values.shape[1]))
+    lays = {k: _layer(k, lab, "partial" if min(lab) < 0 else "partition") for k, lab in layers.items()}
+    return Geography("test grid", units, lays, adj, Indicators(meta, values))
+
+
+ONLY_HEALTH = {"health": 1.0, "economic": 0.0, "needs": 0.0, "compact": 0.0, "balance": 0.0, "identity": 0.0}
+
+
+def test_two_halves_found_exactly() -> None:
+    # 0 1 2 3 / 4 5 6 7: health areas are the left and right halves; the optimum reproduces them
+    geo = grid(2, 4, [100] * 8, {"H": [0, 0, 1, 1, 0, 0, 1, 1], "E": [0, 0, 1, 1, 0, 0, 1, 1]},
+               np.zeros((8, 1)) + np.arange(8)[:, None])
+    opts = DesignOptions(areas=2, health=("H",), economic=("E",), keep_whole=(), weights=ONLY_HEALTH,
+                         time_limit=1, min_pop=100, max_pop=700)
+    res = design(geo, opts, seed=3)
+    assert res.objective == pytest.approx(0.0, abs=1e-12)
+    left = {res.plan.area_of(u) for u in (0, 1, 4, 5)}
+    right = {res.plan.area_of(u) for u in (2, 3, 6, 7)}
+    assert len(left) == 1 and len(right) == 1 and left != right
+    assert res.checks["ok"]
+    assert res.bound is not None and res.bound.value <= res.objective + 1e-12
+
+
+def _oracle(geo: Geography, labels: tuple[int, ...], k: int, w: dict[str, float]) -> float:
+    """The objective from the metrics module's from-scratch functions (independent of the search)."""
+    plan = Plan(geo.units.codes, np.array(labels), tuple(f"A{i}" for i in range(k)), tuple(f"A{i}" for i in range(k)))
+    pops = plan.area_totals(geo.units.population.astype(float))
+    total = pops.sum()
+    terms = {
+        "health": 1 - coterminosity(geo, plan, "H"),
+        "economic": 1 - coterminosity(geo, plan, "E"),
+        "needs": homogeneity(geo, plan).scalars()["within_variance"],
+        "compact": cut_edges(geo.adjacency.edges, plan.assignment) / len(geo.adjacency.edges),
+        "balance": float(np.abs(pops - total / k).sum() / total),
+    }
+    return sum(w[t] * v for t, v in terms.items())
+
+
+def _partitions(n: int, k: int) -> itertools.chain[tuple[int, ...]]:
+    """Every assignment of n units to exactly k labels in canonical (first-appearance) order."""
+    def rec(prefix: list[int], used: int) -> itertools.chain[tuple[int, ...]]:
+        if len(prefix) == n:
+            return iter([tuple(prefix)] if used == k else [])  # type: ignore[return-value]
+        opts = range(min(used + 1, k))
+        return itertools.chain.from_iterable(rec([*prefix, x], max(used, x + 1)) for x in opts)
+    return rec([], 0)
+
+
+def test_matches_exhaustive_optimum_on_3x3() -> None:
+    rng = np.random.default_rng(7)
+    pop = rng.integers(50, 150, size=9).tolist()
+    geo = grid(3, 3, pop, {"H": [0, 0, 1, 0, 0, 1, 2, 2, 1], "E": [0, 1, 1, 0, 1, 1, 2, 2, 2]},
+               rng.normal(size=(9, 2)))
+    w = {"health": 1.0, "economic": 1.0, "needs": 1.0, "compact": 0.5, "balance": 0.5, "identity": 0.0}
+    lo, hi = 150, 500
+    best = np.inf
+    for labels in _partitions(9, 3):
+        a = np.array(labels)
+        pops = np.bincount(a, weights=pop, minlength=3)
+        if pops.min() < lo or pops.max() > hi or (pieces_per_area(geo.adjacency, a, 3) != 1).any():
+            continue
+        best = min(best, _oracle(geo, labels, 3, w))
+    opts = DesignOptions(areas=3, health=("H",), economic=("E",), keep_whole=(), weights=w, min_pop=lo,
+                         max_pop=hi, time_limit=2)
+    res = design(geo, opts, seed=0)
+    assert res.objective == pytest.approx(best, abs=1e-9)
+    assert _oracle(geo, tuple(res.plan.assignment), 3, w) == pytest.approx(res.objective, abs=1e-9)
+    assert res.bound is not None and res.bound.value <= best + 1e-9
+
+
+def _grid4() -> Geography:
+    rng = np.random.default_rng(1)
+    h = [0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3]
+    utla = [0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]  # U0+U1 and U2+U3 are kept whole
+    ca = [-1] * 16
+    ca[14], ca[15] = 0, 0
+    return grid(4, 4, rng.integers(80, 120, size=16).tolist(), {"H": h, "E": h, "UTLA": utla, "CAUTH": ca},
+                rng.normal(size=(16, 2)))
+
+
+def test_constraints_honoured_locks_together_apart() -> None:
+    geo = _grid4()
+    opts = DesignOptions(
+        areas=4, health=("H",), economic=("E",), keep_whole=("UTLA", "CAUTH"), time_limit=1,
+        locks={"U0": "North", "U12": "South"}, together=(("U5", "U10"),), apart=(("U6", "U7"),),
+    )
+    res = design(geo, opts, seed=11)
+    plan = res.plan
+    assert res.checks["ok"], res.checks
+    assert plan.n_areas == 4
+    assert plan.area_names[plan.area_of("U0")] == "North" and plan.area_names[plan.area_of("U1")] == "North"
+    assert plan.area_names[plan.area_of("U12")] == "South"
+    assert plan.area_of("U5") == plan.area_of("U10")
+    assert plan.area_of("U6") != plan.area_of("U7")
+    assert plan.area_of("U14") == plan.area_of("U15")
+    assert (pieces_per_area(geo.adjacency, plan.assignment, 4) == 1).all()
+
+
+def test_same_seed_same_plan_different_seed_may_differ() -> None:
+    geo = _grid4()
+    opts = DesignOptions(areas=4, health=("H",), economic=("E",), keep_whole=(), time_limit=0.5)
+    a = design(geo, opts, seed=5)
+    b = design(geo, opts, seed=5)
+    assert a.plan == b.plan and a.objective == b.objective and a.metrics == b.metrics
+
+
+def test_start_plan_and_frozen_area_kept() -> None:
+    geo = _grid4()
+    labels = ["P1"] * 8 + ["P2", "P2", "P3", "P3"] * 2
+    start = Plan.from_labels(geo.units.codes, labels)
+    opts = DesignOptions(areas=3, health=("H",), economic=("E",), keep_whole=(), start=start,
+                         frozen_areas=("P1",), time_limit=0.5, min_pop=100, max_pop=1500)
+    res = design(geo, opts, seed=2)
+    assert res.checks["ok"], res.checks
+    assert set(res.plan.members("P1").tolist()) == set(range(8))
+    assert res.plan.area_codes == ("P1", "P2", "P3")
+
+
+def test_kmeans_1d_matches_enumeration() -> None:
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=7), rng.uniform(0.5, 2, size=7)
+    best = np.inf
+    for labels in _partitions(7, 3):
+        a = np.array(labels)
+        cost = 0.0
+        for g in range(3):
+            m = a == g
+            mean = np.average(x[m], weights=w[m])
+            cost += float(np.sum(w[m] * (x[m] - mean) ** 2))
+        best = min(best, cost)
+    assert kmeans_1d(x, w, 3) == pytest.approx(best, rel=1e-9)
+    assert kmeans_1d(x, w, 7) == 0.0
