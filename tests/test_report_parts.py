@@ -156,3 +156,11 @@ def test_attribution_paragraphs_with_bold_file_names(tmp_path: Path) -> None:
     ]
     assert attribution_statements(geo) == ["Contains OS data © Crown copyright."]
     assert data_sources(geo)[-1][2] == "Open Government Licence v3.0"  # the indicator names its own
+
+
+def test_hex_neighbours_are_one_hex_width_apart() -> None:
+    layout = layout_from_cells("odd-r", {"a": (0, 0), "b": (1, 0), "c": (0, 1), "d": (3, 0), "e": (0, 2)},
+                               ("a", "b", "c", "d", "e"))
+    pairs = {tuple(sorted(p)) for p in layout.neighbour_pairs().tolist()}
+    # c (0, 1) sits half a hex right of row 0: it touches a and b; e (0, 2) is straight above c's left
+    assert pairs == {(0, 1), (0, 2), (1, 2), (2, 4)}

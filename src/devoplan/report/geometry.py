@@ -82,9 +82,11 @@ def map_geometry(geography: Geography) -> MapGeometry:
     return result
 
 
-def area_graph(geography: Geography, plan: Plan) -> nx.Graph:
-    """Areas as nodes, an edge where two areas share a unit border (for map colouring)."""
+def area_graph(geography: Geography, plan: Plan, extra_pairs: np.ndarray | None = None) -> nx.Graph:
+    """Areas as nodes, an edge where two areas share a unit border or an ``extra_pairs`` unit pair."""
     e = geography.adjacency.edges
+    if extra_pairs is not None and len(extra_pairs):
+        e = np.concatenate([e, np.asarray(extra_pairs, dtype=np.int64).reshape(-1, 2)])
     a, b = plan.assignment[e[:, 0]], plan.assignment[e[:, 1]]
     g = nx.Graph()
     g.add_nodes_from(range(plan.n_areas))
@@ -93,11 +95,13 @@ def area_graph(geography: Geography, plan: Plan) -> nx.Graph:
     return g
 
 
-def distinct_colours(geography: Geography, plan: Plan, palette: list[str]) -> list[str]:
+def distinct_colours(geography: Geography, plan: Plan, palette: list[str],
+                     extra_pairs: np.ndarray | None = None) -> list[str]:
     """A colour per area such that neighbouring areas differ (greedy graph colouring, deterministic).
 
-    When the graph needs more colours than the palette has, colours repeat but neighbours still
-    differ wherever the palette allows.
+    ``extra_pairs`` adds unit pairs that are neighbours on another view (the hex map), so one
+    colouring serves both maps. When the graph needs more colours than the palette has, colours
+    repeat but neighbours still differ wherever the palette allows.
     """
-    colouring = nx.greedy_color(area_graph(geography, plan), strategy="largest_first")
+    colouring = nx.greedy_color(area_graph(geography, plan, extra_pairs), strategy="largest_first")
     return [palette[colouring[a] % len(palette)] for a in range(plan.n_areas)]

@@ -39,6 +39,16 @@ class HexLayout:
     def present(self) -> np.ndarray:
         return np.flatnonzero(~np.isnan(self.centres[:, 0]))
 
+    def neighbour_pairs(self) -> np.ndarray:
+        """``(m, 2)`` unit positions of hexes that touch on the layout (centres one hex width apart)."""
+        from scipy.spatial import cKDTree
+
+        present = self.present
+        if len(present) < 2:
+            return np.zeros((0, 2), dtype=np.int64)
+        pairs = cKDTree(self.centres[present]).query_pairs(r=1.01, output_type="ndarray")
+        return present[pairs].astype(np.int64)
+
 
 def read_hexjson(path: Path) -> tuple[str, dict[str, tuple[int, int]]]:
     """Layout name and ``{code: (q, r)}`` from a HexJSON file, validated."""

@@ -69,13 +69,14 @@ def _number_labels(ax: Axes, points: np.ndarray, *, size: float = 7) -> None:
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
 
 
-def plan_map(geography: Geography, plan: Plan, *, title: str = "Proposed commissioning areas") -> Figure:
-    """The plan's areas in distinct colours (neighbours differ), numbered 1..k."""
+def plan_map(geography: Geography, plan: Plan, colours: Sequence[str], *,
+             title: str = "Proposed commissioning areas") -> Figure:
+    """The plan's areas in the given colours (see :func:`area_colours`), numbered 1..k."""
     mg = map_geometry(geography)
     areas = mg.dissolve(plan.assignment, plan.n_areas)
     fig = new_figure(6.2, 7.0)
     ax = fig.add_subplot()
-    draw_shapes(ax, list(areas), distinct_colours(geography, plan, PALETTE), edge=EDGE, width=0.6)
+    draw_shapes(ax, list(areas), colours, edge=EDGE, width=0.6)
     _number_labels(ax, mg.label_points(areas))
     _frame(ax, title)
     return fig
@@ -130,10 +131,15 @@ def value_map(geography: Geography, plan: Plan, values: np.ndarray, *, title: st
     return fig
 
 
-def hex_plan_map(layout: HexLayout, geography: Geography, plan: Plan, *,
+def area_colours(geography: Geography, plan: Plan, layout: HexLayout | None) -> list[str]:
+    """One colour per area, different for areas that neighbour on the map or on the hex map."""
+    pairs = layout.neighbour_pairs() if layout is not None else None
+    return distinct_colours(geography, plan, PALETTE, pairs)
+
+
+def hex_plan_map(layout: HexLayout, plan: Plan, colours: Sequence[str], *,
                  title: str = "Hex map: one hexagon per district") -> Figure:
     """The plan on the hex layout: each district one hexagon, coloured by its area, area numbers on top."""
-    colours = distinct_colours(geography, plan, PALETTE)
     present = layout.present
     fig = new_figure(6.2, 7.0)
     ax = fig.add_subplot()

@@ -17,7 +17,6 @@ from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.figures import FigureSink
-from devoplan.report.geometry import distinct_colours
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, kpis, note
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
@@ -80,11 +79,22 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
         body += note("Not in this report yet: " + "; ".join(map(str, steps)), kind="missing")
     run = data.metrics.get("run")
     if isinstance(run, Mapping) and run:
-        body += "<p>" + esc(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in run.items()
-                                      if not isinstance(v, Mapping | list))) + "</p>"
+        body += f"<p>{esc(_run_line(run))}</p>"
     return Section("summary", "Summary", body,
                    lead="England's public services are commissioned over maps that do not line up. This report "
                         "audits today's patchwork, proposes coterminous commissioning areas, and funds them.")
+
+
+def _run_line(run: Mapping[str, Any]) -> str:
+    """How the demo was run, in words (seed, optimiser time limit, Monte Carlo draws)."""
+    parts = []
+    if "seed" in run:
+        parts.append(f"seed {run['seed']}")
+    if "time_limit_s" in run:
+        parts.append(f"optimiser time limit {float(run['time_limit_s']):g} s")
+    if "draws" in run:
+        parts.append(f"{int(run['draws']):,} Monte Carlo draws for funding sensitivity")
+    return "Run: " + " · ".join(parts) if parts else ""
 
 
 # -- 2. today's patchwork -----------------------------------------------------------------------------
@@ -132,11 +142,12 @@ def _split_lists(splits: Sequence[Mapping[str, Any]]) -> str:
 # -- 3. proposed areas ----------------------------------------------------------------------------------
 def areas_section(data: ReportData, sink: FigureSink) -> Section:
     geo, plan = data.geography, data.plan
-    figs = [figure(sink.svg(maps.plan_map(geo, plan), "Proposed areas", png_name="map_plan"),
-                   "Proposed areas, numbered as in the cards below; neighbouring areas have different colours.")]
     layout = hex_layout(geo)
+    colours = maps.area_colours(geo, plan, layout)
+    figs = [figure(sink.svg(maps.plan_map(geo, plan, colours), "Proposed areas", png_name="map_plan"),
+                   "Proposed areas, numbered as in the cards below; neighbouring areas have different colours.")]
     if layout is not None:
-        figs.append(figure(sink.svg(maps.hex_plan_map(layout, geo, plan), "Hex map", png_name="map_plan_hex"),
+        figs.append(figure(sink.svg(maps.hex_plan_map(layout, plan, colours), "Hex map", png_name="map_plan_hex"),
                            "The same areas on a hex map: every district the same size."))
     design = _design(data)
     raw_bounds = design.get("bounds")
@@ -240,7 +251,7 @@ def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
 
 # -- 6. cards -------------------------------------------------------------------------------------------
 def cards_section(data: ReportData, fv: FundingView | None) -> Section:
-    colours = distinct_colours(data.geography, data.plan, maps.PALETTE)
+    colours = maps.area_colours(data.geography, data.plan, hex_layout(data.geography))
     governance = _design(data).get("governance")
     items = area_cards(data.geography, data.plan, colours,
                        governance=governance if isinstance(governance, Mapping) else None, funding=fv)
