@@ -28,7 +28,6 @@ API (stable; the design optimiser drives it)::
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +49,7 @@ PAIR_MEASURES: tuple[str, ...] = (
     "containment_plan_in", "containment_layer_in", "coterminosity", "adjusted_rand",
     "split_plan_areas", "split_layer_areas", "interfaces_mean", "interfaces_max",
 )
-Patch = tuple[np.ndarray, Any, Any]  # (state array, index, new value)
+Patch = tuple[Any, Any, Any]  # (state array or list, index, new value)
 HOMOGENEITY_FLOOR = 1e-12  # an area whose indicator weight is below this holds no observed unit
 
 
@@ -60,23 +59,31 @@ def _pairs(x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Totals:
-    """Country-wide aggregates every value is read from; a move yields a new one in O(touched)."""
+    """Country-wide aggregates every value is read from; a move yields a new one in O(touched).
 
-    rowmax_sum: np.ndarray  # per layer: sum over plan areas of the best single layer-area
-    colmax_sum: np.ndarray  # per layer: sum over layer areas of the best single plan area
-    colc2_sum: np.ndarray  # per layer: sum of C2(M[a, b]) (adjusted Rand index)
-    rowpairs: np.ndarray  # per layer: sum over plan areas of C2(row sum)
-    split_plan: np.ndarray  # per layer: plan areas split by the layer
-    split_layer: np.ndarray  # per layer: layer areas split by the plan
-    iface: np.ndarray  # (k, layers) interface counts, 0 for areas without common population
-    n_active: np.ndarray  # per layer: plan areas with common population
-    pops: np.ndarray  # (k,) area populations
-    hom: np.ndarray  # per indicator: within-area variance
+    Per-layer quantities are Python lists (a handful of layers: plain floats beat array calls).
+    """
+
+    rowmax_sum: list[float]  # per layer: sum over plan areas of the best single layer-area
+    colmax_sum: list[float]  # per layer: sum over layer areas of the best single plan area
+    colc2_sum: list[float]  # per layer: sum of C2(M[a, b]) (adjusted Rand index)
+    rowpairs: list[float]  # per layer: sum over plan areas of C2(row sum)
+    split_plan: list[int]  # per layer: plan areas split by the layer
+    split_layer: list[int]  # per layer: layer areas split by the plan
+    iface_sum: list[int]  # per layer: interface counts summed over active plan areas
+    n_active: list[int]  # per layer: plan areas with common population
+    iface_max: list[int]  # per layer: largest interface count
+    pops: list[float]  # per area population
+    outside: int  # areas outside the population bounds
+    hom: float  # sum over areas and indicators of the within-area variance
     noncontig: int
     extra: int
     cut: int
-    pp: np.ndarray | None  # (k,) Polsby-Popper, when shapes are known
-    id_split: np.ndarray  # per identity layer: areas split by the plan
+    pp: list[float] | None  # per area Polsby-Popper, when shapes are known
+    id_split: list[int]  # per identity layer: areas split by the plan
+
+    def copy(self) -> _Totals:
+        return _Totals(**self.__dict__)
 
 
 @dataclass
@@ -102,13 +109,14 @@ class IncrementalScorer:
         self.geography, self.options = geography, opts
         self._codes, self._names = plan.area_codes, plan.area_names
         self._assign = np.array(plan.assignment, dtype=np.int64)
-        k = plan.n_areas
-        self._members: list[set[int]] = [set() for _ in range(k)]
-        for u, a in enumerate(self._assign.tolist()):
+        self._assign_list: list[int] = self._assign.tolist()
+        self._k = plan.n_areas
+        self._members: list[set[int]] = [set() for _ in range(self._k)]
+        for u, a in enumerate(self._assign_list):
             self._members[a].add(u)
         self._pop = geography.units.population.astype(np.float64)
         self._init_overlap(plan)
-        self._init_plan_state(plan)
+        self._init_plan_state()
         self.keys: tuple[str, ...] = tuple(self._names_of_values())
         self._applied = 0
         self._totals = self._full_totals()
@@ -118,78 +126,92 @@ class IncrementalScorer:
     def _init_overlap(self, plan: Plan) -> None:
         geo = self.geography
         self._layer_keys = tuple(k for k in self.options.layer_keys(geo) if geo.layer(k).n_areas)
+        n_layers = len(self._layer_keys)
         widths = [geo.layer(k).n_areas for k in self._layer_keys]
         self._offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
-        self._col_layer = np.repeat(np.arange(len(widths)), widths)
+        self._starts = self._offsets[:-1]
+        self._col_layer = np.repeat(np.arange(n_layers), widths)
         n = geo.n_units
         stacked = sparse.hstack([geo.layer(k).membership for k in self._layer_keys], format="csr") \
             if self._layer_keys else sparse.csr_array((n, 0))
         weighted = sparse.csr_array(sparse.dia_array((self._pop, 0), shape=(n, n)) @ stacked)
         weighted.sort_indices()
-        self._pw = weighted
         self._m = np.asarray((plan_weights(plan).T @ weighted).toarray(), dtype=np.float64)
-        self._colsum = self._m.sum(axis=0)
-        self._total = self._segment_sum(self._colsum)
-        self._colc2 = _pairs(self._m).sum(axis=0)
-        self._colmax = self._m.max(axis=0) if self._m.shape[0] else np.zeros(self._m.shape[1])
-        self._rowsum, self._rowmax, self._iface = self._row_stats(self._m)
-        self._col_pairs = self._segment_sum(_pairs(self._colsum))
-        self._pairs_total = _pairs(self._total)
+        colsum = self._m.sum(axis=0)
+        self._total = np.bincount(self._col_layer, weights=colsum, minlength=n_layers)
         if (self._total <= ZERO_POPULATION).any():
             empty = self._layer_keys[int(np.argmax(self._total <= ZERO_POPULATION))]
             raise DevoplanError(f"layer {empty} has no population in common with the plan")
-        self._col_split_limit = (SPLIT_THRESHOLD - TOLERANCE) * self._colsum
-        self._col_active = self._colsum > ZERO_POPULATION
+        col_pairs = np.bincount(self._col_layer, weights=_pairs(colsum), minlength=n_layers)
+        self._layer_consts = list(zip(self._total.tolist(), col_pairs.tolist(), _pairs(self._total).tolist(),
+                                      strict=True))
+        self._colc2 = _pairs(self._m).sum(axis=0)
+        self._colmax = self._m.max(axis=0) if self._m.shape[0] else np.zeros(self._m.shape[1])
+        self._col_split_limit = (SPLIT_THRESHOLD - TOLERANCE) * colsum
+        self._col_active = colsum > ZERO_POPULATION
+        self._col_split = self._col_active & (self._colmax < self._col_split_limit)
+        self._rowsum, self._rowmax, self._iface = self._row_stats(self._m)
+        self._u_cols, self._u_sv, self._u_colinfo = [], [], []
+        for u in range(n):
+            lo, hi = weighted.indptr[u], weighted.indptr[u + 1]
+            cols, vals = weighted.indices[lo:hi].astype(np.int64), weighted.data[lo:hi]
+            self._u_cols.append(cols)
+            self._u_sv.append(np.stack([-vals, vals]))
+            self._u_colinfo.append(list(zip(self._col_layer[cols].tolist(), self._col_split_limit[cols].tolist(),
+                                            self._col_active[cols].tolist(), strict=True)))
 
-    def _init_plan_state(self, plan: Plan) -> None:
-        geo, opts, k = self.geography, self.options, plan.n_areas
+    def _init_plan_state(self) -> None:
+        geo, opts, k = self.geography, self.options, self._k
         adj = geo.adjacency.matrix
-        self._adj_indptr, self._adj_indices, self._adj_data = adj.indptr, adj.indices, adj.data
-        self._nbrs: list[list[int]] = [adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist()
-                                       for u in range(geo.n_units)]
+        self._u_nbrs = [adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(geo.n_units)]
+        self._u_nbw = [adj.data[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(geo.n_units)]
         self._n_edges = len(geo.adjacency.edges)
-        self._cut = np.array([cut_edges(geo.adjacency.edges, self._assign)], dtype=np.int64)
-        self._pieces = pieces_per_area(geo.adjacency, self._assign, k)
-        self._area_pop = np.bincount(self._assign, weights=self._pop, minlength=k)
+        self._cut = [cut_edges(geo.adjacency.edges, self._assign)]  # a box, so a patch can replace it
+        self._pieces: list[int] = pieces_per_area(geo.adjacency, self._assign, k).tolist()
+        self._pop_list: list[float] = self._pop.tolist()
+        self._area_pop: list[float] = np.bincount(self._assign, weights=self._pop, minlength=k).tolist()
+        self._mean_pop = float(self._pop.sum()) / k
         std = standardise(geo, opts.indicators)
-        self._v, self._n_ind = std.v, len(std.keys)
-        self._vz, self._vzz = std.v * std.z, std.v * std.z**2
-        self._s0, self._s1, self._s2 = (self._area_sums(x) for x in (self._v, self._vz, self._vzz))
+        self._n_ind = len(std.keys)
+        per_unit = np.stack([std.v, std.v * std.z, std.v * std.z**2], axis=1)  # (n, 3, m)
+        self._hsum = np.stack([np.stack([np.bincount(self._assign, weights=per_unit[:, i, j], minlength=k)
+                                         for j in range(self._n_ind)], axis=1) if self._n_ind
+                               else np.zeros((k, 0)) for i in range(3)], axis=1)  # (k, 3, m)
+        self._u_hsv = [np.stack([-per_unit[u], per_unit[u]]) for u in range(geo.n_units)]
+        self._hom_area: list[float] = _within(self._hsum).tolist()
         self._id_keys = opts.identity_keys(geo)
-        widths = [geo.layer(k).n_areas for k in self._id_keys]
-        self._id_offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
-        self._id_layer = np.repeat(np.arange(len(widths)), widths)
-        ident = sparse.hstack([geo.layer(k).membership for k in self._id_keys], format="csr") \
+        widths = [geo.layer(key).n_areas for key in self._id_keys]
+        id_layer = np.repeat(np.arange(len(widths)), widths)
+        ident = sparse.hstack([geo.layer(key).membership for key in self._id_keys], format="csr") \
             if self._id_keys else sparse.csr_array((geo.n_units, 0))
-        self._ident = sparse.csr_array(ident)
-        self._ident.sort_indices()
-        self._id_counts = unit_counts(self._ident, self._assign, k)
-        self._spread = (self._id_counts > 0).sum(axis=1).astype(np.int64)
+        ident = sparse.csr_array(ident)
+        ident.sort_indices()
+        self._id_counts = unit_counts(ident, self._assign, k)
+        self._spread: list[int] = (self._id_counts > 0).sum(axis=1).tolist()
+        self._id_layer: list[int] = id_layer.tolist()
+        self._u_ident = [ident.indices[ident.indptr[u]:ident.indptr[u + 1]].tolist() for u in range(geo.n_units)]
         self._shapes = opts.shapes
         if self._shapes is not None:
-            self._shape_area, self._shape_perim = area_shapes(self._shapes, self._assign, k)
-
-    def _area_sums(self, per_unit: np.ndarray) -> np.ndarray:
-        k = len(self._codes)
-        if not per_unit.shape[1]:
-            return np.zeros((k, 0))
-        return np.stack([np.bincount(self._assign, weights=per_unit[:, j], minlength=k)
-                         for j in range(per_unit.shape[1])], axis=1)
-
-    def _segment_sum(self, per_column: np.ndarray) -> np.ndarray:
-        return np.bincount(self._col_layer, weights=per_column, minlength=len(self._layer_keys))
+            area, perim = area_shapes(self._shapes, self._assign, k)
+            self._shape_area: list[float] = area.tolist()
+            self._shape_perim: list[float] = perim.tolist()
+            shared = self._shapes.shared
+            self._u_shared = [list(zip(shared.indices[shared.indptr[u]:shared.indptr[u + 1]].tolist(),
+                                       shared.data[shared.indptr[u]:shared.indptr[u + 1]].tolist(), strict=True))
+                              for u in range(geo.n_units)]
+            self._u_area: list[float] = self._shapes.area.tolist()
+            self._u_perim: list[float] = self._shapes.perimeter.tolist()
 
     def _row_stats(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row and layer: population, best single area, and interface count."""
-        starts = self._offsets[:-1]
-        if not len(starts):
+        if not len(self._starts):
             empty = np.zeros((rows.shape[0], 0))
             return empty, empty, empty.astype(np.int64)
-        rowsum = np.add.reduceat(rows, starts, axis=1)
-        rowmax = np.maximum.reduceat(rows, starts, axis=1)
+        rowsum = np.add.reduceat(rows, self._starts, axis=1)
+        rowmax = np.maximum.reduceat(rows, self._starts, axis=1)
         limit = ((INTERFACE_THRESHOLD - TOLERANCE) * rowsum)[:, self._col_layer]
         hit = (rows >= limit) & (rows > ZERO_POPULATION)
-        iface = np.add.reduceat(hit.astype(np.int64), starts, axis=1)
+        iface = np.add.reduceat(hit, self._starts, axis=1, dtype=np.int64)
         return rowsum, rowmax, iface
 
     # -- queries ------------------------------------------------------------------------------
@@ -215,7 +237,7 @@ class IncrementalScorer:
 
     def can_move(self, unit: int, area: int) -> bool:
         """A move is allowed unless it would leave the unit's area empty."""
-        source = int(self._assign[unit])
+        source = self._assign_list[unit]
         return source == area or len(self._members[source]) > 1
 
     def values(self) -> dict[str, float]:
@@ -245,6 +267,7 @@ class IncrementalScorer:
         for array, index, value in move.patches:
             array[index] = value
         self._assign[move.unit] = move.target
+        self._assign_list[move.unit] = move.target
         self._members[move.source].discard(move.unit)
         self._members[move.target].add(move.unit)
         self._applied += 1
@@ -256,111 +279,152 @@ class IncrementalScorer:
 
     def _propose(self, unit: int, area: int) -> _Move:
         u, t = int(unit), int(area)
-        if not 0 <= u < len(self._assign):
-            raise DevoplanError(f"unit position {u} outside 0..{len(self._assign) - 1}")
-        if not 0 <= t < len(self._codes):
-            raise DevoplanError(f"area index {t} outside 0..{len(self._codes) - 1}")
-        s = int(self._assign[u])
+        if not 0 <= u < len(self._assign_list):
+            raise DevoplanError(f"unit position {u} outside 0..{len(self._assign_list) - 1}")
+        if not 0 <= t < self._k:
+            raise DevoplanError(f"area index {t} outside 0..{self._k - 1}")
+        s = self._assign_list[u]
         if s == t:
             return _Move(u, s, t, [], self._totals)
         if len(self._members[s]) == 1:
             raise DevoplanError(f"moving {self.geography.units.codes[u]} would empty area {self._codes[s]}")
         patches: list[Patch] = []
-        totals = copy.copy(self._totals)
-        self._move_overlap(u, s, t, patches, totals)
-        self._move_balance_homogeneity(u, s, t, patches, totals)
+        totals = self._totals.copy()
+        if len(self._u_cols[u]):
+            self._move_overlap(u, s, t, patches, totals)
+        self._move_balance(u, s, t, patches, totals)
+        if self._n_ind:
+            self._move_homogeneity(u, s, t, patches, totals)
         self._move_graph(u, s, t, patches, totals)
-        self._move_identity(u, s, t, patches, totals)
+        if self._u_ident[u]:
+            self._move_identity(u, s, t, patches, totals)
         if self._shapes is not None:
             self._move_shapes(u, s, t, patches, totals)
         return _Move(u, s, t, patches, totals)
 
     def _move_overlap(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
-        lo, hi = self._pw.indptr[u], self._pw.indptr[u + 1]
-        cols, vals = self._pw.indices[lo:hi], self._pw.data[lo:hi]
-        if not len(cols):
-            return
-        both = [s, t]
+        cols, both = self._u_cols[u], [s, t]
         rows = self._m[both]
-        rows[0, cols] -= vals
-        rows[1, cols] += vals
-        column = self._m[:, cols]
-        column[both] = rows[:, cols]
+        sub = rows[:, cols] + self._u_sv[u]
+        rows[:, cols] = sub
         rowsum, rowmax, iface = self._row_stats(rows)
-        colmax, colc2 = column.max(axis=0), _pairs(column).sum(axis=0)
-        old_sum, old_max = self._rowsum[both], self._rowmax[both]
-        layer_of, n_layers = self._col_layer[cols], len(self._layer_keys)
-        tot.rowmax_sum = tot.rowmax_sum + (rowmax[0] + rowmax[1] - old_max[0] - old_max[1])
-        tot.colmax_sum = tot.colmax_sum + np.bincount(layer_of, colmax - self._colmax[cols], n_layers)
-        tot.colc2_sum = tot.colc2_sum + np.bincount(layer_of, colc2 - self._colc2[cols], n_layers)
-        new_pairs, old_pairs = _pairs(rowsum), _pairs(old_sum)
-        tot.rowpairs = tot.rowpairs + (new_pairs[0] + new_pairs[1] - old_pairs[0] - old_pairs[1])
-        new_split, old_split = _split(rowmax, rowsum), _split(old_max, old_sum)
-        tot.split_plan = tot.split_plan + (np.count_nonzero(new_split, axis=0)
-                                           - np.count_nonzero(old_split, axis=0))
-        limit, active = self._col_split_limit[cols], self._col_active[cols]
-        changed = (active & (colmax < limit)).astype(np.int64) - (active & (self._colmax[cols] < limit))
-        tot.split_layer = tot.split_layer + np.bincount(layer_of, changed, n_layers)
-        new_active = rowsum > ZERO_POPULATION
-        tot.n_active = tot.n_active + (np.count_nonzero(new_active, axis=0)
-                                       - np.count_nonzero(old_sum > ZERO_POPULATION, axis=0))
-        tot.iface = tot.iface.copy()
-        tot.iface[both] = np.where(new_active, iface, 0)
+        column = self._m[:, cols]
+        column[both] = sub
+        colmax = column.max(axis=0)
+        colc2 = (column * (column - 1.0)).sum(axis=0) * 0.5
+        old_sum, old_max, old_iface = self._rowsum[both], self._rowmax[both], self._iface[both]
+        iface_active = np.where(rowsum > ZERO_POPULATION, iface, 0)
+        self._row_totals(rowsum, rowmax, iface_active, old_sum, old_max, old_iface, tot)
+        col_split = self._column_totals(u, colmax, colc2, tot)
+        table = self._iface_active.copy()
+        table[both] = iface_active
+        tot.iface_max = table.max(axis=0).tolist()
         patches += [(self._m, both, rows), (self._rowsum, both, rowsum), (self._rowmax, both, rowmax),
-                    (self._iface, both, iface), (self._colmax, cols, colmax), (self._colc2, cols, colc2)]
+                    (self._iface, both, iface), (self._iface_active, both, iface_active),
+                    (self._colmax, cols, colmax), (self._colc2, cols, colc2), (self._col_split, cols, col_split)]
 
-    def _move_balance_homogeneity(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
-        both, sign = [s, t], np.array([[-1.0], [1.0]])
-        pops = self._area_pop[both] + sign[:, 0] * self._pop[u]
-        tot.pops = tot.pops.copy()
-        tot.pops[both] = pops
-        patches.append((self._area_pop, both, pops))
-        if not self._n_ind:
-            return
-        old = [self._s0[both], self._s1[both], self._s2[both]]
-        new = [old[0] + sign * self._v[u], old[1] + sign * self._vz[u], old[2] + sign * self._vzz[u]]
-        change = _within(*new) - _within(*old)
-        tot.hom = tot.hom + (change[0] + change[1])
-        patches += [(self._s0, both, new[0]), (self._s1, both, new[1]), (self._s2, both, new[2])]
+    def _row_totals(self, rowsum: np.ndarray, rowmax: np.ndarray, iface: np.ndarray, old_sum: np.ndarray,
+                    old_max: np.ndarray, old_iface: np.ndarray, tot: _Totals) -> None:
+        """Per-layer totals after rows s and t change (Python floats over the few layers)."""
+        z, lim = ZERO_POPULATION, SPLIT_THRESHOLD - TOLERANCE
+        old_active = np.where(old_sum > z, old_iface, 0)
+        ns0, ns1, nm0, nm1, ni0, ni1, os0, os1, om0, om1, oi0, oi1 = np.concatenate(
+            [rowsum, rowmax, iface, old_sum, old_max, old_active]).tolist()
+        tot.rowmax_sum = [x + a + b - c - d for x, a, b, c, d in zip(tot.rowmax_sum, nm0, nm1, om0, om1, strict=True)]
+        tot.rowpairs = [x + (a * (a - 1.0) + b * (b - 1.0) - c * (c - 1.0) - d * (d - 1.0)) * 0.5
+                        for x, a, b, c, d in zip(tot.rowpairs, ns0, ns1, os0, os1, strict=True)]
+        tot.split_plan = [x + (a > z and ma < lim * a) + (b > z and mb < lim * b)
+                          - (c > z and mc < lim * c) - (d > z and md < lim * d)
+                          for x, a, b, c, d, ma, mb, mc, md in zip(tot.split_plan, ns0, ns1, os0, os1, nm0, nm1,
+                                                                    om0, om1, strict=True)]
+        tot.n_active = [x + (a > z) + (b > z) - (c > z) - (d > z)
+                        for x, a, b, c, d in zip(tot.n_active, ns0, ns1, os0, os1, strict=True)]
+        tot.iface_sum = [x + int(a + b - c - d) for x, a, b, c, d in zip(tot.iface_sum, ni0, ni1, oi0, oi1,
+                                                                             strict=True)]
+
+    def _column_totals(self, u: int, colmax: np.ndarray, colc2: np.ndarray, tot: _Totals) -> np.ndarray:
+        """Per-layer totals after the unit's columns change; returns the columns' new split flags."""
+        cols = self._u_cols[u]
+        n = len(cols)
+        flat = np.concatenate([colmax, colc2, self._colmax[cols], self._colc2[cols], self._col_split[cols]]).tolist()
+        new_max, new_c2, old_max, old_c2, old_split = (flat[i * n:(i + 1) * n] for i in range(5))
+        colmax_sum, colc2_sum, split_layer = list(tot.colmax_sum), list(tot.colc2_sum), list(tot.split_layer)
+        flags = []
+        for i, (layer, limit, active) in enumerate(self._u_colinfo[u]):
+            colmax_sum[layer] += new_max[i] - old_max[i]
+            colc2_sum[layer] += new_c2[i] - old_c2[i]
+            split = bool(active and new_max[i] < limit)
+            split_layer[layer] += split - bool(old_split[i])
+            flags.append(split)
+        tot.colmax_sum, tot.colc2_sum, tot.split_layer = colmax_sum, colc2_sum, split_layer
+        return np.array(flags, dtype=bool)
+
+    def _move_balance(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
+        p, pops = self._pop_list[u], list(tot.pops)
+        old_s, old_t = pops[s], pops[t]
+        pops[s], pops[t] = old_s - p, old_t + p
+        tot.pops = pops
+        tot.outside += (self._outside(pops[s]) + self._outside(pops[t]) - self._outside(old_s)
+                        - self._outside(old_t))
+        patches += [(self._area_pop, s, pops[s]), (self._area_pop, t, pops[t])]
+
+    def _outside(self, population: float) -> int:
+        lower, upper = self.options.lower, self.options.upper
+        return int((lower is not None and population < lower) or (upper is not None and population > upper))
+
+    def _move_homogeneity(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
+        both = [s, t]
+        sums = self._hsum[both] + self._u_hsv[u]
+        new_s, new_t = _within(sums).tolist()
+        tot.hom += new_s + new_t - self._hom_area[s] - self._hom_area[t]
+        patches += [(self._hsum, both, sums), (self._hom_area, s, new_s), (self._hom_area, t, new_t)]
 
     def _move_graph(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
-        lo, hi = self._adj_indptr[u], self._adj_indptr[u + 1]
-        nb_area = self._assign[self._adj_indices[lo:hi]]
-        w = self._adj_data[lo:hi]
-        tot.cut = tot.cut + round(float(w[nb_area == s].sum() - w[nb_area == t].sum()))
+        assign = self._assign_list
+        change, touches_t = 0.0, False
+        for v, w in zip(self._u_nbrs[u], self._u_nbw[u], strict=True):
+            a = assign[v]
+            if a == s:
+                change += w
+            elif a == t:
+                change -= w
+                touches_t = True
+        tot.cut += round(change)
         patches.append((self._cut, 0, tot.cut))
-        old_s, old_t = int(self._pieces[s]), int(self._pieces[t])
+        old_s, old_t = self._pieces[s], self._pieces[t]
         new_s = self._count_pieces(self._members[s] - {u})
-        new_t = 1 if old_t == 1 and bool((nb_area == t).any()) else self._count_pieces(self._members[t] | {u})
+        new_t = 1 if old_t == 1 and touches_t else self._count_pieces(self._members[t] | {u})
         tot.noncontig += (new_s > 1) + (new_t > 1) - (old_s > 1) - (old_t > 1)
         tot.extra += new_s + new_t - old_s - old_t
-        patches.append((self._pieces, [s, t], [new_s, new_t]))
+        patches += [(self._pieces, s, new_s), (self._pieces, t, new_t)]
 
     def _move_identity(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
-        cols = self._ident.indices[self._ident.indptr[u]:self._ident.indptr[u + 1]]
-        if not len(cols):
-            return
-        src, dst = self._id_counts[cols, s] - 1, self._id_counts[cols, t] + 1
-        spread = self._spread[cols] - (src == 0) + (dst == 1)
-        changed = (spread > 1).astype(np.int64) - (self._spread[cols] > 1)
-        tot.id_split = tot.id_split + np.bincount(self._id_layer[cols], changed, len(self._id_keys))
-        patches += [(self._id_counts, (cols, s), src), (self._id_counts, (cols, t), dst),
-                    (self._spread, cols, spread)]
+        counts, id_split = self._id_counts, list(tot.id_split)
+        for c in self._u_ident[u]:
+            src, dst = int(counts[c, s]) - 1, int(counts[c, t]) + 1
+            old = self._spread[c]
+            spread = old - (src == 0) + (dst == 1)
+            id_split[self._id_layer[c]] += (spread > 1) - (old > 1)
+            patches += [(counts, (c, s), src), (counts, (c, t), dst), (self._spread, c, spread)]
+        tot.id_split = id_split
 
     def _move_shapes(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
-        assert self._shapes is not None and tot.pp is not None
-        shared = self._shapes.shared
-        lo, hi = shared.indptr[u], shared.indptr[u + 1]
-        nb_area = self._assign[shared.indices[lo:hi]]
-        length = shared.data[lo:hi]
-        to_s, to_t = float(length[nb_area == s].sum()), float(length[nb_area == t].sum())
-        a_u, p_u = self._shapes.area[u], self._shapes.perimeter[u]
-        both = [s, t]
-        area = self._shape_area[both] + np.array([-a_u, a_u])
-        perim = self._shape_perim[both] + np.array([-p_u + 2 * to_s, p_u - 2 * to_t])
-        tot.pp = tot.pp.copy()
-        tot.pp[both] = polsby_popper_of(area, perim)
-        patches += [(self._shape_area, both, area), (self._shape_perim, both, perim)]
+        assert tot.pp is not None
+        assign, to_s, to_t = self._assign_list, 0.0, 0.0
+        for v, length in self._u_shared[u]:
+            if assign[v] == s:
+                to_s += length
+            elif assign[v] == t:
+                to_t += length
+        a_u, p_u = self._u_area[u], self._u_perim[u]
+        area_s, area_t = self._shape_area[s] - a_u, self._shape_area[t] + a_u
+        perim_s = self._shape_perim[s] - p_u + 2 * to_s
+        perim_t = self._shape_perim[t] + p_u - 2 * to_t
+        pp = list(tot.pp)
+        pp[s], pp[t] = _polsby_popper(area_s, perim_s), _polsby_popper(area_t, perim_t)
+        tot.pp = pp
+        patches += [(self._shape_area, s, area_s), (self._shape_area, t, area_t),
+                    (self._shape_perim, s, perim_s), (self._shape_perim, t, perim_t)]
 
     def _count_pieces(self, members: set[int]) -> int:
         """Connected pieces of a set of units (depth-first walk restricted to the set)."""
@@ -370,7 +434,7 @@ class IncrementalScorer:
             pieces += 1
             stack = [unseen.pop()]
             while stack:
-                for v in self._nbrs[stack.pop()]:
+                for v in self._u_nbrs[stack.pop()]:
                     if v in unseen:
                         unseen.remove(v)
                         stack.append(v)
@@ -380,27 +444,32 @@ class IncrementalScorer:
     def _full_totals(self) -> _Totals:
         """Totals recomputed exactly from the per-area state."""
         active = self._rowsum > ZERO_POPULATION
-        split = self._spread > 1
+        self._iface_active = np.where(active, self._iface, 0)
+        n_layers = len(self._layer_keys)
+        split = np.array(self._spread) > 1
+        pops = list(self._area_pop)
         pp = None
         if self._shapes is not None:
-            pp = polsby_popper_of(self._shape_area, self._shape_perim)
+            pp = polsby_popper_of(np.array(self._shape_area), np.array(self._shape_perim)).tolist()
         return _Totals(
-            rowmax_sum=self._rowmax.sum(axis=0),
-            colmax_sum=self._segment_sum(self._colmax),
-            colc2_sum=self._segment_sum(self._colc2),
-            rowpairs=_pairs(self._rowsum).sum(axis=0),
-            split_plan=_split(self._rowmax, self._rowsum).sum(axis=0),
-            split_layer=np.bincount(self._col_layer, self._col_active & (self._colmax < self._col_split_limit),
-                                    len(self._layer_keys)).astype(np.int64),
-            iface=np.where(active, self._iface, 0),
-            n_active=active.sum(axis=0),
-            pops=self._area_pop.copy(),
-            hom=_within(self._s0, self._s1, self._s2).sum(axis=0),
-            noncontig=int(np.count_nonzero(self._pieces > 1)),
-            extra=int(np.sum(self._pieces - 1)),
-            cut=int(self._cut[0]),
+            rowmax_sum=self._rowmax.sum(axis=0).tolist(),
+            colmax_sum=np.bincount(self._col_layer, self._colmax, n_layers).tolist(),
+            colc2_sum=np.bincount(self._col_layer, self._colc2, n_layers).tolist(),
+            rowpairs=_pairs(self._rowsum).sum(axis=0).tolist(),
+            split_plan=(active & (self._rowmax < (SPLIT_THRESHOLD - TOLERANCE) * self._rowsum)).sum(axis=0).tolist(),
+            split_layer=np.bincount(self._col_layer, self._col_split, n_layers).astype(np.int64).tolist(),
+            iface_sum=self._iface_active.sum(axis=0).tolist(),
+            n_active=active.sum(axis=0).tolist(),
+            iface_max=(self._iface_active.max(axis=0) if self._k else np.zeros(n_layers, np.int64)).tolist(),
+            pops=pops,
+            outside=sum(self._outside(p) for p in pops),
+            hom=float(sum(self._hom_area)),
+            noncontig=sum(p > 1 for p in self._pieces),
+            extra=sum(p - 1 for p in self._pieces),
+            cut=self._cut[0],
             pp=pp,
-            id_split=np.bincount(self._id_layer, split, len(self._id_keys)).astype(np.int64),
+            id_split=np.bincount(self._id_layer, split, len(self._id_keys)).astype(np.int64).tolist()
+            if self._id_keys else [],
         )
 
     def _names_of_values(self) -> list[str]:
@@ -417,47 +486,28 @@ class IncrementalScorer:
         return names
 
     def _vector_from(self, tot: _Totals) -> np.ndarray:
-        parts = [self._pair_values(tot), self._plan_values(tot)]
-        if self._shapes is not None and tot.pp is not None:
-            parts.append(np.array([tot.pp.mean(), tot.pp.min()]))
-        parts.append(tot.id_split.astype(np.float64))
-        return np.concatenate(parts)
-
-    def _pair_values(self, tot: _Totals) -> np.ndarray:
-        out = np.empty((len(self._layer_keys), len(PAIR_MEASURES)))
-        if not self._layer_keys:
-            return out.ravel()
-        total, col_pairs, pairs_total = self._total, self._col_pairs, self._pairs_total
-        out[:, 0] = tot.rowmax_sum / total
-        out[:, 1] = tot.colmax_sum / total
-        out[:, 2] = 0.5 * (out[:, 0] + out[:, 1])
-        expected = tot.rowpairs * col_pairs / pairs_total
-        denominator = 0.5 * (tot.rowpairs + col_pairs) - expected
-        degenerate = denominator == 0
-        out[:, 3] = (tot.colc2_sum - expected) / np.where(degenerate, 1.0, denominator)
-        if degenerate.any():
-            out[degenerate, 3] = 1.0
-        out[:, 4] = tot.split_plan
-        out[:, 5] = tot.split_layer
-        out[:, 6] = tot.iface.sum(axis=0) / np.maximum(tot.n_active, 1)
-        out[:, 7] = tot.iface.max(axis=0)
-        return out.ravel()
-
-    def _plan_values(self, tot: _Totals) -> np.ndarray:
-        pops, opts = tot.pops, self.options
-        low, high, mean = float(pops.min()), float(pops.max()), float(pops.mean())
-        outside = 0
-        if opts.lower is not None:
-            outside += int(np.count_nonzero(pops < opts.lower))
-        if opts.upper is not None:
-            outside += int(np.count_nonzero(pops > opts.upper))
-        values = [float(tot.noncontig), float(tot.extra), low, high, high / low if low > 0 else np.inf,
-                  float(np.abs(pops / mean - 1.0).max()) if mean > 0 else 0.0, float(outside)]
+        out: list[float] = []
+        for j, (total, col_pairs, pairs_total) in enumerate(self._layer_consts):
+            plan_in, layer_in = tot.rowmax_sum[j] / total, tot.colmax_sum[j] / total
+            rows = tot.rowpairs[j]
+            expected = rows * col_pairs / pairs_total if pairs_total > 0 else float("nan")
+            denominator = 0.5 * (rows + col_pairs) - expected
+            ari = 1.0 if denominator == 0 else (tot.colc2_sum[j] - expected) / denominator
+            n_active = tot.n_active[j]
+            out += [plan_in, layer_in, 0.5 * (plan_in + layer_in), ari, tot.split_plan[j], tot.split_layer[j],
+                    tot.iface_sum[j] / n_active if n_active else 0.0, tot.iface_max[j]]
+        low, high, mean = min(tot.pops), max(tot.pops), self._mean_pop
+        deviation = max(high / mean - 1.0, 1.0 - low / mean) if mean > 0 else 0.0
+        out += [tot.noncontig, tot.extra, low, high, high / low if low > 0 else float("inf"), deviation,
+                tot.outside]
         if self._n_ind:
-            within = float(tot.hom.mean())
-            values += [within, 1.0 - within]
-        values.append(tot.cut / self._n_edges if self._n_edges else 0.0)
-        return np.array(values)
+            within = tot.hom / self._n_ind
+            out += [within, 1.0 - within]
+        out.append(tot.cut / self._n_edges if self._n_edges else 0.0)
+        if tot.pp is not None:
+            out += [sum(tot.pp) / len(tot.pp), min(tot.pp)]
+        out += tot.id_split
+        return np.array(out, dtype=np.float64)
 
 
 def _split(rowmax: np.ndarray, rowsum: np.ndarray) -> np.ndarray:
@@ -465,6 +515,12 @@ def _split(rowmax: np.ndarray, rowsum: np.ndarray) -> np.ndarray:
     return (rowsum > ZERO_POPULATION) & (rowmax < (SPLIT_THRESHOLD - TOLERANCE) * rowsum)
 
 
-def _within(s0: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
-    """Per-area within variance contribution ``S2 - S1^2 / S0`` (0 for areas without observations)."""
-    return s2 - np.divide(s1 * s1, s0, out=np.zeros_like(s0), where=s0 > HOMOGENEITY_FLOOR)
+def _within(sums: np.ndarray) -> np.ndarray:
+    """Per-area within variance ``sum_k S2 - S1^2 / S0`` from ``(areas, 3, indicators)`` sums."""
+    s0, s1, s2 = sums[:, 0], sums[:, 1], sums[:, 2]
+    between = np.divide(s1 * s1, s0, out=np.zeros_like(s0), where=s0 > HOMOGENEITY_FLOOR)
+    return (s2 - between).sum(axis=1)
+
+
+def _polsby_popper(area: float, perimeter: float) -> float:
+    return 4 * np.pi * area / perimeter**2 if perimeter > 0 else 0.0
