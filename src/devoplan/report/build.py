@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from devoplan import __version__
 from devoplan.geography.model import Geography
 from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
@@ -34,8 +35,8 @@ def render(data: ReportData, *, png_dir: Path | None = None) -> str:
     sections = build_sections(data, sink)
     subtitle = [f"Geography: {geo.name} — {geo.n_units} districts, {geo.units.total_population:,} residents.",
                 f"Plan: {data.plan.n_areas} areas."]
-    footer = (f"Made by devoplan on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Self-contained: no scripts, "
-              f"no external resources. Plan areas: {esc(', '.join(data.plan.area_codes[:3]))} …")
+    footer = (f"Made by devoplan {esc(__version__)} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
+              "Self-contained: no scripts and nothing loaded from elsewhere; prints one section per page.")
     return render_page(Page(title=data.title, subtitle=subtitle, sections=sections, footer=footer,
                             meta={"generator": "devoplan"}))
 

@@ -24,11 +24,44 @@ PLAN_LABEL = "Proposed plan"
 HEADLINE: tuple[str, ...] = (
     "coterminosity@ICB", "coterminosity@LEP", "containment_layer_in@ICB", "containment_layer_in@LEP",
     "split_layer_areas@ICB", "split_layer_areas@LEP", "split_plan_areas@ICB", "split_plan_areas@LEP",
-    "coterminosity@PFA", "coterminosity@REGION", "homogeneity.explained_share",
+    "coterminosity@PFA", "coterminosity@REGION", "homogeneity.between_share",
     "balance.min_population", "balance.max_population", "balance.max_min_ratio",
     "contiguity.noncontiguous_areas", "compactness.cut_edge_fraction", "compactness.polsby_popper_mean",
     "identity.split@UTLA", "identity.split@CAUTH",
 )
+
+
+# Plain words for the measures (``{X}`` is the layer a per-layer measure is taken against).
+WORDS: dict[str, str] = {
+    "coterminosity": "coterminosity with {X} (1 = the same map; higher is better)",
+    "containment_layer_in": "share of residents whose {X} area lies inside one area",
+    "containment_plan_in": "share of residents whose area lies inside one {X} area",
+    "split_layer_areas": "{X} areas cut by the map (fewer is better)",
+    "split_plan_areas": "areas that cut across {X} lines",
+    "interfaces_mean": "{X} areas each area deals with, mean",
+    "interfaces_max": "{X} areas each area deals with, most",
+    "adjusted_rand": "adjusted Rand index with {X} (population-weighted)",
+    "balance.min_population": "residents in the smallest area",
+    "balance.max_population": "residents in the largest area",
+    "balance.max_min_ratio": "largest / smallest area",
+    "balance.max_deviation": "largest deviation from the mean area population",
+    "balance.outside_bounds": "areas outside the design's population bounds",
+    "contiguity.noncontiguous_areas": "areas in more than one piece",
+    "contiguity.extra_pieces": "extra pieces beyond one per area",
+    "compactness.cut_edge_fraction": "share of district borders that are area borders",
+    "compactness.polsby_popper_mean": "Polsby-Popper compactness, mean (1 = a circle)",
+    "compactness.polsby_popper_min": "Polsby-Popper compactness, least compact area",
+    "homogeneity.between_share": "share of needs variance between areas",
+    "homogeneity.within_variance": "needs variance within areas (lower = more alike inside)",
+    "identity.split": "{X} areas split between areas (local identity)",
+}
+
+
+def in_words(metric: str) -> str:
+    """A reader's description of a metric name such as ``coterminosity@ICB`` (empty if unknown)."""
+    name, _, layer = metric.partition("@")
+    text = WORDS.get(name, "")
+    return text.replace("{X}", layer) if layer else text
 
 
 def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] = TODAY,
@@ -48,7 +81,8 @@ def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] =
     return {
         "columns": [label for label, _ in plans],
         "areas": [p.n_areas for _, p in plans],
-        "rows": [{"metric": m, "values": [_json(s.get(m)) for s in scored]} for m in names],
+        "rows": [{"metric": m, "words": in_words(m), "values": [_json(s.get(m)) for s in scored]}
+                 for m in names],
     }
 
 

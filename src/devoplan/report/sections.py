@@ -15,6 +15,7 @@ import numpy as np
 from devoplan.geography.model import Geography
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
+from devoplan.report.comparison import in_words
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.figures import FigureSink
 from devoplan.report.hexmap import hex_layout
@@ -178,10 +179,10 @@ def comparison_section(comparison: Any) -> Section:
         return Section("comparison", "The plan against today's geographies",
                        note("No comparison was computed.", kind="missing"))
     columns = list(comparison["columns"])
-    header = ["metric", *columns]
-    rows = [[r["metric"], *r["values"]] for r in comparison["rows"]]
-    areas = ["number of areas", *comparison.get("areas", [])]
-    body = table(header, [areas, *rows], numeric=range(1, len(header)), scroll=True)
+    header = ["metric", "in words", *columns]
+    rows = [[r["metric"], r.get("words") or in_words(r["metric"]), *r["values"]] for r in comparison["rows"]]
+    areas = ["areas", "number of areas", *comparison.get("areas", [])]
+    body = table(header, [areas, *rows], numeric=range(2, len(header)), scroll=True)
     body += ("<p>Each of today's layers is turned into a plan (a district split between areas goes to the one "
              "holding most of it) and scored with the same metrics. <code>@X</code> means measured against "
              "layer X; <code>containment_layer_in@X</code> is the share of residents whose X-area lies inside one "
