@@ -146,3 +146,19 @@ def test_browser_check_catches_errors(tmp_path: Path) -> None:
 @needs_chromium
 def test_report_renders_in_chromium_without_console_errors(demo: DemoResult, tmp_path: Path) -> None:
     assert browser_errors(demo.report, tmp_path) == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--time-limit", "0"], "--time-limit must be a positive number of seconds, got 0.0"),
+    (["--draws", "-1"], "draws must be 0 or more, got -1"),
+    (["--seed", "-2"], "--seed must be 0 or more, got -2"),
+])
+def test_demo_rejects_bad_options_before_running(args: list[str], message: str, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from devoplan.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--out", str(tmp_path / "out"), *args])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
