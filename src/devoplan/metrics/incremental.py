@@ -312,7 +312,7 @@ class IncrementalScorer:
         column[both] = sub
         colmax = column.max(axis=0)
         colc2 = (column * (column - 1.0)).sum(axis=0) * 0.5
-        old_sum, old_max, old_iface = self._rowsum[both], self._rowmax[both], self._iface[both]
+        old_sum, old_max, old_iface = self._rowsum[both], self._rowmax[both], self._iface_active[both]
         iface_active = np.where(rowsum > ZERO_POPULATION, iface, 0)
         self._row_totals(rowsum, rowmax, iface_active, old_sum, old_max, old_iface, tot)
         col_split = self._column_totals(u, colmax, colc2, tot)
@@ -325,11 +325,13 @@ class IncrementalScorer:
 
     def _row_totals(self, rowsum: np.ndarray, rowmax: np.ndarray, iface: np.ndarray, old_sum: np.ndarray,
                     old_max: np.ndarray, old_iface: np.ndarray, tot: _Totals) -> None:
-        """Per-layer totals after rows s and t change (Python floats over the few layers)."""
+        """Per-layer totals after rows s and t change (Python floats over the few layers).
+
+        ``iface`` and ``old_iface`` count interfaces of active rows only (0 for inactive ones).
+        """
         z, lim = ZERO_POPULATION, SPLIT_THRESHOLD - TOLERANCE
-        old_active = np.where(old_sum > z, old_iface, 0)
         ns0, ns1, nm0, nm1, ni0, ni1, os0, os1, om0, om1, oi0, oi1 = np.concatenate(
-            [rowsum, rowmax, iface, old_sum, old_max, old_active]).tolist()
+            [rowsum, rowmax, iface, old_sum, old_max, old_iface]).tolist()
         tot.rowmax_sum = [x + a + b - c - d for x, a, b, c, d in zip(tot.rowmax_sum, nm0, nm1, om0, om1, strict=True)]
         tot.rowpairs = [x + (a * (a - 1.0) + b * (b - 1.0) - c * (c - 1.0) - d * (d - 1.0)) * 0.5
                         for x, a, b, c, d in zip(tot.rowpairs, ns0, ns1, os0, os1, strict=True)]
@@ -381,19 +383,22 @@ class IncrementalScorer:
 
     def _move_graph(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
         assign = self._assign_list
-        change, touches_t = 0.0, False
+        change, in_s, in_t = 0.0, 0, 0
         for v, w in zip(self._u_nbrs[u], self._u_nbw[u], strict=True):
             a = assign[v]
             if a == s:
                 change += w
+                in_s += 1
             elif a == t:
                 change -= w
-                touches_t = True
+                in_t += 1
         tot.cut += round(change)
         patches.append((self._cut, 0, tot.cut))
         old_s, old_t = self._pieces[s], self._pieces[t]
-        new_s = self._count_pieces(self._members[s] - {u})
-        new_t = 1 if old_t == 1 and touches_t else self._count_pieces(self._members[t] | {u})
+        # leaving: a unit with no neighbour in s was a piece of its own; a leaf cannot disconnect its piece
+        new_s = old_s - 1 if in_s == 0 else old_s if in_s == 1 else self._count_pieces(self._members[s] - {u})
+        # joining: a unit touching no unit of t is a new piece; touching a contiguous t keeps it whole
+        new_t = old_t + 1 if in_t == 0 else 1 if old_t == 1 else self._count_pieces(self._members[t] | {u})
         tot.noncontig += (new_s > 1) + (new_t > 1) - (old_s > 1) - (old_t > 1)
         tot.extra += new_s + new_t - old_s - old_t
         patches += [(self._pieces, s, new_s), (self._pieces, t, new_t)]
