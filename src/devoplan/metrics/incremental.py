@@ -173,12 +173,16 @@ class IncrementalScorer:
         self._mean_pop = float(self._pop.sum()) / k
         std = standardise(geo, opts.indicators)
         self._n_ind = len(std.keys)
-        per_unit = np.stack([std.v, std.v * std.z, std.v * std.z**2], axis=1)  # (n, 3, m)
-        self._hsum = np.stack([np.stack([np.bincount(self._assign, weights=per_unit[:, i, j], minlength=k)
-                                         for j in range(self._n_ind)], axis=1) if self._n_ind
-                               else np.zeros((k, 0)) for i in range(3)], axis=1)  # (k, 3, m)
-        self._u_hsv = [np.stack([-per_unit[u], per_unit[u]]) for u in range(geo.n_units)]
-        self._hom_area: list[float] = _within(self._hsum).tolist()
+        per_unit = (std.v, std.v * std.z, std.v * std.z**2)
+        self._u_h = [tuple(tuple(x[u].tolist()) for x in per_unit) for u in range(geo.n_units)]
+        sums = [np.zeros((k, self._n_ind)) for _ in range(3)]
+        for i in range(3):
+            for j in range(self._n_ind):
+                sums[i][:, j] = np.bincount(self._assign, weights=per_unit[i][:, j], minlength=k)
+        # per area: (sum v, sum v z, sum v z^2), each a tuple over indicators
+        self._hsum: list[tuple[tuple[float, ...], ...]] = [
+            tuple(tuple(sums[i][a].tolist()) for i in range(3)) for a in range(k)]
+        self._hom_area: list[float] = [_within_area(x) for x in self._hsum]
         self._id_keys = opts.identity_keys(geo)
         widths = [geo.layer(key).n_areas for key in self._id_keys]
         id_layer = np.repeat(np.arange(len(widths)), widths)
@@ -312,22 +316,21 @@ class IncrementalScorer:
         column[both] = sub
         colmax = column.max(axis=0)
         colc2 = (column * (column - 1.0)).sum(axis=0) * 0.5
-        old_sum, old_max, old_iface = self._rowsum[both], self._rowmax[both], self._iface_active[both]
-        iface_active = np.where(rowsum > ZERO_POPULATION, iface, 0)
-        self._row_totals(rowsum, rowmax, iface_active, old_sum, old_max, old_iface, tot)
+        old_sum, old_max, old_iface = self._rowsum[both], self._rowmax[both], self._iface[both]
+        self._row_totals(rowsum, rowmax, iface, old_sum, old_max, old_iface, tot)
         col_split = self._column_totals(u, colmax, colc2, tot)
-        table = self._iface_active.copy()
-        table[both] = iface_active
+        table = self._iface.copy()
+        table[both] = iface
         tot.iface_max = table.max(axis=0).tolist()
         patches += [(self._m, both, rows), (self._rowsum, both, rowsum), (self._rowmax, both, rowmax),
-                    (self._iface, both, iface), (self._iface_active, both, iface_active),
+                    (self._iface, both, iface),
                     (self._colmax, cols, colmax), (self._colc2, cols, colc2), (self._col_split, cols, col_split)]
 
     def _row_totals(self, rowsum: np.ndarray, rowmax: np.ndarray, iface: np.ndarray, old_sum: np.ndarray,
                     old_max: np.ndarray, old_iface: np.ndarray, tot: _Totals) -> None:
         """Per-layer totals after rows s and t change (Python floats over the few layers).
 
-        ``iface`` and ``old_iface`` count interfaces of active rows only (0 for inactive ones).
+        Interface counts are 0 for rows without common population (no entry exceeds the zero level).
         """
         z, lim = ZERO_POPULATION, SPLIT_THRESHOLD - TOLERANCE
         ns0, ns1, nm0, nm1, ni0, ni1, os0, os1, om0, om1, oi0, oi1 = np.concatenate(
@@ -375,11 +378,18 @@ class IncrementalScorer:
         return int((lower is not None and population < lower) or (upper is not None and population > upper))
 
     def _move_homogeneity(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
-        both = [s, t]
-        sums = self._hsum[both] + self._u_hsv[u]
-        new_s, new_t = _within(sums).tolist()
-        tot.hom += new_s + new_t - self._hom_area[s] - self._hom_area[t]
-        patches += [(self._hsum, both, sums), (self._hom_area, s, new_s), (self._hom_area, t, new_t)]
+        v, vz, vzz = self._u_h[u]
+        sums_s, sums_t = self._hsum[s], self._hsum[t]
+        new_s = (tuple(a - b for a, b in zip(sums_s[0], v, strict=True)),
+                 tuple(a - b for a, b in zip(sums_s[1], vz, strict=True)),
+                 tuple(a - b for a, b in zip(sums_s[2], vzz, strict=True)))
+        new_t = (tuple(a + b for a, b in zip(sums_t[0], v, strict=True)),
+                 tuple(a + b for a, b in zip(sums_t[1], vz, strict=True)),
+                 tuple(a + b for a, b in zip(sums_t[2], vzz, strict=True)))
+        within_s, within_t = _within_area(new_s), _within_area(new_t)
+        tot.hom += within_s + within_t - self._hom_area[s] - self._hom_area[t]
+        patches += [(self._hsum, s, new_s), (self._hsum, t, new_t), (self._hom_area, s, within_s),
+                    (self._hom_area, t, within_t)]
 
     def _move_graph(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
         assign = self._assign_list
@@ -449,7 +459,6 @@ class IncrementalScorer:
     def _full_totals(self) -> _Totals:
         """Totals recomputed exactly from the per-area state."""
         active = self._rowsum > ZERO_POPULATION
-        self._iface_active = np.where(active, self._iface, 0)
         n_layers = len(self._layer_keys)
         split = np.array(self._spread) > 1
         pops = list(self._area_pop)
@@ -463,9 +472,9 @@ class IncrementalScorer:
             rowpairs=_pairs(self._rowsum).sum(axis=0).tolist(),
             split_plan=(active & (self._rowmax < (SPLIT_THRESHOLD - TOLERANCE) * self._rowsum)).sum(axis=0).tolist(),
             split_layer=np.bincount(self._col_layer, self._col_split, n_layers).astype(np.int64).tolist(),
-            iface_sum=self._iface_active.sum(axis=0).tolist(),
+            iface_sum=self._iface.sum(axis=0).tolist(),
             n_active=active.sum(axis=0).tolist(),
-            iface_max=(self._iface_active.max(axis=0) if self._k else np.zeros(n_layers, np.int64)).tolist(),
+            iface_max=(self._iface.max(axis=0) if self._k else np.zeros(n_layers, np.int64)).tolist(),
             pops=pops,
             outside=sum(self._outside(p) for p in pops),
             hom=float(sum(self._hom_area)),
@@ -515,16 +524,10 @@ class IncrementalScorer:
         return np.array(out, dtype=np.float64)
 
 
-def _split(rowmax: np.ndarray, rowsum: np.ndarray) -> np.ndarray:
-    """Rows whose best column holds less than the split threshold of the row."""
-    return (rowsum > ZERO_POPULATION) & (rowmax < (SPLIT_THRESHOLD - TOLERANCE) * rowsum)
-
-
-def _within(sums: np.ndarray) -> np.ndarray:
-    """Per-area within variance ``sum_k S2 - S1^2 / S0`` from ``(areas, 3, indicators)`` sums."""
-    s0, s1, s2 = sums[:, 0], sums[:, 1], sums[:, 2]
-    between = np.divide(s1 * s1, s0, out=np.zeros_like(s0), where=s0 > HOMOGENEITY_FLOOR)
-    return (s2 - between).sum(axis=1)
+def _within_area(sums: tuple[tuple[float, ...], ...]) -> float:
+    """An area's within variance ``sum_k S2_k - S1_k^2 / S0_k`` (areas without observations add 0)."""
+    return sum(s2 - (s1 * s1 / s0 if s0 > HOMOGENEITY_FLOOR else 0.0)
+               for s0, s1, s2 in zip(sums[0], sums[1], sums[2], strict=True))
 
 
 def _polsby_popper(area: float, perimeter: float) -> float:
