@@ -43,3 +43,38 @@ def test_bad_geography_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Cap
 def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["info", "--bogus"], capsys)
     assert code == 2 and "No such option" in err
+
+
+ISLANDS = ["E06000046", "E06000053"]  # Isle of Wight, Isles of Scilly
+
+
+def test_info_on_the_bundle_states_the_facts_through_the_loader(capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's facts, this time read through load_geography() and devoplan info (not pandas)."""
+    code, out, _ = run(["info", "--json"], capsys)
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["units"] == 296 and summary["population"] == 56_490_040
+    layers = {lay["key"]: (lay["kind"], lay["areas"], lay["units_covered"], lay["units_in_several_areas"])
+              for lay in summary["layers"]}
+    assert layers == {
+        "ICB": ("partition", 42, 296, 13), "LEP": ("cover", 38, 296, 7), "CAUTH": ("partial", 11, 72, 0),
+        "PFA": ("partition", 39, 296, 0), "FRA": ("partition", 44, 296, 0), "REGION": ("partition", 9, 296, 0),
+        "UTLA": ("partition", 153, 296, 0), "LSIP": ("partition", 38, 296, 0),
+    }
+    assert summary["adjacency"]["isolated_without_links"] == ISLANDS
+    assert {lk["b"] for lk in summary["adjacency"]["links"]} | {lk["a"] for lk in summary["adjacency"]["links"]} >= set(
+        ISLANDS)
+    coverage = {i["key"]: i["coverage"] for i in summary["indicators"]}
+    assert coverage["imd_score"] == 296 and coverage["employment_rate"] == 295 and coverage["smoking"] == 294
+
+
+def test_info_table_says_how_each_layer_departs_from_a_partition(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["info"], capsys)
+    assert code == 0
+    assert "296 units, 56,490,040 residents" in out
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 5}
+    assert "13 split" in rows["ICB"] and "42" in rows["ICB"]
+    assert "7 double-covered" in rows["LEP"]
+    assert "224 outside" in rows["CAUTH"] and "72/296" in rows["CAUTH"]
+    assert "none" in rows["REGION"]
+    assert "without links these units would be cut off: E06000046, E06000053" in out.replace("\n", " ")

@@ -117,8 +117,34 @@ BAD_CASES: list[tuple[str, Callable[[], dict[str, str | None]], str]] = [
     ("age table total", lambda: {"population_age_sex__csv": "code,sex,0,1\n" + "".join(
         f"{c},{s},{n},0\n" for c, n in zip("ABCDI", (50, 100, 150, 200, 25), strict=True) for s in "FM"
     ).replace("A,M,50", "A,M,51")},
-     r"population_age_sex\.csv, field 'code': ages of A sum to 101 but units\.csv says 100"),
+     r"population_age_sex\.csv, row 2, field 'code': ages of A sum to 101 but units\.csv says 100"),
     ("bad manifest", lambda: {"manifest__json": "{not json"}, r"manifest\.json: invalid JSON"),
+    ("cover weights", lambda: {"memberships__csv": FILES["memberships.csv"].replace("E,C,E2,0.5", "E,C,E2,0.4")},
+     r"memberships\.csv, row 10, field 'weight': weights of unit C in layer E sum to 0.9, not 1"),
+    ("partial in two areas", lambda: {"areas__csv": FILES["areas.csv"] + "C,C2,Combined two\n",
+                                      "memberships__csv": FILES["memberships.csv"] + "C,A,C2,1\n"},
+     r"memberships\.csv, field 'unit_code': partial layer C puts unit A in 2 areas"),
+    ("area with no units", lambda: {"areas__csv": FILES["areas.csv"] + "H,H3,Health three\n"},
+     r"areas\.csv, row 7, field 'area_code': area H3 of layer H has no units in memberships\.csv"),
+    ("duplicate area", lambda: {"areas__csv": FILES["areas.csv"] + "E,E1,Econ again\n"},
+     r"areas\.csv, row 7, field 'area_code': duplicate area 'E, E1'"),
+    ("areas of unknown layer", lambda: {"areas__csv": FILES["areas.csv"] + "Q,Q1,Nowhere\n"},
+     r"areas\.csv, row 7, field 'layer': unknown layer 'Q'"),
+    ("extra cell shifts nothing", lambda: {"units__csv": FILES["units.csv"].replace("A,Alpha,100", "A,Alpha,100,9")},
+     r"units\.csv, row 2: has 4 cells but the header has 3 columns"),
+    ("blank row", lambda: {"units__csv": FILES["units.csv"].replace("B,Beta,200\n", "\nB,Beta,200\n")},
+     r"units\.csv, row 3: row is empty"),
+    ("empty file", lambda: {"units__csv": ""}, r"units\.csv: is empty"),
+    ("indicator unknown unit", lambda: {"indicators__csv": FILES["indicators.csv"] + "Z,1,2\n"},
+     r"indicators\.csv, row 7, field 'code': unknown unit code 'Z'"),
+    ("indicator duplicate unit", lambda: {"indicators__csv": FILES["indicators.csv"] + "A,1,2\n"},
+     r"indicators\.csv, row 7, field 'code': duplicate unit code 'A'"),
+    ("indicator without meta", lambda: {"indicators__csv": FILES["indicators.csv"].replace("jobs\n", "jobs,x\n")},
+     r"indicators\.csv, field 'x': column has no entry in indicator_meta\.csv"),
+    ("adjacency negative length", lambda: {"adjacency__csv": FILES["adjacency.csv"].replace("A,B,1000", "A,B,-1")},
+     r"adjacency\.csv, row 2, field 'length_m': value -1 is below the minimum 0"),
+    ("adjacency unknown kind", lambda: {"adjacency__csv": FILES["adjacency.csv"].replace("D,I,0,link", "D,I,0,road")},
+     r"adjacency\.csv, row 5, field 'kind': unknown edge kind"),
 ]
 
 
@@ -133,3 +159,13 @@ def test_bad_input_names_file_row_and_field(
 def test_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="geography directory not found"):
         load_geography(tmp_path / "nowhere")
+
+
+def test_spreadsheet_byte_order_mark_and_trailing_blank_lines_are_accepted(tmp_path: Path) -> None:
+    geo = load_geography(write(tmp_path, units__csv="\ufeff" + FILES["units.csv"] + "\n\n"))
+    assert geo.units.codes == ("A", "B", "C", "D", "I") and geo.units.total_population == 1050
+
+
+def test_quoted_names_with_commas(tmp_path: Path) -> None:
+    geo = load_geography(write(tmp_path, units__csv=FILES["units.csv"].replace("Alpha", '"Alpha, upon Sea"')))
+    assert geo.units.names[0] == "Alpha, upon Sea"

@@ -32,15 +32,10 @@ def info(
 
 
 def render(summary: dict[str, Any], console: Console) -> None:
+    """Print the summary as Rich tables (layers, adjacency, indicators)."""
     console.print(f"[bold]{summary['name']}[/]: {summary['units']} units, "
                   f"{summary['population']:,} residents")
-    layers = Table(title="Service layers", title_justify="left")
-    for col in ("layer", "name", "kind", "areas", "units covered", "units in 2+ areas"):
-        layers.add_column(col, justify="right" if col in ("areas", "units covered", "units in 2+ areas") else "left")
-    for lay in summary["layers"]:
-        layers.add_row(lay["key"], lay["name"], lay["kind"], str(lay["areas"]), str(lay["units_covered"]),
-                       str(lay["units_in_several_areas"]))
-    console.print(layers)
+    console.print(_layer_table(summary))
     adj = summary["adjacency"]
     console.print(f"Adjacency: {adj['border_edges']} shared-border pairs, {len(adj['links'])} explicit links")
     for link in adj["links"]:
@@ -48,13 +43,49 @@ def render(summary: dict[str, Any], console: Console) -> None:
     if adj["isolated_without_links"]:
         console.print(f"  without links these units would be cut off: {', '.join(adj['isolated_without_links'])}")
     if summary["indicators"]:
-        ind = Table(title="Indicators", title_justify="left")
-        for col in ("key", "name", "year", "unit", "direction", "coverage"):
-            ind.add_column(col)
-        for i in summary["indicators"]:
-            ind.add_row(i["key"], i["name"], i["year"], i["unit"], i["direction"],
-                        f"{i['coverage']}/{summary['units']}")
-        console.print(ind)
+        console.print(_indicator_table(summary))
+
+
+def overlap_text(layer: dict[str, Any]) -> str:
+    """How a layer departs from a clean partition, in words: split, double-covered or left out."""
+    n = layer["units_in_several_areas"]
+    parts = []
+    if n:
+        if layer["kind"] == "cover":
+            parts.append(f"{n} double-covered" if layer["max_areas_per_unit"] == 2 else f"{n} in 2+ areas")
+        else:
+            parts.append(f"{n} split")
+    if layer["units_outside"]:
+        parts.append(f"{layer['units_outside']} outside")
+    return ", ".join(parts) or "none"
+
+
+def _layer_table(summary: dict[str, Any]) -> Table:
+    table = Table(title="Service layers", title_justify="left",
+                  caption="overlap: units split between areas, in two areas, or in none", caption_justify="left")
+    table.add_column("layer", no_wrap=True)
+    table.add_column("name", min_width=16)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("areas", justify="right", no_wrap=True)
+    table.add_column("units in", justify="right", no_wrap=True)
+    table.add_column("overlap", no_wrap=True)
+    for lay in summary["layers"]:
+        table.add_row(lay["key"], lay["name"], lay["kind"], str(lay["areas"]),
+                      f"{lay['units_covered']}/{summary['units']}", overlap_text(lay))
+    return table
+
+
+def _indicator_table(summary: dict[str, Any]) -> Table:
+    table = Table(title="Indicators", title_justify="left")
+    table.add_column("key", no_wrap=True)
+    table.add_column("name")
+    table.add_column("year")
+    table.add_column("higher is", no_wrap=True)
+    table.add_column("coverage", justify="right", no_wrap=True)
+    for i in summary["indicators"]:
+        table.add_row(i["key"], i["name"], i["year"], i["direction"].removeprefix("higher_is_"),
+                      f"{i['coverage']}/{summary['units']}")
+    return table
 
 
 def register(app: typer.Typer) -> None:

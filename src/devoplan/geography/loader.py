@@ -114,7 +114,7 @@ def read_age_sex(directory: Path, codes: tuple[str, ...], population: np.ndarray
         u = int(mismatch[0])
         raise InputError(
             f"ages of {codes[u]} sum to {totals[u]:,} but units.csv says {int(population[u]):,}",
-            file=path, field="code",
+            file=path, row=row_number(int(np.flatnonzero(rows == u)[0])), field="code",
         )
     return table
 
@@ -160,6 +160,7 @@ def _build_layer(row: object, areas: pd.DataFrame, members: pd.DataFrame, units:
     weights = members["_w"].to_numpy()
     matrix = sparse.csr_array((weights, (rows, cols)), shape=(len(units), len(area_index)))
     _check_weights(key, kind, matrix, members, units, path)
+    _check_no_empty_area(key, matrix, areas, path)
     return Layer(
         key=key, name=str(row.name), kind=kind,  # type: ignore[attr-defined,arg-type]
         area_codes=tuple(areas["area_code"]), area_names=tuple(areas["area_name"]),
@@ -189,6 +190,19 @@ def _check_weights(key: str, kind: str, matrix: sparse.csr_array, members: pd.Da
         first = int(members.loc[members["unit_code"] == units.codes[u], "_pos"].iloc[0])
         raise InputError(f"weights of unit {units.codes[u]} in layer {key} sum to {sums[u]:.6g}, not 1",
                          file=path, row=row_number(first), field="weight")
+
+
+def _check_no_empty_area(key: str, matrix: sparse.csr_array, areas: pd.DataFrame, members_path: Path) -> None:
+    """Every area listed in areas.csv must hold at least one unit (an empty area is a typo or a
+    stale row, and would give downstream per-head figures a zero population)."""
+    per_area = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    empty = np.flatnonzero(per_area == 0)
+    if empty.size:
+        j = int(empty[0])
+        raise InputError(
+            f"area {areas['area_code'].iloc[j]} of layer {key} has no units in {members_path.name}",
+            file=members_path.parent / "areas.csv", row=row_number(int(areas.index[j])), field="area_code",
+        )
 
 
 # -- adjacency ------------------------------------------------------------------------------------

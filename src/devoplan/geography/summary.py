@@ -22,12 +22,15 @@ def layer_summary(geography: Geography, layer: Layer) -> dict[str, Any]:
         "areas": layer.n_areas,
         "units_covered": int(covered.size),
         "population_covered": int(geography.units.population[covered].sum()),
+        "units_outside": geography.n_units - int(covered.size),
         "units_in_several_areas": int(multi.size),
         "units_in_several_areas_codes": [geography.units.codes[u] for u in multi],
+        "max_areas_per_unit": int(layer.areas_per_unit.max(initial=0)),
     }
 
 
 def summarise(geography: Geography) -> dict[str, Any]:
+    """Units, population, each layer (:func:`layer_summary`), adjacency and indicator coverage."""
     units, adjacency, indicators = geography.units, geography.adjacency, geography.indicators
     kinds = np.array(adjacency.kind)
     islands = isolated_without_links(adjacency)

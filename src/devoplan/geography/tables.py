@@ -6,6 +6,7 @@ Everything is read as text first and parsed here, so a bad cell is reported as
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Collection
 from pathlib import Path
@@ -25,18 +26,39 @@ def row_number(position: int) -> int:
 
 
 def read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Read a CSV as strings and check it has the required columns."""
+    """Read a CSV as strings and check it has the required columns.
+
+    Parsed with the standard ``csv`` module rather than pandas so that a row with more cells than
+    the header is reported by its row number (pandas would silently turn the first column into an
+    index and shift every value one field to the left). Short rows are padded with empty cells;
+    a UTF-8 byte-order mark (as spreadsheets write) is accepted; blank lines at the end are ignored.
+    """
     if not path.is_file():
         raise InputError("required file is missing", file=path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read as CSV ({str(exc).splitlines()[0]})", file=path) from None
-    df.columns = [str(c).strip() for c in df.columns]
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot be read as UTF-8 CSV ({str(exc).splitlines()[0]})", file=path) from None
+    while rows and not rows[-1]:
+        rows.pop()
+    if not rows:
+        raise InputError("is empty (expected a header row)", file=path)
+    header = [c.strip() for c in rows[0]]
+    body = rows[1:]
+    for i, row in enumerate(body):
+        if not row:
+            raise InputError("row is empty", file=path, row=row_number(i))
+        if len(row) > len(header):
+            raise InputError(f"has {len(row)} cells but the header has {len(header)} columns",
+                             file=path, row=row_number(i))
     for col in columns:
-        if col not in df.columns:
-            raise InputError(f"missing column (found: {', '.join(df.columns)})", file=path, field=col)
-    return df.apply(lambda s: s.str.strip())
+        if col not in header:
+            raise InputError(f"missing column (found: {', '.join(header)})", file=path, field=col)
+    width = len(header)
+    cells = [[c.strip() for c in row] + [""] * (width - len(row)) for row in body]
+    return pd.DataFrame(cells, columns=header, dtype=object).astype(str) if cells else pd.DataFrame(
+        {c: pd.Series([], dtype=str) for c in header})
 
 
 def parse_numbers(
