@@ -170,3 +170,15 @@ def test_render_from_files_rejects_unreadable_metrics(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"metrics\.json: not valid JSON"):
         render_from_files(tmp_path / "plan.csv", None, tmp_path / "metrics.json", tmp_path / "r.html",
                           geography=geo)
+
+
+def test_geography_without_boundaries_still_gets_a_report(tmp_path: Path) -> None:
+    geo = tiny_geography(tmp_path / "geo")
+    (tmp_path / "geo" / "geometry.geojson").unlink()
+    html = build_report(geo, Plan.from_layer(geo, "ICB"), tmp_path / "r.html",
+                        allocations=synthetic_allocations()).read_text(encoding="utf-8")
+    assert scan(html).section_ids == list(SECTION_IDS)
+    assert "no display boundaries (geometry.geojson), so maps are left out" in section(html, "areas")
+    assert "no display boundaries" in section(html, "funding")
+    assert 'aria-label="Hex map"' in html  # the hex map needs no boundaries
+    assert "£0.7m (£1,000 per head)" in section(html, "cards")

@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.model import Geography
+from devoplan.plan import Plan
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
 from devoplan.report.comparison import in_words
@@ -25,6 +27,7 @@ from devoplan.report.tables import cards, money, table
 
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources")
 HEALTH, ECONOMIC = "ICB", "LEP"
+NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
 WORST_CROSSINGS = 12
 
@@ -41,6 +44,11 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         cards_section(data, fv),
         sources_section(data),
     ]
+
+
+def has_geometry(geo: Geography) -> bool:
+    """Whether the geography ships display boundaries (optional in the format; maps need them)."""
+    return geo.directory is not None and (geo.directory / GEOMETRY_FILE).is_file()
 
 
 def _design(data: ReportData) -> Mapping[str, Any]:
@@ -105,7 +113,7 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
     present = {k.upper() for k in geo.layers}
     lists = _split_lists(doc.get("unit_splits", []))
     parts: list[str] = []
-    if HEALTH in present and ECONOMIC in present:
+    if HEALTH in present and ECONOMIC in present and has_geometry(geo):
         fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
         parts.append(grid(figure(sink.svg(fig, "Today's misalignments", png_name="map_misalignments"),
                                  f"Districts split between {HEALTH}s or shared by two {ECONOMIC}s."),
@@ -146,7 +154,8 @@ def areas_section(data: ReportData, sink: FigureSink) -> Section:
     layout = hex_layout(geo)
     colours = maps.area_colours(geo, plan, layout)
     figs = [figure(sink.svg(maps.plan_map(geo, plan, colours), "Proposed areas", png_name="map_plan"),
-                   "Proposed areas, numbered as in the cards below; neighbouring areas have different colours.")]
+                   "Proposed areas, numbered as in the cards below; neighbouring areas have different colours.")
+            if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")]
     if layout is not None:
         figs.append(figure(sink.svg(maps.hex_plan_map(layout, plan, colours), "Hex map", png_name="map_plan_hex"),
                            "The same areas on a hex map: every district the same size."))
@@ -200,19 +209,12 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
                             kind="missing"))
     geo, plan = data.geography, data.plan
     first, last = fv.years[0], fv.years[-1]
-    head = maps.value_map(geo, plan, fv.per_head[-1], title=f"Allocation per head, {last}",
-                          label="£ per resident", cmap="viridis")
-    dist = maps.value_map(geo, plan, fv.distance_pct[0], title=f"Distance from target, {first}",
-                          label="allocation vs target (%)", cmap="RdBu", diverging=True)
     national = float(fv.allocation[-1].sum() / fv.population.sum())
     alloc = charts.allocation_chart(plan.area_names, fv.per_head[-1],
                                     fv.p5[-1] if fv.p5 is not None else None,
                                     fv.p95[-1] if fv.p95 is not None else None, national, year=last)
     conv = charts.convergence_chart(plan.area_names, fv.years, fv.distance_pct)
-    body = grid(figure(sink.svg(head, "Allocation per head", png_name="map_allocation_per_head"),
-                       "All service lines together."),
-                figure(sink.svg(dist, "Distance from target", png_name="map_distance_from_target"),
-                       "Below zero: funded below the formula's target; pace of change closes the gap over time."))
+    body = _funding_maps(geo, plan, fv, sink) if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")
     body += figure(sink.svg(alloc, "Allocation per head with sensitivity"),
                    "Bars: 5th–95th percentile over the Monte Carlo draws of formula weights and indicators."
                    if fv.p5 is not None else "No sensitivity analysis was run.", wide=True)
@@ -222,6 +224,18 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
     return Section("funding", "Funding settlement", body,
                    lead=f"Needs-based block grants for {first} to {last}, moving each area from its baseline toward "
                         "its formula target at the pace of change the spec sets.")
+
+
+def _funding_maps(geo: Geography, plan: Plan, fv: FundingView, sink: FigureSink) -> str:
+    first, last = fv.years[0], fv.years[-1]
+    head = maps.value_map(geo, plan, fv.per_head[-1], title=f"Allocation per head, {last}",
+                          label="£ per resident", cmap="viridis")
+    dist = maps.value_map(geo, plan, fv.distance_pct[0], title=f"Distance from target, {first}",
+                          label="allocation vs target (%)", cmap="RdBu", diverging=True)
+    return grid(figure(sink.svg(head, "Allocation per head", png_name="map_allocation_per_head"),
+                       "All service lines together."),
+                figure(sink.svg(dist, "Distance from target", png_name="map_distance_from_target"),
+                       "Below zero: funded below the formula's target; pace of change closes the gap over time."))
 
 
 def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
