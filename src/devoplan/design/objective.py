@@ -126,22 +126,32 @@ def _balance(obj: Objective, pops: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Change:
-    """An evaluated but not yet applied change: new rows for the touched areas and the new totals."""
+    """An evaluated but not yet applied change: new values for the touched areas/columns and new totals."""
 
-    blocks: np.ndarray
-    targets: np.ndarray
+    blocks: list[int]
+    targets: list[int]
     areas: np.ndarray
     rows: np.ndarray
     rowmax: list[np.ndarray]
     colidx: list[np.ndarray]
     colmax: list[np.ndarray]
+    rowsum: list[float]
+    colsum: list[float]
     within: np.ndarray
+    within_sum: float
+    balance: np.ndarray
+    balance_sum: float
     cut: int
     value: float
 
 
 class Scorer:
-    """Mutable per-area sums for one block assignment; ``evaluate`` a change, ``apply`` it if accepted."""
+    """Mutable per-area sums for one block assignment; ``evaluate`` a change, ``apply`` it if accepted.
+
+    Besides the per-area sums it keeps each layer's row and column maxima and their running totals,
+    and the per-area within-variance and balance terms with their totals, so evaluating a change
+    costs work proportional to the touched areas and layer columns only.
+    """
 
     def __init__(self, obj: Objective, assignment: np.ndarray) -> None:
         self.obj = obj
@@ -151,39 +161,42 @@ class Scorer:
         np.add.at(self.sums, self.assign, obj.features)
         self.rowmax = [self.sums[:, p.start : p.stop].max(axis=1) for p in obj.layers]
         self.colmax = [self.sums[:, p.start : p.stop].max(axis=0) for p in obj.layers]
+        self.rowsum = [float(x.sum()) for x in self.rowmax]
+        self.colsum = [float(x.sum()) for x in self.colmax]
         self.within = _within(obj, self.sums)
+        self.within_sum = float(self.within.sum())
+        self.balance = _balance(obj, self.sums[:, 0])
+        self.balance_sum = float(self.balance.sum())
         self.cut = sum(w for (i, j), w in obj.edge_weight.items() if self.assign[i] != self.assign[j])
-        self.value = self._total(self.rowmax, self.colmax, self.within, self.cut, self.sums[:, 0])
+        self._counts = obj.term_counts()
+        self.value = self._value(self.rowsum, self.colsum, self.within_sum, self.cut, self.balance_sum)
 
     # -- whole-objective formulas -------------------------------------------------------------------
-    def _total(
-        self, rowmax: list[np.ndarray], colmax: list[np.ndarray], within: np.ndarray, cut: int, pops: np.ndarray
-    ) -> float:
-        t = self._terms(rowmax, colmax, within, cut, pops)
-        return float(sum(self.obj.weights[k] * v for k, v in t.items()))
-
     def _terms(
-        self, rowmax: list[np.ndarray], colmax: list[np.ndarray], within: np.ndarray, cut: int, pops: np.ndarray
+        self, rowsum: list[float], colsum: list[float], within_sum: float, cut: int, balance_sum: float
     ) -> dict[str, float]:
         obj = self.obj
         out = dict.fromkeys(TERMS, 0.0)
-        counts = obj.term_counts()
-        for p, rm, cm in zip(obj.layers, rowmax, colmax, strict=True):
+        for p, rs, cs in zip(obj.layers, rowsum, colsum, strict=True):
             if p.total <= 0:
                 continue
-            if p.symmetric:
-                miss = 1.0 - 0.5 * (float(rm.sum()) + float(cm.sum())) / p.total
-            else:
-                miss = 1.0 - float(cm.sum()) / p.total
-            out[p.term] += miss / counts[p.term]
-        out["needs"] = float(within.sum())
+            miss = 1.0 - 0.5 * (rs + cs) / p.total if p.symmetric else 1.0 - cs / p.total
+            out[p.term] += miss / self._counts[p.term]
+        out["needs"] = within_sum
         out["compact"] = cut / obj.n_edges
-        out["balance"] = float(_balance(obj, pops).sum()) / obj.total_pop
+        out["balance"] = balance_sum / obj.total_pop
         return out
+
+    def _value(
+        self, rowsum: list[float], colsum: list[float], within_sum: float, cut: int, balance_sum: float
+    ) -> float:
+        t = self._terms(rowsum, colsum, within_sum, cut, balance_sum)
+        w = self.obj.weights
+        return float(sum(w[k] * v for k, v in t.items()))
 
     def terms(self) -> dict[str, float]:
         """Unweighted terms of the current assignment."""
-        return self._terms(self.rowmax, self.colmax, self.within, self.cut, self.sums[:, 0])
+        return self._terms(self.rowsum, self.colsum, self.within_sum, self.cut, self.balance_sum)
 
     @property
     def pops(self) -> np.ndarray:
@@ -193,57 +206,73 @@ class Scorer:
     def evaluate(self, blocks: Sequence[int] | np.ndarray, targets: Sequence[int] | np.ndarray) -> Change:
         """Value of the objective if ``blocks[i]`` moved to area ``targets[i]`` (nothing changes yet)."""
         obj = self.obj
-        b = np.asarray(blocks, dtype=np.int64)
-        t = np.asarray(targets, dtype=np.int64)
-        old = self.assign[b]
-        areas = np.unique(np.concatenate([old, t]))
-        pos = {int(a): i for i, a in enumerate(areas)}
-        rows = self.sums[areas].copy()
-        feats = obj.features[b]
-        np.subtract.at(rows, [pos[int(a)] for a in old], feats)
-        np.add.at(rows, [pos[int(a)] for a in t], feats)
-        rowmax, colidx, colmax = [], [], []
+        b = [int(x) for x in blocks]
+        t = [int(x) for x in targets]
+        old = [int(self.assign[x]) for x in b]
+        area_list = sorted(set(old) | set(t))
+        areas = np.array(area_list, dtype=np.int64)
+        pos = {a: i for i, a in enumerate(area_list)}
+        rows = self.sums[areas]
+        feats = obj.features
+        for x, o, n in zip(b, old, t, strict=True):
+            if o != n:
+                rows[pos[o]] -= feats[x]
+                rows[pos[n]] += feats[x]
+        rowmax, colidx, colmax, rowsum, colsum = [], [], [], [], []
         for li, p in enumerate(obj.layers):
             sub = rows[:, p.start : p.stop]
-            rm = self.rowmax[li].copy()
-            rm[areas] = sub.max(axis=1) if sub.shape[1] else 0.0
-            cols = np.unique(np.concatenate([p.nonzero[int(x)] for x in b])) if len(b) else np.zeros(0, np.int64)
-            col = self.sums[:, p.start + cols].copy()
-            col[areas] = sub[:, cols]
+            rm = sub.max(axis=1) if sub.shape[1] else np.zeros(len(areas))
+            rowsum.append(self.rowsum[li] + float(rm.sum() - self.rowmax[li][areas].sum()))
+            cols = p.nonzero[b[0]] if len(b) == 1 else np.unique(np.concatenate([p.nonzero[x] for x in b]))
+            if len(cols):
+                col = self.sums[:, p.start + cols]
+                col[areas] = sub[:, cols]
+                cm = col.max(axis=0)
+                colsum.append(self.colsum[li] + float(cm.sum() - self.colmax[li][cols].sum()))
+            else:
+                cm = np.zeros(0)
+                colsum.append(self.colsum[li])
             rowmax.append(rm)
             colidx.append(cols)
-            cm = self.colmax[li].copy()
-            cm[cols] = col.max(axis=0) if len(cols) else cm[cols]
             colmax.append(cm)
-        within = self.within.copy()
-        within[areas] = _within(obj, rows)
+        within = _within(obj, rows)
+        within_sum = self.within_sum + float(within.sum() - self.within[areas].sum())
+        bal = _balance(obj, rows[:, 0])
+        balance_sum = self.balance_sum + float(bal.sum() - self.balance[areas].sum())
         cut = self.cut + self._cut_delta(b, t)
-        pops = self.sums[:, 0].copy()
-        pops[areas] = rows[:, 0]
-        value = self._total(rowmax, colmax, within, cut, pops)
-        return Change(b, t, areas, rows, rowmax, colidx, colmax, within, cut, value)
+        value = self._value(rowsum, colsum, within_sum, cut, balance_sum)
+        return Change(b, t, areas, rows, rowmax, colidx, colmax, rowsum, colsum, within, within_sum, bal,
+                      balance_sum, cut, value)
 
-    def _cut_delta(self, b: np.ndarray, t: np.ndarray) -> int:
-        new = {int(x): int(y) for x, y in zip(b, t, strict=True)}
+    def _cut_delta(self, b: list[int], t: list[int]) -> int:
+        new = dict(zip(b, t, strict=True))
         delta = 0
         assign = self.assign
+        weights = self.obj.edge_weight
         for x, nx_ in new.items():
             ox = int(assign[x])
             for y in self.obj.neighbours[x]:
                 if y in new and y < x:
                     continue  # edge between two moved blocks: counted once, from the smaller block
-                w = self.obj.edge_weight[(x, y) if x < y else (y, x)]
                 oy = int(assign[y])
                 ny = new.get(y, oy)
-                delta += w * ((nx_ != ny) - (ox != oy))
+                if (nx_ != ny) != (ox != oy):
+                    w = weights[(x, y) if x < y else (y, x)]
+                    delta += w if nx_ != ny else -w
         return delta
 
     def apply(self, change: Change) -> None:
         """Make an evaluated change the current state."""
-        self.sums[change.areas] = change.rows
-        self.rowmax = change.rowmax
-        self.colmax = change.colmax
-        self.within = change.within
+        areas = change.areas
+        self.sums[areas] = change.rows
+        for li in range(len(self.obj.layers)):
+            self.rowmax[li][areas] = change.rowmax[li]
+            self.colmax[li][change.colidx[li]] = change.colmax[li]
+        self.rowsum, self.colsum = change.rowsum, change.colsum
+        self.within[areas] = change.within
+        self.within_sum = change.within_sum
+        self.balance[areas] = change.balance
+        self.balance_sum = change.balance_sum
         self.cut = change.cut
         self.assign[change.blocks] = change.targets
         self.value = change.value

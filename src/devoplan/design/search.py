@@ -408,7 +408,7 @@ def anneal(
     budget: int,
     wall_limit: float,
     progress: ProgressCallback | None = None,
-    mix: tuple[float, float, float] = (0.25, 0.25, 0.05),
+    mix: tuple[float, float, float] = (0.5, 0.15, 0.1),
 ) -> tuple[np.ndarray, float, SearchStats]:
     """Simulated annealing among feasible contiguous plans; returns the best assignment and value."""
     stats = SearchStats()
