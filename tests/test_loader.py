@@ -134,7 +134,7 @@ BAD_CASES: list[tuple[str, Callable[[], dict[str, str | None]], str]] = [
      r"units\.csv, row 2: has 4 cells but the header has 3 columns"),
     ("blank row", lambda: {"units__csv": FILES["units.csv"].replace("B,Beta,200\n", "\nB,Beta,200\n")},
      r"units\.csv, row 3: row is empty"),
-    ("empty file", lambda: {"units__csv": ""}, r"units\.csv: is empty"),
+    ("empty file", lambda: {"units__csv": ""}, r"units\.csv: cannot be read as CSV \(the file is empty"),
     ("indicator unknown unit", lambda: {"indicators__csv": FILES["indicators.csv"] + "Z,1,2\n"},
      r"indicators\.csv, row 7, field 'code': unknown unit code 'Z'"),
     ("indicator duplicate unit", lambda: {"indicators__csv": FILES["indicators.csv"] + "A,1,2\n"},

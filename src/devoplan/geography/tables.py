@@ -43,7 +43,7 @@ def read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     while rows and not rows[-1]:
         rows.pop()
     if not rows:
-        raise InputError("is empty (expected a header row)", file=path)
+        raise InputError("cannot be read as CSV (the file is empty; expected a header row)", file=path)
     header = [c.strip() for c in rows[0]]
     body = rows[1:]
     for i, row in enumerate(body):
