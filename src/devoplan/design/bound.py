@@ -13,8 +13,9 @@ dropped; kept-whole blocks retained). What each piece bounds, exactly:
   solves it exactly; the bound is the mean over indicators (each indicator partitioned on its own).
 * ``health``/``economic`` (``1 - coterminosity``): for a k x |L| overlap matrix M with total T, the
   row maxima and column maxima together pick a set E of cells plus a matching (cells that are both a
-  row and a column maximum), so ``sum row max + sum col max <= T + (sum of the min(k, |L|) largest
-  L-area populations)``.
+  row and a column maximum), so ``sum row max + sum col max <= T + min(sum of the min(k, |L|) largest
+  L-area populations, sum over blocks of their largest L-area overlap)`` (the matched cells are row
+  maxima, and an area's row maximum is at most the sum of its blocks' row maxima).
 * ``identity`` (soft keep-whole, ``1 - containment(L in plan)``): 0 (no valid positive bound cheaply).
 * ``compact``: k non-empty groups of a connected graph leave at least k-1 cut block-edges, so the
   cut is at least the sum of the k-1 lightest block-edge weights.
@@ -35,7 +36,7 @@ from devoplan.design.objective import Objective
 RELAXATION = (
     "sum over terms of weight x a lower bound on that term alone, over all partitions of the kept-whole "
     "blocks into k groups without contiguity (needs: exact 1-D optimum per indicator without population "
-    "bounds; coterminosity: matching bound on row+column maxima; compact: k-1 lightest block edges; "
+    "bounds; coterminosity: matching and block-maximum bound on row+column maxima; compact: k-1 lightest block edges; "
     "balance: excess of blocks above P/k; identity: 0)"
 )
 
@@ -88,7 +89,9 @@ def _alignment_bound(obj: Objective, term: str) -> float:
         if t <= 0:
             continue
         top = float(np.sort(totals)[::-1][: min(obj.k, len(totals))].sum())
-        out += max(0.0, 1.0 - (t + top) / (2.0 * t))
+        # a plan area's best L-area holds at most the sum of its blocks' best L-areas
+        per_block = float(obj.features[:, p.start : p.stop].max(axis=1).sum())
+        out += max(0.0, 1.0 - (t + min(top, per_block)) / (2.0 * t))
     return out / len(parts)
 
 
