@@ -241,6 +241,9 @@ def test_doubling_every_population_leaves_shares_unchanged(case: tuple[Geography
     b = fund(doubled, plan, parse_spec(spec))
     assert b.lines[0].target_share == pytest.approx(a.lines[0].target_share, rel=1e-9, abs=1e-12)
     assert b.need_index("h") == pytest.approx(a.need_index("h"), rel=1e-9)
+    # the money follows the shares: same control totals, so the same pence (up to a rounding tie)
+    assert np.abs(b.lines[0].allocation_pence - a.lines[0].allocation_pence).max() <= 1
+    assert (b.lines[0].allocation_pence.sum(axis=1) == a.lines[0].allocation_pence.sum(axis=1)).all()
 
 
 def test_growth_exactly_at_the_floor_does_not_drift_into_infeasibility() -> None:

@@ -90,6 +90,9 @@ def test_fund_plan_csv_and_years(tmp_path: Path, capsys: pytest.CaptureFixture[s
     ('key = "imd_score"', 'key = "imd_scor"', "lines.health.need.indicators[0].key"),
     ("weight = 1.0", "weight = -1.0", "lines.health.need.indicators[0].weight"),
     ("percent = 10", "percent = 100", "lines.health.top_slices"),
+    ("percent = 10", "amount = 2000000", "lines.health.top_slices"),
+    ("strength = 0.1", "strength = 0.1\nstrength_range = [0.2, 0.3]", "lines.health.need.strength_range"),
+    ("growth = 0.03", "growth = 0.03\nwobble = 1", "lines.health.wobble"),
     ("floor = 0.0", "floor = 0.2", "pace.floor"),
     ('years = ["2026/27", "2027/28"]', 'years = ["2027/28", "2026/27"]', "settlement.years"),
 ])
@@ -129,3 +132,12 @@ def test_infeasible_pace_states_the_numbers(tmp_path: Path, capsys: pytest.Captu
     spec.write_text(SPEC.replace("growth = 0.03", "growth = 0.25"), encoding="utf-8")
     code, _, err = run(["fund", "--layer", "ICB", "--spec", str(spec), "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and "+25.0000%" in err and "cap +10.00%" in err
+
+
+def test_out_that_is_a_file_exits_2_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "taken"
+    out.write_text("not a directory", encoding="utf-8")
+    code, stdout, err = run(["fund", "--layer", "ICB", "--draws", "0", "--out", str(out)], capsys)
+    assert code == 2 and stdout == ""
+    assert err.startswith("error: ") and "--out must be a directory" in err and len(err.strip().splitlines()) == 1
+    assert out.read_text(encoding="utf-8") == "not a directory"

@@ -62,6 +62,14 @@ def test_minimal_spec_parses_with_provenance() -> None:
     ("lines/h/top_slices", {"a": {"percent": 5.0, "amount": 1.0}}, "lines.h.top_slices.a", "exactly one"),
     ("lines/h/need/indicators/0/weight_range", [2.0, 1.0], "lines.h.need.indicators[0].weight_range",
      "above high"),
+    ("lines/h/need/indicators/0/weight_range", [0.2, 0.5], "lines.h.need.indicators[0].weight_range",
+     r"\[0.2, 0.5\] does not contain the central value 1"),
+    ("lines/h/need/strength_range", [0.2, 0.3], "lines.h.need.strength_range", "central value 0.1"),
+    ("lines/h/top_slices", {"a": {"amount": 1500.0}}, "lines.h.top_slices", "leave nothing"),
+    ("lines/h/area_cost", {"file": "/no/such/aca.csv"}, "lines.h.area_cost.file", "not found"),
+    ("lines/h/total", {"value": 1000.0, "assumption": False}, "lines.h.total.assumption", "needs a 'source'"),
+    ("pace/convergence", 1.5, "pace.convergence", "at most 1"),
+    ("lines/h/need/strength", "high", "lines.h.need.strength", "must be a number"),
 ])
 def test_bad_specs_name_the_key_path(path: str, value: Any, key: str, message: str) -> None:
     with pytest.raises(SpecError, match=message) as info:

@@ -46,6 +46,7 @@ def fund_command(
     """Compute block grants per area and year from a needs-based formula, with pace of change."""
     if (plan is None) == (layer is None):
         raise DevoplanError("give exactly one of --plan FILE or --layer KEY")
+    check_out_dir(out)
     formula = load_spec(spec if spec is not None else default_spec_path())
     geo = load_geography(geography)
     target = _read_plan(plan, geo) if plan is not None else str(layer)
@@ -68,8 +69,22 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def check_out_dir(out: Path) -> None:
+    """Refuse an ``--out`` that cannot be a directory before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise DevoplanError(f"{out}: --out must be a directory, but a file of that name exists")
+
+
 def write_outputs(result: FundingResult, out: Path) -> None:
-    """Write both files to a temporary directory beside ``out``, then move them into place."""
+    """Write both files to a temporary directory inside ``out``, then move them into place."""
+    check_out_dir(out)
+    try:
+        _write(result, out)
+    except OSError as exc:
+        raise DevoplanError(f"{out}: cannot write the outputs ({exc.strerror or exc})") from None
+
+
+def _write(result: FundingResult, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".fund-", dir=out))
     try:

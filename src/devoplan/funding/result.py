@@ -27,8 +27,8 @@ METHOD_NOTES = {
     "targets": "unit need = age-sex cost-weighted population x combined index; area need = membership-"
                "weighted sum of unit need (split districts by their weights); target share = area need / total",
     "pace_of_change": "each area's cash growth = clip(convergence x (target - last year) / last year + s, "
-                      "floor, cap) with one common s solved exactly (piecewise-linear, sorted breakpoints) so "
-                      "the year's allocations equal the control total",
+                      "floor, cap) with one common s solved by safeguarded Newton steps on the piecewise-linear "
+                      "total (exact on the root's linear piece) so the year's allocations equal the control total",
     "rounding": "largest remainder on integer pence: whole pence first, then one extra penny to the "
                 "largest fractional remainders (ties to the area listed first)",
     "winners": "an area is a winner in a year when its cash growth on its baseline (all lines) is above "

@@ -318,6 +318,8 @@ def _range(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, centre: flo
     if a < lo or (hi is not None and b > hi):
         bound = f"[{lo:g}, {hi:g}]" if hi is not None else f"at least {lo:g}"
         raise ctx.error(full, f"must lie within {bound}")
+    if not a <= centre <= b:
+        raise ctx.error(full, f"[{a:g}, {b:g}] does not contain the central value {centre:g}")
     return (a, b)
 
 
@@ -512,6 +514,8 @@ def _area_cost(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> Area
     file = Path(_str(ctx, t, "file", full))
     if not file.is_absolute() and ctx.file is not None:
         file = ctx.file.parent / file
+    if not file.is_file():
+        raise ctx.error(_join(full, "file"), f"file {file} not found (a relative path is read from the spec's folder)")
     ctx.figures.append(Figure(_join(full, "file"), str(file), *_astuple(_prov(ctx, t, full, prov))))
     return AreaCostSpec(file, full)
 
