@@ -145,12 +145,13 @@ class IncrementalScorer:
         col_pairs = np.bincount(self._col_layer, weights=_pairs(colsum), minlength=n_layers)
         self._layer_consts = list(zip(self._total.tolist(), col_pairs.tolist(), _pairs(self._total).tolist(),
                                       strict=True))
-        self._colc2 = _pairs(self._m).sum(axis=0)
         self._colmax = self._m.max(axis=0) if self._m.shape[0] else np.zeros(self._m.shape[1])
         self._col_split_limit = (SPLIT_THRESHOLD - TOLERANCE) * colsum
         self._col_active = colsum > ZERO_POPULATION
         self._col_split = self._col_active & (self._colmax < self._col_split_limit)
-        self._rowsum, self._rowmax, self._iface = self._row_stats(self._m)
+        # per plan area and layer: row sum, row max, interface count, in one array (views below)
+        self._rstat = np.stack(self._row_stats(self._m), axis=1).astype(np.float64)
+        self._rowsum, self._rowmax, self._iface = self._rstat[:, 0], self._rstat[:, 1], self._rstat[:, 2]
         self._u_cols, self._u_sv, self._u_colinfo = [], [], []
         for u in range(n):
             lo, hi = weighted.indptr[u], weighted.indptr[u + 1]
@@ -309,32 +310,30 @@ class IncrementalScorer:
     def _move_overlap(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
         cols, both = self._u_cols[u], [s, t]
         rows = self._m[both]
-        sub = rows[:, cols] + self._u_sv[u]
+        old_sub = rows[:, cols]
+        sub = old_sub + self._u_sv[u]
         rows[:, cols] = sub
-        rowsum, rowmax, iface = self._row_stats(rows)
+        stats = np.empty((2, 3, len(self._layer_keys)))
+        stats[:, 0], stats[:, 1], stats[:, 2] = self._row_stats(rows)
         column = self._m[:, cols]
         column[both] = sub
         colmax = column.max(axis=0)
-        colc2 = (column * (column - 1.0)).sum(axis=0) * 0.5
-        old_sum, old_max, old_iface = self._rowsum[both], self._rowmax[both], self._iface[both]
-        self._row_totals(rowsum, rowmax, iface, old_sum, old_max, old_iface, tot)
-        col_split = self._column_totals(u, colmax, colc2, tot)
+        self._row_totals(stats, self._rstat[both], tot)
+        col_split = self._column_totals(u, colmax, old_sub, sub, tot)
         table = self._iface.copy()
-        table[both] = iface
-        tot.iface_max = table.max(axis=0).tolist()
-        patches += [(self._m, both, rows), (self._rowsum, both, rowsum), (self._rowmax, both, rowmax),
-                    (self._iface, both, iface),
-                    (self._colmax, cols, colmax), (self._colc2, cols, colc2), (self._col_split, cols, col_split)]
+        table[both] = stats[:, 2]
+        tot.iface_max = [round(x) for x in table.max(axis=0).tolist()]
+        patches += [(self._m, both, rows), (self._rstat, both, stats), (self._colmax, cols, colmax),
+                    (self._col_split, cols, col_split)]
 
-    def _row_totals(self, rowsum: np.ndarray, rowmax: np.ndarray, iface: np.ndarray, old_sum: np.ndarray,
-                    old_max: np.ndarray, old_iface: np.ndarray, tot: _Totals) -> None:
+    def _row_totals(self, new: np.ndarray, old: np.ndarray, tot: _Totals) -> None:
         """Per-layer totals after rows s and t change (Python floats over the few layers).
 
+        ``new`` and ``old`` are ``(2, 3, layers)``: row sum, row max and interface count of s and t.
         Interface counts are 0 for rows without common population (no entry exceeds the zero level).
         """
         z, lim = ZERO_POPULATION, SPLIT_THRESHOLD - TOLERANCE
-        ns0, ns1, nm0, nm1, ni0, ni1, os0, os1, om0, om1, oi0, oi1 = np.concatenate(
-            [rowsum, rowmax, iface, old_sum, old_max, old_iface]).tolist()
+        (ns0, nm0, ni0), (ns1, nm1, ni1), (os0, om0, oi0), (os1, om1, oi1) = np.concatenate([new, old]).tolist()
         tot.rowmax_sum = [x + a + b - c - d for x, a, b, c, d in zip(tot.rowmax_sum, nm0, nm1, om0, om1, strict=True)]
         tot.rowpairs = [x + (a * (a - 1.0) + b * (b - 1.0) - c * (c - 1.0) - d * (d - 1.0)) * 0.5
                         for x, a, b, c, d in zip(tot.rowpairs, ns0, ns1, os0, os1, strict=True)]
@@ -344,20 +343,24 @@ class IncrementalScorer:
                                                                     om0, om1, strict=True)]
         tot.n_active = [x + (a > z) + (b > z) - (c > z) - (d > z)
                         for x, a, b, c, d in zip(tot.n_active, ns0, ns1, os0, os1, strict=True)]
-        tot.iface_sum = [x + int(a + b - c - d) for x, a, b, c, d in zip(tot.iface_sum, ni0, ni1, oi0, oi1,
-                                                                             strict=True)]
+        tot.iface_sum = [x + round(a + b - c - d) for x, a, b, c, d in zip(tot.iface_sum, ni0, ni1, oi0, oi1,
+                                                                               strict=True)]
 
-    def _column_totals(self, u: int, colmax: np.ndarray, colc2: np.ndarray, tot: _Totals) -> np.ndarray:
-        """Per-layer totals after the unit's columns change; returns the columns' new split flags."""
+    def _column_totals(self, u: int, colmax: np.ndarray, old_sub: np.ndarray, sub: np.ndarray,
+                       tot: _Totals) -> np.ndarray:
+        """Per-layer totals after the unit's columns change; returns the columns' new split flags.
+
+        ``old_sub``/``sub`` are the overlap entries of rows s and t in those columns before/after.
+        """
         cols = self._u_cols[u]
-        n = len(cols)
-        flat = np.concatenate([colmax, colc2, self._colmax[cols], self._colc2[cols], self._col_split[cols]]).tolist()
-        new_max, new_c2, old_max, old_c2, old_split = (flat[i * n:(i + 1) * n] for i in range(5))
+        new_max, old_max, old_split, old_s, old_t, new_s, new_t = np.concatenate(
+            [colmax[None], self._colmax[cols][None], self._col_split[cols][None], old_sub, sub]).tolist()
         colmax_sum, colc2_sum, split_layer = list(tot.colmax_sum), list(tot.colc2_sum), list(tot.split_layer)
         flags = []
         for i, (layer, limit, active) in enumerate(self._u_colinfo[u]):
             colmax_sum[layer] += new_max[i] - old_max[i]
-            colc2_sum[layer] += new_c2[i] - old_c2[i]
+            a, b, c, d = new_s[i], new_t[i], old_s[i], old_t[i]
+            colc2_sum[layer] += (a * (a - 1.0) + b * (b - 1.0) - c * (c - 1.0) - d * (d - 1.0)) * 0.5
             split = bool(active and new_max[i] < limit)
             split_layer[layer] += split - bool(old_split[i])
             flags.append(split)
@@ -468,13 +471,13 @@ class IncrementalScorer:
         return _Totals(
             rowmax_sum=self._rowmax.sum(axis=0).tolist(),
             colmax_sum=np.bincount(self._col_layer, self._colmax, n_layers).tolist(),
-            colc2_sum=np.bincount(self._col_layer, self._colc2, n_layers).tolist(),
+            colc2_sum=np.bincount(self._col_layer, _pairs(self._m).sum(axis=0), n_layers).tolist(),
             rowpairs=_pairs(self._rowsum).sum(axis=0).tolist(),
             split_plan=(active & (self._rowmax < (SPLIT_THRESHOLD - TOLERANCE) * self._rowsum)).sum(axis=0).tolist(),
             split_layer=np.bincount(self._col_layer, self._col_split, n_layers).astype(np.int64).tolist(),
-            iface_sum=self._iface.sum(axis=0).tolist(),
+            iface_sum=[round(x) for x in self._iface.sum(axis=0).tolist()],
             n_active=active.sum(axis=0).tolist(),
-            iface_max=(self._iface.max(axis=0) if self._k else np.zeros(n_layers, np.int64)).tolist(),
+            iface_max=[round(x) for x in (self._iface.max(axis=0) if self._k else np.zeros(n_layers)).tolist()],
             pops=pops,
             outside=sum(self._outside(p) for p in pops),
             hom=float(sum(self._hom_area)),
