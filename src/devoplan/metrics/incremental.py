@@ -4,8 +4,8 @@ An optimiser proposes thousands of moves a second; rescoring the whole country e
 wasteful because a move touches two areas. :class:`IncrementalScorer` keeps running state
 
 * the overlap rows of every area with every layer (all layers stacked side by side in one matrix),
-  with per-area/per-layer row sums, row maxima and interface counts, and per-column maxima and
-  sums of pairs (for containment and the adjusted Rand index);
+  with per-area/per-layer row sums, row maxima and interface counts, and per-column maxima (for
+  containment); the adjusted Rand index's sums of pairs are running totals;
 * per-area population, per-area sums of weights, ``v z`` and ``v z²`` of the standardised
   indicators, the cut-edge count, per-area area and dissolved perimeter, unit counts of every
   identity area (UTLA, CA) in every plan area, and the pieces of every area;
