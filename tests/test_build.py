@@ -192,3 +192,27 @@ def test_single_area_lookup_errors(tmp_path: Path, rows: list[str], message: str
     src = _lookup(tmp_path, rows)
     with pytest.raises(InputError, match=message):
         _single_area("LAD24CD", "AREACD", "AREANM", "lookups/x.csv")(src, ("E06000001", "E06000002"))
+
+
+def test_bad_cell_after_dropped_welsh_rows_names_its_row_in_the_file(tmp_path: Path) -> None:
+    from devoplan.build.layers import _read_icb
+    from devoplan.build.sources import ICB_LOOKUP
+
+    path = tmp_path / ICB_LOOKUP
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "LAD24CD,ICB24CD,ICB24NM,n_lsoa21\n"
+        "W06000001,W1,Wales,5\nW06000002,W1,Wales,6\nE06000001,E54000050,North East,x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"row 4, field 'n_lsoa21': not a number: 'x'"):
+        _read_icb(SourceDir(tmp_path), ("E06000001",))
+
+
+def test_unreadable_source_csv_is_one_line(tmp_path: Path) -> None:
+    root = _population_source(tmp_path, "LAD24CD,LAD24NM,sex,age,population", ['E06000001,"Hartlepool,F,0,449'])
+    (tmp_path / POPULATION_LAD24).write_bytes(b"LAD24CD,LAD24NM\n\"a,b\n")
+    with pytest.raises(InputError) as info:
+        build_units(SourceDir.open(root))
+    assert "cannot be read as CSV (Error tokenizing data" in str(info.value)
+    assert "\n" not in str(info.value)

@@ -50,7 +50,7 @@ def _england_rows(src: SourceDir, rel: str, frame: pd.DataFrame, unit_col: str, 
     stray = frame.loc[~known & frame[unit_col].str.startswith("E"), unit_col]
     if len(stray):
         raise src.fail(rel, f"district {stray.iloc[0]} is not an England 2024 district", field=unit_col)
-    return frame.loc[known].reset_index(drop=True)
+    return frame.loc[known]  # index kept: it is the row in the source file, for error messages
 
 
 def _areas(src: SourceDir, rel: str, pairs: pd.DataFrame, code_col: str) -> pd.DataFrame:

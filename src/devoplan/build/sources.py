@@ -66,20 +66,25 @@ class SourceDir:
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot be read as CSV ({exc})", file=str(path)) from exc
+            raise InputError(f"cannot be read as CSV ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
         for column in columns:
             if column not in frame.columns:
                 raise InputError("expected column is missing", file=str(path), field=column)
         return frame.loc[:, list(columns)].copy()
 
     def numeric(self, frame: pd.DataFrame, column: str, relative: str) -> np.ndarray:
-        """Parse one column as float; a non-numeric cell is an InputError naming its row."""
+        """Parse one column as float; a non-numeric cell is an InputError naming its row.
+
+        ``frame`` may be a filtered slice of :meth:`table`'s result: the row is taken from the index
+        label (the position in the file), not from the position in the slice.
+        """
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() & frame[column].notna()
         if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # header is row 1
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            row = int(frame.index[pos]) + 2  # header is row 1
             raise InputError(
-                f"not a number: {frame[column].iloc[row - 2]!r}",
+                f"not a number: {frame[column].iloc[pos]!r}",
                 file=str(self.root / relative),
                 row=row,
                 field=column,
