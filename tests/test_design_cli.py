@@ -23,9 +23,11 @@ def test_design_writes_outputs_and_is_reproducible(tmp_path: Path) -> None:
     args = ["design", "--time-limit", "2", "--seed", "4", "--quiet"]
     assert run([*args, "--out", str(tmp_path / "a")]) == 0
     assert run([*args, "--out", str(tmp_path / "b")]) == 0
-    for name in ("plan.csv", "areas.geojson", "metrics.json"):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     doc = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    other = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    stopped = (doc["search"]["stopped_by"], other["search"]["stopped_by"])
+    for name in ("plan.csv", "areas.geojson", "metrics.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), (name, stopped)
     assert doc["areas"] == 38 and doc["checks"]["ok"] is True
     assert doc["bound"]["lower_bound"] <= doc["objective"]
     assert "coterminosity@ICB" in doc["metrics"] and "coterminosity@LEP" in doc["metrics"]
@@ -58,3 +60,32 @@ def test_infeasible_max_pop_exits_2_with_numbers(capsys: pytest.CaptureFixture[s
 def test_bad_requests_exit_2(extra: list[str], needle: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert run(["design", "--out", str(tmp_path / "x"), "--quiet", *extra]) == 2
     assert needle in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_start_plan_with_frozen_areas_via_cli(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    assert run(["design", "--time-limit", "1", "--quiet", "--out", str(first)]) == 0
+    doc = json.loads((first / "metrics.json").read_text())
+    frozen = [a for a in doc["area_list"] if a["governance"]["status"] == "existing_combined_authority"][:2]
+    codes = ",".join(a["code"] for a in frozen)
+    second = tmp_path / "second"
+    args = ["design", "--time-limit", "1", "--quiet", "--out", str(second), "--start", str(first / "plan.csv"),
+            "--frozen-areas", codes, "--seed", "9"]
+    assert run(args) == 0
+    after = {a["code"]: a for a in json.loads((second / "metrics.json").read_text())["area_list"]}
+    for area in frozen:
+        assert after[area["code"]]["districts"] == area["districts"]
+        assert after[area["code"]]["name"] == area["name"]
+    assert json.loads((second / "metrics.json").read_text())["checks"]["ok"] is True
+
+
+def test_start_plan_with_wrong_area_count_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = tmp_path / "icb.csv"
+    from devoplan import load_geography
+    from devoplan.plan import Plan
+    from devoplan.planio import write_plan_csv
+
+    write_plan_csv(Plan.from_layer(load_geography(), "ICB"), plan)
+    assert run(["design", "--quiet", "--out", str(tmp_path / "o"), "--start", str(plan)]) == 2
+    assert "--start plan has 42 areas but --areas is 38" in capsys.readouterr().err
