@@ -169,3 +169,32 @@ def test_spreadsheet_byte_order_mark_and_trailing_blank_lines_are_accepted(tmp_p
 def test_quoted_names_with_commas(tmp_path: Path) -> None:
     geo = load_geography(write(tmp_path, units__csv=FILES["units.csv"].replace("Alpha", '"Alpha, upon Sea"')))
     assert geo.units.names[0] == "Alpha, upon Sea"
+
+
+def _square(code: str, x: float) -> str:
+    ring = [[x, 50.0], [x + 0.1, 50.0], [x + 0.1, 50.1], [x, 50.1], [x, 50.0]]
+    return json.dumps({"type": "Feature", "properties": {"code": code},
+                       "geometry": {"type": "Polygon", "coordinates": [ring]}})
+
+
+def geometry_text(codes: str) -> str:
+    features = ",".join(_square(c, i * 0.2) for i, c in enumerate(codes))
+    return '{"type": "FeatureCollection", "features": [' + features + "]}"
+
+
+def test_display_geometry_in_unit_order(tmp_path: Path) -> None:
+    geo = load_geography(write(tmp_path, geometry__geojson=geometry_text("IDCBA")))
+    gdf = geo.display_geometry()
+    assert gdf["code"].tolist() == ["A", "B", "C", "D", "I"]
+    assert gdf.crs.to_epsg() == 4326
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("{not json", r"geometry\.geojson: cannot be read as GeoJSON"),
+    (geometry_text("ABCD"), r"geometry\.geojson, field 'code': no boundary for unit I \(1 missing\)"),
+    (geometry_text("ABCDIA"), r"geometry\.geojson, field 'code': unit A has two features"),
+])
+def test_bad_display_geometry_is_an_input_error(tmp_path: Path, text: str, message: str) -> None:
+    geo = load_geography(write(tmp_path, geometry__geojson=text))
+    with pytest.raises(InputError, match=message):
+        geo.display_geometry()

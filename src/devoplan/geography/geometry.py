@@ -23,7 +23,13 @@ def read_display_geometry(geography: Geography) -> gpd.GeoDataFrame:
     path = geography.directory / GEOMETRY_FILE
     if not path.is_file():
         raise InputError("display geometry file is missing (needed for maps and compactness)", file=path)
-    gdf = gpd.read_file(path)
+    from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+
+    try:
+        gdf = gpd.read_file(path)
+    except (DataSourceError, DataLayerError, FieldError, GeometryError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot be read as GeoJSON ({first.split(';')[0]})", file=path) from None
     if "code" not in gdf.columns:
         raise InputError("features have no 'code' property", file=path, field="code")
     codes = set(gdf["code"])
