@@ -170,3 +170,17 @@ def test_kmeans_1d_matches_enumeration() -> None:
         best = min(best, cost)
     assert kmeans_1d(x, w, 3) == pytest.approx(best, rel=1e-9)
     assert kmeans_1d(x, w, 7) == 0.0
+
+
+def test_governance_statuses() -> None:
+    from devoplan.design.governance import governance
+
+    geo = _grid4()  # CAUTH CA0 = {U14, U15}; UTLA0 = {U0, U1}
+    labels = ["a"] * 2 + ["b"] * 12 + ["c"] * 2
+    res = governance(geo, Plan.from_labels(geo.units.codes, labels))
+    assert [g.status for g in res] == ["new_combined_authority", "new_combined_authority",
+                                       "existing_combined_authority"]
+    assert res[2].mayor is None  # code CAUTH0 is not in the May 2024 table: unknown, not guessed
+    labels = ["a"] * 2 + ["b"] * 11 + ["c"] * 3
+    res = governance(geo, Plan.from_labels(geo.units.codes, labels))
+    assert res[2].status == "extend_combined_authority" and "1 other district" in res[2].note

@@ -5,6 +5,8 @@ For every designed area, in this order:
 * ``existing_combined_authority`` — the area is exactly the footprint of a combined authority
   (CAUTH layer); ``mayor`` says whether it has a directly elected mayor (table below);
 * ``extend_combined_authority`` — the area holds a whole combined authority plus other districts;
+* ``merge_combined_authorities`` — the area holds two or more whole combined authorities (and maybe
+  other districts); ``mayor`` is true when all of them are mayoral;
 * ``single_unitary`` — the area is exactly one single-tier authority (a unitary, metropolitan
   district or London borough: UTLA codes E06/E08/E09);
 * ``single_county`` — the area is exactly one two-tier county (UTLA code E10): one upper-tier council,
@@ -85,19 +87,21 @@ def _one(
     utla_sets: list[frozenset[int]],
 ) -> AreaGovernance:
     if ca is not None:
-        for b, members in enumerate(ca_sets):
-            if not members:
-                continue
+        inside = [b for b, members in enumerate(ca_sets) if members and members <= units]
+        if len(inside) == 1 and ca_sets[inside[0]] == units:
+            b = inside[0]
             mayor = True if ca.area_codes[b] in MAYORAL_CAUTH_2024 else None
-            name = clean_name(ca.area_names[b])
-            if members == units:
-                note = "mayoral combined authority" if mayor else "combined authority (mayor: unknown)"
-                return AreaGovernance(code, "existing_combined_authority", name, ca.area_codes[b], mayor, note)
-            if members < units:
-                return AreaGovernance(
-                    code, "extend_combined_authority", name, ca.area_codes[b], mayor,
-                    f"holds all of {name} plus {len(units) - len(members)} other district(s)",
-                )
+            note = "mayoral combined authority" if mayor else "combined authority (mayor: unknown)"
+            return AreaGovernance(code, "existing_combined_authority", clean_name(ca.area_names[b]),
+                                  ca.area_codes[b], mayor, note)
+        if inside:
+            names = " + ".join(clean_name(ca.area_names[b]) for b in inside)
+            codes = "+".join(ca.area_codes[b] for b in inside)
+            mayor = True if all(ca.area_codes[b] in MAYORAL_CAUTH_2024 for b in inside) else None
+            rest = len(units) - sum(len(ca_sets[b]) for b in inside)
+            status = "merge_combined_authorities" if len(inside) > 1 else "extend_combined_authority"
+            note = f"holds all of {names}" + (f" plus {rest} other district(s)" if rest else "")
+            return AreaGovernance(code, status, names, codes, mayor, note)
     if utla is not None:
         for b, members in enumerate(utla_sets):
             if members == units:
