@@ -122,3 +122,32 @@ def test_default_spec_is_the_policy_scope_with_every_figure_accounted_for() -> N
     assert any("Reform" in (f.source or "") for f in spec.figures)
     assert spec.pace.floor <= min(ln.growth for ln in spec.lines) <= spec.pace.cap
     assert np.isclose(spec.line("health").top_slice_fraction(), 0.05)
+
+
+def _numeric_leaves(node: Any, path: str = "") -> list[str]:
+    """Key paths of every number (or list of numbers) in a parsed TOML tree, as the spec names them."""
+    if isinstance(node, dict):
+        if "value" in node:
+            return [path]
+        return [leaf for k, v in node.items() for leaf in _numeric_leaves(v, f"{path}.{k}" if path else k)]
+    if isinstance(node, list):
+        if node and all(isinstance(v, int | float) and not isinstance(v, bool) for v in node):
+            return [path]
+        return [leaf for i, v in enumerate(node) for leaf in _numeric_leaves(v, f"{path}[{i}]")]
+    if isinstance(node, int | float) and not isinstance(node, bool):
+        return [path]
+    return []
+
+
+def test_every_number_in_the_default_spec_carries_a_source_or_an_assumption_flag() -> None:
+    import tomllib
+
+    path = default_spec_path()
+    leaves = _numeric_leaves(tomllib.loads(path.read_text(encoding="utf-8")))
+    figures = {f.key: f for f in load_spec(path).figures}
+    assert len(leaves) > 60
+    missing = [leaf for leaf in leaves if leaf not in figures]
+    assert missing == []  # nothing escapes the provenance record, not even sensitivity ranges
+    assert all(figures[leaf].source or figures[leaf].assumption for leaf in leaves)
+    assert figures["settlement.years"].assumption
+    assert figures["lines.health.need.indicators[0].weight_range"].value == [0.3, 0.5]

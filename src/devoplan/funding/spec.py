@@ -302,9 +302,12 @@ def _number(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, prov: _Pro
     return value
 
 
-def _range(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, centre: float,
+def _range(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, centre: float, prov: _Prov,
            lo: float, hi: float | None = None) -> tuple[float, float]:
-    """A sensitivity range ``[low, high]`` containing ``centre``; absent means no variation."""
+    """A sensitivity range ``[low, high]`` containing ``centre``; absent means no variation.
+
+    A given range is a figure too (a judgement about uncertainty), recorded with its provenance.
+    """
     full = _join(path, key)
     if key not in table:
         return (centre, centre)
@@ -320,6 +323,7 @@ def _range(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, centre: flo
         raise ctx.error(full, f"must lie within {bound}")
     if not a <= centre <= b:
         raise ctx.error(full, f"[{a:g}, {b:g}] does not contain the central value {centre:g}")
+    _record(ctx, full, [a, b], prov)
     return (a, b)
 
 
@@ -333,6 +337,7 @@ def _settlement(ctx: _Ctx, table: dict[str, Any], root: _Prov) -> tuple[str, ...
         check_consecutive(starts)
     except ValueError as exc:
         raise ctx.error("settlement.years", str(exc)) from None
+    _record(ctx, "settlement.years", list(raw), _prov(ctx, table, "settlement", root))
     return tuple(raw)
 
 
@@ -467,7 +472,7 @@ def _need(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> NeedSpec 
     _only(ctx, t, full, ("strength", "strength_range", "indicators", "source", "assumption", "note"))
     prov = _prov(ctx, t, full, prov)
     strength = _number(ctx, t, "strength", full, prov, lo=0.0)
-    s_range = _range(ctx, t, "strength_range", full, strength, 0.0)
+    s_range = _range(ctx, t, "strength_range", full, strength, prov, 0.0)
     raw = t.get("indicators")
     if not isinstance(raw, list) or not raw or not all(isinstance(r, dict) for r in raw):
         raise ctx.error(_join(full, "indicators"), "must be a non-empty array of tables ([[...indicators]])")
@@ -480,7 +485,7 @@ def _need(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> NeedSpec 
         weight = _number(ctx, ind, "weight", ipath, iprov, lo=0.0)
         items.append(IndicatorWeight(
             key=_str(ctx, ind, "key", ipath), weight=weight,
-            weight_range=_range(ctx, ind, "weight_range", ipath, weight, 0.0),
+            weight_range=_range(ctx, ind, "weight_range", ipath, weight, iprov, 0.0),
             include_probability=_number(ctx, ind, "include_probability", ipath, iprov, 1.0, lo=0.0, hi=1.0),
             path=ipath,
         ))
@@ -502,7 +507,7 @@ def _uplift(ctx: _Ctx, table: dict[str, Any], key: str, path: str, prov: _Prov) 
     prov = _prov(ctx, t, full, prov)
     strength = _number(ctx, t, "strength", full, prov, lo=0.0)
     return UpliftSpec(_str(ctx, t, "indicator", full), strength,
-                      _range(ctx, t, "strength_range", full, strength, 0.0), full)
+                      _range(ctx, t, "strength_range", full, strength, prov, 0.0), full)
 
 
 def _area_cost(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> AreaCostSpec | None:
