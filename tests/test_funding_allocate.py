@@ -254,3 +254,38 @@ def test_growth_exactly_at_the_floor_does_not_drift_into_infeasibility() -> None
     geo = make_geo(np.ones((2, 2, N_AGES), dtype=np.int64), np.zeros(2))
     line = fund(geo, one_hot([0, 0]), parse_spec(spec)).lines[0]
     assert line.allocation_pence.sum(axis=1).tolist() == line.control_pence.tolist() == [92_500, 89_338]
+
+
+def test_cover_and_partial_layers() -> None:
+    """A unit in two areas of a cover counts half in each; units outside a partial layer become their
+    own areas so the whole pot is still allocated."""
+    geo = make_geo(flat_age_sex([100, 200, 300, 400]), np.zeros(4))
+    cover = Layer("E", "cover", "cover", ("E1", "E2"), ("E1", "E2"),
+                  sparse.csr_array(np.array([[1, 0], [0.5, 0.5], [0, 1], [0, 1]], dtype=float)))
+    partial = Layer("P", "partial", "partial", ("P1",), ("P1",),
+                    sparse.csr_array(np.array([[1], [1], [0], [0]], dtype=float)))
+    geo = Geography(name="t", units=geo.units, layers={"E": cover, "P": partial}, adjacency=geo.adjacency,
+                    indicators=geo.indicators)
+    res = fund(geo, "E", parse_spec(spec_dict()))
+    assert res.areas.codes == ("E1", "E2")
+    assert res.lines[0].target_share == pytest.approx([200 / 1000, 800 / 1000])  # 100 + 200/2 : 200/2 + 700
+    res = fund(geo, "P", parse_spec(spec_dict()))
+    assert res.areas.codes == ("P1", "U2", "U3")
+    assert res.lines[0].target_share == pytest.approx([0.3, 0.3, 0.4])
+    assert res.lines[0].allocation_pence.sum(axis=1).tolist() == res.lines[0].control_pence.tolist()
+
+
+def test_sensitivity_without_ranges_reproduces_the_settlement() -> None:
+    """With no ranges every draw is the central formula: p5 = p50 = p95 = the allocation per head,
+    and the winner frequency is 1 exactly for the settlement's winners."""
+    geo = make_geo(flat_age_sex([100, 300, 200, 400]), np.array([1.0, 5.0, 2.0, 4.0]))
+    spec = spec_dict(strength=0.4, floor=0.0, cap=0.2, convergence=0.5, growth=0.05)
+    res = fund(geo, one_hot([0, 1, 2, 3]), parse_spec(spec), draws=50, seed=1)
+    s = res.sensitivity
+    assert s is not None
+    per_head = res.total_allocation() / 100.0 / res.population
+    assert s.per_head_p5 == pytest.approx(per_head, abs=0.011)
+    assert s.per_head_p95 == pytest.approx(s.per_head_p5, abs=1e-9)
+    winners = {w["area_code"] for w in res.summary["winners_and_losers"]["winners"]}
+    assert winners and {res.areas.codes[i] for i in np.flatnonzero(s.winner_frequency[-1] == 1)} == winners
+    assert set(np.unique(s.winner_frequency)) <= {0.0, 1.0}
