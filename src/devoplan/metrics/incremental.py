@@ -174,16 +174,17 @@ class IncrementalScorer:
         self._mean_pop = float(self._pop.sum()) / k
         std = standardise(geo, opts.indicators)
         self._n_ind = len(std.keys)
-        per_unit = (std.v, std.v * std.z, std.v * std.z**2)
-        self._u_h = [tuple(tuple(x[u].tolist()) for x in per_unit) for u in range(geo.n_units)]
-        sums = [np.zeros((k, self._n_ind)) for _ in range(3)]
-        for i in range(3):
-            for j in range(self._n_ind):
-                sums[i][:, j] = np.bincount(self._assign, weights=per_unit[i][:, j], minlength=k)
-        # per area: (sum v, sum v z, sum v z^2), each a tuple over indicators
-        self._hsum: list[tuple[tuple[float, ...], ...]] = [
-            tuple(tuple(sums[i][a].tolist()) for i in range(3)) for a in range(k)]
-        self._hom_area: list[float] = [_within_area(x) for x in self._hsum]
+        per_unit = (std.v, std.v * std.z)
+        # per area: sum of v and of v z per indicator (k, 2, m); sum of v z^2 over all indicators (k,)
+        self._hsum = np.stack([np.stack([np.bincount(self._assign, weights=x[:, j], minlength=k)
+                                         for j in range(self._n_ind)], axis=1) if self._n_ind
+                               else np.zeros((k, 0)) for x in per_unit], axis=1)
+        self._u_hsv = [np.stack([-np.stack([x[u] for x in per_unit]), np.stack([x[u] for x in per_unit])])
+                       for u in range(geo.n_units)]
+        zz = (std.v * std.z**2).sum(axis=1)
+        self._u_zz: list[float] = zz.tolist()
+        self._s2: list[float] = np.bincount(self._assign, weights=zz, minlength=k).tolist()
+        self._hom_area: list[float] = (np.array(self._s2) - _between(self._hsum)).tolist()
         self._id_keys = opts.identity_keys(geo)
         widths = [geo.layer(key).n_areas for key in self._id_keys]
         id_layer = np.repeat(np.arange(len(widths)), widths)
@@ -381,18 +382,15 @@ class IncrementalScorer:
         return int((lower is not None and population < lower) or (upper is not None and population > upper))
 
     def _move_homogeneity(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
-        v, vz, vzz = self._u_h[u]
-        sums_s, sums_t = self._hsum[s], self._hsum[t]
-        new_s = (tuple(a - b for a, b in zip(sums_s[0], v, strict=True)),
-                 tuple(a - b for a, b in zip(sums_s[1], vz, strict=True)),
-                 tuple(a - b for a, b in zip(sums_s[2], vzz, strict=True)))
-        new_t = (tuple(a + b for a, b in zip(sums_t[0], v, strict=True)),
-                 tuple(a + b for a, b in zip(sums_t[1], vz, strict=True)),
-                 tuple(a + b for a, b in zip(sums_t[2], vzz, strict=True)))
-        within_s, within_t = _within_area(new_s), _within_area(new_t)
+        both = [s, t]
+        sums = self._hsum[both] + self._u_hsv[u]
+        between_s, between_t = _between(sums).tolist()
+        zz = self._u_zz[u]
+        s2_s, s2_t = self._s2[s] - zz, self._s2[t] + zz
+        within_s, within_t = s2_s - between_s, s2_t - between_t
         tot.hom += within_s + within_t - self._hom_area[s] - self._hom_area[t]
-        patches += [(self._hsum, s, new_s), (self._hsum, t, new_t), (self._hom_area, s, within_s),
-                    (self._hom_area, t, within_t)]
+        patches += [(self._hsum, both, sums), (self._s2, s, s2_s), (self._s2, t, s2_t),
+                    (self._hom_area, s, within_s), (self._hom_area, t, within_t)]
 
     def _move_graph(self, u: int, s: int, t: int, patches: list[Patch], tot: _Totals) -> None:
         assign = self._assign_list
@@ -527,10 +525,10 @@ class IncrementalScorer:
         return np.array(out, dtype=np.float64)
 
 
-def _within_area(sums: tuple[tuple[float, ...], ...]) -> float:
-    """An area's within variance ``sum_k S2_k - S1_k^2 / S0_k`` (areas without observations add 0)."""
-    return sum(s2 - (s1 * s1 / s0 if s0 > HOMOGENEITY_FLOOR else 0.0)
-               for s0, s1, s2 in zip(sums[0], sums[1], sums[2], strict=True))
+def _between(sums: np.ndarray) -> np.ndarray:
+    """Per area ``sum_k S1_k^2 / S0_k`` from ``(areas, 2, indicators)`` sums (0 where S0 is empty)."""
+    s0, s1 = sums[:, 0], sums[:, 1]
+    return (s1 * s1 / np.where(s0 > HOMOGENEITY_FLOOR, s0, np.inf)).sum(axis=1)
 
 
 def _polsby_popper(area: float, perimeter: float) -> float:
