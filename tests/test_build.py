@@ -35,6 +35,7 @@ SOURCE = _source_dir()
 def test_rebuild_reproduces_committed_bundle_byte_for_byte(tmp_path: Path) -> None:
     out = tmp_path / "england2024"
     out.mkdir()
+    (out / "manifest.json").write_text('{"name": "an earlier build"}\n')
     (out / "stale.csv").write_text("left over from an earlier build\n")
     report = build_bundle(SOURCE, out)
     built = sorted(p.name for p in out.iterdir())
@@ -95,11 +96,43 @@ def test_cli_bad_source_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_write_atomically_replaces_directory(tmp_path: Path) -> None:
     out = tmp_path / "bundle"
-    write_atomically({"a.csv": "x\n1\n", "b.csv": "y\n"}, out)
-    write_atomically({"a.csv": "x\n2\n"}, out)
+    write_atomically({"manifest.json": "{}\n", "a.csv": "x\n1\n", "b.csv": "y\n"}, out)
+    write_atomically({"manifest.json": "{}\n", "a.csv": "x\n2\n"}, out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]  # no temp or backup left
-    assert sorted(p.name for p in out.iterdir()) == ["a.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "manifest.json"]
     assert (out / "a.csv").read_text() == "x\n2\n"
+
+
+def test_write_atomically_never_replaces_what_is_not_a_bundle(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me\n")
+    with pytest.raises(InputError, match="not a directory; refusing to replace it"):
+        write_atomically({"a.csv": "x\n"}, a_file)
+    other = tmp_path / "project"
+    other.mkdir()
+    (other / "README.md").write_text("keep me too\n")
+    with pytest.raises(InputError, match="holds no manifest.json"):
+        write_atomically({"a.csv": "x\n"}, other)
+    assert a_file.read_text() == "keep me\n" and (other / "README.md").read_text() == "keep me too\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "project"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_atomically({"a.csv": "x\n"}, empty)
+    assert (empty / "a.csv").read_text() == "x\n"
+
+
+def test_cli_refuses_to_overwrite_a_non_bundle_before_building(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from devoplan.cli import main
+
+    target = tmp_path / "precious"
+    target.mkdir()
+    (target / "thesis.tex").write_text("years of work\n")
+    with pytest.raises(SystemExit) as info:
+        main(["data", "build", "--source", str(tmp_path / "missing"), "--out", str(target)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "refusing to replace it" in err and len(err.strip().splitlines()) == 1
+    assert (target / "thesis.tex").read_text() == "years of work\n"
 
 
 def test_apportion_sums_exactly_to_one() -> None:

@@ -25,6 +25,7 @@ from devoplan.build.layers import WEIGHT_DECIMALS, LayerTable, build_layers
 from devoplan.build.output import csv_text, frame_text
 from devoplan.build.sources import SourceDir
 from devoplan.build.units import build_units
+from devoplan.errors import InputError
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "england2024"
 INDICATOR_DECIMALS = 4
@@ -108,9 +109,32 @@ def compute_bundle(source: str | Path, progress: Progress | None = None) -> tupl
     return files, _facts(layers, units.units, edges, indicators.values)
 
 
+def check_replaceable(out: Path) -> None:
+    """Refuse an output path whose replacement could destroy something that is not a bundle.
+
+    ``out`` is replaced wholesale, so it must be absent, an empty directory, or an earlier bundle
+    (a directory holding ``manifest.json``) -- never a file or some other directory.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError("output exists and is not a directory; refusing to replace it", file=str(out))
+    if any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise InputError("output directory is not empty and holds no manifest.json (not a bundle); "
+                         "refusing to replace it", file=str(out))
+
+
 def write_atomically(files: dict[str, str], out: Path) -> None:
     """Write ``files`` into a temporary sibling of ``out``, then swap it into place."""
     out = out.resolve()
+    check_replaceable(out)
+    try:
+        _swap_in(files, out)
+    except OSError as exc:
+        raise InputError(f"cannot write the bundle ({exc.strerror or exc})", file=str(out)) from None
+
+
+def _swap_in(files: dict[str, str], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is ordinary package data
@@ -131,6 +155,7 @@ def write_atomically(files: dict[str, str], out: Path) -> None:
 
 def build_bundle(source: str | Path, out: str | Path = DEFAULT_OUT, progress: Progress | None = None) -> BuildReport:
     """Derive the England 2024 bundle from ``source`` into ``out`` (replaced atomically)."""
+    check_replaceable(Path(out).resolve())
     files, facts = compute_bundle(source, progress)
     if progress:
         progress("write")
