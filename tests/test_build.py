@@ -111,7 +111,7 @@ def test_write_atomically_never_replaces_what_is_not_a_bundle(tmp_path: Path) ->
     other = tmp_path / "project"
     other.mkdir()
     (other / "README.md").write_text("keep me too\n")
-    with pytest.raises(InputError, match="holds no manifest.json"):
+    with pytest.raises(InputError, match=r"holds no manifest\.json"):
         write_atomically({"a.csv": "x\n"}, other)
     assert a_file.read_text() == "keep me\n" and (other / "README.md").read_text() == "keep me too\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "project"]
@@ -121,7 +121,7 @@ def test_write_atomically_never_replaces_what_is_not_a_bundle(tmp_path: Path) ->
     assert (empty / "a.csv").read_text() == "x\n"
 
 
-def test_cli_refuses_to_overwrite_a_non_bundle_before_building(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_to_overwrite_a_non_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from devoplan.cli import main
 
     target = tmp_path / "precious"
