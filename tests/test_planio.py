@@ -77,3 +77,17 @@ def test_missing_file_and_geojson_input(tmp_path: Path) -> None:
     geojson = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": []}), "plan.geojson")
     with pytest.raises(InputError, match="plans are read from CSV"):
         read_plan(geojson, tiny_geography())
+
+
+def test_geojson_areas_are_dissolved_from_the_bundle_boundaries(tmp_path: Path) -> None:
+    import devoplan
+    from devoplan.planio import write_plan_geojson
+
+    geo = devoplan.load_geography()
+    plan = devoplan.Plan.from_layer(geo, "REGION")
+    data = json.loads(write_plan_geojson(plan, geo, tmp_path / "regions.geojson").read_text(encoding="utf-8"))
+    features = data["features"]
+    assert [f["properties"]["area_code"] for f in features] == list(plan.area_codes)
+    assert sum(f["properties"]["population"] for f in features) == geo.units.total_population
+    assert sum(f["properties"]["units"] for f in features) == geo.n_units
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
