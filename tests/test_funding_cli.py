@@ -120,11 +120,15 @@ def test_unknown_indicator_lists_allowed(tmp_path: Path, capsys: pytest.CaptureF
     (["--draws", "0"], "exactly one of --plan"),
     (["--layer", "ICB", "--years", "2029/30-2026/27"], "out of order"),
     (["--layer", "NOPE"], "unknown layer 'NOPE'"),
+    (["--layer", "ICB", "--seed", "-1"], "seed must be 0 or more, not -1"),
+    (["--layer", "ICB", "--draws", "1000000"], "draws must be between 0 and 20,000"),
+    (["--layer", "ICB", "--years", "2026/27-"], "is not a financial year"),
 ])
 def test_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                             message: str) -> None:
     code, _, err = run(["fund", *args, "--out", str(tmp_path / "o")], capsys)
-    assert code == 2 and message in err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
 
 
 def test_infeasible_pace_states_the_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

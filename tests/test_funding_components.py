@@ -150,6 +150,8 @@ def test_years_parse_and_range() -> None:
             parse_year(bad)
     with pytest.raises(ValueError, match="out of order"):
         parse_range("2029/30-2026/27")
+    with pytest.raises(ValueError, match="not a financial year"):
+        parse_range("2026/27-")  # a dangling range is not silently one year
 
 
 def test_grown_totals_forward_and_back() -> None:

@@ -26,6 +26,8 @@ from devoplan.funding.years import format_year, grown_totals, parse_range, parse
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 
+MAX_DRAWS = 20_000  # (draws, years, areas) float arrays: about 0.2 GB for 296 areas and 4 years
+
 
 def default_spec_path() -> Path:
     """The shipped default spec (the policy's scope: about £108bn a year moving to areas)."""
@@ -50,11 +52,10 @@ def fund(
     ``baseline`` is a CSV ``code,line,amount`` by area or by unit; lines it does not cover use the
     spec's baseline rule, labelled an assumption. ``draws > 0`` adds a seeded Monte Carlo.
     """
+    _check_draws(draws, seed)
     spec = _spec(spec)
     settlement = _years(years, spec)
     areas = _areas(geography, plan)
-    if draws < 0:
-        raise DevoplanError(f"draws must be 0 or more, not {draws}")
     inputs = [prepare_line(geography, spec, line) for line in spec.lines]
     files = read_baseline(Path(baseline), geography, areas, [ln.key for ln in spec.lines]) if baseline else {}
     results = [_fund_line(li, areas, spec, settlement, files.get(li.line.key)) for li in inputs]
@@ -73,6 +74,14 @@ def fund(
                          population=areas.aggregate(geography.units.population),
                          lines=tuple(results), baseline=base_label, sensitivity=sens,
                          filled={k: v for li in inputs for k, v in li.filled.items()})
+
+
+def _check_draws(draws: int, seed: int | None) -> None:
+    """Monte Carlo options: a draw count numpy can hold in memory and a seed numpy accepts."""
+    if not 0 <= draws <= MAX_DRAWS:
+        raise DevoplanError(f"draws must be between 0 and {MAX_DRAWS:,}, not {draws:,}")
+    if seed is not None and seed < 0:
+        raise DevoplanError(f"seed must be 0 or more, not {seed}")
 
 
 def _spec(spec: FundingSpec | str | Path | None) -> FundingSpec:

@@ -35,9 +35,9 @@ def check_consecutive(starts: Sequence[int]) -> None:
 
 def parse_range(text: str) -> tuple[str, ...]:
     """``"2026/27-2029/30"`` (or a single year) -> the consecutive years it spans."""
-    first, _, last = text.partition("-")
+    first, dash, last = text.partition("-")
     a = parse_year(first)
-    b = parse_year(last) if last else a
+    b = parse_year(last) if dash else a
     if b < a:
         raise ValueError(f"years out of order: {format_year(b)} is before {format_year(a)}")
     return tuple(format_year(y) for y in range(a, b + 1))
