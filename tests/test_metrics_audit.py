@@ -80,6 +80,9 @@ def test_score_covers_every_layer_and_matches_the_incremental_names() -> None:
     assert list(result["layers"]) == ["H", "E", "C", "T"]
     assert result["layers"]["T"]["containment_ab"] == pytest.approx(1400 / 2100)
     assert result["plan_metrics"]["balance"]["outside_bounds"] == ["A", "D"]
+    assert set(result["pair_metrics"]) == set(metric_names("pair")) - {"overlap"}
+    assert result["pair_metrics"]["containment"]["T"] == pytest.approx(1400 / 2100)
+    assert result["pair_metrics"]["split_count"]["T"] == ["A", "B"]  # A: 300/300 of 600, B: 500 of 900
     assert list(result["scalars"]) == list(IncrementalScorer(geo, tiny_plan(), options).keys)
     assert result["scalars"] == plan_scalars(geo, tiny_plan(), options)
     json.dumps(result)

@@ -91,9 +91,10 @@ _plan("identity", "upper-tier and combined authorities split by the plan",
 def score(geography: Geography, plan: Plan, options: ScoreOptions | None = None) -> dict[str, Any]:
     """Every metric of the plan against every layer, JSON-serialisable.
 
-    ``layers[L]`` holds the pair measures of the plan (A) against layer L (B), ``plan_metrics``
-    the plan-level metrics, and ``scalars`` every scalar under the names used by
-    :class:`~devoplan.metrics.incremental.IncrementalScorer`.
+    ``layers[L]`` holds the full comparison of the plan (A) with layer L (B): overlap matrix and
+    every measure both ways. ``pair_metrics[name][L]`` is each registered pair metric of the plan
+    against L (the plan as A), ``plan_metrics[name]`` each registered plan metric, and ``scalars``
+    every scalar under the names used by :class:`~devoplan.metrics.incremental.IncrementalScorer`.
     """
     opts = options or ScoreOptions()
     check_plan(geography, plan)
@@ -110,6 +111,8 @@ def score(geography: Geography, plan: Plan, options: ScoreOptions | None = None)
         "area_codes": list(plan.area_codes),
         "area_names": list(plan.area_names),
         "layers": layers,
+        "pair_metrics": {name: {key: m.compute(geography, plan, key) for key in layers}
+                         for name, m in REGISTRY.items() if m.kind == "pair" and name != "overlap"},
         "plan_metrics": {name: m.compute(geography, plan, opts) for name, m in REGISTRY.items()
                          if m.kind == "plan"},
         "scalars": plan_scalars(geography, plan, opts),
