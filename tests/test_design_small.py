@@ -184,3 +184,15 @@ def test_governance_statuses() -> None:
     labels = ["a"] * 2 + ["b"] * 11 + ["c"] * 3
     res = governance(geo, Plan.from_labels(geo.units.codes, labels))
     assert res[2].status == "extend_combined_authority" and "1 other district" in res[2].note
+
+
+def test_frozen_area_that_splits_a_kept_whole_area_is_refused() -> None:
+    from devoplan.errors import InfeasibleError
+
+    geo = _grid4()  # UTLA0 = {U0, U1}
+    labels = ["P1"] + ["P2"] * 7 + ["P3"] * 8
+    start = Plan.from_labels(geo.units.codes, labels)
+    opts = DesignOptions(areas=3, health=("H",), economic=("E",), keep_whole=("UTLA",), start=start,
+                         frozen_areas=("P1",), time_limit=0.5)
+    with pytest.raises(InfeasibleError, match="frozen area P1 cannot stay as it is"):
+        design(geo, opts)

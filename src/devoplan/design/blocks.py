@@ -89,7 +89,10 @@ def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
         us = np.concatenate([resolve_code(geography, c, "--together") for c in group])
         _chain(links, us)
     frozen_units = _frozen_units(geography, opts)
-    for us in frozen_units.values():
+    mat = geography.adjacency.matrix
+    for code, us in frozen_units.items():
+        if len(us) > 1 and connected_components(sparse.csr_array(mat[us][:, us]), directed=False)[0] > 1:
+            raise InfeasibleError(f"frozen area {code} of the starting plan is not contiguous, so it cannot be kept")
         _chain(links, us)
     unit_block, bridges = _bridged(geography, n, links)
     members = tuple(np.flatnonzero(unit_block == b) for b in range(int(unit_block.max()) + 1))
@@ -98,7 +101,14 @@ def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
     origin = tuple(_origin(geography, m, why) for m in members)
     frozen: list[str | None] = [None] * len(members)
     for code, us in frozen_units.items():
-        frozen[int(unit_block[us[0]])] = code
+        b = int(unit_block[us[0]])
+        if len(members[b]) != len(us):
+            extra = sorted(set(members[b].tolist()) - set(us.tolist()))
+            raise InfeasibleError(
+                f"frozen area {code} cannot stay as it is: keeping layers whole (or --together) ties it to "
+                f"{len(extra)} district(s) outside it, e.g. {geography.units.names[extra[0]]}"
+            )
+        frozen[b] = code
     locks: list[set[str]] = [set() for _ in members]
     for code, name in opts.locks.items():
         for u in resolve_code(geography, code, "--lock"):

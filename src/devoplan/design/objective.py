@@ -169,6 +169,7 @@ class Scorer:
         self.balance_sum = float(self.balance.sum())
         self.cut = sum(w for (i, j), w in obj.edge_weight.items() if self.assign[i] != self.assign[j])
         self._counts = obj.term_counts()
+        self.evaluations = 0
         self.value = self._value(self.rowsum, self.colsum, self.within_sum, self.cut, self.balance_sum)
 
     # -- whole-objective formulas -------------------------------------------------------------------
@@ -206,6 +207,7 @@ class Scorer:
     def evaluate(self, blocks: Sequence[int] | np.ndarray, targets: Sequence[int] | np.ndarray) -> Change:
         """Value of the objective if ``blocks[i]`` moved to area ``targets[i]`` (nothing changes yet)."""
         obj = self.obj
+        self.evaluations += 1
         b = [int(x) for x in blocks]
         t = [int(x) for x in targets]
         old = [int(self.assign[x]) for x in b]

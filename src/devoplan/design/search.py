@@ -10,8 +10,9 @@ Two phases share the machinery:
 * ``repair``: from the constructed plan, reduce the population-bound violation (a penalty on people
   below ``min_pop`` or above ``max_pop``) until every area is within bounds;
 * ``anneal``: simulated annealing on the objective among plans within bounds, with a deterministic
-  schedule over a fixed budget of evaluations (so the same seed gives the same plan on any machine;
-  the wall-clock limit is only a guard and the result says which of the two stopped the run).
+  schedule over a fixed budget of work (objective evaluations plus a quarter per proposal), so the
+  same seed gives the same plan on any machine (the wall-clock limit is only a guard and the result
+  says which of the two stopped the run).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ ProgressCallback = Callable[[Progress], None]
 @dataclass
 class SearchStats:
     evaluations: int = 0
+    proposals: int = 0
     accepted: int = 0
     improved: int = 0
     stopped_by: str = "budget"
@@ -418,8 +420,15 @@ def anneal(
     t_end = t0 * 1e-3
     p_recom, p_swap, p_absorb = mix
     last_report = -1
-    while stats.evaluations < budget:
-        frac = stats.evaluations / budget
+    start_evals = state.scorer.evaluations
+    proposals = 0
+
+    def work() -> float:
+        # objective evaluations plus a quarter for every proposal (refused ones still cost checks)
+        return state.scorer.evaluations - start_evals + proposals / 4
+
+    while work() < budget:
+        frac = work() / budget
         temp = t0 * (t_end / t0) ** frac
         r = rng.random()
         if r < p_recom:
@@ -430,10 +439,10 @@ def anneal(
             prop = propose_absorb_split(state, rng, strict=True)
         else:
             prop = propose_move(state, rng, strict=True)
+        proposals += 1
+        stats.evaluations = state.scorer.evaluations - start_evals
         if prop is None:
-            stats.evaluations += 1  # a refused proposal still costs a little; keeps the loop bounded
             continue
-        stats.evaluations += 1 if prop.kind in ("move", "swap") else 2
         delta = prop.change.value - state.scorer.value
         if delta <= 0 or rng.random() < math.exp(-delta / temp):
             state.apply(prop.change)
@@ -451,6 +460,8 @@ def anneal(
             if time.perf_counter() - t_start > wall_limit:
                 stats.stopped_by = "time"
                 break
+    stats.evaluations = state.scorer.evaluations - start_evals
+    stats.proposals = proposals
     return best_assign, best, stats
 
 
