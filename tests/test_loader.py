@@ -159,6 +159,8 @@ def test_bad_input_names_file_row_and_field(
 def test_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="geography directory not found"):
         load_geography(tmp_path / "nowhere")
+    with pytest.raises(InputError, match=r"units\.csv: is a file, not a geography directory"):
+        load_geography(write(tmp_path) / "units.csv")
 
 
 def test_spreadsheet_byte_order_mark_and_trailing_blank_lines_are_accepted(tmp_path: Path) -> None:

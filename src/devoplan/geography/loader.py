@@ -44,7 +44,7 @@ EDGE_KINDS: tuple[str, ...] = ("border", "link")
 
 def load_geography(path: str | Path | None = None) -> Geography:
     """Load a geography directory, validated; ``None`` means the bundled England 2024 one."""
-    directory = Path(path) if path is not None else BUNDLE_DIR
+    directory = Path(path).expanduser() if path is not None else BUNDLE_DIR
     if path is None:
         return _load_cached(str(directory.resolve()))
     return _load(directory)
@@ -57,7 +57,8 @@ def _load_cached(directory: str) -> Geography:
 
 def _load(directory: Path) -> Geography:
     if not directory.is_dir():
-        raise InputError("geography directory not found", file=directory)
+        what = "is a file, not a geography directory" if directory.exists() else "geography directory not found"
+        raise InputError(what, file=directory)
     manifest = read_manifest(directory / "manifest.json")
     units = read_units(directory)
     return Geography(
