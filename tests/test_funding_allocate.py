@@ -44,7 +44,7 @@ def flat_age_sex(pops: list[int]) -> np.ndarray:
     return out
 
 
-def spec_dict(strength: float = 0.0, floor: float = -1.0, cap: float = 1.0, convergence: float = 1.0,
+def spec_dict(strength: float = 0.0, floor: float = -0.99, cap: float = 1.0, convergence: float = 1.0,
               growth: float = 0.1, total: float = 1000.0) -> dict[str, Any]:
     return {
         "settlement": {"years": ["2026/27", "2027/28"]},

@@ -69,6 +69,7 @@ def test_minimal_spec_parses_with_provenance() -> None:
     ("lines/h/area_cost", {"file": "/no/such/aca.csv"}, "lines.h.area_cost.file", "not found"),
     ("lines/h/total", {"value": 1000.0, "assumption": False}, "lines.h.total.assumption", "needs a 'source'"),
     ("pace/convergence", 1.5, "pace.convergence", "at most 1"),
+    ("pace/floor", -1.0, "pace.floor", "must be above -1"),
     ("lines/h/need/strength", "high", "lines.h.need.strength", "must be a number"),
 ])
 def test_bad_specs_name_the_key_path(path: str, value: Any, key: str, message: str) -> None:

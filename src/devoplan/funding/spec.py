@@ -357,6 +357,9 @@ def _pace(ctx: _Ctx, table: dict[str, Any], root: _Prov) -> PaceSpec:
     convergence = _number(ctx, table, "convergence", "pace", prov, lo=0.0, hi=1.0)
     floor = _number(ctx, table, "floor", "pace", prov, lo=-1.0)
     cap = _number(ctx, table, "cap", "pace", prov, lo=-1.0)
+    if floor <= -1.0:
+        raise ctx.error("pace.floor", f"must be above -1 (a floor of {floor:g} lets an area lose all its money, "
+                        "and pace of change cannot grow from zero)")
     if floor > cap:
         raise ctx.error("pace.floor", f"floor on cash growth {floor:g} is above the cap {cap:g}")
     return PaceSpec(convergence, floor, cap)
