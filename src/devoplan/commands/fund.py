@@ -47,14 +47,17 @@ def fund_command(
     if (plan is None) == (layer is None):
         raise DevoplanError("give exactly one of --plan FILE or --layer KEY")
     check_out_dir(out)
-    formula = load_spec(spec if spec is not None else default_spec_path())
-    geo = load_geography(geography)
-    target = _read_plan(plan, geo) if plan is not None else str(layer)
-    result = fund(geo, target, formula, years=years, baseline=baseline, draws=draws, seed=seed)
-    write_outputs(result, out)
     console = Console()
     if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
         console = Console(width=140)
+    formula = load_spec(spec if spec is not None else default_spec_path())
+    with console.status("loading the geography and the plan"):  # a spinner on terminals only
+        geo = load_geography(geography)
+        target = _read_plan(plan, geo) if plan is not None else str(layer)
+    with console.status(f"allocating {len(formula.lines)} service lines"
+                        + (f" and running {draws:,} Monte Carlo draws" if draws else "")):
+        result = fund(geo, target, formula, years=years, baseline=baseline, draws=draws, seed=seed)
+    write_outputs(result, out)
     render(result, console)
     console.print(f"wrote {out / 'allocations.csv'} and {out / 'summary.json'}")
 
