@@ -70,9 +70,10 @@ class _Totals:
     rowpairs: list[float]  # per layer: sum over plan areas of C2(row sum)
     split_plan: list[int]  # per layer: plan areas split by the layer
     split_layer: list[int]  # per layer: layer areas split by the plan
-    iface_sum: list[int]  # per layer: interface counts summed over active plan areas
+    iface_sum: list[float]  # per layer: interface counts summed over active plan areas
     n_active: list[int]  # per layer: plan areas with common population
-    iface_max: list[int]  # per layer: largest interface count
+    iface_max: list[float]  # per layer: largest interface count
+    iface_at_max: list[int]  # per layer: plan areas with that largest count
     pops: list[float]  # per area population
     outside: int  # areas outside the population bounds
     hom: float  # sum over areas and indicators of the within-area variance
@@ -319,15 +320,15 @@ class IncrementalScorer:
         column = self._m[:, cols]
         column[both] = sub
         colmax = column.max(axis=0)
-        self._row_totals(stats, self._rstat[both], tot)
+        if not self._row_totals(stats, self._rstat[both], tot):
+            table = self._iface.copy()  # a layer's only busiest area got quieter: look at all areas
+            table[both] = stats[:, 2]
+            tot.iface_max, tot.iface_at_max = _max_and_count(table)
         col_split = self._column_totals(u, colmax, old_sub, sub, tot)
-        table = self._iface.copy()
-        table[both] = stats[:, 2]
-        tot.iface_max = [round(x) for x in table.max(axis=0).tolist()]
         patches += [(self._m, both, rows), (self._rstat, both, stats), (self._colmax, cols, colmax),
                     (self._col_split, cols, col_split)]
 
-    def _row_totals(self, new: np.ndarray, old: np.ndarray, tot: _Totals) -> None:
+    def _row_totals(self, new: np.ndarray, old: np.ndarray, tot: _Totals) -> bool:
         """Per-layer totals after rows s and t change (Python floats over the few layers).
 
         ``new`` and ``old`` are ``(2, 3, layers)``: row sum, row max and interface count of s and t.
@@ -344,8 +345,28 @@ class IncrementalScorer:
                                                                     om0, om1, strict=True)]
         tot.n_active = [x + (a > z) + (b > z) - (c > z) - (d > z)
                         for x, a, b, c, d in zip(tot.n_active, ns0, ns1, os0, os1, strict=True)]
-        tot.iface_sum = [x + round(a + b - c - d) for x, a, b, c, d in zip(tot.iface_sum, ni0, ni1, oi0, oi1,
-                                                                               strict=True)]
+        tot.iface_sum = [x + a + b - c - d for x, a, b, c, d in zip(tot.iface_sum, ni0, ni1, oi0, oi1, strict=True)]
+        return self._iface_max(tot, ni0, ni1, oi0, oi1)
+
+    @staticmethod
+    def _iface_max(tot: _Totals, ni0: list[float], ni1: list[float], oi0: list[float], oi1: list[float]) -> bool:
+        """Update the largest interface count per layer and how many areas reach it.
+
+        Returns False when some layer's maximum can no longer be known from the counts (every area at
+        the maximum was s or t and both dropped below it); the caller then recomputes it.
+        """
+        maxima, at_max, known = list(tot.iface_max), list(tot.iface_at_max), True
+        for j, (a, b, c, d) in enumerate(zip(ni0, ni1, oi0, oi1, strict=True)):
+            top, count = maxima[j], at_max[j] - (c == maxima[j]) - (d == maxima[j])
+            for v in (a, b):
+                if v > top:
+                    top, count = v, 1
+                elif v == top:
+                    count += 1
+            known = known and count > 0
+            maxima[j], at_max[j] = top, count
+        tot.iface_max, tot.iface_at_max = maxima, at_max
+        return known
 
     def _column_totals(self, u: int, colmax: np.ndarray, old_sub: np.ndarray, sub: np.ndarray,
                        tot: _Totals) -> np.ndarray:
@@ -459,6 +480,7 @@ class IncrementalScorer:
     # -- values -------------------------------------------------------------------------------
     def _full_totals(self) -> _Totals:
         """Totals recomputed exactly from the per-area state."""
+        iface_max, iface_at_max = _max_and_count(self._iface)
         active = self._rowsum > ZERO_POPULATION
         n_layers = len(self._layer_keys)
         split = np.array(self._spread) > 1
@@ -473,9 +495,10 @@ class IncrementalScorer:
             rowpairs=_pairs(self._rowsum).sum(axis=0).tolist(),
             split_plan=(active & (self._rowmax < (SPLIT_THRESHOLD - TOLERANCE) * self._rowsum)).sum(axis=0).tolist(),
             split_layer=np.bincount(self._col_layer, self._col_split, n_layers).astype(np.int64).tolist(),
-            iface_sum=[round(x) for x in self._iface.sum(axis=0).tolist()],
+            iface_sum=self._iface.sum(axis=0).tolist(),
             n_active=active.sum(axis=0).tolist(),
-            iface_max=[round(x) for x in (self._iface.max(axis=0) if self._k else np.zeros(n_layers)).tolist()],
+            iface_max=iface_max,
+            iface_at_max=iface_at_max,
             pops=pops,
             outside=sum(self._outside(p) for p in pops),
             hom=float(sum(self._hom_area)),
@@ -529,6 +552,12 @@ def _between(sums: np.ndarray) -> np.ndarray:
     """Per area ``sum_k S1_k^2 / S0_k`` from ``(areas, 2, indicators)`` sums (0 where S0 is empty)."""
     s0, s1 = sums[:, 0], sums[:, 1]
     return (s1 * s1 / np.where(s0 > HOMOGENEITY_FLOOR, s0, np.inf)).sum(axis=1)
+
+
+def _max_and_count(table: np.ndarray) -> tuple[list[float], list[int]]:
+    """Per column: the largest value and how many rows reach it."""
+    top = table.max(axis=0)
+    return top.tolist(), (table == top).sum(axis=0).tolist()
 
 
 def _polsby_popper(area: float, perimeter: float) -> float:
