@@ -114,9 +114,15 @@ def test_patchwork_names_the_split_districts(rendered: str) -> None:
 
 def test_comparison_has_plan_and_todays_layers(rendered: str) -> None:
     part = section(rendered, "comparison")
-    for col in ("Proposed plan", "Today&#x27;s ICB", "Today&#x27;s LEP", "Today&#x27;s REGION", "Today&#x27;s PFA"):
+    for col in ("Proposed plan", "Today&#x27;s ICBs", "Today&#x27;s LEPs", "Today&#x27;s regions",
+                "Today&#x27;s police force areas"):
         assert col in part
     assert "coterminosity@ICB" in part and "balance.max_min_ratio" in part
+    # the stand-in plan is today's ICBs, so its coterminosity with ICBs is the ICB column's, to 3 decimals
+    row = re.search(r"coterminosity@ICB</code></td>(.*?)</tr>", part, re.S).group(1)  # type: ignore[union-attr]
+    values = re.findall(r'<td class="num">([^<]*)</td>', row)
+    assert values[0] == values[1] and re.fullmatch(r"\d\.\d{3}", values[0])
+    assert "<b>ICB</b>: Health boards" in part  # codes explained
 
 
 def test_sources_list_assumptions_and_licences(rendered: str) -> None:

@@ -41,6 +41,7 @@ from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
 from devoplan.report.comparison import PLAN_LABEL, comparison_table
+from devoplan.report.data import plan_fingerprint
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
 DEFAULT_TIME_LIMIT = 60.0  # seconds for the optimiser; the whole demo stays under 3 minutes on 2 cores
@@ -145,7 +146,7 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
     doc = metrics_doc(geo, result, funding, audit, comparison, opts, steps.timings)
     files = write_outputs(geo, result, funding, doc, opts.out)
     steps.done("report", str(files["report"]))
-    return DemoResult(opts.out, files, headline(geo, result, funding, comparison), dict(steps.timings))
+    return DemoResult(opts.out, files, headline(geo, result, funding, comparison, audit), dict(steps.timings))
 
 
 def _design_progress(steps: _Steps, p: SearchProgress) -> None:
@@ -172,6 +173,7 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
     }
     return _finite({
         "geography": geo.name,
+        "plan": {"fingerprint": plan_fingerprint(geo, result.plan), "areas": result.plan.n_areas},
         "run": {"seed": opts.seed, "time_limit_s": opts.time_limit, "draws": opts.draws},
         "audit": audit,
         "design": {
@@ -226,9 +228,9 @@ def _move_into(tmp: Path, out: Path) -> dict[str, Path]:
     return files
 
 
-def headline(geo: Geography, result: DesignResult, funding: FundingResult,
-             comparison: dict[str, Any]) -> dict[str, Any]:
-    """The few figures ``devoplan demo`` prints: plan shape, alignment, money."""
+def headline(geo: Geography, result: DesignResult, funding: FundingResult, comparison: dict[str, Any],
+             audit: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The few figures ``devoplan demo`` prints: plan shape, alignment, money, and what they rest on."""
     pops = result.populations(geo)
     rows = {r["metric"]: r["values"] for r in comparison["rows"]}
     alloc = funding.total_allocation() / 100.0
@@ -236,12 +238,18 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult,
     for g in result.governance:
         statuses[g.status] = statuses.get(g.status, 0) + 1
     columns = comparison["columns"]
+    matrix = (audit or {}).get("coterminosity", {})
+    winners = funding.summary.get("winners_and_losers", {})
     return _finite({
         "areas": result.plan.n_areas,
         "population_min": int(pops.min()),
         "population_max": int(pops.max()),
+        "bounds": [result.min_pop, result.max_pop],
         "objective": result.objective,
         "gap_to_bound": result.gap,
+        "lower_bound": result.bound.value if result.bound is not None else None,
+        "stopped_by": result.stats.stopped_by,
+        "today_icb_lep": matrix.get("ICB", {}).get("LEP"),
         "alignment": {m: dict(zip(columns, rows[m], strict=True)) for m in
                       ("coterminosity@ICB", "coterminosity@LEP", "split_layer_areas@ICB", "split_layer_areas@LEP")
                       if m in rows},
@@ -250,6 +258,8 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult,
         "years": list(funding.years),
         "to_areas": {y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
         "per_head": {y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
+        "winners": {k: winners.get(k) for k in ("year", "national_cash_growth_pct", "n_winners", "n_losers")},
+        "baseline_assumed": bool(funding.summary.get("baseline", {}).get("assumption", False)),
     })
 
 

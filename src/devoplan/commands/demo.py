@@ -60,9 +60,10 @@ def _run_with_progress(opts: DemoOptions, console: Console) -> DemoResult:
 
 
 def render_summary(result: DemoResult, console: Console) -> None:
-    """A short table of the headline figures, then where the files are."""
+    """What a reader needs from the run: how the plan lines up, what it rests on, where the files are."""
     s: dict[str, Any] = result.summary
-    table = Table(title="Proposed plan against today's geographies", title_justify="left")
+    table = Table(title="Proposed plan against today's geographies (coterminosity: 1 = the same map)",
+                  title_justify="left")
     align = s.get("alignment", {})
     columns = list(next(iter(align.values())).keys()) if align else []
     table.add_column("measure")
@@ -71,17 +72,47 @@ def render_summary(result: DemoResult, console: Console) -> None:
     for metric, values in align.items():
         table.add_row(MEASURES.get(metric, metric), *[_num(values[c]) for c in columns])
     console.print(table)
-    console.print(f"{s['areas']} areas, {s['population_min']:,}–{s['population_max']:,} residents each; "
-                  f"objective {s['objective']:.4f}" +
-                  (f", gap to bound {s['gap_to_bound']:.1%}" if s.get("gap_to_bound") is not None else ""))
-    console.print("Governance: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s["governance"].items()))
-    years = s["years"]
-    console.print(f"Funding: £{s['to_areas'][years[0]] / 1e9:,.1f}bn to areas in {years[0]} "
-                  f"(£{s['per_head'][years[0]]:,.0f} per head) → £{s['to_areas'][years[-1]] / 1e9:,.1f}bn "
-                  f"in {years[-1]}")
+    for line in summary_lines(s):
+        console.print(line, highlight=False)
     total = sum(result.timings.values())
-    console.print(f"Steps took {total:.0f}s: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()))
-    console.print(f"[bold]Report:[/] {result.report}")
+    console.print(f"Steps took {total:.0f}s: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()),
+                  highlight=False)
+    console.print(f"Files in {result.out}: " + ", ".join(sorted({p.name if p.parent == result.out else
+                                                                   f"{p.parent.name}/*.png"
+                                                                   for p in result.files.values()})),
+                  highlight=False)
+    console.print(f"[bold]Open the report:[/] {result.report}")
+
+
+def summary_lines(s: dict[str, Any]) -> list[str]:
+    """The headline figures as sentences (each only when its figures are present)."""
+    lines = []
+    bounds = s.get("bounds") or [None, None]
+    areas = (f"{s['areas']} areas of {s['population_min']:,}–{s['population_max']:,} residents"
+             + (f" (allowed {bounds[0]:,.0f}–{bounds[1]:,.0f})" if None not in bounds else ""))
+    if s.get("today_icb_lep") is not None:
+        areas += f"; today ICBs and LEPs have a coterminosity of {s['today_icb_lep']:.3f} with each other"
+    lines.append(areas + ".")
+    if s.get("gap_to_bound") is not None:
+        lines.append(f"Optimiser: objective {s['objective']:.3f} (lower is better), proven lower bound "
+                     f"{s['lower_bound']:.3f}: a better plan could improve it by at most {s['gap_to_bound']:.0%} "
+                     "(the bound may be loose).")
+    names = {"existing_combined_authority": "existing combined authority", "extend_combined_authority":
+             "extend a combined authority", "merge_combined_authorities": "merge combined authorities",
+             "new_combined_authority": "new combined authority needed"}
+    lines.append("Who would run them: " + ", ".join(f"{n} {names.get(k, k.replace('_', ' '))}"
+                                                   for k, n in sorted(s["governance"].items(), key=lambda x: -x[1])))
+    years = s["years"]
+    money = (f"Funding: £{s['to_areas'][years[0]] / 1e9:,.1f}bn to areas in {years[0]} "
+             f"(£{s['per_head'][years[0]]:,.0f} per head) → £{s['to_areas'][years[-1]] / 1e9:,.1f}bn in {years[-1]}")
+    w = s.get("winners") or {}
+    if w.get("n_winners") is not None:
+        money += (f"; by {w['year']} {w['n_winners']} areas grow faster than England's "
+                  f"{w['national_cash_growth_pct']:.1f}% and {w['n_losers']} slower")
+    if s.get("baseline_assumed"):
+        money += " (against an assumed baseline: devoplan holds no spending by area)"
+    lines.append(money + ".")
+    return lines
 
 
 def _num(value: float | None) -> str:

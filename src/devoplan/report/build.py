@@ -16,11 +16,12 @@ from typing import Any
 import pandas as pd
 
 from devoplan import __version__
+from devoplan.errors import DevoplanError, InputError
 from devoplan.geography.model import Geography
 from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
 from devoplan.report.comparison import comparison_table
-from devoplan.report.data import ReportData, read_allocations, read_metrics
+from devoplan.report.data import ReportData, plan_fingerprint, read_allocations, read_metrics
 from devoplan.report.figures import FigureSink
 from devoplan.report.html import Page, esc, render_page
 from devoplan.report.sections import build_sections
@@ -45,29 +46,50 @@ def with_computed(data: ReportData) -> ReportData:
     """Fill in the audit and the plan-vs-today comparison when the metrics document lacks them.
 
     Both are cheap, deterministic functions of the geography and the plan, so a report rendered
-    from a bare plan CSV still has them.
+    from a bare plan CSV still has them. A metrics document written for a different plan (its
+    ``plan.fingerprint`` differs, e.g. the plan CSV was edited since) keeps only what does not
+    depend on the plan: its comparison is recomputed and its design result is left out, so the
+    report never shows one plan's figures under another plan's name.
     """
-    extra: dict[str, Any] = {}
-    if not isinstance(data.metrics.get("audit"), Mapping):
-        extra["audit"] = audit(data.geography)
-    if not isinstance(data.metrics.get("comparison"), Mapping):
-        design = data.metrics.get("design")
+    metrics = dict(data.metrics)
+    notes: list[str] = []
+    saved = metrics.get("plan")
+    if isinstance(saved, Mapping) and saved.get("fingerprint") not in (None, plan_fingerprint(data.geography,
+                                                                                              data.plan)):
+        metrics.pop("design", None)
+        metrics.pop("comparison", None)
+        notes.append("The metrics file was written for a different plan (the plan CSV has changed since), so "
+                     "its design result and governance are left out and the comparison was recomputed.")
+    if not isinstance(metrics.get("audit"), Mapping):
+        metrics["audit"] = audit(data.geography)
+    if not isinstance(metrics.get("comparison"), Mapping):
+        design = metrics.get("design")
         bounds = design.get("bounds", {}) if isinstance(design, Mapping) else {}
-        extra["comparison"] = comparison_table(data.geography, data.plan, lower=bounds.get("min_pop"),
-                                               upper=bounds.get("max_pop"))
-    if not extra:
-        return data
-    return ReportData(data.geography, data.plan, data.allocations, {**data.metrics, **extra}, data.title)
+        metrics["comparison"] = comparison_table(data.geography, data.plan, lower=bounds.get("min_pop"),
+                                                 upper=bounds.get("max_pop"))
+    if notes:
+        metrics["report_notes"] = [*metrics.get("report_notes", []), *notes]
+    return ReportData(data.geography, data.plan, data.allocations, metrics, data.title)
 
 
 def build_report(geography: Geography, plan: Plan, out: Path, *, allocations: pd.DataFrame | None = None,
                  metrics: Mapping[str, Any] | None = None, png_dir: Path | None = None,
                  title: str | None = None) -> Path:
     """Render the report for in-memory results and write it to ``out`` (returns ``out``)."""
+    check_out(Path(out))
     data = ReportData(geography, plan, allocations, dict(metrics or {}),
                       **({"title": title} if title else {}))
     html = render(with_computed(data), png_dir=png_dir)
     return write_atomic(Path(out), html)
+
+
+def check_out(out: Path) -> None:
+    """The report's path must name a file (not a directory) whose folder can be created: said before any work."""
+    if out.is_dir():
+        raise InputError("is a directory; --out names the HTML file to write, e.g. out/report.html", file=out)
+    parent = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(f"cannot write the report: {parent} is a file, not a folder", file=out)
 
 
 def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json: Path | None, out: Path, *,
@@ -76,22 +98,30 @@ def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json
     from devoplan.geography.loader import load_geography
     from devoplan.planio import read_plan
 
+    check_out(Path(out))
     geo = geography if geography is not None else load_geography()
     plan = read_plan(Path(plan_csv), geo)
-    allocations = read_allocations(Path(allocations_csv), plan) if allocations_csv is not None else None
+    population = plan.area_totals(geo.units.population.astype(float))
+    allocations = read_allocations(Path(allocations_csv), plan, population) if allocations_csv is not None else None
     metrics = read_metrics(Path(metrics_json)) if metrics_json is not None else {}
     return build_report(geo, plan, Path(out), allocations=allocations, metrics=metrics)
 
 
 def write_atomic(path: Path, text: str) -> Path:
-    """Write text to a temp file next to ``path`` and move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write text to a temp file next to ``path`` and move it into place (a failed write is one line)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise DevoplanError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.chmod(tmp, 0o644)  # mkstemp makes the file private; a report is for sharing
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DevoplanError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -41,7 +41,8 @@ def governance_text(entry: Any) -> str:
 
 
 def area_cards(geography: Geography, plan: Plan, colours: Sequence[str], *,
-               governance: Mapping[str, Any] | None = None, funding: FundingView | None = None) -> list[AreaCard]:
+               governance: Mapping[str, Any] | None = None, funding: FundingView | None = None,
+               baseline_assumed: bool = False) -> list[AreaCard]:
     """One card per plan area, in area order (numbered 1..k like the maps)."""
     present = {k.upper() for k in geography.layers}
     dominant = {k: dominant_areas(geography, plan, k) for k in DOMINANT_LAYERS if k in present}
@@ -58,21 +59,21 @@ def area_cards(geography: Geography, plan: Plan, colours: Sequence[str], *,
             districts=tuple(sorted(geography.units.names[u] for u in members)),
             dominant=tuple((k, rows[a][0], rows[a][1]) for k, rows in dominant.items()),
             governance=governance_text((governance or {}).get(code)),
-            funding=_funding_facts(funding, a) if funding is not None else (),
+            funding=_funding_facts(funding, a, baseline_assumed) if funding is not None else (),
         ))
     return cards
 
 
-def _funding_facts(f: FundingView, a: int) -> tuple[tuple[str, str], ...]:
+def _funding_facts(f: FundingView, a: int, baseline_assumed: bool = False) -> tuple[tuple[str, str], ...]:
     first, last = f.years[0], f.years[-1]
     facts = [
         (f"Allocation {first}", f"{money(f.allocation[0, a])} (£{f.per_head[0, a]:,.0f} per head)"),
         (f"Allocation {last}", f"{money(f.allocation[-1, a])} (£{f.per_head[-1, a]:,.0f} per head)"),
-        ("Baseline", money(f.baseline[a])),
+        ("Baseline (assumed)" if baseline_assumed else "Baseline", money(f.baseline[a])),
         (f"From target {first}→{last}", f"{f.distance_pct[0, a]:+.1f}% → {f.distance_pct[-1, a]:+.1f}%"),
     ]
     if f.p5 is not None and f.p95 is not None:
         facts.append((f"Sensitivity {last}", f"£{f.p5[-1, a]:,.0f}–£{f.p95[-1, a]:,.0f} per head (5th–95th)"))
     if f.winner_frequency is not None:
-        facts.append(("Winner in draws", f"{f.winner_frequency[-1, a]:.0%}"))
+        facts.append(("Gains in draws", f"{f.winner_frequency[-1, a]:.0%}"))
     return tuple(facts)

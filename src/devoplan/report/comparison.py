@@ -20,6 +20,8 @@ from devoplan.plan import Plan
 
 TODAY: tuple[str, ...] = ("ICB", "LEP", "REGION", "PFA")
 PLAN_LABEL = "Proposed plan"
+# Column headings for today's layers (plural, as a reader says them); other layers use their key.
+TODAY_LABELS: dict[str, str] = {"ICB": "ICBs", "LEP": "LEPs", "REGION": "regions", "PFA": "police force areas"}
 # Rows shown first, in this order (the policy's headline questions); the rest follow alphabetically.
 HEADLINE: tuple[str, ...] = (
     "coterminosity@ICB", "coterminosity@LEP", "containment_layer_in@ICB", "containment_layer_in@LEP",
@@ -66,7 +68,7 @@ def in_words(metric: str) -> str:
 
 def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] = TODAY,
                      lower: float | None = None, upper: float | None = None) -> dict[str, Any]:
-    """``{"columns": [label...], "areas": [k...], "rows": [{"metric": name, "values": [...]}, ...]}``.
+    """``{"columns": [label...], "layers": [key...], "areas": [k...], "rows": [{"metric", "words", "values"}]}``.
 
     Columns are the proposed plan then each of ``today``'s layers present in the geography.
     Polsby-Popper needs display geometry; without it that metric is left out.
@@ -74,12 +76,13 @@ def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] =
     layers = [geography.layer(k).key for k in today if k.upper() in {x.upper() for x in geography.layers}]
     shapes = _shapes(geography)
     opts = ScoreOptions(lower=lower, upper=upper, shapes=shapes)
-    plans: list[tuple[str, Plan]] = [(PLAN_LABEL, plan)] + [(f"Today's {k}", Plan.from_layer(geography, k))
-                                                              for k in layers]
+    plans: list[tuple[str, Plan]] = [(PLAN_LABEL, plan)] + [
+        (f"Today's {TODAY_LABELS.get(k.upper(), k)}", Plan.from_layer(geography, k)) for k in layers]
     scored = [plan_scalars(geography, p, opts) for _, p in plans]
     names = [m for m in HEADLINE if m in scored[0]] + sorted(m for m in scored[0] if m not in HEADLINE)
     return {
         "columns": [label for label, _ in plans],
+        "layers": [None, *layers],
         "areas": [p.n_areas for _, p in plans],
         "rows": [{"metric": m, "words": in_words(m), "values": [_json(s.get(m)) for s in scored]}
                  for m in names],

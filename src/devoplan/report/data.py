@@ -10,6 +10,7 @@ is the same report.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,7 +44,19 @@ class ReportData:
 
     def __post_init__(self) -> None:
         if self.allocations is not None:
-            check_allocations(self.allocations, self.plan, "allocations")
+            check_allocations(self.allocations, self.plan, "allocations", population=self.area_population)
+
+    @property
+    def area_population(self) -> np.ndarray:
+        """Residents of each plan area (plan area order)."""
+        return self.plan.area_totals(self.geography.units.population.astype(np.float64))
+
+
+def plan_fingerprint(geography: Geography, plan: Plan) -> str:
+    """A short hash of which area each district is in: tells whether saved results belong to this plan."""
+    text = "\n".join(f"{u},{plan.area_codes[a]}" for u, a in zip(geography.units.codes, plan.assignment.tolist(),
+                                                                  strict=True))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,8 +100,13 @@ def funding_view(allocations: pd.DataFrame, plan: Plan) -> FundingView:
     )
 
 
-def check_allocations(df: pd.DataFrame, plan: Plan, source: str | Path) -> None:
-    """The table has the needed columns, ``all``-lines rows, and a row for every plan area each year."""
+def check_allocations(df: pd.DataFrame, plan: Plan, source: str | Path, *,
+                      population: np.ndarray | None = None) -> None:
+    """The table has the needed columns, ``all``-lines rows, and a row for every plan area each year.
+
+    With ``population`` (residents per plan area), each area's population must match too: an
+    allocations table made for another version of the plan would otherwise be shown under this one.
+    """
     for col in ALLOCATION_COLUMNS:
         if col not in df.columns:
             raise InputError(f"missing column '{col}' (an allocations table from devoplan fund)",
@@ -114,17 +132,31 @@ def check_allocations(df: pd.DataFrame, plan: Plan, source: str | Path) -> None:
         if bad.any():
             row = int(rows.index[np.flatnonzero(bad)[0]]) + 2
             raise InputError("not a number", file=source, row=row, field=col)
+    if population is not None:
+        _check_population(df, rows, plan, population, source)
 
 
-def read_allocations(path: Path, plan: Plan) -> pd.DataFrame:
-    """``allocations.csv`` read and checked against the plan."""
+def _check_population(df: pd.DataFrame, rows: pd.DataFrame, plan: Plan, population: np.ndarray,
+                      source: str | Path) -> None:
+    expected = dict(zip(plan.area_codes, population.tolist(), strict=True))
+    for index, code, value in zip(rows.index, rows["area_code"].astype(str), pd.to_numeric(rows["population"]),
+                                  strict=True):
+        want = expected[code]
+        if abs(float(value) - want) > 0.5 + 1e-9 * want:
+            raise InputError(f"area '{code}' has {float(value):,.0f} residents here but {want:,.0f} in the plan "
+                             "(allocations made for a different plan?)", file=source, row=int(index) + 2,
+                             field="population")
+
+
+def read_allocations(path: Path, plan: Plan, population: np.ndarray | None = None) -> pd.DataFrame:
+    """``allocations.csv`` read and checked against the plan (and its area populations when given)."""
     if not path.is_file():
         raise InputError("allocations file not found", file=path)
     try:
         df = pd.read_csv(path, dtype={"year": str, "line": str, "area_code": str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {exc}", file=path) from None
-    check_allocations(df, plan, path)
+    check_allocations(df, plan, path, population=population)
     return df
 
 

@@ -49,12 +49,20 @@ td.best { font-weight: bold; color: var(--good); }
 .card dt { color: var(--muted); }
 .card dd { margin: 0; }
 .card .districts { font-size: 0.8em; color: var(--muted); margin-top: 4px; }
+.small { font-size: 0.82em; color: var(--muted); }
+code.small { font-size: 0.78em; }
+table.compare td:first-child { min-width: 22em; }
+h3 { break-after: avoid; }
 .note { background:#fff8e1; border-left: 4px solid #e0a800; padding: 6px 10px; font-size: 0.9em; }
 .missing { background:#fdecea; border-left: 4px solid var(--bad); padding: 6px 10px; }
 footer { margin-top: 30px; color: var(--muted); font-size: 0.85em; }
 @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } nav ol { columns: 1; } }
+@page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { background: #fff; font-size: 10.5pt; }
+  .grid.split { display: block; }
+  .grid.split figure svg { max-width: 70%; }
+  table.compare td:first-child { min-width: 0; width: 45%; }
   main { max-width: none; padding: 0; }
   nav { display: none; }
   section { break-before: page; border-top: none; }
@@ -97,8 +105,9 @@ def figure(svg: str, caption: str, *, wide: bool = False) -> str:
     return f"<figure{cls}>{svg}<figcaption>{esc(caption)}</figcaption></figure>"
 
 
-def grid(*items: str) -> str:
-    return '<div class="grid">' + "".join(items) + "</div>"
+def grid(*items: str, css: str = "") -> str:
+    """Items side by side on a wide screen, stacked on a narrow one; ``css`` adds a class."""
+    return f'<div class="grid {esc(css)}">'.replace(' ">', '">') + "".join(items) + "</div>"
 
 
 def note(text: str, *, kind: str = "note") -> str:

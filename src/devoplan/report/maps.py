@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import networkx as nx
 import numpy as np
 import shapely
 from matplotlib.axes import Axes
@@ -16,7 +17,9 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter
+from scipy.spatial import cKDTree
 
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
@@ -29,6 +32,7 @@ PALETTE: list[str] = ["#88CCEE", "#CC6677", "#DDCC77", "#117733", "#AA4499", "#4
                       "#EE8866", "#6699CC", "#BBCC33"]
 NO_DATA = "#DDDDDD"
 EDGE = "#333333"
+CROWDED = 0.035  # labels closer than this share of the map's extent collide at screen size
 
 
 def _rings(geom: shapely.Geometry) -> list[np.ndarray]:
@@ -62,11 +66,84 @@ def _frame(ax: Axes, title: str) -> None:
     ax.set_title(title, fontsize=11, loc="left")
 
 
-def _number_labels(ax: Axes, points: np.ndarray, *, size: float = 7) -> None:
+def _number_labels(ax: Axes, points: np.ndarray, *, size: float = 7, skip: frozenset[int] = frozenset()) -> None:
     for i, (x, y) in enumerate(points):
-        if np.isfinite(x):
+        if np.isfinite(x) and i not in skip:
             ax.text(x, y, str(i + 1), ha="center", va="center", fontsize=size, fontweight="bold",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+
+
+def crowded_cluster(points: np.ndarray, extent: float, *, share: float = CROWDED) -> list[int]:
+    """The largest group (3 or more) of labels that sit too close together to read, as indices.
+
+    Labels closer than ``share`` of the map's extent are linked; the largest connected group is the
+    crowded one (London on the England map). Empty when no three labels crowd together.
+    """
+    ok = np.flatnonzero(np.isfinite(points[:, 0]))
+    if len(ok) < 3 or extent <= 0:
+        return []
+    pairs = cKDTree(points[ok]).query_pairs(r=share * extent, output_type="ndarray")
+    g = nx.Graph()
+    g.add_edges_from(ok[pairs].tolist())
+    groups = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c[0]))
+    return groups[0] if groups and len(groups[0]) >= 3 else []
+
+
+def draw_areas(ax: Axes, areas: np.ndarray, colours: Sequence[str], points: np.ndarray, *,
+               width: float, size: float) -> None:
+    """Areas with number labels. Labels that crowd together (London) are shown in an enlarged inset
+    placed where it covers least of the map (the sea, on England's map); the enlarged part is framed."""
+    draw_shapes(ax, list(areas), colours, edge=EDGE, width=width)
+    xmin, ymin, xmax, ymax = shapely.total_bounds(areas)
+    crowd = crowded_cluster(points, max(xmax - xmin, ymax - ymin))
+    _number_labels(ax, points, size=size, skip=frozenset(crowd))
+    if not crowd:
+        return
+    x0, y0, x1, y1 = shapely.total_bounds(areas[list(crowd)])
+    pad = 0.04 * max(x1 - x0, y1 - y0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="black", lw=1.0))
+    place = inset_place(areas, (xmin, ymin, xmax, ymax), (x1 - x0) / (y1 - y0))
+    inset = ax.inset_axes(place, transform=ax.transData)
+    near = [a for a in range(len(areas)) if shapely.intersects(areas[a], shapely.box(x0, y0, x1, y1))]
+    clipped = [shapely.clip_by_rect(areas[a], x0, y0, x1, y1) for a in near]  # only what shows: small SVG
+    draw_shapes(inset, clipped, [colours[a] for a in near], edge=EDGE, width=width)
+    inset.set_xlim(x0, x1)
+    inset.set_ylim(y0, y1)
+    inset.set_xticks([])
+    inset.set_yticks([])
+    others = frozenset(set(range(len(points))) - set(crowd))
+    _number_labels(inset, points, size=size + 1, skip=others)
+    inset.set_title(f"Enlarged: areas {_number_list(crowd)}", fontsize=7, loc="left", pad=2)
+
+
+def inset_place(areas: np.ndarray, bounds: tuple[float, float, float, float], aspect: float, *,
+                height: float = 0.3, max_width: float = 0.42) -> tuple[float, float, float, float]:
+    """``(x, y, width, height)`` in map units for an inset of the given aspect: of the four corners
+    and the middle of the left and right edges, the one that covers the least land."""
+    xmin, ymin, xmax, ymax = bounds
+    w_map, h_map = xmax - xmin, ymax - ymin
+    h = height * h_map
+    w = min(max_width * w_map, h * aspect)
+    h = w / aspect
+    spots = [(xmin, ymax - h), (xmax - w, ymax - h), (xmin, ymin), (xmax - w, ymin),
+             (xmin, ymin + (h_map - h) / 2), (xmax - w, ymin + (h_map - h) / 2)]
+    cover = [float(shapely.area(shapely.intersection(areas, shapely.box(x, y, x + w, y + h))).sum())
+             for x, y in spots]
+    x, y = spots[int(np.argmin(cover))]
+    return (x, y, w, h)
+
+
+def _number_list(indices: Sequence[int]) -> str:
+    """Area numbers (1-based) as a short list with runs: ``19, 29, 34–38``."""
+    nums = sorted(i + 1 for i in indices)
+    runs: list[list[int]] = []
+    for n in nums:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
 
 
 def plan_map(geography: Geography, plan: Plan, colours: Sequence[str], *,
@@ -76,8 +153,7 @@ def plan_map(geography: Geography, plan: Plan, colours: Sequence[str], *,
     areas = mg.dissolve(plan.assignment, plan.n_areas)
     fig = new_figure(6.2, 7.0)
     ax = fig.add_subplot()
-    draw_shapes(ax, list(areas), colours, edge=EDGE, width=0.6)
-    _number_labels(ax, mg.label_points(areas))
+    draw_areas(ax, areas, colours, mg.label_points(areas), width=0.6, size=7)
     _frame(ax, title)
     return fig
 
@@ -109,7 +185,7 @@ def misalignment_map(geography: Geography, *, health: str = "ICB", economic: str
 
 
 def value_map(geography: Geography, plan: Plan, values: np.ndarray, *, title: str, label: str,
-              cmap: str = "viridis", diverging: bool = False) -> Figure:
+              cmap: str = "viridis", diverging: bool = False, tick_format: str = "{:,.0f}") -> Figure:
     """A choropleth of one value per area (NaN drawn grey), with a colour bar."""
     mg = map_geometry(geography)
     areas = mg.dissolve(plan.assignment, plan.n_areas)
@@ -124,9 +200,9 @@ def value_map(geography: Geography, plan: Plan, values: np.ndarray, *, title: st
     ax = fig.add_subplot()
     mapper = _mapper(norm, cmap)
     colours = [mapper.to_rgba(v) if np.isfinite(v) else NO_DATA for v in values]
-    draw_shapes(ax, list(areas), [_hex(c) for c in colours], edge=EDGE, width=0.5)
-    _number_labels(ax, mg.label_points(areas), size=6)
-    fig.colorbar(mapper, ax=ax, shrink=0.6, label=label)
+    draw_areas(ax, areas, [_hex(c) for c in colours], mg.label_points(areas), width=0.5, size=6)
+    bar = fig.colorbar(mapper, ax=ax, shrink=0.5, label=label, location="bottom", pad=0.02)
+    bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_format.format(v)))
     _frame(ax, title)
     return fig
 
@@ -138,7 +214,7 @@ def area_colours(geography: Geography, plan: Plan, layout: HexLayout | None) -> 
 
 
 def hex_plan_map(layout: HexLayout, plan: Plan, colours: Sequence[str], *,
-                 title: str = "Hex map: one hexagon per district") -> Figure:
+                 title: str = "The same areas, one hexagon per district") -> Figure:
     """The plan on the hex layout: each district one hexagon, coloured by its area, area numbers on top."""
     present = layout.present
     fig = new_figure(6.2, 7.0)
@@ -154,7 +230,8 @@ def hex_plan_map(layout: HexLayout, plan: Plan, colours: Sequence[str], *,
             c = centres[members]
             best = members[int(np.argmin(((c - c.mean(axis=0)) ** 2).sum(axis=1)))]
             x, y = centres[best]
-            ax.text(x, y, str(a + 1), ha="center", va="center", fontsize=6, fontweight="bold")
+            ax.text(x, y, str(a + 1), ha="center", va="center", fontsize=6.5, fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85})
     if layout.missing:
         ax.text(0.0, 0.0, f"{len(layout.missing)} district(s) missing from the hex layout",
                 transform=ax.transAxes, fontsize=7)

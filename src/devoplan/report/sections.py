@@ -17,19 +17,24 @@ from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
-from devoplan.report.comparison import in_words
+from devoplan.report.comparison import HEADLINE, in_words
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.figures import FigureSink
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, kpis, note
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
-from devoplan.report.tables import cards, money, table
+from devoplan.report.tables import Html, cards, fmt_row, money, table
+from devoplan.report.words import baseline_assumed, design_facts, findings, glossary
 
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources")
 HEALTH, ECONOMIC = "ICB", "LEP"
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
 WORST_CROSSINGS = 12
+BASELINE_CAVEAT = ("The baseline (each area's funding in the year before the settlement) is an assumption: devoplan "
+                   "holds no spending by area, so the default spec shares each service's total by age and sex "
+                   "alone. Distances from target, changes on baseline and winners are measured against that "
+                   "stand-in, not against today's budgets.")
 
 
 def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
@@ -39,7 +44,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         summary_section(data, fv),
         patchwork_section(data.geography, data.metrics.get("audit"), sink),
         areas_section(data, sink),
-        comparison_section(data.metrics.get("comparison")),
+        comparison_section(data.metrics.get("comparison"), data.geography),
         funding_section(data, fv, sink),
         cards_section(data, fv),
         sources_section(data),
@@ -86,6 +91,11 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
     steps = data.metrics.get("steps_not_run") or []
     if steps:
         body += note("Not in this report yet: " + "; ".join(map(str, steps)), kind="missing")
+    for text in data.metrics.get("report_notes") or []:
+        body += note(str(text), kind="missing")
+    sentences = findings(data.metrics, fv, plan.n_areas)
+    if sentences:
+        body += "<h3>Key findings</h3><ul>" + "".join(f"<li>{esc(t)}</li>" for t in sentences) + "</ul>"
     run = data.metrics.get("run")
     if isinstance(run, Mapping) and run:
         body += f"<p>{esc(_run_line(run))}</p>"
@@ -117,15 +127,15 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
         fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
         parts.append(grid(figure(sink.svg(fig, "Today's misalignments", png_name="map_misalignments"),
                                  f"Districts split between {HEALTH}s or shared by two {ECONOMIC}s."),
-                          f"<div>{lists}</div>"))
+                          f"<div>{lists}</div>", css="split"))
     else:
         parts.append(lists)
     matrix = doc.get("coterminosity")
     if isinstance(matrix, Mapping) and matrix:
         keys = list(matrix)
-        rows = [[a, *[round(float(matrix[a][b]), 3) for b in keys]] for a in keys]
+        rows = [[a, *fmt_row([float(matrix[a][b]) for b in keys])] for a in keys]
         parts.append("<h3>Coterminosity of today's layers</h3>" +
-                     table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)))
+                     table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)) + glossary(geo, keys))
     else:
         parts.append(note("No audit of today's layers was given.", kind="missing"))
     crossings = doc.get("crossings", [])
@@ -174,31 +184,37 @@ def areas_section(data: ReportData, sink: FigureSink) -> Section:
 
 
 def _design_facts(design: Mapping[str, Any]) -> str:
-    facts = design.get("facts")
-    if not isinstance(facts, Mapping) or not facts:
-        return note("No design result was given with this plan (objective, bound and governance not shown).")
-    return "<h3>How the plan was found</h3>" + table(
-        ["", "value"], [[k.replace("_", " "), v if isinstance(v, int | float) else str(v)] for k, v in facts.items()],
-        numeric=[1])
+    return design_facts(design) or note("No design result was given with this plan (objective, bound and "
+                                        "governance not shown).")
 
 
 # -- 4. comparison --------------------------------------------------------------------------------------
-def comparison_section(comparison: Any) -> Section:
+def comparison_section(comparison: Any, geo: Geography) -> Section:
     if not isinstance(comparison, Mapping) or not comparison.get("rows"):
         return Section("comparison", "The plan against today's geographies",
                        note("No comparison was computed.", kind="missing"))
     columns = list(comparison["columns"])
-    header = ["metric", "in words", *columns]
-    rows = [[r["metric"], r.get("words") or in_words(r["metric"]), *r["values"]] for r in comparison["rows"]]
-    areas = ["areas", "number of areas", *comparison.get("areas", [])]
-    body = table(header, [areas, *rows], numeric=range(2, len(header)), scroll=True)
+    header = ["measure", *columns]
+    numeric = range(1, len(header))
+    rows = [[_measure_cell(r), *fmt_row(r["values"])] for r in comparison["rows"]]
+    n_head = sum(1 for r in comparison["rows"] if r["metric"] in HEADLINE)
+    areas: list[Any] = ["number of areas", *fmt_row(comparison.get("areas", []))]
+    body = table(header, [areas, *rows[:n_head]], numeric=numeric, css="compare")
+    if rows[n_head:]:
+        body += ("<h3>Every other measure</h3>" +
+                 table(header, rows[n_head:], numeric=numeric, css="compare", scroll=True))
     body += ("<p>Each of today's layers is turned into a plan (a district split between areas goes to the one "
-             "holding most of it) and scored with the same metrics. <code>@X</code> means measured against "
-             "layer X; <code>containment_layer_in@X</code> is the share of residents whose X-area lies inside one "
-             "area of the plan; <code>split_layer_areas@X</code> counts X-areas the plan cuts.</p>")
+             "holding most of it) and scored with the same measures. A code such as <code>coterminosity@ICB</code> "
+             "names the measure in <code>metrics.json</code>; <code>@X</code> means measured against layer X "
+             "(docs/metrics.md defines each).</p>" + glossary(geo))
     return Section("comparison", "The plan against today's geographies", body,
-                   lead="Every metric of the proposed plan side by side with today's ICBs, LEPs, regions and "
-                        "police force areas.")
+                   lead="The headline measures of the proposed plan side by side with today's ICBs, LEPs, regions "
+                        "and police force areas, then every other measure.")
+
+
+def _measure_cell(row: Mapping[str, Any]) -> Html:
+    words = row.get("words") or in_words(row["metric"]) or row["metric"]
+    return Html(f'{esc(words)}<br><code class="small">{esc(row["metric"])}</code>')
 
 
 # -- 5. funding -----------------------------------------------------------------------------------------
@@ -214,7 +230,8 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
                                     fv.p5[-1] if fv.p5 is not None else None,
                                     fv.p95[-1] if fv.p95 is not None else None, national, year=last)
     conv = charts.convergence_chart(plan.area_names, fv.years, fv.distance_pct)
-    body = _funding_maps(geo, plan, fv, sink) if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")
+    body = note(BASELINE_CAVEAT) if baseline_assumed(data.metrics) else ""
+    body += _funding_maps(geo, plan, fv, sink) if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")
     body += figure(sink.svg(alloc, "Allocation per head with sensitivity"),
                    "Bars: 5th–95th percentile over the Monte Carlo draws of formula weights and indicators."
                    if fv.p5 is not None else "No sensitivity analysis was run.", wide=True)
@@ -229,9 +246,10 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
 def _funding_maps(geo: Geography, plan: Plan, fv: FundingView, sink: FigureSink) -> str:
     first, last = fv.years[0], fv.years[-1]
     head = maps.value_map(geo, plan, fv.per_head[-1], title=f"Allocation per head, {last}",
-                          label="£ per resident", cmap="viridis")
+                          label="£ per resident", cmap="viridis", tick_format="£{:,.0f}")
     dist = maps.value_map(geo, plan, fv.distance_pct[0], title=f"Distance from target, {first}",
-                          label="allocation vs target (%)", cmap="RdBu", diverging=True)
+                          label="allocation above (+) or below (−) target", cmap="RdBu", diverging=True,
+                          tick_format="{:+.0f}%")
     return grid(figure(sink.svg(head, "Allocation per head", png_name="map_allocation_per_head"),
                        "All service lines together."),
                 figure(sink.svg(dist, "Distance from target", png_name="map_distance_from_target"),
@@ -269,17 +287,21 @@ def cards_section(data: ReportData, fv: FundingView | None) -> Section:
     colours = maps.area_colours(data.geography, data.plan, hex_layout(data.geography))
     governance = _design(data).get("governance")
     items = area_cards(data.geography, data.plan, colours,
-                       governance=governance if isinstance(governance, Mapping) else None, funding=fv)
-    return Section("cards", "The areas one by one", cards(items),
-                   lead="Districts, population, the health and economic areas each mostly is, who could run it, "
-                        "and what it would be funded.")
+                       governance=governance if isinstance(governance, Mapping) else None, funding=fv,
+                       baseline_assumed=baseline_assumed(data.metrics))
+    lead = ("Districts, population, the health and economic areas each mostly is, who could run it, and what it "
+            "would be funded. Numbers match the maps.")
+    if fv is not None and fv.winner_frequency is not None:
+        lead += (f" 'Gains in draws' is the share of the sensitivity draws in which the area's cash growth on its "
+                 f"baseline by {fv.years[-1]} beats England's.")
+    return Section("cards", "The areas one by one", cards(items), lead=lead)
 
 
 # -- 7. assumptions and sources ---------------------------------------------------------------------------
 def sources_section(data: ReportData) -> Section:
     funding = _funding_summary(data)
     body = "<h3>Assumptions</h3>"
-    assumed = assumption_rows(funding)
+    assumed = assumption_rows(funding, {m.key: m.name for m in data.geography.indicators.meta})
     body += (table(["figure", "value", "why it is an assumption"], assumed) if assumed else
              note("No funding summary was given, so the formula's assumptions are not listed."))
     sourced = sourced_rows(funding)

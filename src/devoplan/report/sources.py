@@ -7,7 +7,9 @@ an assumption) and the geography bundle (``ATTRIBUTION.md`` and the indicators' 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from devoplan.geography.model import Geography
@@ -18,14 +20,23 @@ _LICENCE = re.compile(rf"(Open Government Licen[cs]e{_VERSION}|OGL{_VERSION}|CC[
                       rf"|ODbL{_VERSION}|MIT licen[cs]e)", re.IGNORECASE)
 
 
-def assumption_rows(funding: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
-    """``(figure, value, why)`` for each assumption in the funding summary."""
+_INDICATOR = re.compile(r"^lines\.(\w+)\.need\.indicators\[(\d+)\]\.(\w+)$")
+_MONEY_KEYS = (".total", ".amount")
+_RATE_KEYS = (".growth", "pace.floor", "pace.cap", "pace.convergence")
+
+
+def assumption_rows(funding: Mapping[str, Any] | None,
+                    indicator_names: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """``(figure, value, why)`` for each assumption in the funding summary (figures named in words where
+    the spec allows: ``lines.health.need.indicators[0].weight`` names its indicator)."""
     if not funding:
         return []
+    keys = spec_indicator_keys(funding)
     rows = []
     for item in funding.get("assumptions", []):
+        key = str(item.get("key", ""))
         note = item.get("note") or "assumption (no source given)"
-        rows.append((str(item.get("key", "")), _value(item.get("value")), str(note)))
+        rows.append((figure_name(key, keys, indicator_names or {}), format_value(key, item.get("value")), str(note)))
     return rows
 
 
@@ -33,8 +44,46 @@ def sourced_rows(funding: Mapping[str, Any] | None) -> list[tuple[str, str, str]
     """``(figure, value, source)`` for each sourced figure of the funding spec."""
     if not funding:
         return []
-    return [(str(i.get("key", "")), _value(i.get("value")), str(i.get("source", "")))
+    return [(str(i.get("key", "")), format_value(str(i.get("key", "")), i.get("value")), str(i.get("source", "")))
             for i in funding.get("sources", [])]
+
+
+def spec_indicator_keys(funding: Mapping[str, Any]) -> dict[tuple[str, int], str]:
+    """``{(line, i): indicator key}`` from the spec file the funding summary names (empty if unreadable)."""
+    spec = funding.get("spec")
+    file = spec.get("file") if isinstance(spec, Mapping) else None
+    if not file or not Path(str(file)).is_file():
+        return {}
+    try:
+        data = tomllib.loads(Path(str(file)).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    out: dict[tuple[str, int], str] = {}
+    for line, table in (data.get("lines") or {}).items():
+        indicators = (table.get("need") or {}).get("indicators") if isinstance(table, dict) else None
+        for i, ind in enumerate(indicators or []):
+            if isinstance(ind, dict) and "key" in ind:
+                out[(line, i)] = str(ind["key"])
+    return out
+
+
+def figure_name(key: str, indicator_keys: Mapping[tuple[str, int], str], names: Mapping[str, str]) -> str:
+    """The spec key, with the indicator it refers to named when known."""
+    m = _INDICATOR.match(key)
+    if not m or (m.group(1), int(m.group(2))) not in indicator_keys:
+        return key
+    ind = indicator_keys[(m.group(1), int(m.group(2)))]
+    return f"{key} ({names.get(ind, ind)})"
+
+
+def format_value(key: str, value: Any) -> str:
+    """A spec figure for reading: money keys in £, growth rates and pace limits in % a year."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if key.endswith(_MONEY_KEYS):
+            return f"£{value / 1e9:,.2f}bn" if abs(value) >= 1e9 else f"£{value / 1e6:,.1f}m"
+        if key.endswith(_RATE_KEYS):
+            return f"{value:.0%} a year" if key != "pace.convergence" else f"{value:.0%} of the gap a year"
+    return _value(value)
 
 
 def data_sources(geography: Geography) -> list[tuple[str, str, str]]:

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 
 from devoplan.report.html import esc
 
+
+class Html(str):
+    """A table cell that is already trusted HTML (built by this package): written as is, not escaped."""
+
+
 Cell = str | int | float | None
 
 
@@ -24,6 +29,20 @@ def fmt(value: Cell, *, digits: int = 3) -> str:
     return f"{value:,.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
+def fmt_row(values: Sequence[float | None]) -> list[str]:
+    """Numbers that are compared along a row, formatted alike: whole numbers with separators when all
+    are whole, else the same number of decimals for all, chosen by the row's typical (median) size:
+    3 below 1, 2 below 100, 1 below 1,000, else none (one outlier does not round the others away)."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not finite:
+        return ["–" for _ in values]
+    if all(v.is_integer() for v in finite):
+        return [f"{int(v):,}" if v is not None and math.isfinite(float(v)) else "–" for v in values]
+    typical = sorted(abs(v) for v in finite)[len(finite) // 2]
+    digits = 3 if typical < 1 else 2 if typical < 100 else 1 if typical < 1000 else 0
+    return [f"{float(v):,.{digits}f}" if v is not None and math.isfinite(float(v)) else "–" for v in values]
+
+
 def money(pounds: float, *, unit: str = "m") -> str:
     """£ in millions (``m``) or billions (``bn``), or whole pounds (``""``)."""
     if not math.isfinite(pounds):
@@ -36,10 +55,12 @@ def money(pounds: float, *, unit: str = "m") -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, numeric: Sequence[int] = (),
-          best: Mapping[int, int] | None = None, scroll: bool = False, caption: str = "") -> str:
-    """A plain HTML table; ``numeric`` columns right-aligned; ``best[row] = col`` is highlighted."""
+          best: Mapping[int, int] | None = None, scroll: bool = False, caption: str = "", head: bool = True,
+          css: str = "") -> str:
+    """A plain HTML table; ``numeric`` columns right-aligned; ``best[row] = col`` is highlighted;
+    :class:`Html` cells are written as they are; ``head=False`` leaves out the header row."""
     num = set(numeric)
-    head = "".join(f'<th class="num">{esc(h)}</th>' if i in num else f"<th>{esc(h)}</th>"
+    header = "".join(f'<th class="num">{esc(h)}</th>' if i in num else f"<th>{esc(h)}</th>"
                    for i, h in enumerate(headers))
     body = []
     for r, row in enumerate(rows):
@@ -47,10 +68,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, numeric: Se
         for c, value in enumerate(row):
             classes = (["num"] if c in num else []) + (["best"] if best and best.get(r) == c else [])
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{cls}>{esc(fmt(value))}</td>")
+            text = value if isinstance(value, Html) else esc(fmt(value))
+            cells.append(f"<td{cls}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    out = f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    thead = f"<thead><tr>{header}</tr></thead>" if head else ""
+    klass = f' class="{esc(css)}"' if css else ""
+    out = f"<table{klass}>{cap}{thead}<tbody>{''.join(body)}</tbody></table>"
     return f'<div class="scroll">{out}</div>' if scroll else out
 
 
@@ -74,7 +98,7 @@ def card(c: AreaCard) -> str:
     facts: list[tuple[str, str]] = [("Code", c.code), ("Population", f"{c.population:,}"),
                                     ("Districts", str(len(c.districts)))]
     facts += [(f"Dominant {key}", f"{name} ({share:.0%} of residents)") for key, name, share in c.dominant]
-    facts.append(("Governance", c.governance))
+    facts.append(("Who could run it", c.governance))
     facts += list(c.funding)
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     return (f'<article class="card" id="area-{c.number}" style="--c:{esc(c.colour)}">'

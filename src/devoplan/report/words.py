@@ -1,0 +1,185 @@
+"""The report's plain-language parts: key findings, how the plan was found, a glossary of layer codes.
+
+Every sentence here is assembled from figures in the metrics document, the funding view or the
+geography; nothing is stated that was not computed. Where a figure rests on an assumption (the
+funding baseline) or on a search that proves no optimum (the design gap), the sentence says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from devoplan.geography.model import Geography
+from devoplan.report.data import FundingView
+from devoplan.report.html import esc
+from devoplan.report.tables import Html, table
+
+HEALTH, ECONOMIC = "ICB", "LEP"
+STATUS_WORDS: dict[str, str] = {
+    "existing_combined_authority": "could be run by an existing combined authority",
+    "extend_combined_authority": "would extend an existing combined authority",
+    "merge_combined_authorities": "would merge combined authorities",
+    "new_combined_authority": "need a new combined authority",
+    "single_unitary": "are a single unitary council",
+    "single_county": "are a single county",
+}
+TERM_WORDS: dict[str, str] = {
+    "health": "health misalignment (1 − coterminosity with health layers)",
+    "economic": "economic misalignment (1 − coterminosity with economic layers)",
+    "needs": "needs mixing (share of indicator variance inside areas)",
+    "compact": "ragged borders (share of district borders that are area borders)",
+    "balance": "population imbalance (total deviation from equal areas)",
+    "identity": "broken local identity (1 − containment of soft keep-whole layers)",
+}
+STOPPED_BY: dict[str, str] = {
+    "budget": "its evaluation budget (set from the time limit, so the same seed gives the same plan) ran out",
+    "time": "the wall-clock guard stopped it (the machine was slower than the budget assumes)",
+}
+
+
+def glossary(geo: Geography, keys: Sequence[str] | None = None) -> str:
+    """A line naming each layer code (``ICB: Integrated Care Boards · ...``) for tables that use codes."""
+    layers = [geo.layer(k) for k in (keys or list(geo.layers)) if k.upper() in {x.upper() for x in geo.layers}]
+    if not layers:
+        return ""
+    return '<p class="small">' + " · ".join(f"<b>{esc(layer.key)}</b>: {esc(layer.name)}" for layer in layers) + "</p>"
+
+
+def _row(comparison: Mapping[str, Any], metric: str) -> list[Any] | None:
+    for row in comparison.get("rows", []):
+        if row.get("metric") == metric:
+            return list(row.get("values", []))
+    return None
+
+
+def _column(comparison: Mapping[str, Any], key: str) -> int | None:
+    """The comparison column of today's layer ``key`` (``layers`` lists each column's layer key)."""
+    layers = comparison.get("layers") or [str(c).removeprefix("Today's ") for c in comparison.get("columns", [])]
+    return next((i for i, k in enumerate(layers) if k == key), None)
+
+
+def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int) -> list[str]:
+    """The report's key findings as sentences, each only when its figures are present."""
+    out: list[str] = []
+    audit = metrics.get("audit") if isinstance(metrics.get("audit"), Mapping) else {}
+    matrix = audit.get("coterminosity", {}) if isinstance(audit, Mapping) else {}
+    splits = audit.get("unit_splits", []) if isinstance(audit, Mapping) else []
+    if HEALTH in matrix and ECONOMIC in matrix.get(HEALTH, {}):
+        split = sum(1 for s in splits if s.get("layer") == HEALTH)
+        shared = sum(1 for s in splits if s.get("layer") == ECONOMIC)
+        out.append(f"Today, ICBs and LEPs have a coterminosity of {float(matrix[HEALTH][ECONOMIC]):.3f} with each "
+                   f"other (1 = the same map); {split} districts are split between ICBs and {shared} sit in two "
+                   "or more LEPs.")
+    comparison = metrics.get("comparison") if isinstance(metrics.get("comparison"), Mapping) else {}
+    out += _alignment_sentence(comparison or {}, n_areas)
+    out += _governance_sentence(metrics)
+    if fv is not None:
+        out.append(_money_sentence(metrics, fv))
+    return out
+
+
+def _alignment_sentence(comparison: Mapping[str, Any], n_areas: int) -> list[str]:
+    c_h, c_e = _row(comparison, f"coterminosity@{HEALTH}"), _row(comparison, f"coterminosity@{ECONOMIC}")
+    if not c_h or not c_e or c_h[0] is None or c_e[0] is None:
+        return []
+    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h[0]:.3f} with today's ICBs and "
+            f"{c_e[0]:.3f} with today's LEPs")
+    cut_h, cut_e = _row(comparison, f"split_layer_areas@{HEALTH}"), _row(comparison, f"split_layer_areas@{ECONOMIC}")
+    areas = comparison.get("areas", [])
+    ih, ie = _column(comparison, HEALTH), _column(comparison, ECONOMIC)
+    if cut_h and cut_e and ih is not None and ie is not None and cut_h[0] is not None and cut_e[0] is not None:
+        text += (f"; they cut {int(cut_h[0])} of the {int(areas[ih])} ICBs and {int(cut_e[0])} of the "
+                 f"{int(areas[ie])} LEPs across more than one area")
+    return [text + "."]
+
+
+def _governance_sentence(metrics: Mapping[str, Any]) -> list[str]:
+    design = metrics.get("design") if isinstance(metrics.get("design"), Mapping) else {}
+    governance = design.get("governance") if isinstance(design, Mapping) else None
+    if not isinstance(governance, Mapping) or not governance:
+        return []
+    counts: dict[str, int] = {}
+    for entry in governance.values():
+        status = str(entry.get("status", "")) if isinstance(entry, Mapping) else ""
+        counts[status] = counts.get(status, 0) + 1
+    parts = [f"{n} {STATUS_WORDS.get(s, s.replace('_', ' '))}" for s, n in sorted(counts.items(), key=lambda x: -x[1])]
+    return ["Who would run them: " + "; ".join(parts) + "."]
+
+
+def _money_sentence(metrics: Mapping[str, Any], fv: FundingView) -> str:
+    first, last = fv.years[0], fv.years[-1]
+    pop = float(fv.population.sum())
+    a0, a1 = float(fv.allocation[0].sum()), float(fv.allocation[-1].sum())
+    text = (f"The settlement gives areas £{a0 / 1e9:,.1f}bn in {first} (£{a0 / pop:,.0f} per head), rising to "
+            f"£{a1 / 1e9:,.1f}bn in {last}.")
+    funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
+    wl = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
+    if isinstance(wl, Mapping) and wl.get("n_winners") is not None:
+        text += (f" By {wl.get('year', last)}, {wl['n_winners']} areas grow faster than England's "
+                 f"{float(wl.get('national_cash_growth_pct', 0.0)):.1f}% cash growth on the baseline and "
+                 f"{wl['n_losers']} slower.")
+    if baseline_assumed(metrics):
+        text += (" The baseline is assumed, not measured (devoplan holds no spending by area), so gains and "
+                 "distances from target show the formula's direction, not changes from today's budgets.")
+    return text
+
+
+def baseline_assumed(metrics: Mapping[str, Any]) -> bool:
+    """Whether the funding summary says the baseline is an assumption (the default spec's stand-in)."""
+    funding = metrics.get("funding")
+    baseline = funding.get("baseline") if isinstance(funding, Mapping) else None
+    return bool(isinstance(baseline, Mapping) and baseline.get("assumption"))
+
+
+def design_facts(design: Mapping[str, Any]) -> str:
+    """How the plan was found, in words: constraints met, the objective and its parts, the bound and gap."""
+    facts = design.get("facts")
+    if not isinstance(facts, Mapping) or not facts:
+        return ""
+    result = design.get("result") if isinstance(design.get("result"), Mapping) else {}
+    rows: list[list[Any]] = []
+    lo, hi = facts.get("min_population_bound"), facts.get("max_population_bound")
+    if lo is not None and hi is not None:
+        rows.append(["population bounds", f"{int(lo):,}–{int(hi):,} residents per area"])
+    checks = result.get("checks") if isinstance(result, Mapping) else None
+    if isinstance(checks, Mapping) and "ok" in checks:
+        rows.append(["constraints", _checks_text(checks)])
+    if "objective" in facts:
+        rows.append(["objective (lower is better)", f"{float(facts['objective']):.3f}" +
+                     (f" (the starting plan scored {float(facts['starting_objective']):.3f})"
+                      if "starting_objective" in facts else "")])
+    if isinstance(result, Mapping):
+        rows += _term_rows(result)
+    if "lower_bound" in facts:
+        rows.append(["proven lower bound", f"{float(facts['lower_bound']):.3f}: no plan meeting the same "
+                                           "constraints can score below this"])
+    if "gap_to_bound" in facts:
+        rows.append(["gap to the bound", f"{facts['gap_to_bound']}: the most a better plan could improve on this "
+                                         "one; it does not say a better plan exists (the bound may be loose)"])
+    if "evaluations" in facts:
+        stop = STOPPED_BY.get(str(facts.get("stopped_by")), str(facts.get("stopped_by", "")))
+        rows.append(["search", f"{int(facts['evaluations']):,} candidate plans scored with seed "
+                               f"{facts.get('seed', '–')}; stopped when {stop}"])
+    return "<h3>How the plan was found</h3>" + table(["", ""], rows, head=False)
+
+
+def _checks_text(checks: Mapping[str, Any]) -> str:
+    if checks.get("ok"):
+        return "all met: every area in one piece and within the bounds, kept-whole councils not split"
+    broken = [k.replace("_", " ") for k, v in checks.items() if isinstance(v, list) and v]
+    return "NOT all met: " + ", ".join(broken)
+
+
+def _term_rows(result: Mapping[str, Any]) -> list[list[Any]]:
+    terms, weights = result.get("terms"), result.get("weights")
+    if not isinstance(terms, Mapping) or not isinstance(weights, Mapping):
+        return []
+    rows: list[list[Any]] = []
+    for key, value in terms.items():
+        w = float(weights.get(key, 1.0))
+        if w == 0:
+            continue
+        weight = f"{w:g} × " if w != 1 else ""
+        rows.append([Html(f"&nbsp;&nbsp;+ {esc(TERM_WORDS.get(key, key))}"), f"{weight}{float(value):.3f}"])
+    return rows
