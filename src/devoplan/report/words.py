@@ -103,7 +103,8 @@ def _governance_sentence(metrics: Mapping[str, Any]) -> list[str]:
     for entry in governance.values():
         status = str(entry.get("status", "")) if isinstance(entry, Mapping) else ""
         counts[status] = counts.get(status, 0) + 1
-    parts = [f"{n} {STATUS_WORDS.get(s, s.replace('_', ' '))}" for s, n in sorted(counts.items(), key=lambda x: -x[1])]
+    ranked = sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+    parts = [f"{n} {STATUS_WORDS.get(s, s.replace('_', ' '))}" for s, n in ranked]
     return ["Who would run them: " + "; ".join(parts) + "."]
 
 

@@ -1,0 +1,182 @@
+"""The report's plain-language parts, number formatting for comparisons, map insets and output checks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from devoplan.cli import main
+from devoplan.commands.demo import summary_lines
+from devoplan.errors import InputError
+from devoplan.plan import Plan
+from devoplan.planio import write_plan_csv
+from devoplan.report.build import build_report, render_from_files
+from devoplan.report.data import funding_view, plan_fingerprint
+from devoplan.report.maps import _number_list, crowded_cluster, inset_place
+from devoplan.report.sources import assumption_rows, format_value
+from devoplan.report.tables import fmt_row
+from devoplan.report.words import design_facts, findings
+from tests.test_report_fixtures import synthetic_allocations, tiny_geography
+
+
+def section(html: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}">(.*?)</section>', html, re.S)
+    assert m, f"section {sid} missing"
+    return m.group(1)
+
+
+def test_fmt_row_formats_a_row_alike() -> None:
+    assert fmt_row([0.89, 0.993, 1.0]) == ["0.890", "0.993", "1.000"]
+    assert fmt_row([743755.0, 8584.0]) == ["743,755", "8,584"]
+    # one outlier (1,024) does not round the typical ratios (about 4) to whole numbers
+    assert fmt_row([3.93, 5.74, 27.9, 3.51, 1024.0]) == ["3.93", "5.74", "27.90", "3.51", "1,024.00"]
+    assert fmt_row([None, 0.5]) == ["–", "0.500"]
+
+
+def test_crowded_labels_are_found_and_the_inset_goes_where_the_land_is_not() -> None:
+    # four labels within 1 unit of each other in a 100-unit map, two far apart
+    points = np.array([[50, 50], [50.5, 50], [51, 50.5], [50, 51], [10, 90], [90, 10]], dtype=float)
+    assert crowded_cluster(points, 100.0) == [0, 1, 2, 3]
+    assert crowded_cluster(points[3:], 100.0) == []  # no three labels crowd
+    # land fills the map except its top-left quarter: the inset goes there
+    land = np.array([shapely.box(0, 0, 100, 50), shapely.box(50, 50, 100, 100)], dtype=object)
+    x, y, w, h = inset_place(land, (0, 0, 100, 100), 1.0)
+    assert (x, y + h) == (0, 100) and w == h == 30
+    assert _number_list([18, 28, 33, 34, 35, 36, 37]) == "19, 29, 34–38"
+
+
+def test_spec_figures_are_shown_in_pounds_and_percent() -> None:
+    assert format_value("lines.health.total", 107_368_421_053.0) == "£107.37bn"
+    assert format_value("lines.probation.total", 300_000_000.0) == "£300.0m"
+    assert format_value("lines.health.growth", 0.03) == "3% a year"
+    assert format_value("pace.convergence", 0.25) == "25% of the gap a year"
+    assert format_value("lines.health.need.strength", 0.1) == "0.1"
+
+
+def test_assumptions_name_the_indicator_a_weight_belongs_to(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[lines.health.need]\n[[lines.health.need.indicators]]\nkey = "imd_score"\nweight = 0.4\n')
+    funding = {"spec": {"file": str(spec)},
+               "assumptions": [{"key": "lines.health.need.indicators[0].weight", "value": 0.4}]}
+    rows = assumption_rows(funding, {"imd_score": "Index of Multiple Deprivation"})
+    assert rows == [("lines.health.need.indicators[0].weight (Index of Multiple Deprivation)", "0.4",
+                     "assumption (no source given)")]
+    funding["spec"] = {"file": str(tmp_path / "gone.toml")}  # saved outputs moved elsewhere: the key stays
+    assert assumption_rows(funding)[0][0] == "lines.health.need.indicators[0].weight"
+
+
+def test_findings_are_assembled_from_the_figures(tmp_path: Path) -> None:
+    geo = tiny_geography(tmp_path / "geo")
+    plan = Plan.from_layer(geo, "ICB")
+    metrics = {
+        "audit": {"coterminosity": {"ICB": {"LEP": 0.7512}}, "unit_splits": [{"layer": "ICB"}, {"layer": "LEP"}]},
+        "comparison": {"columns": ["Proposed plan", "Today's ICBs", "Today's LEPs"], "layers": [None, "ICB", "LEP"],
+                       "areas": [2, 2, 2],
+                       "rows": [{"metric": "coterminosity@ICB", "values": [0.9, 1.0, 0.7]},
+                                {"metric": "coterminosity@LEP", "values": [0.8, 0.7, 1.0]},
+                                {"metric": "split_layer_areas@ICB", "values": [1, 0, 1]},
+                                {"metric": "split_layer_areas@LEP", "values": [2, 1, 0]}]},
+        "design": {"governance": {"H1": {"status": "new_combined_authority"},
+                                  "H2": {"status": "existing_combined_authority"}}},
+        "funding": {"baseline": {"assumption": True},
+                    "winners_and_losers": {"year": "2027/28", "national_cash_growth_pct": 4.25, "n_winners": 1,
+                                           "n_losers": 1}},
+    }
+    fv = funding_view(synthetic_allocations(), plan)
+    text = findings(metrics, fv, plan.n_areas)
+    assert text[0] == ("Today, ICBs and LEPs have a coterminosity of 0.751 with each other (1 = the same map); "
+                       "1 districts are split between ICBs and 1 sit in two or more LEPs.")
+    assert text[1] == ("The proposed 2 areas have a coterminosity of 0.900 with today's ICBs and 0.800 with today's "
+                       "LEPs; they cut 1 of the 2 ICBs and 2 of the 2 LEPs across more than one area.")
+    assert text[2] == ("Who would run them: 1 could be run by an existing combined authority; "
+                       "1 need a new combined authority.")
+    # 2026/27: £700,000 + £2,100,000 = £2.8m for 2,100 residents = £1,333 per head
+    assert text[3].startswith("The settlement gives areas £0.0bn in 2026/27 (£1,333 per head)")
+    assert "1 areas grow faster than England's 4.2% cash growth" in text[3]
+    assert "The baseline is assumed, not measured" in text[3]
+    del metrics["funding"]
+    assert "assumed" not in findings(metrics, fv, plan.n_areas)[3]
+
+
+def test_how_the_plan_was_found_in_words() -> None:
+    design = {"facts": {"objective": 1.2, "starting_objective": 1.5, "lower_bound": 0.6, "gap_to_bound": "50.0%",
+                        "min_population_bound": 800, "max_population_bound": 2000, "evaluations": 1000, "seed": 3,
+                        "stopped_by": "budget"},
+              "result": {"checks": {"ok": True}, "weights": {"health": 1.0, "compact": 0.5, "identity": 0.0},
+                         "terms": {"health": 0.25, "compact": 0.4, "identity": 0.1}}}
+    html = design_facts(design)
+    assert "800–2,000 residents per area" in html and "all met" in html
+    assert "1.200 (the starting plan scored 1.500)" in html
+    assert "0.25" in html and "0.5 × 0.400" in html and "broken local identity" not in html  # zero weight left out
+    assert "0.600: no plan meeting the same constraints can score below this" in html
+    assert "50.0%: the most a better plan could improve" in html
+    assert "1,000 candidate plans scored with seed 3" in html
+    assert design_facts({}) == ""
+
+
+def test_metrics_for_another_plan_are_not_shown_under_this_one(tmp_path: Path) -> None:
+    geo = tiny_geography(tmp_path / "geo")
+    plan = Plan.from_layer(geo, "ICB")
+    other = Plan.from_layer(geo, "PFA")
+    governance = {"H1": {"status": "existing_combined_authority", "body": "Old body"}}
+    design = {"facts": {"objective": 9.87654}, "governance": governance}
+    for fingerprint, shown in ((plan_fingerprint(geo, plan), True), (plan_fingerprint(geo, other), False)):
+        metrics = {"plan": {"fingerprint": fingerprint}, "design": design}
+        html = build_report(geo, plan, tmp_path / "r.html", metrics=metrics).read_text(encoding="utf-8")
+        assert ("Old body" in section(html, "cards")) is shown
+        assert ("9.877" in section(html, "areas")) is shown
+        assert ("written for a different plan" in section(html, "summary")) is not shown
+    assert plan_fingerprint(geo, plan) != plan_fingerprint(geo, other)
+
+
+def test_allocations_with_other_populations_are_rejected(tmp_path: Path) -> None:
+    geo = tiny_geography(tmp_path / "geo")
+    plan = Plan.from_layer(geo, "ICB")
+    table = synthetic_allocations()
+    table.loc[5, "population"] = 1399  # H2 in 2026/27 on the 'all' lines
+    with pytest.raises(InputError, match=r"row 7, field 'population': area 'H2' has 1,399 residents here but "
+                                         r"1,400 in the plan"):
+        build_report(geo, plan, tmp_path / "r.html", allocations=table)
+
+
+def test_report_out_must_be_a_writable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    geo_dir = tmp_path / "geo"
+    geo = tiny_geography(geo_dir)
+    write_plan_csv(Plan.from_layer(geo, "ICB"), tmp_path / "plan.csv")
+    (tmp_path / "afile").write_text("x")
+    for out, message in ((tmp_path, "is a directory; --out names the HTML file to write"),
+                         (tmp_path / "afile" / "r.html", "is a file, not a folder")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["report", "--plan", str(tmp_path / "plan.csv"), "--geography", str(geo_dir), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(InputError, match="is a directory"):
+        render_from_files(tmp_path / "plan.csv", None, None, tmp_path, geography=geo)
+
+
+def test_demo_summary_lines_say_what_the_figures_mean() -> None:
+    s = {"areas": 38, "population_min": 743_755, "population_max": 2_919_650, "bounds": [743_290, 2_973_160],
+         "today_icb_lep": 0.7983, "objective": 1.17, "lower_bound": 0.46, "gap_to_bound": 0.606,
+         "governance": {"new_combined_authority": 25, "single_county": 3},
+         "years": ["2026/27", "2029/30"], "to_areas": {"2026/27": 108.0e9, "2029/30": 117.83e9},
+         "per_head": {"2026/27": 1911.8, "2029/30": 2085.8},
+         "winners": {"year": "2029/30", "national_cash_growth_pct": 12.309, "n_winners": 12, "n_losers": 26},
+         "baseline_assumed": True}
+    lines = summary_lines(s)
+    assert lines[0] == ("38 areas of 743,755–2,919,650 residents (allowed 743,290–2,973,160); today ICBs and LEPs "
+                        "have a coterminosity of 0.798 with each other.")
+    assert "proven lower bound 0.460: a better plan could improve it by at most 61%" in lines[1]
+    assert lines[2] == "Who would run them: 25 new combined authority needed, 3 single county"
+    assert lines[3] == ("Funding: £108.0bn to areas in 2026/27 (£1,912 per head) → £117.8bn in 2029/30; by 2029/30 "
+                        "12 areas grow faster than England's 12.3% and 26 slower (against an assumed baseline: "
+                        "devoplan holds no spending by area).")
+
+
+def test_print_layout_is_a4_and_keeps_headings_with_their_content(tmp_path: Path) -> None:
+    geo = tiny_geography(tmp_path / "geo")
+    html = build_report(geo, Plan.from_layer(geo, "ICB"), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "@page { size: A4" in html and "h3 { break-after: avoid; }" in html
