@@ -163,6 +163,13 @@ def test_missing_directory(tmp_path: Path) -> None:
         load_geography(write(tmp_path) / "units.csv")
 
 
+def test_non_utf8_file_names_its_line(tmp_path: Path) -> None:
+    write(tmp_path)
+    (tmp_path / "units.csv").write_bytes(FILES["units.csv"].replace("Gamma", "G\u00e9mma").encode("latin-1"))
+    with pytest.raises(InputError, match=r"units\.csv, row 4: is not UTF-8 text \(byte 0xe9 on line 4\)"):
+        load_geography(tmp_path)
+
+
 def test_spreadsheet_byte_order_mark_and_trailing_blank_lines_are_accepted(tmp_path: Path) -> None:
     geo = load_geography(write(tmp_path, units__csv="\ufeff" + FILES["units.csv"] + "\n\n"))
     assert geo.units.codes == ("A", "B", "C", "D", "I") and geo.units.total_population == 1050

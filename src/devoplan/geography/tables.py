@@ -7,6 +7,7 @@ Everything is read as text first and parsed here, so a bad cell is reported as
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Collection
 from pathlib import Path
@@ -35,11 +36,17 @@ def read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     """
     if not path.is_file():
         raise InputError("required file is missing", file=path)
+    data = path.read_bytes()
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read as UTF-8 CSV ({str(exc).splitlines()[0]})", file=path) from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"is not UTF-8 text (byte {data[exc.start]:#04x} on line {line}); save it as UTF-8",
+                         file=path, row=line) from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputError(f"cannot be read as CSV ({str(exc).splitlines()[0]})", file=path) from None
     while rows and not rows[-1]:
         rows.pop()
     if not rows:
