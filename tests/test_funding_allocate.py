@@ -289,3 +289,12 @@ def test_sensitivity_without_ranges_reproduces_the_settlement() -> None:
     winners = {w["area_code"] for w in res.summary["winners_and_losers"]["winners"]}
     assert winners and {res.areas.codes[i] for i in np.flatnonzero(s.winner_frequency[-1] == 1)} == winners
     assert set(np.unique(s.winner_frequency)) <= {0.0, 1.0}
+
+
+def test_age_sex_curve_with_no_one_in_its_costed_bands_names_the_key() -> None:
+    geo = make_geo(flat_age_sex([100, 100]), np.zeros(2))  # everyone is aged 1 (ages run 0..2)
+    spec = spec_dict()
+    spec["lines"]["h"]["age_sex"] = {"bands": ["0-0", "1-1", "2+"], "female": [1.0, 0.0, 2.0],
+                                     "male": [1.0, 0.0, 2.0]}
+    with pytest.raises(SpecError, match=r"key 'lines\.h\.age_sex': every age band with a non-zero cost is empty"):
+        fund(geo, one_hot([0, 1]), parse_spec(spec))

@@ -72,7 +72,12 @@ def prepare_line(geography: Geography, spec: FundingSpec, line: ServiceLine) -> 
         if age_sex is None:
             raise SpecError("the geography has no age-sex population table for the age-sex cost curve",
                             key=f"lines.{line.key}.age_sex", file=spec.path)
-        cost_pop = cost_weighted_population(age_sex, band_curve(line.age_sex, age_sex.shape[2]))
+        curve = band_curve(line.age_sex, age_sex.shape[2])
+        if not ((curve[None] > 0) & (age_sex > 0)).any():
+            raise SpecError(f"every age band with a non-zero cost is empty in this geography (its ages run "
+                            f"0..{age_sex.shape[2] - 1}), so the line has no one to fund",
+                            key=f"lines.{line.key}.age_sex", file=spec.path)
+        cost_pop = cost_weighted_population(age_sex, curve)
     else:
         cost_pop = pop
     filled: dict[str, int] = {}
