@@ -145,3 +145,45 @@ def test_out_that_is_a_file_exits_2_before_any_work(tmp_path: Path, capsys: pyte
     assert code == 2 and stdout == ""
     assert err.startswith("error: ") and "--out must be a directory" in err and len(err.strip().splitlines()) == 1
     assert out.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_documented_icb_need_indices_are_what_the_code_gives() -> None:
+    """docs/funding.md's ICB table (age-sex only, + need, + unmet need) is re-measured here, so the
+    figures a reader compares with NHS England's cannot drift from the code."""
+    import copy
+    import re
+    import tomllib
+
+    import numpy as np
+
+    from devoplan.funding import default_spec_path, fund, parse_spec
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "funding.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([A-Z][^|]+?) \| (\d\.\d{3}) \| (\d\.\d{3}) \| (\d\.\d{3}) \|$", doc, re.M)
+    assert len(rows) == 42
+    full = tomllib.loads(default_spec_path().read_text(encoding="utf-8"))
+    age_sex_only, need_only = copy.deepcopy(full), copy.deepcopy(full)
+    del age_sex_only["lines"]["health"]["need"], age_sex_only["lines"]["health"]["unmet_need"]
+    del need_only["lines"]["health"]["unmet_need"]
+    geo = load_geography()
+    columns = []
+    for variant in (age_sex_only, need_only, full):
+        res = fund(geo, "ICB", parse_spec(variant))
+        names = [n.removeprefix("NHS ").removesuffix(" Integrated Care Board") for n in res.areas.names]
+        columns.append(dict(zip(names, np.round(res.need_index("health"), 3), strict=True)))
+    for name, *documented in rows:
+        assert [f"{col[name]:.3f}" for col in columns] == documented, name
+
+
+def test_documented_icb_winners_and_sensitivity_are_what_the_code_gives() -> None:
+    """The 'Other measurements' paragraph of docs/funding.md (default spec, ICBs, 1,000 draws, seed 0)."""
+    from devoplan.funding import fund
+
+    res = fund(load_geography(), "ICB", draws=1000, seed=0)
+    wl, sens = res.summary["winners_and_losers"], res.summary["sensitivity"]
+    assert (wl["n_winners"], wl["n_losers"], round(wl["national_cash_growth_pct"], 1)) == (12, 30, 12.3)
+    assert round(sens["median_relative_p5_p95_width"] * 100, 1) == 3.5
+    assert round(sens["max_relative_p5_p95_width"] * 100, 1) == 5.7
+    assert (sens["areas_always_winners"], sens["areas_never_winners"]) == (11, 25)
+    health = res.allocations.query("line == 'health' and year == '2029/30'")["distance_from_target_pct"]
+    assert (round(health.min(), 1), round(health.max(), 1)) == (-5.4, 7.0)
