@@ -163,3 +163,37 @@ def test_manifest_and_attribution() -> None:
 def test_bundle_is_small() -> None:
     total = sum(p.stat().st_size for p in BUNDLE.iterdir())
     assert total < 3_000_000
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "data.md"
+
+
+def test_documented_file_sizes_match_the_bundle() -> None:
+    """docs/data.md's 'What the bundle holds' table states each file's size in bytes."""
+    import re
+
+    doc = DOC.read_text(encoding="utf-8")
+    sizes = {name: int(size.replace(",", "")) for name, size in re.findall(r"^\| `([^`]+)` \| ([\d,]+) \|", doc, re.M)}
+    assert len(sizes) >= 10
+    for name, size in sizes.items():
+        assert (BUNDLE / name).stat().st_size == size, name
+    total = re.search(r"\*\*total\*\* \| \*\*([\d,]+)\*\*", doc)
+    assert total is not None
+    assert sum(p.stat().st_size for p in BUNDLE.iterdir()) == int(total.group(1).replace(",", ""))
+
+
+def test_documented_adjacency_statistics() -> None:
+    """The figures in docs/data.md's adjacency section, recomputed from adjacency.csv."""
+    edges = read("adjacency.csv")
+    borders = edges[edges["kind"] == "border"]
+    length = borders["length_m"]
+    assert (len(borders), int((length < 100).sum()), int((length < 1000).sum())) == (747, 5, 16)
+    shortest = borders.loc[length.idxmin()]
+    assert (shortest["unit_a"], shortest["unit_b"], shortest["length_m"]) == ("E06000061", "E07000141", 23.3)
+    assert round(length.median() / 1000, 1) == 14.9 and round(length.sum() / 1000) == 14_704
+    degree = pd.concat([borders["unit_a"], borders["unit_b"]]).value_counts()
+    assert (degree.min(), degree.max(), round(2 * len(borders) / 296, 2)) == (1, 15, 5.05)
+    doc = DOC.read_text(encoding="utf-8")
+    for phrase in ("**Edge count: 747**", "5 are under 100 m and 16 are under 1 km", "at 23.3 m",
+                   "median border is 14.9 km", "14,704 km", "between 1 and 15 neighbours, 5.05 on average"):
+        assert phrase in doc.replace("\n", " "), phrase
