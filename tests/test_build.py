@@ -249,3 +249,25 @@ def test_unreadable_source_csv_is_one_line(tmp_path: Path) -> None:
         build_units(SourceDir.open(root))
     assert "cannot be read as CSV (Error tokenizing data" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.skipif(not SOURCE.is_dir(), reason=f"official source data not found at {SOURCE} (set DEVOPLAN_SOURCE)")
+def test_merged_2023_districts_get_population_weighted_values_from_the_real_sources() -> None:
+    """Cumberland (E06000063) = Allerdale + Carlisle + Copeland, recomputed here with plain pandas from
+    the official files and compared with the committed bundle."""
+    parts = ["E07000026", "E07000028", "E07000029"]
+    pop = pd.read_csv(SOURCE / "population" / "census2021_sex_single_year_age_lad22_england_wales.csv")
+    weights = pop[pop["LAD22CD"].isin(parts)].groupby("LAD22CD")["population"].sum()
+    hi = pd.read_csv(SOURCE / "indicators" / "ons_health_index_indicators_2015_2021_long.csv")
+    smoking = hi[(hi["indicator"] == "Smoking") & (hi["year"] == 2021) & hi["AREA_CD"].isin(parts)]
+    smoking = smoking.set_index("AREA_CD")["value"]
+    expected_smoking = float((smoking * weights).sum() / weights.sum())
+    aps = pd.read_csv(SOURCE / "indicators" / "aps_employment_16_64_lad21_2018_2022.csv")
+    aps = aps[(aps["period"] == "Oct 2021-Sep 2022") & aps["AREA_CD"].isin(parts)]
+    expected_employment = float(100 * aps["in_employment"].sum() / aps["pop_16_64"].sum())
+    bundle = pd.read_csv(DEFAULT_OUT / "indicators.csv").set_index("code")
+    assert len(smoking) == 3 and len(aps) == 3
+    assert bundle.loc["E06000063", "smoking"] == pytest.approx(expected_smoking, abs=5e-5)
+    assert bundle.loc["E06000063", "employment_rate"] == pytest.approx(expected_employment, abs=5e-5)
+    # and not the unweighted mean, which differs in the third decimal
+    assert abs(float(smoking.mean()) - expected_smoking) > 1e-3
