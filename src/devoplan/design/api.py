@@ -81,7 +81,7 @@ def design(
     check_feasible(blocks, opts.areas, min_pop, max_pop)
     obj = build_objective(geography, blocks, opts)
     rng = np.random.default_rng(seed)
-    assign = _start_assignment(geography, blocks, obj, opts, max_pop)
+    assign = _start_assignment(geography, blocks, obj, opts, min_pop, max_pop)
     state = State(blocks, obj, assign, min_pop, max_pop)
     if progress is not None:
         progress(Progress("repair", 0.0, state.scorer.value, 0))
@@ -126,10 +126,10 @@ def _validate_against(geography: Geography, opts: DesignOptions) -> None:
 
 
 def _start_assignment(
-    geography: Geography, blocks: Blocks, obj: Objective, opts: DesignOptions, max_pop: int
+    geography: Geography, blocks: Blocks, obj: Objective, opts: DesignOptions, min_pop: int, max_pop: int
 ) -> np.ndarray:
     if opts.start is None:
-        return construct(blocks, obj, opts.areas, max_pop)
+        return construct(blocks, obj, opts.areas, max_pop, min_pop)
     assign = from_start(blocks, opts.start.assignment, opts.areas, geography.units.population)
     by_name: dict[str, set[int]] = {}
     for b in range(blocks.n_blocks):

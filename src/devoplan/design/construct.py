@@ -44,7 +44,7 @@ def overlay_labels(blocks: Blocks, obj: Objective) -> list[Label]:
     return labels
 
 
-def construct(blocks: Blocks, obj: Objective, k: int, max_pop: int) -> np.ndarray:
+def construct(blocks: Blocks, obj: Objective, k: int, max_pop: int, min_pop: int = 0) -> np.ndarray:
     """A block assignment with exactly k contiguous areas honouring locks, apart and frozen areas."""
     labels = overlay_labels(blocks, obj)
     region = _label_components(blocks, labels)
@@ -53,6 +53,7 @@ def construct(blocks: Blocks, obj: Objective, k: int, max_pop: int) -> np.ndarra
     region = _split_disconnected(blocks, region)
     regions = _Regions(blocks, obj, region)
     regions.merge_down(k, max_pop)
+    regions.merge_small(min_pop, max_pop)
     regions.split_up(k)
     return _renumber(regions.region)
 
@@ -224,6 +225,23 @@ class _Regions:
                     f"cannot merge {len(ids)} regions down to {k} areas: every remaining merge would join "
                     "areas locked to different names, a frozen area or an --apart pair"
                 )
+
+    def merge_small(self, min_pop: int, max_pop: int) -> None:
+        """Merge regions below ``min_pop`` into a neighbour (within ``max_pop``), even below k regions;
+        ``split_up`` then divides the largest regions, whose halves are more likely within bounds."""
+        pops = self.blocks.population
+        while True:
+            sizes = {int(r): int(pops[self.region == r].sum()) for r in np.unique(self.region)}
+            small = sorted((p, r) for r, p in sizes.items() if p < min_pop)
+            merged = False
+            for _, r in small:
+                best = self._best_partner(r, sizes, max_pop)
+                if best is not None:
+                    self.region[self.region == best] = r
+                    merged = True
+                    break
+            if not merged:
+                return
 
     def _best_partner(self, r: int, sizes: dict[int, int], max_pop: int | None) -> int | None:
         best: tuple[float, int, int] | None = None

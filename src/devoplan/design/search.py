@@ -397,9 +397,9 @@ def repair(state: State, rng: np.random.Generator, max_rounds: int = 20000) -> i
         who = " + ".join(state.blocks.origin[b] for b in sorted(state.members[worst])[:3])
         more = " + ..." if len(state.members[worst]) > 3 else ""
         raise InfeasibleError(
-            f"could not bring every area within {state.min_pop:,}..{state.max_pop:,} people: an area of "
-            f"{int(pops[worst]):,} ({who}{more}) cannot grow or shrink without breaking a lock, --apart, a frozen "
-            "area or contiguity; widen the bounds or relax those constraints"
+            f"could not bring every area within {state.min_pop:,}..{state.max_pop:,} people: repair found no "
+            f"way to fix an area of {int(pops[worst]):,} ({who}{more}) that keeps kept-whole blocks, locks, "
+            "--apart, frozen areas and contiguity; widen the bounds, change --areas or relax those constraints"
         )
     return evals
 
