@@ -55,7 +55,7 @@ def design_command(
         typer.Option("--weights", help="e.g. health=1,economic=1,needs=1,compact=0.5,balance=0.5,identity=1"),
     ] = None,
     indicators: Annotated[
-        str | None, typer.Option("--indicators", help="Needs indicators, comma-separated [all].")
+        str | None, typer.Option("--indicators", help="Needs indicators, comma-separated (default: all).")
     ] = None,
     lock: Annotated[list[str] | None, typer.Option("--lock", help="CODE=area-name (repeatable).")] = None,
     together: Annotated[list[str] | None, typer.Option("--together", help="A,B share an area (repeatable).")] = None,
