@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP) browser
-	$(BIN)/pytest -q
+	DEVOPLAN_CI=1 $(BIN)/pytest -q
 
 # The report test opens report.html in headless Chromium. Install Debian's package when we can
 # (root with apt); otherwise that one test skips and says why. Never fails the build by itself.
