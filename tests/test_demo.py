@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from devoplan.errors import InputError
 from devoplan.geography.loader import load_geography
 from devoplan.pipeline import DemoOptions, DemoResult, run_demo
 from devoplan.planio import read_plan
@@ -100,6 +101,39 @@ def test_report_re_renders_from_the_saved_files(demo: DemoResult, tmp_path: Path
              for t in (again, first)]
     assert cards[0] == cards[1]
     assert scan(again).section_ids == list(SECTION_IDS)
+    # the whole page is the same report, figures included; only the footer's time stamp may differ
+    def body(text: str) -> str:
+        return re.sub(r"<footer>.*?</footer>", "", text, flags=re.S)
+
+    assert body(again) == body(first)
+
+
+def test_an_edited_plan_is_not_shown_with_the_old_results(demo: DemoResult, tmp_path: Path) -> None:
+    plan = pd.read_csv(demo.out / "plan.csv", dtype=str)
+    first_area, other = plan["area_code"].iloc[0], plan.loc[plan["area_code"] != plan["area_code"].iloc[0]].iloc[0]
+    plan.loc[0, ["area_code", "area_name"]] = [other["area_code"], other["area_name"]]
+    plan.to_csv(tmp_path / "edited.csv", index=False)
+    assert first_area != other["area_code"]
+    with pytest.raises(InputError, match=r"field 'population': .* \(allocations made for a different plan\?\)"):
+        render_from_files(tmp_path / "edited.csv", demo.out / "allocations.csv", None, tmp_path / "x.html")
+    html_text = render_from_files(tmp_path / "edited.csv", None, demo.out / "metrics.json",
+                                  tmp_path / "edited.html").read_text(encoding="utf-8")
+    assert "written for a different plan" in html_text
+    assert "How the plan was found" not in html_text and "not assessed (no design result given)" in html_text
+
+
+def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
+    from rich.console import Console
+
+    from devoplan.commands.demo import render_summary
+
+    console = Console(record=True, width=200)
+    render_summary(demo, console)
+    text = console.export_text()
+    for phrase in ("coterminosity: 1 = the same map", "today ICBs and LEPs have a coterminosity of",
+                   "Who would run them:", "Funding: £", "against an assumed baseline", "Open the report:",
+                   "allocations.csv", "maps/*.png"):
+        assert phrase in text, phrase
 
 
 # -- headless Chromium ------------------------------------------------------------------------------
@@ -152,13 +186,18 @@ def test_report_renders_in_chromium_without_console_errors(demo: DemoResult, tmp
     (["--time-limit", "0"], "--time-limit must be a positive number of seconds, got 0.0"),
     (["--draws", "-1"], "draws must be 0 or more, got -1"),
     (["--seed", "-2"], "--seed must be 0 or more, got -2"),
+    (["--areas", "0"], "--areas must be at least 1, got 0"),
+    (["--out", "{tmp}/file"], "file is a file; --out names the folder to write into"),
+    (["--out", "{tmp}/file/out"], "file is a file; --out names the folder to write into"),
 ])
 def test_demo_rejects_bad_options_before_running(args: list[str], message: str, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     from devoplan.cli import main
 
+    (tmp_path / "file").write_text("not a folder")
     with pytest.raises(SystemExit) as exit_info:
-        main(["demo", "--out", str(tmp_path / "out"), *args])
+        main(["demo", "--out", str(tmp_path / "out"), *[a.format(tmp=tmp_path) for a in args]])
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()

@@ -41,7 +41,7 @@ from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
 from devoplan.report.comparison import PLAN_LABEL, comparison_table
-from devoplan.report.data import plan_fingerprint
+from devoplan.report.data import plan_fingerprint, read_allocations, read_metrics
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
 DEFAULT_TIME_LIMIT = 60.0  # seconds for the optimiser; the whole demo stays under 3 minutes on 2 cores
@@ -66,6 +66,12 @@ class DemoOptions:
             raise DevoplanError(f"draws must be 0 or more, got {self.draws}")
         if self.seed < 0:
             raise DevoplanError(f"--seed must be 0 or more, got {self.seed}")
+        if self.areas < 1:
+            raise DevoplanError(f"--areas must be at least 1, got {self.areas}")
+        out = Path(self.out)
+        blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:  # said before the optimiser runs, not after
+            raise DevoplanError(f"--out {out}: {blocker} is a file; --out names the folder to write into")
 
 
 @dataclass(frozen=True)
@@ -204,8 +210,10 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
         table.to_csv(tmp / "allocations.csv", index=False)
         _write_json(tmp / "funding_summary.json", funding.summary)
         _write_json(tmp / "metrics.json", doc)
-        build_report(geo, result.plan, tmp / "report.html", allocations=funding.allocations, metrics=doc,
-                     png_dir=tmp / "maps")
+        # the report is drawn from the files just written, so `devoplan report` on them gives the same page
+        saved = read_allocations(tmp / "allocations.csv", result.plan, result.populations(geo))
+        build_report(geo, result.plan, tmp / "report.html", allocations=saved,
+                     metrics=read_metrics(tmp / "metrics.json"), png_dir=tmp / "maps")
         for path in tmp.rglob("*"):
             if path.is_file():
                 path.chmod(0o644)  # temp files are created private; outputs are for sharing

@@ -68,7 +68,8 @@ def render_summary(result: DemoResult, console: Console) -> None:
     columns = list(next(iter(align.values())).keys()) if align else []
     table.add_column("measure")
     for c in columns:
-        table.add_column(c.removeprefix("Today's ").replace("Proposed plan", "Plan"), justify="right")
+        table.add_column(c.removeprefix("Today's ").replace("Proposed plan", "Plan").replace(" areas", "s"),
+                         justify="right")
     for metric, values in align.items():
         table.add_row(MEASURES.get(metric, metric), *[_num(values[c]) for c in columns])
     console.print(table)

@@ -91,7 +91,10 @@ class FigureSink:
         self._count = 0
 
     def svg(self, fig: Figure, title: str, *, png_name: str | None = None) -> str:
+        """The figure as inline SVG (drawn first: a PNG drawn before it at another DPI would shift
+        the layout, and a re-rendered report would differ from the demo's); then the PNG if asked."""
         self._count += 1
+        svg = to_svg(fig, f"f{self._count}", title=title)
         if png_name and self.png_dir is not None:
             self.pngs.append(save_png(fig, self.png_dir / f"{png_name}.png"))
-        return to_svg(fig, f"f{self._count}", title=title)
+        return svg
