@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -180,3 +181,41 @@ def test_print_layout_is_a4_and_keeps_headings_with_their_content(tmp_path: Path
     geo = tiny_geography(tmp_path / "geo")
     html = build_report(geo, Plan.from_layer(geo, "ICB"), tmp_path / "r.html").read_text(encoding="utf-8")
     assert "@page { size: A4" in html and "h3 { break-after: avoid; }" in html
+
+
+def test_design_metrics_and_fund_summary_are_read_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    geo_dir = tmp_path / "geo"
+    geo = tiny_geography(geo_dir)
+    plan = Plan.from_layer(geo, "ICB")  # H1 = A, B, D; H2 = C, E, F
+    write_plan_csv(plan, tmp_path / "plan.csv")
+    design = {"areas": 2, "seed": 7, "objective": 0.5, "start_objective": 0.75, "weights": {"health": 1.0},
+              "terms": {"health": 0.5}, "population_bounds": {"min": 600, "max": 1500},
+              "bound": {"lower_bound": 0.25, "gap": 0.5}, "search": {"evaluations": 1234, "stopped_by": "budget"},
+              "checks": {"ok": True},
+              "area_list": [{"code": "H1", "districts": ["A", "B", "D"],
+                             "governance": {"status": "single_county", "body": "Zeta shire council"}},
+                            {"code": "H2", "districts": ["C", "E", "F"],
+                             "governance": {"status": "new_combined_authority"}}]}
+    (tmp_path / "design.json").write_text(json.dumps(design))
+    (tmp_path / "summary.json").write_text(json.dumps({"national": {}, "assumptions": [
+        {"key": "pace.cap", "value": 0.06, "note": "devoplan's choice"}]}))
+    html = render_from_files(tmp_path / "plan.csv", None, [tmp_path / "design.json", tmp_path / "summary.json"],
+                             tmp_path / "r.html", geography=geo).read_text(encoding="utf-8")
+    assert "single county: Zeta shire council" in section(html, "cards")
+    assert "1,234 candidate plans scored with seed 7" in section(html, "areas")
+    assert "600–1,500 residents per area" in section(html, "areas")
+    assert "6% a year" in section(html, "sources") and "devoplan&#x27;s choice" in section(html, "sources")
+    # the same design file with Beta moved to H2 describes another plan: its results are left out
+    design["area_list"][0]["districts"] = ["A", "D"]  # type: ignore[index]
+    design["area_list"][1]["districts"] = ["B", "C", "E", "F"]  # type: ignore[index]
+    (tmp_path / "design.json").write_text(json.dumps(design))
+    html = render_from_files(tmp_path / "plan.csv", None, tmp_path / "design.json", tmp_path / "r.html",
+                             geography=geo).read_text(encoding="utf-8")
+    assert "written for a different plan" in html and "Zeta shire council" not in html
+    (tmp_path / "other.json").write_text(json.dumps({"hello": 1}))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "--plan", str(tmp_path / "plan.csv"), "--geography", str(geo_dir),
+              "--metrics", str(tmp_path / "other.json"), "--out", str(tmp_path / "x.html")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "other.json: not a metrics.json from devoplan demo or design" in err
+    assert "(top-level keys: hello)" in err and not (tmp_path / "x.html").exists()

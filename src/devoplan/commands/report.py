@@ -16,7 +16,9 @@ def report(
     plan: Annotated[Path, typer.Option("--plan", help="Plan CSV (LAD24CD,area_code,area_name).")],
     allocations: Annotated[Path | None, typer.Option("--allocations",
                                                      help="allocations.csv from devoplan fund or demo.")] = None,
-    metrics: Annotated[Path | None, typer.Option("--metrics", help="metrics.json from devoplan demo.")] = None,
+    metrics: Annotated[list[Path] | None, typer.Option(
+        "--metrics", help="metrics.json from devoplan demo or design, or summary.json from devoplan fund "
+                          "(repeat to combine).")] = None,
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html"),
     geography: Annotated[Path | None, typer.Option("--geography", "-g",
                                                    help="A geography directory (default: England 2024).")] = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
 from devoplan.report.comparison import comparison_table
-from devoplan.report.data import ReportData, plan_fingerprint, read_allocations, read_metrics
+from devoplan.report.data import ReportData, metrics_sections, plan_fingerprint, read_allocations, read_metrics
 from devoplan.report.figures import FigureSink
 from devoplan.report.html import Page, esc, render_page
 from devoplan.report.sections import build_sections
@@ -37,29 +37,35 @@ def render(data: ReportData, *, png_dir: Path | None = None) -> str:
     subtitle = [f"Geography: {geo.name} — {geo.n_units} districts, {geo.units.total_population:,} residents.",
                 f"Plan: {data.plan.n_areas} areas."]
     footer = (f"Made by devoplan {esc(__version__)} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
-              "Self-contained: no scripts and nothing loaded from elsewhere; prints one section per page.")
+              "Self-contained: no scripts and nothing loaded from elsewhere; when printed, each section starts "
+              "on a new page.")
     return render_page(Page(title=data.title, subtitle=subtitle, sections=sections, footer=footer,
                             meta={"generator": "devoplan"}))
 
 
-def with_computed(data: ReportData) -> ReportData:
-    """Fill in the audit and the plan-vs-today comparison when the metrics document lacks them.
+def for_plan(metrics: Mapping[str, Any], geography: Geography, plan: Plan) -> tuple[dict[str, Any], list[str]]:
+    """The metrics document without the parts that belong to another plan, and a note saying so.
 
-    Both are cheap, deterministic functions of the geography and the plan, so a report rendered
-    from a bare plan CSV still has them. A metrics document written for a different plan (its
-    ``plan.fingerprint`` differs, e.g. the plan CSV was edited since) keeps only what does not
-    depend on the plan: its comparison is recomputed and its design result is left out, so the
-    report never shows one plan's figures under another plan's name.
+    A document written for a different plan (its ``plan.fingerprint`` differs, e.g. the plan CSV
+    was edited since) keeps only what does not depend on the plan: its design result and its
+    comparison are dropped, so the report never shows one plan's figures under another's name.
     """
-    metrics = dict(data.metrics)
-    notes: list[str] = []
-    saved = metrics.get("plan")
-    if isinstance(saved, Mapping) and saved.get("fingerprint") not in (None, plan_fingerprint(data.geography,
-                                                                                              data.plan)):
-        metrics.pop("design", None)
-        metrics.pop("comparison", None)
-        notes.append("The metrics file was written for a different plan (the plan CSV has changed since), so "
-                     "its design result and governance are left out and the comparison was recomputed.")
+    doc = dict(metrics)
+    saved = doc.get("plan")
+    if not isinstance(saved, Mapping) or saved.get("fingerprint") in (None, plan_fingerprint(geography, plan)):
+        return doc, []
+    doc.pop("design", None)
+    doc.pop("comparison", None)
+    doc.pop("plan", None)
+    return doc, ["The metrics file was written for a different plan (the plan CSV has changed since), so its "
+                 "design result and governance are left out and the comparison was recomputed."]
+
+
+def with_computed(data: ReportData) -> ReportData:
+    """Drop what belongs to another plan, then fill in the audit and the plan-vs-today comparison when
+    the metrics document lacks them (both are cheap, deterministic functions of geography and plan,
+    so a report rendered from a bare plan CSV still has them)."""
+    metrics, notes = for_plan(data.metrics, data.geography, data.plan)
     if not isinstance(metrics.get("audit"), Mapping):
         metrics["audit"] = audit(data.geography)
     if not isinstance(metrics.get("comparison"), Mapping):
@@ -92,9 +98,10 @@ def check_out(out: Path) -> None:
         raise InputError(f"cannot write the report: {parent} is a file, not a folder", file=out)
 
 
-def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json: Path | None, out: Path, *,
-                      geography: Geography | None = None) -> Path:
-    """Re-render a report from saved outputs (``plan.csv``, ``allocations.csv``, ``metrics.json``)."""
+def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json: Path | Sequence[Path] | None,
+                      out: Path, *, geography: Geography | None = None) -> Path:
+    """Re-render a report from saved outputs: ``plan.csv``, ``allocations.csv`` and any of the demo's
+    ``metrics.json``, the design's ``metrics.json`` and the funding ``summary.json`` (merged in order)."""
     from devoplan.geography.loader import load_geography
     from devoplan.planio import read_plan
 
@@ -103,7 +110,12 @@ def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json
     plan = read_plan(Path(plan_csv), geo)
     population = plan.area_totals(geo.units.population.astype(float))
     allocations = read_allocations(Path(allocations_csv), plan, population) if allocations_csv is not None else None
-    metrics = read_metrics(Path(metrics_json)) if metrics_json is not None else {}
+    paths = [metrics_json] if isinstance(metrics_json, str | Path) else list(metrics_json or [])
+    metrics: dict[str, Any] = {}
+    for path in paths:
+        doc, notes = for_plan(metrics_sections(read_metrics(Path(path)), Path(path), geo), geo, plan)
+        metrics.update(doc)
+        metrics["report_notes"] = [*metrics.get("report_notes", []), *notes]
     return build_report(geo, plan, Path(out), allocations=allocations, metrics=metrics)
 
 

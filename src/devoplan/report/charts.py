@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from devoplan.report.figures import new_figure
 
@@ -61,6 +61,7 @@ def allocation_chart(names: Sequence[str], per_head: np.ndarray, low: np.ndarray
     ax.axvline(national, color="#333333", ls="--", lw=1, label=f"England £{national:,.0f}")
     ax.set_yticks(y, _labels(names, order), fontsize=7)
     ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))  # "£1,900" labels need room
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}"))
     ax.set_xlabel("£ per resident")
     ax.legend(fontsize=7, loc="lower right")

@@ -54,9 +54,57 @@ class ReportData:
 
 def plan_fingerprint(geography: Geography, plan: Plan) -> str:
     """A short hash of which area each district is in: tells whether saved results belong to this plan."""
-    text = "\n".join(f"{u},{plan.area_codes[a]}" for u, a in zip(geography.units.codes, plan.assignment.tolist(),
-                                                                  strict=True))
+    return _fingerprint(geography, {u: plan.area_codes[a] for u, a in zip(geography.units.codes,
+                                                                           plan.assignment.tolist(), strict=True)})
+
+
+def _fingerprint(geography: Geography, area_of: Mapping[str, str]) -> str:
+    text = "\n".join(f"{u},{area_of.get(u, '')}" for u in geography.units.codes)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+DEMO_KEYS: tuple[str, ...] = ("design", "comparison", "audit", "funding", "run", "plan")
+
+
+def metrics_sections(doc: Mapping[str, Any], path: Path, geography: Geography) -> dict[str, Any]:
+    """A saved JSON file as the report's metrics document.
+
+    Three kinds are read: the demo's ``metrics.json`` (as is), the ``metrics.json`` of
+    ``devoplan design`` (its objective, bound, checks and governance become the ``design`` part,
+    with the plan it describes fingerprinted from its area list), and the ``summary.json`` of
+    ``devoplan fund`` (the ``funding`` part: assumptions, sources, winners and losers).
+    """
+    if any(k in doc for k in DEMO_KEYS):
+        return dict(doc)
+    if "area_list" in doc and "objective" in doc:
+        return _from_design_document(doc, geography)
+    if "assumptions" in doc and "national" in doc:
+        return {"funding": dict(doc)}
+    raise InputError("not a metrics.json from devoplan demo or design, nor a summary.json from devoplan fund "
+                     f"(top-level keys: {', '.join(list(doc)[:8]) or 'none'})", file=path)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _from_design_document(doc: Mapping[str, Any], geography: Geography) -> dict[str, Any]:
+    areas = [a for a in doc.get("area_list", []) if isinstance(a, Mapping)]
+    bounds, bound, search = (_mapping(doc.get(k)) for k in ("population_bounds", "bound", "search"))
+    gap = bound.get("gap")
+    facts = {"areas": doc.get("areas"), "seed": doc.get("seed"), "objective": doc.get("objective"),
+             "starting_objective": doc.get("start_objective"), "lower_bound": bound.get("lower_bound"),
+             "gap_to_bound": f"{gap:.1%}" if isinstance(gap, int | float) else None,
+             "min_population_bound": bounds.get("min"), "max_population_bound": bounds.get("max"),
+             "evaluations": search.get("evaluations"), "stopped_by": search.get("stopped_by")}
+    area_of = {str(u): str(a.get("code")) for a in areas for u in a.get("districts", [])}
+    return {
+        "plan": {"fingerprint": _fingerprint(geography, area_of), "areas": len(areas)},
+        "design": {"facts": {k: v for k, v in facts.items() if v is not None},
+                   "bounds": {"min_pop": bounds.get("min"), "max_pop": bounds.get("max")},
+                   "governance": {str(a.get("code")): a.get("governance") for a in areas},
+                   "result": dict(doc)},
+    }
 
 
 @dataclass(frozen=True, eq=False)

@@ -101,7 +101,8 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
         body += f"<p>{esc(_run_line(run))}</p>"
     return Section("summary", "Summary", body,
                    lead="England's public services are commissioned over maps that do not line up. This report "
-                        "audits today's patchwork, proposes coterminous commissioning areas, and funds them.")
+                        "audits today's patchwork, proposes commissioning areas drawn to line up with health and "
+                        "economic footprints, and funds them.")
 
 
 def _run_line(run: Mapping[str, Any]) -> str:
@@ -233,7 +234,8 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
     body = note(BASELINE_CAVEAT) if baseline_assumed(data.metrics) else ""
     body += _funding_maps(geo, plan, fv, sink) if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")
     body += figure(sink.svg(alloc, "Allocation per head with sensitivity"),
-                   "Bars: 5th–95th percentile over the Monte Carlo draws of formula weights and indicators."
+                   "Bars: 5th–95th percentile over the Monte Carlo draws (each draw picks the indicator weights, "
+                   "which indicators are used, and the strength of need within the spec's ranges)."
                    if fv.p5 is not None else "No sensitivity analysis was run.", wide=True)
     body += figure(sink.svg(conv, "Convergence"), "Each line is an area; the furthest above and below target "
                                                    "in the first year are named.", wide=True)
