@@ -92,7 +92,7 @@ def test_findings_are_assembled_from_the_figures(tmp_path: Path) -> None:
     assert text[0] == ("Today, ICBs and LEPs have a coterminosity of 0.751 with each other (1 = the same map); "
                        "1 districts are split between ICBs and 1 sit in two or more LEPs.")
     assert text[1] == ("The proposed 2 areas have a coterminosity of 0.900 with today's ICBs and 0.800 with today's "
-                       "LEPs; they cut 1 of the 2 ICBs and 2 of the 2 LEPs across more than one area.")
+                       "LEPs; they split 1 of the 2 ICBs and 2 of the 2 LEPs between areas.")
     assert text[2] == ("Who would run them: 1 could be run by an existing combined authority; "
                        "1 need a new combined authority.")
     # 2026/27: £700,000 + £2,100,000 = £2.8m for 2,100 residents = £1,333 per head

@@ -15,8 +15,8 @@ from devoplan.pipeline import DEFAULT_DRAWS, DEFAULT_TIME_LIMIT, STEPS, DemoOpti
 MEASURES: dict[str, str] = {
     "coterminosity@ICB": "coterminosity with ICBs",
     "coterminosity@LEP": "coterminosity with LEPs",
-    "split_layer_areas@ICB": "ICBs cut",
-    "split_layer_areas@LEP": "LEPs cut",
+    "split_layer_areas@ICB": "ICBs split between areas",
+    "split_layer_areas@LEP": "LEPs split between areas",
 }
 STEP_TITLES: dict[str, str] = {
     "load": "Load the England geography",

@@ -85,7 +85,7 @@ def convergence_chart(names: Sequence[str], years: Sequence[str], distance: np.n
             ax.annotate(f"{i + 1}. {names[i]}", (x[-1], distance[-1, i]), fontsize=7, xytext=(4, 0),
                         textcoords="offset points", va="center")
     ax.set_xticks(x, list(years))
-    ax.set_ylabel("allocation vs target (%)")
+    ax.set_ylabel("allocation above (+) or below (−) target (%)")
     fig.suptitle("Convergence toward target over the settlement", fontsize=11, x=0.01, ha="left")
     ax.grid(alpha=0.3)
     return fig

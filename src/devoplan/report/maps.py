@@ -61,9 +61,10 @@ def draw_outlines(ax: Axes, geoms: Sequence[shapely.Geometry], *, colour: str = 
 
 
 def _frame(ax: Axes, title: str) -> None:
+    """Equal scales, no axes; the title at the figure's top left, so maps side by side line up."""
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(title, fontsize=11, loc="left")
+    ax.figure.suptitle(title, fontsize=11, x=0.02, ha="left")
 
 
 def _number_labels(ax: Axes, points: np.ndarray, *, size: float = 7, skip: frozenset[int] = frozenset()) -> None:

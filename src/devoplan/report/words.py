@@ -89,8 +89,8 @@ def _alignment_sentence(comparison: Mapping[str, Any], n_areas: int) -> list[str
     areas = comparison.get("areas", [])
     ih, ie = _column(comparison, HEALTH), _column(comparison, ECONOMIC)
     if cut_h and cut_e and ih is not None and ie is not None and cut_h[0] is not None and cut_e[0] is not None:
-        text += (f"; they cut {int(cut_h[0])} of the {int(areas[ih])} ICBs and {int(cut_e[0])} of the "
-                 f"{int(areas[ie])} LEPs across more than one area")
+        text += (f"; they split {int(cut_h[0])} of the {int(areas[ih])} ICBs and {int(cut_e[0])} of the "
+                 f"{int(areas[ie])} LEPs between areas")
     return [text + "."]
 
 
