@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from devoplan.geography.model import Geography
 from devoplan.metrics.balance import balance, check_bounds
 from devoplan.metrics.compactness import ShapeStats, compactness
@@ -85,7 +83,3 @@ def plan_scalars(geography: Geography, plan: Plan, options: ScoreOptions | None 
     for group, values in groups.items():
         out.update({f"{group}.{k}": float(v) for k, v in values.items()})
     return out
-
-
-def as_vector(values: dict[str, float], keys: Sequence[str]) -> np.ndarray:
-    return np.array([values[k] for k in keys], dtype=np.float64)
