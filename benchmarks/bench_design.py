@@ -46,7 +46,7 @@ def start_state(geo: Geography, opts: DesignOptions, seed: int) -> tuple[Objecti
     blocks = build_blocks(geo, opts)
     lo, hi = resolved_bounds(opts, geo.units.total_population, int(blocks.population.max()))
     obj = build_objective(geo, blocks, opts)
-    state = State(blocks, obj, construct(blocks, obj, opts.areas, hi), lo, hi)
+    state = State(blocks, obj, construct(blocks, obj, opts.areas, hi, lo), lo, hi)
     repair(state, np.random.default_rng(seed))
     return obj, state.assign.copy(), lo, hi, blocks
 

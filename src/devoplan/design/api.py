@@ -21,7 +21,7 @@ from devoplan.design.governance import AreaGovernance, governance
 from devoplan.design.naming import area_names
 from devoplan.design.objective import Objective, build_objective, score_assignment
 from devoplan.design.options import DesignOptions, full_weights, resolved_bounds
-from devoplan.design.search import Progress, ProgressCallback, SearchStats, State, anneal, repair
+from devoplan.design.search import Progress, ProgressCallback, SearchStats, State, anneal_rounds, repair
 from devoplan.design.verify import verify
 from devoplan.errors import DevoplanError, InfeasibleError
 from devoplan.geography.model import Geography
@@ -88,7 +88,7 @@ def design(
     repair(state, rng)
     start_value = state.scorer.value
     budget = max(int(opts.time_limit * EVALS_PER_SECOND), 50)
-    best_assign, _, stats = anneal(state, rng, budget, opts.time_limit * WALL_GUARD, progress)
+    best_assign, _, stats = anneal_rounds(state, rng, budget, opts.time_limit * WALL_GUARD, progress)
     value, terms = score_assignment(obj, best_assign)
     plan = _to_plan(geography, blocks, best_assign, opts)
     bound = lower_bound(obj, blocks.population.astype(np.float64)) if opts.compute_bound else None

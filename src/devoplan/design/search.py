@@ -465,6 +465,46 @@ def anneal(
     return best_assign, best, stats
 
 
+def anneal_rounds(
+    state: State,
+    rng: np.random.Generator,
+    budget: int,
+    wall_limit: float,
+    progress: ProgressCallback | None = None,
+    rounds: int = 2,
+) -> tuple[np.ndarray, float, SearchStats]:
+    """Iterated annealing: ``rounds`` annealing runs sharing the budget, each after the first reheating
+    from the best plan so far. Measured on England (seeds 0-5, 4.5 s): two rounds gave a better mean
+    and a much smaller worst case than one long run (docs/design.md)."""
+    t0 = time.perf_counter()
+    total = SearchStats()
+    best_assign, best = state.assign.copy(), state.scorer.value
+    for r in range(rounds):
+        if r:
+            state = State(state.blocks, state.obj, best_assign, state.min_pop, state.max_pop)
+        share = budget // rounds if r < rounds - 1 else budget - (budget // rounds) * (rounds - 1)
+
+        def report(p: Progress, r: int = r, prior: float = best) -> None:
+            if progress is not None:
+                progress(Progress(p.phase, (r + p.fraction) / rounds, min(p.best, prior), total.evaluations))
+
+        remaining = wall_limit - (time.perf_counter() - t0)
+        a, v, stats = anneal(state, rng, share, remaining, report)
+        total.evaluations += stats.evaluations
+        total.proposals += stats.proposals
+        total.accepted += stats.accepted
+        total.improved += stats.improved
+        total.history.extend((e + total.evaluations - stats.evaluations, b) for e, b in stats.history)
+        for kind, n in stats.moves.items():
+            total.moves[kind] = total.moves.get(kind, 0) + n
+        if v < best - 1e-12:
+            best, best_assign = v, a
+        if stats.stopped_by == "time":
+            total.stopped_by = "time"
+            break
+    return best_assign, best, total
+
+
 def _initial_temperature(state: State, rng: np.random.Generator, samples: int = 60) -> float:
     """Temperature at which a median uphill move is accepted with probability 0.3 (from seeded samples)."""
     ups = []
