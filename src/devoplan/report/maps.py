@@ -203,7 +203,7 @@ def value_map(geography: Geography, plan: Plan, values: np.ndarray, *, title: st
     colours = [mapper.to_rgba(v) if np.isfinite(v) else NO_DATA for v in values]
     draw_areas(ax, areas, [_hex(c) for c in colours], mg.label_points(areas), width=0.5, size=6)
     bar = fig.colorbar(mapper, ax=ax, shrink=0.5, label=label, location="bottom", pad=0.02)
-    bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_format.format(v)))
+    bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_format.format(v).replace("+0%", "0%")))
     _frame(ax, title)
     return fig
 

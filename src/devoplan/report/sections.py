@@ -85,7 +85,7 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
         if value is not None:
             items.append((f"{value:.3f}", f"coterminosity with today's {key}s (1 = identical)"))
     if fv is not None:
-        items.append((money(float(fv.allocation[0].sum()), unit="bn"), f"to areas in {fv.years[0]}"))
+        items.append((f"£{fv.allocation[0].sum() / 1e9:,.1f}bn", f"to areas in {fv.years[0]}"))
         items.append((f"£{fv.allocation[0].sum() / fv.population.sum():,.0f}", f"per head in {fv.years[0]}"))
     body = kpis(items)
     steps = data.metrics.get("steps_not_run") or []
