@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from devoplan import InputError
@@ -75,7 +76,7 @@ def test_missing_file_and_geojson_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="plan file not found"):
         read_plan(tmp_path / "nope.csv", tiny_geography())
     geojson = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": []}), "plan.geojson")
-    with pytest.raises(InputError, match="plans are read from CSV"):
+    with pytest.raises(InputError, match=r"plan\.geojson, field 'features': is not a GeoJSON FeatureCollection"):
         read_plan(geojson, tiny_geography())
 
 
@@ -91,3 +92,45 @@ def test_geojson_areas_are_dissolved_from_the_bundle_boundaries(tmp_path: Path) 
     assert sum(f["properties"]["population"] for f in features) == geo.units.total_population
     assert sum(f["properties"]["units"] for f in features) == geo.n_units
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+
+
+def test_plan_geojson_round_trips_exactly_and_spatially(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    import devoplan
+    from devoplan.planio import write_plan_geojson
+
+    geo = devoplan.load_geography()
+    plan = devoplan.Plan.from_layer(geo, "ICB")
+    path = write_plan_geojson(plan, geo, tmp_path / "icb.geojson")
+    assert stat.S_IMODE(os.stat(path).st_mode) & 0o044, "written files are readable by others (umask allowing)"
+    assert read_plan(path, geo) == plan
+    # Areas drawn elsewhere carry no unit list: units are placed by their representative point.
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for feature in data["features"]:
+        del feature["properties"]["unit_codes"]
+    drawn = tmp_path / "drawn.geojson"
+    drawn.write_text(json.dumps(data), encoding="utf-8")
+    spatial = read_plan(drawn, geo)
+    assert spatial.area_codes == plan.area_codes
+    assert np.array_equal(spatial.assignment, plan.assignment)
+
+
+def test_plan_geojson_errors_name_the_feature(tmp_path: Path) -> None:
+    geo = tiny_geography()
+    cases = [
+        ({"type": "FeatureCollection", "features": [{"properties": {}}]},
+         r"field 'features\[0\]\.properties\.area_code': feature has no area_code"),
+        ({"type": "FeatureCollection", "features": [{"properties": {"area_code": "X", "unit_codes": "A"}}]},
+         r"field 'features\[0\]\.properties\.unit_codes': must be a list of unit codes"),
+        ({"type": "FeatureCollection", "features": [{"properties": {"area_code": "X", "unit_codes": ["ZZ"]}}]},
+         r"unknown unit 'ZZ'"),
+    ]
+    for i, (data, message) in enumerate(cases):
+        path = write(tmp_path, json.dumps(data), f"bad{i}.geojson")
+        with pytest.raises(InputError, match=message):
+            read_plan(path, geo)
+    broken = write(tmp_path, "{not json", "broken.geojson")
+    with pytest.raises(InputError, match="is not valid GeoJSON"):
+        read_plan(broken, geo)

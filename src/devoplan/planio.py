@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,8 +38,7 @@ def read_plan(path: str | Path, geography: Geography) -> Plan:
     if not file.is_file():
         raise InputError("plan file not found", file=file)
     if file.suffix.lower() in (".geojson", ".json"):
-        raise InputError("plans are read from CSV (LAD24CD,area_code,area_name); GeoJSON is written for maps",
-                         file=file)
+        return read_plan_geojson(file, geography)
     df = read_table(file, ())
     unit_col = _unit_column(df, file)
     labels = _area_labels(df, file)
@@ -116,6 +116,71 @@ def _assemble(geography: Geography, positions: np.ndarray, labels: list[str], na
     return Plan(geography.units.codes, assignment, tuple(order), tuple(area_names))
 
 
+def read_plan_geojson(path: str | Path, geography: Geography) -> Plan:
+    """Read a plan from GeoJSON areas: one feature per area with an ``area_code`` property.
+
+    Features written by :func:`write_plan_geojson` list their units in ``unit_codes`` and are read
+    exactly. A feature without ``unit_codes`` (areas drawn in a GIS) takes the units whose
+    representative point, from the display boundaries, falls inside its geometry.
+    """
+    file = Path(path)
+    features = _features(file)
+    codes, names, members = [], [], []
+    for i, feature in enumerate(features):
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
+        code = str(props.get("area_code") or "").strip()
+        if not code:
+            raise InputError("feature has no area_code", file=file, field=f"features[{i}].properties.area_code")
+        codes.append(code)
+        names.append(str(props.get("area_name") or code))
+        listed = props.get("unit_codes")
+        if listed is not None and not (isinstance(listed, list) and all(isinstance(c, str) for c in listed)):
+            raise InputError("must be a list of unit codes", file=file, field=f"features[{i}].properties.unit_codes")
+        members.append(listed)
+    if any(m is None for m in members):
+        _fill_spatially(file, geography, features, members)
+    labels: list[str] = []
+    unit_codes: list[str] = []
+    for code, listed in zip(codes, members, strict=True):
+        unit_codes.extend(listed or [])
+        labels.extend([code] * len(listed or []))
+    positions = _unit_positions(pd.Series(unit_codes, dtype=object), geography, file, "unit_codes")
+    area_names = dict(zip(codes, names, strict=True))
+    return _assemble(geography, positions, labels, [area_names[c] for c in labels], file)
+
+
+def _features(file: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"is not valid GeoJSON ({exc})", file=file) from None
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list) or not features:
+        raise InputError("is not a GeoJSON FeatureCollection with features", file=file, field="features")
+    if not all(isinstance(f, dict) for f in features):
+        raise InputError("every feature must be a JSON object", file=file, field="features")
+    return features
+
+
+def _fill_spatially(file: Path, geography: Geography, features: list[dict[str, Any]],
+                    members: list[list[str] | None]) -> None:
+    """Give each feature without ``unit_codes`` the units whose representative point it contains."""
+    import geopandas as gpd
+    from shapely.geometry import shape
+
+    points = geography.display_geometry().to_crs(27700).representative_point()
+    for i, feature in enumerate(features):
+        if members[i] is not None:
+            continue
+        try:
+            geom = gpd.GeoSeries([shape(feature["geometry"])], crs=4326).to_crs(27700).iloc[0]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"geometry cannot be read ({exc})", file=file, field=f"features[{i}].geometry") from None
+        inside = np.flatnonzero(points.within(geom).to_numpy())
+        members[i] = [geography.units.codes[u] for u in inside]
+
+
 # -- writing ------------------------------------------------------------------------------------
 def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Run ``write(tmp)`` on a temporary file beside ``path`` and move it into place."""
@@ -126,11 +191,18 @@ def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; outputs are ordinary files
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def plan_table(plan: Plan) -> pd.DataFrame:
@@ -157,7 +229,8 @@ def plan_areas_geojson(plan: Plan, geography: Geography) -> dict[str, object]:
     gdf["units"] = 1
     dissolved = gdf.dissolve(by="area_code", aggfunc="sum").reindex(list(plan.area_codes)).reset_index()
     dissolved["area_name"] = list(plan.area_names)
-    dissolved = dissolved[["area_code", "area_name", "population", "units", "geometry"]]
+    dissolved["unit_codes"] = [[plan.unit_codes[u] for u in plan.members(a)] for a in range(plan.n_areas)]
+    dissolved = dissolved[["area_code", "area_name", "population", "units", "unit_codes", "geometry"]]
     result: dict[str, object] = json.loads(dissolved.to_json(drop_id=True))
     return result
 
