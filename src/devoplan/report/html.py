@@ -63,6 +63,7 @@ footer { margin-top: 30px; color: var(--muted); font-size: 0.85em; }
   .grid.split { display: block; }
   .grid.split figure svg { max-width: 70%; }
   table.compare td:first-child { min-width: 0; width: 45%; }
+  table.compare { font-size: 8pt; }
   main { max-width: none; padding: 0; }
   nav { display: none; }
   section { break-before: page; border-top: none; }
