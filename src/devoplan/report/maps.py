@@ -115,7 +115,7 @@ def draw_areas(ax: Axes, areas: np.ndarray, colours: Sequence[str], points: np.n
     inset.set_yticks([])
     others = frozenset(set(range(len(points))) - set(crowd))
     _number_labels(inset, points, size=size + 1, skip=others)
-    inset.set_title(f"Enlarged: areas {_number_list(crowd)}", fontsize=7, loc="left", pad=2)
+    inset.set_title(f"Enlarged: areas {_number_list(crowd)}", fontsize=8, loc="left", pad=2)
 
 
 def inset_place(areas: np.ndarray, bounds: tuple[float, float, float, float], aspect: float, *,
