@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -196,3 +197,21 @@ def test_frozen_area_that_splits_a_kept_whole_area_is_refused() -> None:
                          frozen_areas=("P1",), time_limit=0.5)
     with pytest.raises(InfeasibleError, match="frozen area P1 cannot stay as it is"):
         design(geo, opts)
+
+
+def test_outputs_without_display_geometry(tmp_path: Path) -> None:
+    import json
+
+    from devoplan.design.output import write_outputs
+
+    geo = _grid4()
+    res = design(geo, DesignOptions(areas=3, health=("H",), economic=("E",), keep_whole=(), time_limit=0.3), seed=1)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "areas.geojson").write_text("stale")
+    files = write_outputs(geo, res, out)
+    assert [f.name for f in files] == ["plan.csv", "metrics.json"]
+    assert not (out / "areas.geojson").exists()
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["areas_geojson"].startswith("not written") and doc["checks"]["ok"] is True
+    assert (out / "plan.csv").read_text().splitlines()[0] == "LAD24CD,area_code,area_name"

@@ -55,6 +55,7 @@ class DesignResult:
     stats: SearchStats
     elapsed: float
     bridges: tuple[str, ...] = ()
+    indicators: tuple[str, ...] | None = None
 
     @property
     def gap(self) -> float | None:
@@ -103,7 +104,7 @@ def design(
         plan=plan, objective=value, terms=terms, weights=full_weights(opts), start_objective=start_value,
         bound=bound, governance=tuple(governance(geography, plan)), checks=checks, metrics=metrics,
         min_pop=min_pop, max_pop=max_pop, n_blocks=blocks.n_blocks, seed=seed, stats=stats,
-        elapsed=time.perf_counter() - t0, bridges=blocks.bridges,
+        elapsed=time.perf_counter() - t0, bridges=blocks.bridges, indicators=opts.needs_indicators,
     )
 
 

@@ -16,8 +16,18 @@ from pathlib import Path
 import numpy as np
 
 from devoplan.design.api import DesignResult
+from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.model import Geography
+from devoplan.metrics.compactness import shape_stats
+from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.planio import write_plan_csv, write_plan_geojson
+
+OUTPUT_FILES: tuple[str, ...] = ("plan.csv", "areas.geojson", "metrics.json")
+
+
+def has_geometry(geography: Geography) -> bool:
+    """Whether the geography ships display boundaries (needed for areas.geojson and Polsby-Popper)."""
+    return geography.directory is not None and (geography.directory / GEOMETRY_FILE).is_file()
 
 
 def metrics_document(geography: Geography, result: DesignResult) -> dict[str, object]:
@@ -57,11 +67,20 @@ def metrics_document(geography: Geography, result: DesignResult) -> dict[str, ob
         },
         "bridges": list(result.bridges),
         "governance_summary": _governance_counts(result),
-        "metrics": result.metrics,
+        "metrics": _metrics_with_shapes(geography, result),
         "area_list": areas,
     }
     clean: dict[str, object] = _finite(doc)  # type: ignore[assignment]
     return clean
+
+
+def _metrics_with_shapes(geography: Geography, result: DesignResult) -> dict[str, float]:
+    """The design's metrics, plus Polsby-Popper compactness when display boundaries exist."""
+    if not has_geometry(geography):
+        return result.metrics
+    opts = ScoreOptions(lower=result.min_pop, upper=result.max_pop, shapes=shape_stats(geography),
+                        indicators=result.indicators)
+    return plan_scalars(geography, result.plan, opts)
 
 
 def _governance_counts(result: DesignResult) -> dict[str, int]:
@@ -83,20 +102,25 @@ def _finite(value: object) -> object:
 
 
 def write_outputs(geography: Geography, result: DesignResult, out: Path) -> list[Path]:
-    """Write plan.csv, areas.geojson and metrics.json into ``out`` (created or replaced atomically)."""
+    """Write plan.csv, areas.geojson and metrics.json into ``out`` (created or replaced atomically).
+
+    A geography without display boundaries gets no areas.geojson (metrics.json says so).
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         write_plan_csv(result.plan, tmp / "plan.csv")
-        write_plan_geojson(result.plan, geography, tmp / "areas.geojson")
+        if has_geometry(geography):
+            write_plan_geojson(result.plan, geography, tmp / "areas.geojson")
         doc = metrics_document(geography, result)
+        doc["areas_geojson"] = "areas.geojson" if has_geometry(geography) else "not written: no display geometry"
         (tmp / "metrics.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return [out / "plan.csv", out / "areas.geojson", out / "metrics.json"]
+    return [out / name for name in OUTPUT_FILES if (out / name).exists()]
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:
@@ -104,6 +128,11 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     if not out.exists():
         tmp.rename(out)
         return
-    for f in sorted(tmp.iterdir()):
+    written = sorted(tmp.iterdir())
+    for f in written:
         f.replace(out / f.name)
+    names = {f.name for f in written}
+    for name in OUTPUT_FILES:  # an output of an earlier run that this run did not write would mislead
+        if name not in names and (out / name).exists():
+            (out / name).unlink()
     tmp.rmdir()
