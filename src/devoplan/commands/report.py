@@ -13,7 +13,7 @@ from devoplan.report.build import render_from_files
 
 
 def report(
-    plan: Annotated[Path, typer.Option("--plan", help="Plan CSV (LAD24CD,area_code,area_name).")],
+    plan: Annotated[Path, typer.Option("--plan", help="Plan CSV (LAD24CD,area_code,area_name) or plan GeoJSON.")],
     allocations: Annotated[Path | None, typer.Option("--allocations",
                                                      help="allocations.csv from devoplan fund or demo.")] = None,
     metrics: Annotated[list[Path] | None, typer.Option(
