@@ -16,7 +16,6 @@ limit give the same plan and allocations (the optimiser runs on a fixed evaluati
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -35,8 +34,10 @@ from devoplan.design.output import metrics_document
 from devoplan.design.search import Progress as SearchProgress
 from devoplan.errors import DevoplanError
 from devoplan.funding import FundingResult, fund
+from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
+from devoplan.jsonio import write_json
 from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
@@ -46,7 +47,6 @@ from devoplan.report.data import plan_fingerprint, read_allocations, read_metric
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
 DEFAULT_TIME_LIMIT = 60.0  # seconds for the optimiser; the whole demo stays under 3 minutes on 2 cores
 DEFAULT_DRAWS = 1000
-MONEY_COLUMNS: tuple[str, ...] = ("target", "baseline", "allocation", "change_on_baseline")
 
 
 @dataclass(frozen=True)
@@ -204,12 +204,9 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
         (tmp / "maps").mkdir()
         write_plan_csv(result.plan, tmp / "plan.csv")
         write_plan_geojson(result.plan, geo, tmp / "plan.geojson")
-        table = funding.allocations.copy()
-        for col in MONEY_COLUMNS:  # exact pence in the file: never a float artefact
-            table[col] = table[col].map("{:.2f}".format)
-        table.to_csv(tmp / "allocations.csv", index=False)
-        _write_json(tmp / "funding_summary.json", funding.summary)
-        _write_json(tmp / "metrics.json", doc)
+        write_allocations_csv(funding, tmp / "allocations.csv")
+        write_summary_json(funding, tmp / "funding_summary.json")
+        write_json(tmp / "metrics.json", doc)
         # the report is drawn from the files just written, so `devoplan report` on them gives the same page
         saved = read_allocations(tmp / "allocations.csv", result.plan, result.populations(geo))
         build_report(geo, result.plan, tmp / "report.html", allocations=saved,
@@ -269,20 +266,6 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         "winners": {k: winners.get(k) for k in ("year", "national_cash_growth_pct", "n_winners", "n_losers")},
         "baseline_assumed": bool(funding.summary.get("baseline", {}).get("assumption", False)),
     })
-
-
-def _write_json(path: Path, doc: Any) -> None:
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default) + "\n", encoding="utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _finite(value: Any) -> Any:

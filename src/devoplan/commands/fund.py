@@ -7,12 +7,11 @@ every assumption) into ``--out`` atomically, and prints a table of the areas.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 import typer
@@ -22,13 +21,13 @@ from rich.table import Table
 
 from devoplan.errors import DevoplanError
 from devoplan.funding import FundingResult, default_spec_path, fund, load_spec
+from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.planio import read_plan
 
 MAX_ROWS = 50
-MONEY_COLUMNS = ("target", "baseline", "allocation", "change_on_baseline")
 
 
 def fund_command(
@@ -66,12 +65,6 @@ def _read_plan(path: Path, geo: Geography) -> Plan:
     return read_plan(path, geo)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def check_out_dir(out: Path) -> None:
     """Refuse an ``--out`` that cannot be a directory before any work is done."""
     if out.exists() and not out.is_dir():
@@ -91,12 +84,8 @@ def _write(result: FundingResult, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".fund-", dir=out))
     try:
-        table = result.allocations.copy()
-        for col in MONEY_COLUMNS:  # exact pence: never let float formatting drop or add a penny
-            table[col] = table[col].map("{:.2f}".format)
-        table.to_csv(tmp / "allocations.csv", index=False)
-        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json_default,
-                                                     ensure_ascii=False), encoding="utf-8")
+        write_allocations_csv(result, tmp / "allocations.csv")
+        write_summary_json(result, tmp / "summary.json")
         for name in ("allocations.csv", "summary.json"):
             os.replace(tmp / name, out / name)
     finally:
