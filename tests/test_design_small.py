@@ -10,6 +10,7 @@ import pytest
 from scipy import sparse
 
 from devoplan.design.api import design
+from devoplan.design.blocks import Blocks, build_blocks
 from devoplan.design.bound import kmeans_1d
 from devoplan.design.options import DesignOptions
 from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
@@ -26,7 +27,7 @@ def _layer(key: str, labels: list[int], kind: str = "partition") -> Layer:
     cols = [labels[u] for u in rows]
     k = max(labels) + 1
     m = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, k))
-    return Layer(key, key, kind, tuple(f"{key}{i}" for i in range(k)), tuple(f"{key} {i}" for i in range(k)), m)  # type: ignore[arg-type]
+    return Layer(key, key, kind, tuple(f"{key}{i}" for i in range(k)), tuple(f"{key} {i}" for i in range(k)), m)
 
 
 def grid(rows: int, cols: int, pop: list[int], layers: dict[str, list[int]], values: np.ndarray) -> Geography:
@@ -106,7 +107,17 @@ def test_matches_exhaustive_optimum_on_3x3() -> None:
     res = design(geo, opts, seed=0)
     assert res.objective == pytest.approx(best, abs=1e-9)
     assert _oracle(geo, tuple(res.plan.assignment), 3, w) == pytest.approx(res.objective, abs=1e-9)
-    assert res.bound is not None and res.bound.value <= best + 1e-9
+    assert res.bound is not None and res.bound.value == pytest.approx(best, abs=1e-9)  # exact enumeration
+    assert res.bound.method == "exact enumeration" and res.gap == pytest.approx(0.0, abs=1e-9)
+    from devoplan.design.bound import lower_bound
+    from devoplan.design.objective import build_objective
+
+    relaxed = lower_bound(build_objective(geo, _blocks(geo, opts), opts), np.array(pop, dtype=float))
+    assert relaxed.value <= best + 1e-9  # the relaxation alone is a valid bound too
+
+
+def _blocks(geo: Geography, opts: DesignOptions) -> Blocks:
+    return build_blocks(geo, opts)
 
 
 def _grid4() -> Geography:
@@ -171,6 +182,13 @@ def test_kmeans_1d_matches_enumeration() -> None:
         best = min(best, cost)
     assert kmeans_1d(x, w, 3) == pytest.approx(best, rel=1e-9)
     assert kmeans_1d(x, w, 7) == 0.0
+
+
+def test_stirling_numbers() -> None:
+    from devoplan.design.bound import stirling2
+
+    assert [stirling2(4, k) for k in range(1, 5)] == [1, 7, 6, 1]
+    assert stirling2(9, 3) == 3025
 
 
 def test_governance_statuses() -> None:

@@ -92,7 +92,10 @@ def design(
     best_assign, _, stats = anneal_rounds(state, rng, budget, opts.time_limit * WALL_GUARD, progress)
     value, terms = score_assignment(obj, best_assign)
     plan = _to_plan(geography, blocks, best_assign, opts)
-    bound = lower_bound(obj, blocks.population.astype(np.float64)) if opts.compute_bound else None
+    bound = (
+        lower_bound(obj, blocks.population.astype(np.float64), blocks.neighbours, (min_pop, max_pop))
+        if opts.compute_bound else None
+    )
     checks = verify(geography, plan, opts, min_pop, max_pop)
     if not checks["ok"]:  # an invariant of the search failed: a bug, never the user's fault
         raise RuntimeError(f"designed plan breaks a hard constraint: {checks}")
