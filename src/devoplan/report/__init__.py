@@ -7,6 +7,5 @@
 
 from devoplan.report.build import build_report, render, render_from_files
 from devoplan.report.data import ReportData
-from devoplan.report.sections import SECTION_IDS
 
-__all__ = ["SECTION_IDS", "ReportData", "build_report", "render", "render_from_files"]
+__all__ = ["ReportData", "build_report", "render", "render_from_files"]

@@ -22,13 +22,15 @@ from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
 from devoplan.report.comparison import comparison_table
 from devoplan.report.data import ReportData, metrics_sections, plan_fingerprint, read_allocations, read_metrics
-from devoplan.report.figures import FigureSink
 from devoplan.report.html import Page, esc, render_page
-from devoplan.report.sections import build_sections
 
 
 def render(data: ReportData, *, png_dir: Path | None = None) -> str:
     """The report as one HTML string; maps also go to ``png_dir`` as PNG files when given."""
+    # Drawing needs matplotlib (half a second to import): load it here, not when any CLI command starts.
+    from devoplan.report.figures import FigureSink
+    from devoplan.report.sections import build_sections
+
     if png_dir is not None:
         png_dir.mkdir(parents=True, exist_ok=True)
     sink = FigureSink(png_dir)
