@@ -111,7 +111,7 @@ class IncrementalScorer:
 
     def values(self) -> dict[str, float]:
         """Every measure of the current plan, by name (same names and values as ``plan_scalars``)."""
-        return dict(zip(self.keys, self._current, strict=True))
+        return {k: float(v) for k, v in zip(self.keys, self._current, strict=True)}
 
     def vector(self) -> np.ndarray:
         """Current values in ``keys`` order."""

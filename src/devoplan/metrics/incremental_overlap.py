@@ -123,8 +123,8 @@ class OverlapState:
             self.col_pairs[self.col_layer[c]] += pairs(x)
         self.pairs_total = [pairs(x) for x in self.layer_total]
         self.layer_consts = list(zip(self.layer_total, self.col_pairs, self.pairs_total, strict=True))
-        self.col_active: list[bool] = (colsum > ZERO_POPULATION).tolist()
-        self.col_limit: list[float] = (SPLIT_LIMIT * colsum).tolist()
+        # a layer area is split when its best plan area holds under 99% of it (never when it is empty)
+        self.col_limit: list[float] = np.where(colsum > ZERO_POPULATION, SPLIT_LIMIT * colsum, -np.inf).tolist()
         # per unit, per layer it belongs to: ((column, population x weight), ...)
         self.unit_rows: list[list[tuple[int, tuple[tuple[int, float], ...]]]] = []
         for u in range(n):
@@ -162,8 +162,7 @@ class OverlapState:
         n_layers = len(self.layer_keys)
         self.rows = [[row_stats(e) for e in entries] for entries in self.entries]
         self.colmax = [max((self.m[a][c] for a in rows), default=0.0) for c, rows in enumerate(self.col_support)]
-        self.col_split = [active and best < limit for active, best, limit
-                          in zip(self.col_active, self.colmax, self.col_limit, strict=True)]
+        self.col_split = [best < limit for best, limit in zip(self.colmax, self.col_limit, strict=True)]
         colmax_sum, colc2, split_layer = [0.0] * n_layers, [0.0] * n_layers, [0] * n_layers
         for c, j in enumerate(self.col_layer):
             colmax_sum[j] += self.colmax[c]
@@ -189,7 +188,7 @@ class OverlapState:
         """
         m, m_s, m_t, count_s = self.m, self.m[s], self.m[t], self.count[s]
         entries_s, entries_t, rows_s, rows_t = self.entries[s], self.entries[t], self.rows[s], self.rows[t]
-        colmax, col_split, col_limit, col_active = self.colmax, self.col_split, self.col_limit, self.col_active
+        colmax, col_split, col_limit = self.colmax, self.col_split, self.col_limit
         z, changes, layer_consts = ZERO_POPULATION, [], self.layer_consts
         for j, unit_entries in self.unit_rows[u]:
             columns = []
@@ -209,23 +208,44 @@ class OverlapState:
                             best = m[a][c]
                 else:
                     best = old
-                split = col_active[c] and best < col_limit[c]
+                split = best < col_limit[c]  # the limit is -inf for a column without population
                 d_colmax += best - old
                 d_c2 += (ns * (ns - 1.0) + nt * (nt - 1.0) - old_s * (old_s - 1.0) - old_t * (old_t - 1.0)) * 0.5
                 d_split += split - col_split[c]
                 columns.append((c, ns, nt, best, split))
-            # row stats of s and t; the common case of a row meeting only the unit's one column is inlined
+            # row stats of s and t (row_stats and _changed inlined for the common one-column unit)
             row_s, row_t = entries_s[j], entries_t[j]
-            if len(columns) == 1 and len(row_s) == 1:
-                ns = columns[0][1]
-                stat_s = (ns, ns, 1 if ns > z else 0, False) if count_s[columns[0][0]] > 1 else EMPTY_ROW
-            else:
+            if len(columns) > 1:
                 stat_s = row_stats(_changed(row_s, columns, 1, count_s))
-            if len(columns) == 1 and (not row_t or (len(row_t) == 1 and columns[0][0] in row_t)):
-                nt = columns[0][2]
-                stat_t = nt, nt, 1 if nt > z else 0, False
-            else:
                 stat_t = row_stats(_changed(row_t, columns, 2, None))
+            else:
+                if len(row_s) == 1:
+                    stat_s = (ns, ns, 1 if ns > z else 0, False) if count_s[c] > 1 else EMPTY_ROW
+                else:
+                    new = row_s.copy()
+                    if count_s[c] == 1:
+                        del new[c]
+                    else:
+                        new[c] = ns
+                    vals = new.values()
+                    total, best = sum(vals), max(vals)
+                    bar = INTERFACE_LIMIT * total
+                    if bar < ABOVE_ZERO:
+                        bar = ABOVE_ZERO
+                    stat_s = (total, best, len([1 for v in vals if v >= bar]),
+                              total > z and best < SPLIT_LIMIT * total)
+                if not row_t or (len(row_t) == 1 and c in row_t):
+                    stat_t = nt, nt, 1 if nt > z else 0, False
+                else:
+                    new = row_t.copy()
+                    new[c] = nt
+                    vals = new.values()
+                    total, best = sum(vals), max(vals)
+                    bar = INTERFACE_LIMIT * total
+                    if bar < ABOVE_ZERO:
+                        bar = ABOVE_ZERO
+                    stat_t = (total, best, len([1 for v in vals if v >= bar]),
+                              total > z and best < SPLIT_LIMIT * total)
             sum_s, best_s, if_s, split_s = stat_s
             sum_t, best_t, if_t, split_t = stat_t
             osum_s, obest_s, oif_s, osplit_s = rows_s[j]
@@ -233,16 +253,8 @@ class OverlapState:
             (rowmax_sum, colmax_sum, colc2_sum, rowpairs, split_plan, split_layer, iface_sum, n_active, iface_max,
              at_max) = self.totals[j]
             at_max -= (oif_s == iface_max) + (oif_t == iface_max)
-            for v in (if_s, if_t):
-                if v > iface_max:
-                    iface_max, at_max = v, 1
-                elif v == iface_max:
-                    at_max += 1
-            if at_max <= 0:  # every area at the maximum was s or t and both dropped below it: look at all
-                counts = [r[j][2] for r in self.rows]
-                counts[s], counts[t] = if_s, if_t
-                iface_max = max(counts)
-                at_max = counts.count(iface_max)
+            if if_s >= iface_max or if_t >= iface_max or at_max <= 0:
+                iface_max, at_max = self._iface_top(j, s, t, if_s, if_t, iface_max, at_max)
             rowmax_sum += best_s + best_t - obest_s - obest_t
             colmax_sum += d_colmax
             colc2_sum += d_c2
@@ -263,9 +275,26 @@ class OverlapState:
             at = WIDTH * j
             values[at:at + WIDTH] = (plan_in, layer_in, 0.5 * (plan_in + layer_in),
                                      1.0 if denominator == 0 else (colc2_sum - expected) / denominator,
-                                     float(split_plan), float(split_layer), iface_sum / n_active if n_active else 0.0,
-                                     float(iface_max))
+                                     split_plan, split_layer, iface_sum / n_active if n_active else 0.0, iface_max)
         return changes
+
+    def _iface_top(self, j: int, s: int, t: int, if_s: int, if_t: int, top: int, at_top: int) -> tuple[int, int]:
+        """Layer ``j``'s largest interface count and how many areas reach it, once s and t have new counts.
+
+        ``at_top`` already leaves out s and t. When every area at the maximum was s or t and both
+        dropped below it, the maximum is looked up over all areas.
+        """
+        for v in (if_s, if_t):
+            if v > top:
+                top, at_top = v, 1
+            elif v == top:
+                at_top += 1
+        if at_top <= 0:
+            counts = [r[j][2] for r in self.rows]
+            counts[s], counts[t] = if_s, if_t
+            top = max(counts)
+            at_top = counts.count(top)
+        return top, at_top
 
     def commit(self, changes: list[LayerChange], s: int, t: int) -> None:
         """Make a proposed move."""

@@ -361,15 +361,14 @@ class PlanState:
                 pp_sum: float, pp_min: float, id_split: list[int]) -> list[float]:
         mean = self.mean_pop
         deviation = max(high / mean - 1.0, 1.0 - low / mean) if mean > 0 else 0.0
-        out = [float(noncontig), float(extra), low, high, high / low if low > 0 else math.inf, deviation,
-               float(outside)]
+        out = [noncontig, extra, low, high, high / low if low > 0 else math.inf, deviation, outside]
         if self.n_ind:
             within = hom / self.n_ind
             out += [within, 1.0 - within]
         out.append(cut / self.n_edges if self.n_edges else 0.0)
         if self.shapes is not None:
             out += [pp_sum / len(self.pp), pp_min]
-        return out + [float(x) for x in id_split]
+        return out + id_split  # counts stay ints here; the scorer turns values into floats
 
 
 def _per_area(x: np.ndarray, assign: np.ndarray, k: int) -> list[list[float]]:
