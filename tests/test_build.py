@@ -183,10 +183,16 @@ def test_island_links_join_the_graph_or_fail(tmp_path: Path) -> None:
         }
     )
     src = SourceDir(tmp_path)
-    edges = add_links(src, mainland, tuple(islands))
+    edges = add_links(src, mainland, tuple(islands), ISLAND_LINKS)
     assert (edges["kind"] == "link").sum() == 4
     with pytest.raises(InputError, match="adjacency has 2 components"):
-        add_links(src, mainland, (*islands, "E09000001"))
+        add_links(src, mainland, (*islands, "E09000001"), ISLAND_LINKS)
+    with pytest.raises(InputError, match="link E06000052-E06000053 names an unknown district"):
+        add_links(src, mainland, tuple(c for c in islands if c != "E06000053"), ISLAND_LINKS)
+    doubled = pd.concat([mainland, pd.DataFrame({"unit_a": ["E06000044"], "unit_b": ["E06000046"], "length_m": [3.0],
+                                                 "kind": "border", "note": ""})])
+    with pytest.raises(InputError, match="link E06000044-E06000046 duplicates a shared border"):
+        add_links(src, doubled, tuple(islands), ISLAND_LINKS)
 
 
 def test_2021_districts_map_to_2024_by_population_weighted_average() -> None:

@@ -9,6 +9,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
+from devoplan.build.adjacency import CROSSING_LINKS
+
 BUNDLE = Path(__file__).resolve().parents[1] / "src" / "devoplan" / "data" / "england2024"
 ISLE_OF_WIGHT, ISLES_OF_SCILLY = "E06000046", "E06000053"
 
@@ -96,12 +98,13 @@ def test_adjacency_connected_only_with_island_links(units: pd.DataFrame) -> None
     assert (borders["length_m"] > 0).all()
     links = edges[edges["kind"] == "link"]
     assert (links["length_m"] == 0).all() and links["note"].notna().all()
-    assert set(map(tuple, links[["unit_a", "unit_b"]].to_numpy())) == {
-        ("E06000044", ISLE_OF_WIGHT),
-        ("E06000045", ISLE_OF_WIGHT),
-        (ISLE_OF_WIGHT, "E07000091"),
-        ("E06000052", ISLES_OF_SCILLY),
-    }
+    island_links = {("E06000044", ISLE_OF_WIGHT), ("E06000045", ISLE_OF_WIGHT), (ISLE_OF_WIGHT, "E07000091"),
+                    ("E06000052", ISLES_OF_SCILLY)}
+    crossings = {(lk.unit_a, lk.unit_b) for lk in CROSSING_LINKS}
+    assert set(map(tuple, links[["unit_a", "unit_b"]].to_numpy())) == island_links | crossings
+    assert len(crossings) == 13 and not island_links & crossings
+    # every crossing joins districts that share no border line in the clipped boundaries
+    assert not crossings & set(map(tuple, borders[["unit_a", "unit_b"]].to_numpy()))
     full = nx.Graph(list(zip(edges["unit_a"], edges["unit_b"], strict=True)))
     full.add_nodes_from(units["code"])
     assert nx.is_connected(full)
@@ -110,6 +113,25 @@ def test_adjacency_connected_only_with_island_links(units: pd.DataFrame) -> None
     small = sorted(sorted(c) for c in nx.connected_components(land) if len(c) < 10)
     assert small == [[ISLE_OF_WIGHT], [ISLES_OF_SCILLY]]
     assert nx.number_connected_components(land) == 3
+    # the island ferries alone connect the graph: the river crossings add no connectivity, only shortcuts
+    ferries = nx.Graph(land)
+    ferries.add_edges_from(island_links)
+    assert nx.is_connected(ferries)
+
+
+def test_every_existing_body_is_contiguous_with_the_links(units: pd.DataFrame) -> None:
+    """Without the river crossings Wirral is cut off from Liverpool City Region, Merseyside police and
+    fire, and Newcastle from Tyne and Wear fire; with them every area of every partition layer holds together."""
+    edges = read("adjacency.csv")
+    graph = nx.Graph(list(zip(edges["unit_a"], edges["unit_b"], strict=True)))
+    memberships = read("memberships.csv")
+    broken = []
+    for (layer, area), rows in memberships.groupby(["layer", "area_code"]):
+        if layer == "LEP":  # a cover: overlapping LEPs need not be contiguous (South East LEP spans the Thames)
+            continue
+        if not nx.is_connected(graph.subgraph(rows["unit_code"])):
+            broken.append((layer, area))
+    assert broken == []
 
 
 def test_indicators_cover_units_and_have_meta(units: pd.DataFrame) -> None:

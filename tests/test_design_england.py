@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from devoplan import load_geography
 from devoplan.design.api import design
 from devoplan.design.options import DesignOptions
+from devoplan.geography.loader import BUNDLE_DIR
 from devoplan.metrics.contiguity import pieces_per_area
 
 pytestmark = pytest.mark.slow
@@ -36,7 +40,23 @@ def test_default_design_is_valid_and_improves_on_its_start() -> None:
     # defaults: 0.5x and 2x the mean area population; West Midlands (2.92m) fits
     assert res.min_pop == GEO.units.total_population // 76
     assert res.max_pop >= 2_919_650
-    assert any("Wirral" in b or "Cheshire" in b for b in res.bridges)  # Liverpool City Region is split by the Mersey
+    assert res.bridges == ()  # with the Mersey tunnels linked, every kept-whole body is contiguous on its own
+
+
+def test_a_kept_whole_body_split_by_water_takes_the_shortest_bridge(tmp_path: Path) -> None:
+    """Without the Mersey tunnel link, Wirral reaches Liverpool City Region only via Cheshire West and Chester."""
+    bundle = tmp_path / "england"
+    shutil.copytree(BUNDLE_DIR, bundle)
+    adjacency = (bundle / "adjacency.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in adjacency if not line.startswith("E08000012,E08000015,")]
+    assert len(kept) == len(adjacency) - 1
+    (bundle / "adjacency.csv").write_text("".join(kept), encoding="utf-8")
+    geo = load_geography(bundle)
+    res = design(geo, DesignOptions(time_limit=1, compute_bound=False), seed=0)
+    assert any("Cheshire West and Chester" in b for b in res.bridges), res.bridges
+    plan = res.plan
+    liverpool, wirral, cheshire_west = (geo.units.index[c] for c in ("E08000012", "E08000015", "E06000050"))
+    assert plan.assignment[liverpool] == plan.assignment[wirral] == plan.assignment[cheshire_west]
 
 
 def test_negotiated_design_honours_locks_together_apart() -> None:

@@ -28,8 +28,9 @@ class Blocks:
 
     ``unit_block[u]`` is the block of unit ``u``; ``members[b]`` its units; ``neighbours[b]`` the
     adjacent blocks; ``edge_weight[(i, j)]`` (``i < j``) the number of unit edges between blocks.
-    ``bridges`` lists districts added to a kept-whole area that is not contiguous on its own (e.g. the
-    Wirral reaches the rest of Liverpool City Region only through Cheshire West and Chester), since
+    ``bridges`` lists districts added to a kept-whole area that is not contiguous on its own (e.g. a
+    geography without the Mersey tunnel link, where Wirral reaches the rest of Liverpool City Region
+    only through Cheshire West and Chester), since
     any contiguous area containing it must contain such a path; the shortest one is taken.
     ``origin[b]`` says why the block exists (for messages); ``locks[b]`` the area names it is locked
     to; ``frozen[b]`` the starting-plan area code if it is a frozen area; ``apart`` are block pairs.
