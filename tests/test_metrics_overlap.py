@@ -146,3 +146,35 @@ def test_unknown_layer_and_foreign_plan_are_rejected() -> None:
     other = Plan.from_labels(("U1", "U2"), ["A", "B"])
     with pytest.raises(DevoplanError, match="do not match"):
         containment(geo, other, "H")
+
+
+def test_a_layer_with_split_or_shared_districts_is_coterminous_with_itself() -> None:
+    geo = tiny_geography()
+    # H: U3 (300) half in H1, half in H2. Its two halves are different people, so H against H puts
+    # 150 on each diagonal cell and none off it: M = diag(450, 1650), not the product's 75s.
+    assert overlap_matrix(geo, "H", "H").tolist() == [[450, 0], [0, 1650]]
+    # E: U4 (400) counts 200 in each of E1 and E2: M = diag(100 + 200 + 300 + 200, 200 + 500 + 600)
+    assert overlap_matrix(geo, "E", "E").tolist() == [[800, 0], [0, 1300]]
+    for key in ("H", "E", "C"):
+        c = compare(geo, key, key)
+        assert (c.containment_ab, c.coterminosity, c.adjusted_rand) == (1.0, 1.0, 1.0)
+        assert c.split_a() == [] and c.interfaces_a().tolist() == [1] * c.a.n_areas
+
+
+def test_adjusted_rand_by_hand_on_four_people() -> None:
+    """Four districts of one person each: A = {1,2},{3,4}; B = {1,2,3},{4}; contingency [[2,0],[1,1]].
+
+    Pairs together in both I = C2(2) + C2(1) + C2(1) = 1; in A, R = 1 + 1 = 2; in B, C = 3 + 0 = 3;
+    expected E = R C / C2(4) = 6 / 6 = 1, so ARI = (1 - 1) / (2.5 - 1) = 0. With two people in
+    each district the table doubles to [[4,0],[2,2]]: I = 6 + 1 + 1 = 8, R = 6 + 6 = 12,
+    C = 15 + 1 = 16, E = 192 / 28 = 48/7, ARI = (8 - 48/7) / (14 - 48/7) = (8/7) / (50/7) = 0.16.
+    """
+    codes = ("P1", "P2", "P3", "P4")
+    a = Plan.from_labels(codes, ["X", "X", "Y", "Y"])
+    b = Plan.from_labels(codes, ["V", "V", "V", "W"])
+    adjacency = Adjacency(4, np.array([[0, 1], [1, 2], [2, 3]]), np.ones(3), ("border",) * 3, ("",) * 3)
+    for people, expected in ((1, 0.0), (2, 0.16)):
+        units = Units(codes, codes, np.full(4, people))
+        geo = Geography("four", units, {}, adjacency, Indicators((), np.zeros((4, 0))))
+        assert adjusted_rand(geo, a, b) == pytest.approx(expected, abs=1e-12)
+        assert adjusted_rand(geo, b, a) == pytest.approx(expected, abs=1e-12)  # symmetric

@@ -32,9 +32,25 @@ ZoningLike = str | Layer | Plan | Zoning
 
 # -- the matrix ---------------------------------------------------------------------------------
 def overlap_from_weights(population: np.ndarray, wa: sparse.csr_array, wb: sparse.csr_array) -> np.ndarray:
-    """Dense ``(a, b)`` overlap ``W_A^T diag(p) W_B``."""
-    p = sparse.dia_array((np.asarray(population, dtype=np.float64), 0), shape=(wa.shape[0], wa.shape[0]))
+    """Dense ``(a, b)`` overlap ``W_A^T diag(p) W_B``; a zoning against itself gives ``diag(W^T p)``.
+
+    The product ``w_A(u, a) w_B(u, b)`` treats the two memberships of a split or shared district
+    as independent. For the *same* zoning they are the same people, so a district split 50/50
+    between H1 and H2 puts half its population in ``M[H1, H1]`` and half in ``M[H2, H2]``, not a
+    quarter in ``M[H1, H2]``: identical maps are then coterminous (1.0) as the definition demands.
+    """
+    pop = np.asarray(population, dtype=np.float64)
+    if same_weights(wa, wb):
+        return np.diag(np.asarray(wa.T @ pop, dtype=np.float64))
+    p = sparse.dia_array((pop, 0), shape=(wa.shape[0], wa.shape[0]))
     return np.asarray((wa.T @ p @ wb).toarray(), dtype=np.float64)
+
+
+def same_weights(wa: sparse.csr_array, wb: sparse.csr_array) -> bool:
+    """True when two membership matrices are the same zoning (same shape and entries)."""
+    if wa is wb:
+        return True
+    return wa.shape == wb.shape and abs(wa - wb).sum() == 0
 
 
 def overlap_matrix(geography: Geography, a: ZoningLike, b: ZoningLike) -> np.ndarray:
