@@ -125,7 +125,24 @@ def test_plan_geojson_errors_name_the_feature(tmp_path: Path) -> None:
         ({"type": "FeatureCollection", "features": [{"properties": {"area_code": "X", "unit_codes": "A"}}]},
          r"field 'features\[0\]\.properties\.unit_codes': must be a list of unit codes"),
         ({"type": "FeatureCollection", "features": [{"properties": {"area_code": "X", "unit_codes": ["ZZ"]}}]},
-         r"unknown unit 'ZZ'"),
+         r"field 'features\[0\]\.properties\.unit_codes': unknown unit 'ZZ'"),
+        ({"type": "FeatureCollection", "features": [
+            {"properties": {"area_code": "X", "unit_codes": ["U1", "U2", "U3"]}},
+            {"properties": {"area_code": "Y", "unit_codes": ["U4", "U5", "U6", "U2"]}}]},
+         r"field 'features\[1\]\.properties\.unit_codes': unit 'U2' is listed in two areas \(also features\[0\]\)"),
+        ({"type": "FeatureCollection", "features": [
+            {"properties": {"area_code": "X", "unit_codes": ["U1", "U2", "U3"]}},
+            {"properties": {"area_code": "X", "unit_codes": ["U4", "U5", "U6"]}}]},
+         r"field 'features\[1\]\.properties\.area_code': area code 'X' is already used by features\[0\]"),
+        ({"type": "FeatureCollection", "features": [
+            {"properties": {"area_code": "X", "unit_codes": ["U1", "U2", "U3", "U4", "U5", "U6"]}},
+            {"properties": {"area_code": "Y", "unit_codes": []}}]},
+         r"field 'features\[1\]\.properties\.unit_codes': area has no units \(the list is empty\)"),
+        ({"type": "FeatureCollection", "features": [
+            {"properties": {"area_code": "X", "unit_codes": ["U1", "U2", "U3", "U4", "U5"]}}]},
+         r"\.geojson: plan misses 1 of the 6 units, first U6 \(District U6\)$"),
+        ({"type": "FeatureCollection", "features": [{"properties": {"area_code": "X"}, "geometry": None}]},
+         r"field 'features\[0\]\.geometry': feature has neither unit_codes nor a geometry"),
     ]
     for i, (data, message) in enumerate(cases):
         path = write(tmp_path, json.dumps(data), f"bad{i}.geojson")

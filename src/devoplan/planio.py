@@ -121,33 +121,64 @@ def read_plan_geojson(path: str | Path, geography: Geography) -> Plan:
 
     Features written by :func:`write_plan_geojson` list their units in ``unit_codes`` and are read
     exactly. A feature without ``unit_codes`` (areas drawn in a GIS) takes the units whose
-    representative point, from the display boundaries, falls inside its geometry.
+    representative point, from the display boundaries, falls inside its geometry. Errors name the
+    feature (``features[3].properties.unit_codes``), not a row.
     """
     file = Path(path)
     features = _features(file)
     codes, names, members = [], [], []
+    first: dict[str, int] = {}
     for i, feature in enumerate(features):
         props = feature.get("properties")
         props = props if isinstance(props, dict) else {}
         code = str(props.get("area_code") or "").strip()
+        field = f"features[{i}].properties"
         if not code:
-            raise InputError("feature has no area_code", file=file, field=f"features[{i}].properties.area_code")
+            raise InputError("feature has no area_code", file=file, field=f"{field}.area_code")
+        if code in first:
+            raise InputError(f"area code '{code}' is already used by features[{first[code]}] (one feature per area)", file=file,
+                             field=f"{field}.area_code")
+        first[code] = i
         codes.append(code)
         names.append(str(props.get("area_name") or code))
         listed = props.get("unit_codes")
         if listed is not None and not (isinstance(listed, list) and all(isinstance(c, str) for c in listed)):
-            raise InputError("must be a list of unit codes", file=file, field=f"features[{i}].properties.unit_codes")
+            raise InputError("must be a list of unit codes", file=file, field=f"{field}.unit_codes")
         members.append(listed)
-    if any(m is None for m in members):
+    spatial = any(m is None for m in members)
+    if spatial:
         _fill_spatially(file, geography, features, members)
-    labels: list[str] = []
-    unit_codes: list[str] = []
-    for code, listed in zip(codes, members, strict=True):
-        unit_codes.extend(listed or [])
-        labels.extend([code] * len(listed or []))
-    positions = _unit_positions(pd.Series(unit_codes, dtype=object), geography, file, "unit_codes")
-    area_names = dict(zip(codes, names, strict=True))
-    return _assemble(geography, positions, labels, [area_names[c] for c in labels], file)
+    assignment = _feature_assignment(file, geography, [m or [] for m in members], spatial)
+    return Plan(geography.units.codes, assignment, tuple(codes), tuple(names))
+
+
+def _feature_assignment(file: Path, geography: Geography, members: list[list[str]], spatial: bool) -> np.ndarray:
+    """Area (feature position) of every unit: each unit in exactly one feature, no unknown codes."""
+    index = geography.units.index
+    assignment = np.full(geography.n_units, -1, dtype=np.int64)
+    for i, listed in enumerate(members):
+        field = f"features[{i}].properties.unit_codes"
+        if not listed:
+            why = "its geometry holds no unit's representative point" if spatial else "the list is empty"
+            raise InputError(f"area has no units ({why})", file=file, field=field)
+        for code in listed:
+            code = code.strip()
+            if code not in index:
+                raise InputError(f"unknown unit '{code}' (not in geography '{geography.name}')", file=file,
+                                 field=field)
+            u = index[code]
+            if assignment[u] >= 0:
+                where = "lies in" if spatial else "is listed in"
+                raise InputError(f"unit '{code}' {where} two areas (also features[{assignment[u]}])", file=file,
+                                 field=field)
+            assignment[u] = i
+    missing = np.flatnonzero(assignment < 0)
+    if missing.size:
+        u = int(missing[0])
+        hint = " (its representative point lies in no feature)" if spatial else ""
+        raise InputError(f"plan misses {missing.size} of the {geography.n_units} units, first "
+                         f"{geography.units.codes[u]} ({geography.units.names[u]}){hint}", file=file)
+    return assignment
 
 
 def _features(file: Path) -> list[dict[str, Any]]:
@@ -169,6 +200,10 @@ def _fill_spatially(file: Path, geography: Geography, features: list[dict[str, A
     import geopandas as gpd
     from shapely.geometry import shape
 
+    for i, feature in enumerate(features):
+        if members[i] is None and not isinstance(feature.get("geometry"), dict):
+            raise InputError("feature has neither unit_codes nor a geometry", file=file,
+                             field=f"features[{i}].geometry")
     points = geography.display_geometry().to_crs(27700).representative_point()
     for i, feature in enumerate(features):
         if members[i] is not None:
