@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devoplan import DevoplanError
-from devoplan.geography.model import Geography
+from devoplan.geography.model import Adjacency, Geography, Units
 from devoplan.metrics import IncrementalScorer, ScoreOptions, plan_scalars
 from devoplan.metrics.synthetic import grid_geography, grid_plan_labels, grid_shapes
 from devoplan.plan import Plan
@@ -21,6 +21,34 @@ GRID = grid_geography(ROWS, COLS, seed=3)
 GRID_OPTIONS = ScoreOptions(lower=400_000, upper=2_000_000, shapes=grid_shapes(GRID))
 
 
+def with_diagonals(geo: Geography) -> Geography:
+    """The grid with one diagonal link per cell, so neighbours of a unit also neighbour each other.
+
+    On the plain grid no two neighbours of a unit touch; with diagonals they do, which drives the
+    scorer's shortcut for contiguity (neighbours left behind linked directly) as well as its walk.
+    """
+    cells = [u for u in range(geo.n_units) if u % COLS < COLS - 1 and u // COLS < ROWS - 1]
+    diagonal = np.array([[u, u + COLS + 1] for u in cells])
+    edges = np.concatenate([geo.adjacency.edges, diagonal])
+    m = len(edges)
+    adjacency = Adjacency(geo.n_units, edges, np.full(m, 1000.0), ("border",) * m, ("",) * m)
+    return Geography("grid with diagonals", geo.units, geo.layers, adjacency, geo.indicators)
+
+
+def with_empty_units(geo: Geography, every: int = 4) -> Geography:
+    """The grid with every ``every``-th unit unpopulated (overlap entries and interfaces at zero)."""
+    pop = geo.units.population.copy()
+    pop[::every] = 0
+    units = Units(geo.units.codes, geo.units.names, pop)
+    return Geography("grid with empty units", units, geo.layers, geo.adjacency, geo.indicators)
+
+
+TRI = with_diagonals(GRID)
+# boundary shared along the diagonals too, which on the plain grid are not links: shapes are then
+# not confined to the adjacency, as the scorer must allow
+TRI_SHAPES = grid_shapes(TRI)
+
+
 def grid_plan() -> Plan:
     return Plan.from_labels(GRID.units.codes, grid_plan_labels(GRID, 3, COLS))
 
@@ -29,8 +57,17 @@ def assert_agrees(scorer: IncrementalScorer, geography: Geography, options: Scor
     expected = plan_scalars(geography, scorer.plan, options)
     assert list(expected) == list(scorer.keys)
     got = scorer.values()
-    bad = {k: (got[k], v) for k, v in expected.items() if not abs(got[k] - v) <= TOL}
+    # equal (also both infinite, e.g. max/min of a plan with an empty area), both NaN, or within TOL
+    bad = {k: (got[k], v) for k, v in expected.items()
+           if not (got[k] == v or (np.isnan(got[k]) and np.isnan(v)) or abs(got[k] - v) <= TOL)}
     assert not bad, bad
+
+
+def assert_delta(before: np.ndarray, after: np.ndarray, delta: np.ndarray) -> None:
+    """The predicted change is the change made (an unchanged value, even infinite, changes by 0)."""
+    with np.errstate(invalid="ignore"):
+        made = np.where(after == before, 0.0, after - before)
+    assert np.allclose(made, delta, rtol=0, atol=TOL, equal_nan=True)
 
 
 def run_moves(geography: Geography, plan: Plan, options: ScoreOptions, moves: list[tuple[int, int]]) -> int:
@@ -47,29 +84,38 @@ def run_moves(geography: Geography, plan: Plan, options: ScoreOptions, moves: li
         delta = scorer.delta_vector(unit, area)
         assert np.array_equal(scorer.vector(), before)  # delta leaves the state alone
         scorer.apply(unit, area)
-        after = scorer.vector()
-        assert np.allclose(after - before, delta, rtol=0, atol=TOL, equal_nan=True)
+        assert_delta(before, scorer.vector(), delta)
         assert_agrees(scorer, geography, options)
         applied += 1
     return applied
 
 
+GEOGRAPHIES = {
+    "grid": (GRID, GRID_OPTIONS),
+    "diagonals": (TRI, ScoreOptions(lower=400_000, upper=2_000_000, shapes=grid_shapes(TRI))),
+    "shapes beyond links": (GRID, ScoreOptions(shapes=TRI_SHAPES)),
+    "empty units": (with_empty_units(GRID, 2), ScoreOptions(lower=300_000, shapes=grid_shapes(GRID))),
+}
+
+
+@pytest.mark.parametrize("name", list(GEOGRAPHIES))
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_seeded_move_sequences_on_a_grid(seed: int) -> None:
+def test_seeded_move_sequences_on_a_grid(name: str, seed: int) -> None:
+    geo, options = GEOGRAPHIES[name]
     rng = np.random.default_rng(seed)
     plan = grid_plan()
-    scorer = IncrementalScorer(GRID, plan, GRID_OPTIONS)
+    scorer = IncrementalScorer(geo, plan, options)
     for _ in range(120):
-        unit = int(rng.integers(GRID.n_units))
-        nb = GRID.adjacency.neighbours(unit)
+        unit = int(rng.integers(geo.n_units))
+        nb = geo.adjacency.neighbours(unit)
         area = int(scorer.assignment[rng.choice(nb)]) if rng.random() < 0.7 else int(rng.integers(plan.n_areas))
         if not scorer.can_move(unit, area):
             continue
         delta = scorer.delta_vector(unit, area)
         before = scorer.vector()
         scorer.apply(unit, area)
-        assert np.allclose(scorer.vector() - before, delta, rtol=0, atol=TOL)
-        assert_agrees(scorer, GRID, GRID_OPTIONS)
+        assert_delta(before, scorer.vector(), delta)
+        assert_agrees(scorer, geo, options)
 
 
 @settings(max_examples=25, deadline=None)
@@ -78,12 +124,31 @@ def test_random_move_sequences_on_a_grid(moves: list[tuple[int, int]]) -> None:
     run_moves(GRID, grid_plan(), GRID_OPTIONS, moves)
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, ROWS * COLS - 1), st.integers(0, 8)), min_size=1, max_size=40))
+def test_random_move_sequences_on_a_grid_with_diagonals(moves: list[tuple[int, int]]) -> None:
+    geo, options = GEOGRAPHIES["diagonals"]
+    run_moves(geo, grid_plan(), options, moves)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 2)), min_size=1, max_size=25))
 def test_random_move_sequences_on_the_six_districts(moves: list[tuple[int, int]]) -> None:
     geo = tiny_geography()
     options = ScoreOptions(lower=500, upper=900, identity_layers=["T", "C"], shapes=unit_squares())
     run_moves(geo, tiny_plan("AAABBD"), options, moves)
+
+
+def test_every_move_on_the_six_districts_with_three_unpopulated() -> None:
+    """U1-U3 (area A, and U3 split between H1 and H2) without people: rows of zero population."""
+    geo = tiny_geography()
+    pop = geo.units.population.copy()
+    pop[:3] = 0
+    geo = Geography("six, three empty", Units(geo.units.codes, geo.units.names, pop), geo.layers, geo.adjacency,
+                    geo.indicators)
+    options = ScoreOptions(lower=500, identity_layers=["T", "C"], shapes=unit_squares())
+    moves = [(u, a) for _ in range(2) for u in (2, 3, 0, 5, 4, 1) for a in (1, 2, 0)]
+    assert run_moves(geo, tiny_plan("AAABBD"), options, moves) > 10
 
 
 def test_running_totals_are_refreshed_exactly() -> None:
@@ -105,6 +170,7 @@ def test_same_area_move_is_a_no_op_and_bad_positions_are_rejected() -> None:
     assert not scorer.delta_vector(0, 0).any()
     scorer.apply(0, 0)
     assert scorer.plan == tiny_plan("AAABBD")
+    assert scorer.sizes.tolist() == [3, 2, 1] and scorer.members(1) == {3, 4}
     with pytest.raises(DevoplanError, match="would empty area D"):
         scorer.apply(5, 1)
     with pytest.raises(DevoplanError, match="outside"):
@@ -125,3 +191,8 @@ def test_a_move_by_hand_on_the_six_districts() -> None:
     scorer.apply(3, 0)
     assert scorer.plan == tiny_plan("AAAABD")
     assert scorer.values()["containment_layer_in@T"] == pytest.approx((300 + 700 + 600) / 2100)
+
+
+def test_a_layer_without_population_is_rejected() -> None:
+    with pytest.raises(DevoplanError, match="no population in common"):
+        IncrementalScorer(with_empty_units(GRID, 1), grid_plan(), ScoreOptions(indicators=[]))

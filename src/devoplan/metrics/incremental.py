@@ -82,6 +82,7 @@ class IncrementalScorer:
     def _set_current(self, values: list[float]) -> None:
         self._current = values
         self._current_array = np.array(values, dtype=np.float64)
+        self._infinite = bool(np.isinf(self._current_array).any())
 
     # -- queries ------------------------------------------------------------------------------
     @property
@@ -122,7 +123,13 @@ class IncrementalScorer:
         move = self._propose(unit, area)
         if move is None:
             return np.zeros(len(self.keys))
-        return np.array(move.values, dtype=np.float64) - self._current_array
+        new = np.array(move.values, dtype=np.float64)
+        if not self._infinite:
+            return new - self._current_array
+        with np.errstate(invalid="ignore"):  # an unchanged infinite value (max/min ratio, an empty area)
+            delta = new - self._current_array
+        delta[new == self._current_array] = 0.0  # changes by 0
+        return delta
 
     def delta(self, unit: int, area: int) -> dict[str, float]:
         return dict(zip(self.keys, self.delta_vector(unit, area).tolist(), strict=True))
