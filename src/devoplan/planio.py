@@ -136,8 +136,8 @@ def read_plan_geojson(path: str | Path, geography: Geography) -> Plan:
         if not code:
             raise InputError("feature has no area_code", file=file, field=f"{field}.area_code")
         if code in first:
-            raise InputError(f"area code '{code}' is already used by features[{first[code]}] (one feature per area)", file=file,
-                             field=f"{field}.area_code")
+            raise InputError(f"area code '{code}' is already used by features[{first[code]}] (one feature per area)",
+                             file=file, field=f"{field}.area_code")
         first[code] = i
         codes.append(code)
         names.append(str(props.get("area_name") or code))
