@@ -153,7 +153,7 @@ def test_every_move_on_the_six_districts_with_three_unpopulated() -> None:
 
 def test_running_totals_are_refreshed_exactly() -> None:
     scorer = IncrementalScorer(GRID, grid_plan(), GRID_OPTIONS)
-    scorer.REFRESH_EVERY = 5  # type: ignore[misc]
+    scorer.REFRESH_EVERY = 5
     rng = np.random.default_rng(7)
     applied = 0
     while applied < 12:
