@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import re
 import statistics
@@ -131,6 +132,7 @@ def main() -> None:
     T = args.time
     geo = load_geography()
     rows: list[str] = []
+    load_before = os.getloadavg()
 
     full = design(geo, DesignOptions(time_limit=T), seed=0)
     tenth = design(geo, DesignOptions(time_limit=T / 10), seed=0)
@@ -182,14 +184,18 @@ def main() -> None:
     rows.append(f"| devoplan (needs only), {T / 10:g} s | {ours_needs.objective:.5f} | {ours_needs.elapsed:.1f} |")
     rows.append(f"| spopt AZP | {azp[0]:.5f} | {azp[1]:.1f} |")
     rows.append(f"| spopt SKATER | {skater[0]:.5f} | {skater[1]:.1f} |")
-    write_section(rows, T)
+    load_after = os.getloadavg()
+    load = (f"Load average (1/5/15 min) {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f} at the start "
+            f"and {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f} at the end of the run.")
+    write_section(rows, T, load)
+    print(load)
     print("\n".join(rows))
 
 
-def write_section(rows: list[str], budget: float) -> None:
+def write_section(rows: list[str], budget: float, load: str) -> None:
     head = (f"{SECTION}\n\nMeasured by `python -m benchmarks.bench_design --time {budget:g}` in one run on the "
             "development machine (2 shared cores), England 2024 bundle, default constraints (38 areas, UTLA and "
-            "CAUTH kept whole, population 0.5x-2x the mean), default weights.\n\n")
+            "CAUTH kept whole, population 0.5x-2x the mean), default weights. " + load + "\n\n")
     body = head + "\n".join(rows) + "\n"
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)

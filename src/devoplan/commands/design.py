@@ -25,7 +25,7 @@ from devoplan.design.options import (
     parse_locks,
     parse_weights,
 )
-from devoplan.design.output import write_outputs
+from devoplan.design.output import check_out_dir, write_outputs
 from devoplan.design.search import Progress as SearchProgress
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
@@ -73,6 +73,7 @@ def design_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
     """Design coterminous commissioning areas out of districts."""
+    check_out_dir(out)
     geo = load_geography(geography)
     start_plan = read_plan(start, geo) if start is not None else None
     opts = DesignOptions(
@@ -131,8 +132,10 @@ def render_summary(geo: Geography, result: DesignResult, console: Console) -> No
     terms = ", ".join(f"{k} {v:.4f}" for k, v in result.terms.items() if result.weights.get(k, 0) > 0)
     console.print(f"objective {result.objective:.5f} (start {result.start_objective:.5f}); terms: {terms}")
     if result.bound is not None:
+        kind = "exact, by enumeration" if result.bound.method == "exact enumeration" else "relaxation"
         console.print(
-            f"lower bound {result.bound.value:.5f} (relaxation, see docs/design.md); gap {100 * result.gap:.1f}%"  # type: ignore[operator]
+            f"lower bound {result.bound.value:.5f} ({kind}, see docs/design.md); "
+            f"gap {100 * result.bound.gap(result.objective):.1f}%"
         )
     console.print(
         f"search: {result.stats.evaluations:,} evaluations, {result.stats.accepted:,} accepted, "

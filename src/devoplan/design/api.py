@@ -75,6 +75,8 @@ def design(
     """Design ``options.areas`` contiguous areas within population bounds, minimising the objective."""
     opts = options or DesignOptions()
     t0 = time.perf_counter()
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise DevoplanError(f"--seed must be a non-negative integer, got {seed}")
     _validate_against(geography, opts)
     blocks = build_blocks(geography, opts)
     hard_largest = int(blocks.population.max()) if opts.keep_whole else 0
@@ -106,7 +108,7 @@ def design(
     return DesignResult(
         plan=plan, objective=value, terms=terms, weights=full_weights(opts), start_objective=start_value,
         bound=bound, governance=tuple(governance(geography, plan)), checks=checks, metrics=metrics,
-        min_pop=min_pop, max_pop=max_pop, n_blocks=blocks.n_blocks, seed=seed, stats=stats,
+        min_pop=min_pop, max_pop=max_pop, n_blocks=blocks.n_blocks, seed=int(seed), stats=stats,
         elapsed=time.perf_counter() - t0, bridges=blocks.bridges, indicators=opts.needs_indicators,
     )
 

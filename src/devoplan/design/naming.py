@@ -4,8 +4,9 @@ An area takes the name of the layer area that matches it best, measured by the p
 containments ``(M_ab / P_a) * (M_ab / P_b)`` (1 when the area and the layer area are identical).
 Layers are tried in the order combined authority, ICB, upper-tier authority, LEP, region; a match
 needs a product of at least 0.64 (e.g. 80% each way). Otherwise the area is named after its two
-(or three) most populous upper-tier authorities, e.g. "Kent and Medway". Locked areas keep the
-name the lock gave them. Duplicates get the most populous district in brackets.
+(or three) most populous upper-tier authorities, e.g. "Kent and Medway" ("A + B + C" when one of
+those names holds "and" itself: "North Yorkshire + Cumberland + Westmorland and Furness"). Locked
+areas keep the name the lock gave them. Duplicates get the most populous district in brackets.
 """
 
 from __future__ import annotations
@@ -78,10 +79,18 @@ def _constituents(geography: Geography, units: np.ndarray, pop: np.ndarray) -> s
     total = sum(p for p, _ in pieces) or 1.0
     if len(pieces) == 1:
         return pieces[0][1]
-    top = [pieces[0][1], pieces[1][1]]
-    if (pieces[0][0] + pieces[1][0]) / total < 0.7 and len(pieces) > 2:
-        return f"{top[0]}, {top[1]} and {pieces[2][1]}"
-    return f"{top[0]} and {top[1]}"
+    n = 3 if (pieces[0][0] + pieces[1][0]) / total < 0.7 and len(pieces) > 2 else 2
+    return join_names([name for _, name in pieces[:n]])
+
+
+def join_names(names: list[str]) -> str:
+    """'A and B' / 'A, B and C'; 'A + B + C' when a name itself holds 'and', which would otherwise
+    read ambiguously ('North Yorkshire, Cumberland and Westmorland and Furness')."""
+    if len(names) == 1:
+        return names[0]
+    if any(" and " in name for name in names):
+        return " + ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _unique(geography: Geography, assignment: np.ndarray, names: list[str], keep: set[int]) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from devoplan.design.api import DesignResult
+from devoplan.errors import DevoplanError
 from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.model import Geography
 from devoplan.metrics.compactness import shape_stats
@@ -101,14 +102,28 @@ def _finite(value: object) -> object:
     return value
 
 
+def check_out_dir(out: Path) -> None:
+    """Refuse, before any work, an ``--out`` that is a file or whose parent cannot be created."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DevoplanError(f"--out {out}: exists and is not a directory")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DevoplanError(f"--out {out}: cannot create {out.parent} ({exc.strerror})") from None
+
+
 def write_outputs(geography: Geography, result: DesignResult, out: Path) -> list[Path]:
     """Write plan.csv, areas.geojson and metrics.json into ``out`` (created or replaced atomically).
 
     A geography without display boundaries gets no areas.geojson (metrics.json says so).
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    check_out_dir(out)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise DevoplanError(f"--out {out}: cannot write in {out.parent} ({exc.strerror})") from None
     try:
         write_plan_csv(result.plan, tmp / "plan.csv")
         if has_geometry(geography):
