@@ -30,6 +30,7 @@ API (stable; the design optimiser and the report drive it)::
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -82,7 +83,7 @@ class IncrementalScorer:
     def _set_current(self, values: list[float]) -> None:
         self._current = values
         self._current_array = np.array(values, dtype=np.float64)
-        self._infinite = bool(np.isinf(self._current_array).any())
+        self._infinite = not math.isfinite(sum(values))  # some value infinite (or NaN): see delta_vector
 
     # -- queries ------------------------------------------------------------------------------
     @property

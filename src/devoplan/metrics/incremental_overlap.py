@@ -299,20 +299,25 @@ class OverlapState:
     def commit(self, changes: list[LayerChange], s: int, t: int) -> None:
         """Make a proposed move."""
         m_s, m_t, count_s, count_t = self.m[s], self.m[t], self.count[s], self.count[t]
-        for j, stat_s, stat_t, columns, totals in changes:
-            self.rows[s][j], self.rows[t][j], self.totals[j] = stat_s, stat_t, totals
-            row_s, row_t = self.entries[s][j], self.entries[t][j]
+        rows_s, rows_t, entries_s, entries_t = self.rows[s], self.rows[t], self.entries[s], self.entries[t]
+        colmax, col_split, col_support, totals = self.colmax, self.col_split, self.col_support, self.totals
+        for j, stat_s, stat_t, columns, layer_totals in changes:
+            rows_s[j], rows_t[j], totals[j] = stat_s, stat_t, layer_totals
+            row_s, row_t = entries_s[j], entries_t[j]
             for c, ns, nt, best, split in columns:
-                if count_s[c] == 1:
+                n = count_s[c]
+                if n == 1:
                     del count_s[c], row_s[c]
-                    self.col_support[c].discard(s)
+                    col_support[c].discard(s)
                 else:
-                    count_s[c] -= 1
+                    count_s[c] = n - 1
                     row_s[c] = ns
-                count_t[c] = count_t.get(c, 0) + 1
+                n = count_t.get(c, 0)
+                if not n:
+                    col_support[c].add(t)
+                count_t[c] = n + 1
                 row_t[c] = nt
-                self.col_support[c].add(t)
-                m_s[c], m_t[c], self.colmax[c], self.col_split[c] = ns, nt, best, split
+                m_s[c], m_t[c], colmax[c], col_split[c] = ns, nt, best, split
 
     # -- values ---------------------------------------------------------------------------------
     def names(self) -> list[str]:
