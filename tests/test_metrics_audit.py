@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+from scipy import sparse
 
 import devoplan
 from devoplan import DevoplanError
 from devoplan.metrics import (
     REGISTRY,
+    Comparison,
     IncrementalScorer,
     ScoreOptions,
+    Zoning,
     audit,
+    compare,
     get_metric,
     metric_names,
     plan_scalars,
     score,
 )
+from devoplan.metrics.audit import crossings, nestings
 from tests.test_metrics_overlap import tiny_geography, tiny_plan
 
 
@@ -97,5 +103,50 @@ def test_england_audit_facts() -> None:
     assert 0.95 < result["containment"]["ICB"]["REGION"] < 1.0  # a few ICBs cross a regional boundary
     pfa_icb = {x["a_name"] for x in result["crossings"] if (x["a_layer"], x["b_layer"]) == ("PFA", "ICB")}
     assert "Thames Valley" in pfa_icb
+    # police force areas made of whole ICBs span several ICBs without crossing any ICB boundary
+    pfa_nested = {x["a_name"] for x in result["nestings"] if (x["a_layer"], x["b_layer"]) == ("PFA", "ICB")}
+    assert "Metropolitan Police" in pfa_nested and not pfa_nested & pfa_icb
+    assert compare(geo, "ICB", "ICB").coterminosity == 1.0  # 13 split districts overlap no ICB but their own
     assert {s["layer"] for s in result["unit_splits"]} == {"ICB", "LEP"}
     json.dumps(result)
+
+
+def test_an_area_made_of_whole_areas_is_a_nesting_not_a_crossing() -> None:
+    geo = tiny_geography()
+    # plan A = U1..U4 = T1 + T2 (300 + 700), B = U5, U6 = T3: A spans T1 and T2, both wholly inside it
+    c = compare(geo, tiny_plan("AAAABB"), "T")
+    assert crossings(c) == []
+    (nest,) = nestings(c)
+    assert (nest["a_code"], nest["crossing"], nest["misaligned_population"]) == ("A", [], 0.0)
+    assert nest["text"] == ("A (PLAN) spans 2 T areas: T2 name (70%), T1 name (30%); "
+                            "each lies within it (nested, not misaligned)")
+    result = audit(geo, ["H", "T"])
+    assert result["nestings"] == []  # H2 = T2 (part) + T3: T2 crosses, so H2 is a crossing only
+
+
+def test_crossings_of_a_hand_written_overlap_matrix() -> None:
+    """A-areas X = [50, 30, 20] and Y = [50, 70, 80] over B-areas P, Q, R of 100, 100, 100 people.
+
+    X: best partner holds 50, so moving the other 50 repairs it; making each partner nest or stay
+    out moves min(50, 50) + min(30, 70) + min(20, 80) = 100; the cheaper repair is 50.
+    Y: 200 - 80 = 120 against min(50, 50) + min(70, 30) + min(80, 20) = 100; the cheaper is 100.
+    """
+    def zoning(key: str, codes: tuple[str, ...]) -> Zoning:
+        return Zoning(key, f"{key} areas", "partition", codes, tuple(f"{c}-name" for c in codes),
+                      sparse.csr_array((1, len(codes))))
+
+    m = np.array([[50.0, 30.0, 20.0], [50.0, 70.0, 80.0]])
+    c = Comparison(zoning("A", ("X", "Y")), zoning("B", ("P", "Q", "R")), m, 300.0, 300.0)
+    found = {x["a_code"]: x for x in crossings(c) if x["a_layer"] == "A"}
+    assert found["X"]["misaligned_population"] == 50 and found["Y"]["misaligned_population"] == 100
+    assert found["X"]["text"] == ("X-name (A) spans 3 B areas: P-name (50%), Q-name (30%), R-name (20%); "
+                                  "P-name, Q-name and R-name cross its boundary (50 residents misaligned)")
+    # every B-area is split 50/50 or so between X and Y, and X, Y both reach beyond each of them
+    assert {x["a_code"] for x in crossings(c) if x["a_layer"] == "B"} == {"P", "Q", "R"}
+
+
+def test_shares_near_the_thresholds_are_not_rounded_across_them() -> None:
+    from devoplan.metrics.audit import _percent
+
+    assert [_percent(s) for s in (0.004, 0.012, 0.05, 0.988, 0.99, 1.0)] == ["<1%", "1.2%", "5%", "98.8%",
+                                                                               "99.0%", "100%"]

@@ -179,15 +179,22 @@ def render_audit(result: dict[str, Any], console: Console, *, top: int = 12,
             console.print(f"  • {s['text']}")
     worst = result["crossings"][:top]
     if worst:
-        console.print(f"[bold]Worst crossings[/] (of {len(result['crossings'])}; misaligned residents = fewest who "
-                      "would have to change area to remove the crossing)")
+        console.print(f"[bold]Worst crossings[/] (of {len(result['crossings'])}; misaligned residents = how many "
+                      "would change area under the cheaper of two repairs, see docs/metrics.md)")
         for x in worst:
             console.print(f"  • {x['text']}")
     if focus is not None:
-        listed = [x for x in result["crossings"] if (x["a_layer"], x["b_layer"]) == focus]
-        console.print(f"[bold]{focus[0]} areas spanning several {focus[1]} areas[/]: {len(listed)}")
-        for x in listed:
-            console.print(f"  • {x['text']}")
+        render_focus(result, console, focus)
+
+
+def render_focus(result: dict[str, Any], console: Console, focus: tuple[str, str]) -> None:
+    """Every area of layer A spread over several areas of layer B: crossings first, then nestings."""
+    crossing = [x for x in result["crossings"] if (x["a_layer"], x["b_layer"]) == focus]
+    nested = [x for x in result["nestings"] if (x["a_layer"], x["b_layer"]) == focus]
+    console.print(f"[bold]{focus[0]} areas spanning several {focus[1]} areas[/]: {len(crossing) + len(nested)} "
+                  f"({len(crossing)} crossing {focus[1]} boundaries, {len(nested)} made of whole {focus[1]} areas)")
+    for x in crossing + nested:
+        console.print(f"  • {x['text']}")
 
 
 # -- score --------------------------------------------------------------------------------------

@@ -11,7 +11,10 @@ index) and lists the misalignments in plain words:
   neighbour is. Crossings are ranked by their misaligned population, the smaller of two repairs:
   moving the residents of area ``i`` outside its best partner (``pop(i) - max_j M[i, j]``), or, for
   every partner ``j`` crossing ``i``, moving the smaller of ``M[i, j]`` and ``pop(j) - M[i, j]`` so
-  that ``j`` nests inside ``i`` or stays out of it.
+  that ``j`` nests inside ``i`` or stays out of it;
+* nestings: an area made of several whole areas of another layer (the Metropolitan Police area
+  holding five London ICBs). It spans several areas without misalignment; listed so that "which
+  police force areas span several ICBs" has its full answer.
 
 The result is a plain JSON-serialisable dict so that the report and the demo can reuse it.
 """
@@ -34,6 +37,7 @@ def audit(geography: Geography, layers: Sequence[str] | None = None) -> dict[str
     """Pairwise alignment of the layers and the misalignments behind it (JSON-serialisable)."""
     keys = tuple(geography.layer(k).key for k in (layers if layers is not None else tuple(geography.layers)))
     comparisons = {(a, b): compare(geography, a, b) for a, b in combinations(keys, 2)}
+    spread = [x for c in comparisons.values() for x in spans(c)]
     return {
         "geography": geography.name,
         "population": geography.units.total_population,
@@ -43,8 +47,8 @@ def audit(geography: Geography, layers: Sequence[str] | None = None) -> dict[str
         "adjusted_rand": _matrix(keys, comparisons, lambda c: c.adjusted_rand, 1.0),
         "pairs": sorted((_pair_info(c) for c in comparisons.values()), key=lambda p: p["coterminosity"]),
         "unit_splits": [s for k in keys for s in unit_splits(geography, geography.layer(k))],
-        "crossings": sorted((x for c in comparisons.values() for x in crossings(c)),
-                            key=lambda x: -x["misaligned_population"]),
+        "crossings": sorted((x for x in spread if x["crossing"]), key=lambda x: -x["misaligned_population"]),
+        "nestings": [x for x in spread if not x["crossing"]],
     }
 
 
@@ -86,13 +90,18 @@ def _parts(codes: tuple[str, ...], names: tuple[str, ...], shares: np.ndarray,
 
 
 def _percent(share: float) -> str:
-    return "<1%" if share < 0.005 else f"{share:.0%}"
+    """Whole percentages, except near the 1% and 99% thresholds where rounding would mislead."""
+    if share < 0.005:
+        return "<1%"
+    whole = f"{share:.0%}"
+    return f"{share:.1%}" if whole in ("1%", "99%", "100%") and share != 1.0 else whole
 
 
 def _list_parts(parts: list[dict[str, Any]], with_share: bool = True) -> str:
     if with_share:
         return ", ".join(f"{p['name']} ({_percent(p['share'])})" for p in parts)
-    return " and ".join(p["name"] for p in parts)
+    names = [p["name"] for p in parts]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def unit_splits(geography: Geography, layer: Layer) -> list[dict[str, Any]]:
@@ -117,10 +126,20 @@ def unit_splits(geography: Geography, layer: Layer) -> list[dict[str, Any]]:
 
 def crossings(c: Comparison) -> list[dict[str, Any]]:
     """Areas of either layer that straddle non-nested areas of the other, both directions."""
-    return _crossings(c.matrix, c, forward=True) + _crossings(c.matrix.T, c, forward=False)
+    return [x for x in spans(c) if x["crossing"]]
 
 
-def _crossings(m: np.ndarray, c: Comparison, *, forward: bool) -> list[dict[str, Any]]:
+def nestings(c: Comparison) -> list[dict[str, Any]]:
+    """Areas of either layer made of several whole areas of the other (spanning without crossing)."""
+    return [x for x in spans(c) if not x["crossing"]]
+
+
+def spans(c: Comparison) -> list[dict[str, Any]]:
+    """Every area of either layer spread over several areas of the other (none holds 99% of it)."""
+    return _spans(c.matrix, c, forward=True) + _spans(c.matrix.T, c, forward=False)
+
+
+def _spans(m: np.ndarray, c: Comparison, *, forward: bool) -> list[dict[str, Any]]:
     a, b = (c.a, c.b) if forward else (c.b, c.a)
     rows, cols = m.sum(axis=1), m.sum(axis=0)
     out = []
@@ -128,15 +147,18 @@ def _crossings(m: np.ndarray, c: Comparison, *, forward: bool) -> list[dict[str,
         shares = m[i] / rows[i]
         # a partner lying (almost) wholly inside area i is nesting, not a crossing
         cross = (shares >= PART_THRESHOLD - TOLERANCE) & (m[i] < (SPLIT_THRESHOLD - TOLERANCE) * cols)
-        if not cross.any():
-            continue
-        nest_fix = float(np.minimum(m[i, cross], cols[cross] - m[i, cross]).sum())
-        misaligned = min(float(rows[i] - m[i].max()), nest_fix)
         parts = _parts(b.area_codes, b.area_names, shares)
         crossing = [p for p in parts if cross[b.area_index[p["code"]]]]
-        verb = "crosses" if len(crossing) == 1 else "cross"
-        text = (f"{a.area_names[i]} ({a.key}) spans {len(parts)} {b.name}: {_list_parts(parts)}; "
-                f"{_list_parts(crossing, False)} {verb} its boundary ({misaligned:,.0f} residents misaligned)")
+        head = f"{a.area_names[i]} ({a.key}) spans {len(parts)} {b.name}: {_list_parts(parts)}"
+        if crossing:
+            nest_fix = float(np.minimum(m[i, cross], cols[cross] - m[i, cross]).sum())
+            misaligned = min(float(rows[i] - m[i].max()), nest_fix)
+            verb = "crosses" if len(crossing) == 1 else "cross"
+            text = (f"{head}; {_list_parts(crossing, False)} {verb} its boundary "
+                    f"({misaligned:,.0f} residents misaligned)")
+        else:
+            misaligned = 0.0
+            text = f"{head}; {'it lies' if len(parts) == 1 else 'each lies'} within it (nested, not misaligned)"
         out.append({"a_layer": a.key, "a_code": a.area_codes[i], "a_name": a.area_names[i], "b_layer": b.key,
                     "parts": parts, "crossing": [p["code"] for p in crossing],
                     "misaligned_population": misaligned, "text": text})
