@@ -97,9 +97,12 @@ def test_score_json_and_csv(geo_dir: Path, tmp_path: Path, capsys: pytest.Captur
 def test_score_table(geo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plan = tmp_path / "plan.csv"
     plan.write_text(PLAN.replace("U2,A,Alpha", "U2,D,Delta"), encoding="utf-8")  # A = U1, U3: two pieces
-    code, out, _ = run(["score", str(plan), "-g", str(geo_dir)], capsys)
+    code, out, _ = run(["score", str(plan), "-g", str(geo_dir), "--identity", "T", "--max-pop", "800"], capsys)
     assert code == 0
-    assert "The plan against each layer" in out and "Non-contiguous areas: A" in out
+    assert "The plan against each layer" in out and "Non-contiguous areas: Alpha (A, 2 pieces)" in out
+    # B = U4 + U5 = 900 people; D = U2 + U6 = 800 is within the bound; T1 = U1 (A) + U2 (D), ...
+    assert "Areas outside the population bounds: Beta (900)" in out
+    assert "T areas split by the plan: T1 name (T1) in 2 areas, T2 name (T2) in 2 areas, T3 name (T3) in 2 areas" in out
 
 
 BAD_PLANS: list[tuple[str, str, str]] = [

@@ -199,7 +199,7 @@ def render_focus(result: dict[str, Any], console: Console, focus: tuple[str, str
 
 # -- score --------------------------------------------------------------------------------------
 def score_command(
-    plan: Annotated[Path, typer.Argument(help="Plan CSV: LAD24CD,area_code,area_name.")],
+    plan: Annotated[Path, typer.Argument(help="Plan CSV (LAD24CD,area_code,area_name) or plan GeoJSON.")],
     geography: GeographyOption = None,
     layers: LayersOption = None,
     as_json: JsonOption = False,
@@ -227,7 +227,9 @@ def score_command(
     elif as_csv:
         typer.echo(_csv(rows, ("metric", "value")), nl=False)
     else:
-        render_score(result, _console())
+        names = {k: dict(zip(geo.layer(k).area_codes, geo.layer(k).area_names, strict=True))
+                 for k in result["plan_metrics"]["identity"]["split_areas"]}
+        render_score(result, _console(), names)
         if out is not None:
             typer.echo(f"wrote score.json and scalars.csv to {out}")
 
@@ -236,7 +238,9 @@ def _has_geometry(geo: Any) -> bool:
     return geo.directory is not None and (Path(geo.directory) / "geometry.geojson").is_file()
 
 
-def render_score(result: dict[str, Any], console: Console) -> None:
+def render_score(result: dict[str, Any], console: Console,
+                 layer_names: dict[str, dict[str, str]] | None = None) -> None:
+    """Print the score; ``layer_names[key][code]`` names the identity areas a plan splits."""
     console.print(f"[bold]Plan[/]: {result['areas']} areas of {result['units']} units ({result['geography']})")
     table = Table(title="The plan against each layer", title_justify="left")
     for col, right in (("layer", False), ("plan in layer", True), ("layer in plan", True),
@@ -256,13 +260,20 @@ def render_score(result: dict[str, Any], console: Console) -> None:
             plan_table.add_row(name, _fmt(value))
     console.print(plan_table)
     metrics = result["plan_metrics"]
+    name = dict(zip(result["area_codes"], result["area_names"], strict=True))
+    pieces = metrics["contiguity"]["pieces"]
     if metrics["contiguity"]["noncontiguous"]:
-        console.print(f"Non-contiguous areas: {', '.join(metrics['contiguity']['noncontiguous'])}")
+        listed = ", ".join(f"{name[c]} ({c}, {pieces[c]} pieces)" for c in metrics["contiguity"]["noncontiguous"])
+        console.print(f"Non-contiguous areas: {listed}")
+    populations = metrics["balance"]["populations"]
     if metrics["balance"]["outside_bounds"]:
-        console.print(f"Areas outside the population bounds: {', '.join(metrics['balance']['outside_bounds'])}")
+        listed = ", ".join(f"{name[c]} ({populations[c]:,.0f})" for c in metrics["balance"]["outside_bounds"])
+        console.print(f"Areas outside the population bounds: {listed}")
     for key, split in metrics["identity"]["split_areas"].items():
         if split:
-            console.print(f"{key} areas split by the plan: {', '.join(f'{c} ({n} parts)' for c, n in split.items())}")
+            names = layer_names.get(key, {}) if layer_names else {}
+            listed = ", ".join(f"{names.get(c, c)} ({c}) in {n} areas" for c, n in split.items())
+            console.print(f"{key} areas split by the plan: {listed}")
 
 
 def register(app: typer.Typer) -> None:
