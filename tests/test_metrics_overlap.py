@@ -178,3 +178,19 @@ def test_adjusted_rand_by_hand_on_four_people() -> None:
         geo = Geography("four", units, {}, adjacency, Indicators((), np.zeros((4, 0))))
         assert adjusted_rand(geo, a, b) == pytest.approx(expected, abs=1e-12)
         assert adjusted_rand(geo, b, a) == pytest.approx(expected, abs=1e-12)  # symmetric
+
+
+@pytest.mark.parametrize(("big", "small", "split", "interfaces_a"), [(99, 1, [], 2), (989, 11, ["A"], 2),
+                                                                      (995, 5, [], 1)])
+def test_the_99_and_1_percent_rules_at_their_edges(big: int, small: int, split: list[str], interfaces_a: int) -> None:
+    """One A-area over two districts in two B-areas: 99% in one is not split, 98.9% is; a 1% part is an
+    interface, a 0.5% part is not."""
+    codes = ("P1", "P2")
+    units = Units(codes, codes, np.array([big, small]))
+    adjacency = Adjacency(2, np.array([[0, 1]]), np.ones(1), ("border",), ("",))
+    geo = Geography("two", units, {}, adjacency, Indicators((), np.zeros((2, 0))))
+    a, b = Plan.from_labels(codes, ["A", "A"]), Plan.from_labels(codes, ["X", "Y"])
+    assert split_areas(geo, a, b) == split
+    assert interfaces(geo, a, b) == {"A": interfaces_a}
+    assert containment(geo, a, b) == pytest.approx(big / (big + small))
+    assert containment(geo, b, a) == 1.0  # each district lies wholly in A

@@ -9,6 +9,7 @@ import pytest
 from scipy import sparse
 
 from devoplan import DevoplanError
+from devoplan.geography.model import Geography, Indicators
 from devoplan.metrics import ShapeStats, balance, compactness, contiguity, homogeneity, identity
 from tests.test_metrics_overlap import tiny_geography, tiny_plan
 
@@ -82,3 +83,18 @@ def test_identity_counts_split_upper_tier_and_combined_authorities() -> None:
     assert result.scalars() == {"split@T": 2.0, "split@C": 1.0}
     # districts outside the partial layer never count: a plan keeping U5, U6 together splits no CA
     assert identity(geo, tiny_plan("ABCDEE"), layers=["C"]).scalars() == {"split@C": 0.0}
+
+
+def test_homogeneity_leaves_a_missing_value_out_of_its_indicator() -> None:
+    """x = 1, 1, 1, 3, 3, missing: U6 (600) drops out, so the weights are 100..500 of 1500.
+
+    Mean (600 * 1 + 900 * 3) / 1500 = 2.2; variance (600 * 1.44 + 900 * 0.64) / 1500 = 0.96.
+    Plan A = U1..U4, B = U5, U6: A's mean is 1.8 and sum p (x - 1.8)^2 = 960 as before; B holds one
+    observed district. W = 960 / 1500 / 0.96 = 2/3.
+    """
+    geo = tiny_geography()
+    values = np.array([[1.0], [1.0], [1.0], [3.0], [3.0], [np.nan]])
+    gapped = Geography("six", geo.units, geo.layers, geo.adjacency, Indicators(geo.indicators.meta, values))
+    s = homogeneity(gapped, tiny_plan("AAAABB")).scalars()
+    assert s["within_variance"] == pytest.approx(2 / 3)
+    assert s["between_share"] == pytest.approx(1 / 3)
