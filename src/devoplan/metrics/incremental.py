@@ -170,6 +170,6 @@ class IncrementalScorer:
             raise DevoplanError(f"moving {self.geography.units.codes[u]} would empty area {self._codes[s]}")
         values = self._current[:self._n_pair]
         layers = self._overlap.propose(u, s, t, values)
-        plan = self._state.propose(u, s, t)
-        values += self._state.values(plan)
+        plan, tail = self._state.propose(u, s, t)
+        values += tail
         return _Move(u, s, t, layers, plan, values)

@@ -175,23 +175,31 @@ class PlanState:
         return (lower is not None and population < lower) or (upper is not None and population > upper)
 
     # -- a proposed move --------------------------------------------------------------------
-    def propose(self, u: int, s: int, t: int) -> PlanChange:
-        pops, p = self.pops, self.unit_pop[u]
+    def propose(self, u: int, s: int, t: int) -> tuple[PlanChange, list[float]]:
+        """What moving unit ``u`` from ``s`` to ``t`` changes, and the measures after it (``names`` order)."""
+        pops, p, low, high = self.pops, self.unit_pop[u], self.low, self.high
         old_s, old_t = pops[s], pops[t]
         pop_s, pop_t = old_s - p, old_t + p
-        low, high = self._extremes(pops, s, t, pop_s, pop_t, self.low, self.high)
+        if p >= 0 and old_t > low and old_s < high:  # s shrinks, t grows: neither can leave an extreme
+            low, high = min(low, pop_s), max(high, pop_t)
+        else:
+            low, high = self._extremes(pops, s, t, pop_s, pop_t, low, high)
         outside = self.outside
         if self.bounded:
             outside += self.is_outside(pop_s) + self.is_outside(pop_t) - self.is_outside(old_s) \
                 - self.is_outside(old_t)
         cut, pieces_s, pieces_t, to_s, to_t = self._graph(u, s, t)
         was_s, was_t = self.pieces[s], self.pieces[t]
+        noncontig = self.noncontig + (pieces_s > 1) + (pieces_t > 1) - (was_s > 1) - (was_t > 1)
+        extra = self.extra + pieces_s + pieces_t - was_s - was_t
         ident, id_split = self._identity(u, s, t) if self.unit_ident[u] else ([], self.id_split)
-        return PlanChange(
-            pop_s, pop_t, low, high, outside, self._homogeneity(u, s, t) if self.n_ind else None, cut,
-            pieces_s, pieces_t, self.noncontig + (pieces_s > 1) + (pieces_t > 1) - (was_s > 1) - (was_t > 1),
-            self.extra + pieces_s + pieces_t - was_s - was_t, ident, id_split,
-            self._shapes(u, s, t, to_s, to_t) if self.shapes is not None else None)
+        hom = self._homogeneity(u, s, t) if self.n_ind else None
+        shapes = self._shapes(u, s, t, to_s, to_t) if self.shapes is not None else None
+        change = PlanChange(pop_s, pop_t, low, high, outside, hom, cut, pieces_s, pieces_t, noncontig, extra, ident,
+                            id_split, shapes)
+        return change, self._values(low, high, outside, noncontig, extra, self.hom if hom is None else hom.total, cut,
+                                    0.0 if shapes is None else shapes.pp_sum, 0.0 if shapes is None else shapes.pp_min,
+                                    id_split)
 
     @staticmethod
     def _extremes(values: list[float], s: int, t: int, new_s: float, new_t: float, low: float,
@@ -347,15 +355,10 @@ class PlanState:
             names += ["compactness.polsby_popper_mean", "compactness.polsby_popper_min"]
         return names + [f"identity.split@{k}" for k in self.id_keys]
 
-    def values(self, ch: PlanChange | None = None) -> list[float]:
-        """The measures (``names`` order) now, or after the proposed change ``ch``."""
-        if ch is None:
-            return self._values(self.low, self.high, self.outside, self.noncontig, self.extra, self.hom, self.cut,
-                                self.pp_sum, self.pp_min, self.id_split)
-        sh = ch.shapes
-        return self._values(ch.low, ch.high, ch.outside, ch.noncontig, ch.extra,
-                            self.hom if ch.hom is None else ch.hom.total, ch.cut,
-                            0.0 if sh is None else sh.pp_sum, 0.0 if sh is None else sh.pp_min, ch.id_split)
+    def values(self) -> list[float]:
+        """The measures (``names`` order) of the current plan."""
+        return self._values(self.low, self.high, self.outside, self.noncontig, self.extra, self.hom, self.cut,
+                            self.pp_sum, self.pp_min, self.id_split)
 
     def _values(self, low: float, high: float, outside: int, noncontig: int, extra: int, hom: float, cut: int,
                 pp_sum: float, pp_min: float, id_split: list[int]) -> list[float]:
