@@ -132,3 +132,20 @@ def test_missing_plan_file_and_unknown_layer(geo_dir: Path, tmp_path: Path,
     assert code == 2 and "unknown layer 'Z'; allowed: H, E, C, T" in err
     code, _, err = run(["audit", "-g", str(geo_dir), "--pair", "HT"], capsys)
     assert code == 2 and "--pair must look like A:B" in err
+
+
+def test_json_is_strict_when_a_measure_is_undefined(geo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # C covers U5, U6 only; a second partial layer over U1, U2 shares no population with it
+    (geo_dir / "layers.csv").write_text(FILES["layers.csv"] + "D,D areas,partial,2024,test\n", encoding="utf-8")
+    (geo_dir / "areas.csv").write_text(FILES["areas.csv"] + "D,D1,D1 name\n", encoding="utf-8")
+    (geo_dir / "memberships.csv").write_text(FILES["memberships.csv"] + "D,U1,D1,1\nD,U2,D1,1\n", encoding="utf-8")
+    code, out, _ = run(["audit", "-g", str(geo_dir), "--json", "--layers", "C,D"], capsys)
+    assert code == 0
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    result = json.loads(out, parse_constant=refuse)
+    assert result["coterminosity"]["C"]["D"] is None and result["pairs"][0]["covered_share"] == 0.0
+    code, out, _ = run(["audit", "-g", str(geo_dir), "--layers", "C,D"], capsys)
+    assert code == 0 and "nan" not in out.lower()

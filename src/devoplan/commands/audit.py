@@ -53,7 +53,18 @@ def _layers(value: str | None, option: str = "--layers") -> list[str] | None:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, default=_plain, allow_nan=True)
+    """Strict JSON: a measure that is undefined (NaN, e.g. no common population) or infinite is null."""
+    return json.dumps(_finite(data), indent=2, default=_plain, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -160,6 +171,9 @@ def _matrix_table(title: str, keys: list[str], matrix: dict[str, dict[str, float
         cells = []
         for b in keys:
             v = matrix[a][b]
+            if math.isnan(v):  # no population covered by both layers
+                cells.append("[dim]-[/]")
+                continue
             style = "dim" if a == b else ("red" if v < 0.8 else "yellow" if v < 0.95 else "green")
             cells.append(f"[{style}]{v:.3f}[/]")
         table.add_row(a, *cells)
