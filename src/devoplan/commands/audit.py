@@ -109,6 +109,11 @@ def _fmt(value: float, digits: int = 3) -> str:
     return f"{value:,.0f}"
 
 
+def _share(value: float | None) -> str:
+    """A measure between 0 and 1, always to three decimals ('-' when undefined)."""
+    return "-" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
 # -- audit --------------------------------------------------------------------------------------
 def audit_command(
     geography: GeographyOption = None,
@@ -262,8 +267,8 @@ def render_score(result: dict[str, Any], console: Console,
                        ("layer areas split", True), ("interfaces mean/max", True)):
         table.add_column(col, justify="right" if right else "left")
     for key, d in result["layers"].items():
-        table.add_row(key, _fmt(d["containment_ab"]), _fmt(d["containment_ba"]), _fmt(d["coterminosity"]),
-                      _fmt(d["adjusted_rand"]), str(d["split_a"]), str(d["split_b"]),
+        table.add_row(key, _share(d["containment_ab"]), _share(d["containment_ba"]), _share(d["coterminosity"]),
+                      _share(d["adjusted_rand"]), str(d["split_a"]), str(d["split_b"]),
                       f"{d['interfaces_a_mean']:.2f} / {d['interfaces_a_max']}")
     console.print(table)
     plan_table = Table(title="Plan metrics", title_justify="left")
