@@ -34,6 +34,11 @@ def test_rows_in_any_order_and_names_optional(tmp_path: Path) -> None:
     assert plan.area_codes == ("D", "A", "B") and plan.area_names == ("D", "A", "B")
 
 
+def test_column_names_in_any_case(tmp_path: Path) -> None:
+    text = GOOD.replace("LAD24CD,area_code,area_name", "lad24cd,Area_Code,AREA_NAME")
+    assert read_plan(write(tmp_path, text), tiny_geography()).area_names == ("Alpha", "Beta", "Delta")
+
+
 def test_numeric_area_ids_are_accepted(tmp_path: Path) -> None:
     text = "LAD24CD,area\nU1,0\nU2,0\nU3,0\nU4,1\nU5,1\nU6,2\n"
     assert read_plan(write(tmp_path, text), tiny_geography()).labels() == ["0", "0", "0", "1", "1", "2"]
@@ -60,14 +65,19 @@ BAD: list[tuple[str, str, str]] = [
     ("no unit column", "district,area_code\nU1,A\n", "field 'LAD24CD': no unit column"),
     ("no area column", "LAD24CD,zone\nU1,A\n", "field 'area_code': missing column"),
     ("header only", "LAD24CD,area_code\n", "has no rows"),
+    ("repeated column", "LAD24CD,area_code,Area_Code\nU1,A,B\n",
+     "row 1, field 'area_code': column 'area_code' appears twice in the header"),
+    ("not UTF-8", GOOD.replace("Delta", "D\u00e9lta"), "row 7: is not UTF-8 text (byte 0xe9 on line 7)"),
     ("empty file", "", "cannot be read as CSV"),
 ]
 
 
 @pytest.mark.parametrize(("case", "text", "message"), BAD, ids=[c[0] for c in BAD])
 def test_bad_plans_name_the_row(tmp_path: Path, case: str, text: str, message: str) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_bytes(text.encode("latin-1" if case == "not UTF-8" else "utf-8"))
     with pytest.raises(InputError) as exc:
-        read_plan(write(tmp_path, text), tiny_geography())
+        read_plan(path, tiny_geography())
     assert message in str(exc.value)
     assert str(exc.value).startswith(str(tmp_path / "plan.csv"))
 

@@ -39,7 +39,7 @@ def read_plan(path: str | Path, geography: Geography) -> Plan:
         raise InputError("plan file not found", file=file)
     if file.suffix.lower() in (".geojson", ".json"):
         return read_plan_geojson(file, geography)
-    df = read_table(file, ())
+    df = _canonical_columns(read_table(file, ()), file)
     unit_col = _unit_column(df, file)
     labels = _area_labels(df, file)
     names = df["area_name"] if "area_name" in df.columns else labels
@@ -47,6 +47,21 @@ def read_plan(path: str | Path, geography: Geography) -> Plan:
         raise InputError("has no rows", file=file)
     positions = _unit_positions(df[unit_col], geography, file, unit_col)
     return _assemble(geography, positions, labels.tolist(), names.tolist(), file)
+
+
+KNOWN_COLUMNS: tuple[str, ...] = (*UNIT_COLUMNS, "area_code", "area", "area_name")
+
+
+def _canonical_columns(df: pd.DataFrame, file: Path) -> pd.DataFrame:
+    """Match known column names whatever their case (``lad24cd``, ``Area_Code``); refuse repeated columns."""
+    canonical = {c.lower(): c for c in KNOWN_COLUMNS}
+    names = [canonical.get(str(c).lower(), str(c)) for c in df.columns]
+    seen: set[str] = set()
+    for name in names:
+        if name.lower() in seen:
+            raise InputError(f"column '{name}' appears twice in the header", file=file, row=1, field=name)
+        seen.add(name.lower())
+    return df.set_axis(names, axis=1)
 
 
 def _unit_column(df: pd.DataFrame, file: Path) -> str:
