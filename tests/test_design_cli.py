@@ -55,11 +55,32 @@ def test_infeasible_max_pop_exits_2_with_numbers(capsys: pytest.CaptureFixture[s
         (["--lock", "E08000003=North", "--lock", "E08000001=South"], "locked to 2 different areas"),
         (["--min-pop", "3000000"], "below 38 areas x --min-pop 3,000,000"),
         (["--apart", "E08000003,E08000001"], "--apart names codes that must share an area"),
+        (["--keep-whole", "none", "--lock", "E06000001=A", "--lock", "E06000002=A", "--apart", "E06000001,E06000002"],
+         "both locked to area 'A' but also --apart"),
+        (["--max-pop", "1000000", "--keep-whole", "none"], "above 38 areas x --max-pop 1,000,000 = 38,000,000"),
+        (["--weights", "health=-1"], "weight 'health' must be a finite number >= 0"),
+        (["--lock", "E08000003"], "--lock 'E08000003' is not CODE=area-name"),
+        (["--together", "E08000003,ZZZ"], "unknown code 'ZZZ'"),
+        (["--time-limit", "0"], "--time-limit must be a positive number of seconds"),
+        (["--seed", "-1"], "--seed must be a non-negative integer, got -1"),
+        (["--health", "ICB", "--health", "NOPE"], "unknown layer 'NOPE'"),
     ],
 )
 def test_bad_requests_exit_2(extra: list[str], needle: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert run(["design", "--out", str(tmp_path / "x"), "--quiet", *extra]) == 2
-    assert needle in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert not (tmp_path / "x").exists()
+    assert not list(tmp_path.glob(".x.*"))  # no temporary output left behind
+
+
+def test_out_that_is_a_file_exits_2_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "taken"
+    target.write_text("mine\n")
+    assert run(["design", "--quiet", "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {target}: exists and is not a directory" in err and len(err.strip().splitlines()) == 1
+    assert target.read_text() == "mine\n" and sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
 @pytest.mark.slow

@@ -233,3 +233,85 @@ def test_outputs_without_display_geometry(tmp_path: Path) -> None:
     doc = json.loads((out / "metrics.json").read_text())
     assert doc["areas_geojson"].startswith("not written") and doc["checks"]["ok"] is True
     assert (out / "plan.csv").read_text().splitlines()[0] == "LAD24CD,area_code,area_name"
+
+
+def test_balance_bound_is_twice_the_block_excess_and_tight_here() -> None:
+    """Blocks 10, 1, 1 into 2 areas (mean 6): the best is {10},{1,1} with |10-6|+|2-6| = 8 of 12."""
+    from devoplan.design.bound import balance_bound
+    from devoplan.design.objective import build_objective
+
+    geo = grid(1, 3, [10, 1, 1], {"H": [0, 0, 1]}, np.zeros((3, 1)))
+    only_balance = {k: 0.0 for k in ONLY_HEALTH} | {"balance": 1.0}
+    opts = DesignOptions(areas=2, health=("H",), economic=("H",), keep_whole=(), weights=only_balance,
+                         min_pop=0, max_pop=12, time_limit=0.2)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    assert balance_bound(obj, blocks.population.astype(float)) == pytest.approx(8 / 12)
+    res = design(geo, opts, seed=0)
+    assert res.objective == pytest.approx(8 / 12)
+    assert res.bound is not None and res.bound.terms["balance"] == pytest.approx(8 / 12)
+
+
+def test_area_names_join_unambiguously_when_a_name_holds_and() -> None:
+    from devoplan.design.naming import join_names
+
+    assert join_names(["Kent", "Medway"]) == "Kent and Medway"
+    assert join_names(["Cheshire East", "Shropshire", "Warrington"]) == "Cheshire East, Shropshire and Warrington"
+    assert (join_names(["North Yorkshire", "Cumberland", "Westmorland and Furness"])
+            == "North Yorkshire + Cumberland + Westmorland and Furness")
+    assert join_names(["Solo"]) == "Solo"
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_relaxation_bound_below_the_exhaustive_optimum(case: int) -> None:
+    """The term-wise relaxation (every term, all weights on) never exceeds the true contiguous optimum."""
+    from devoplan.design.bound import lower_bound
+    from devoplan.design.objective import build_objective, score_assignment
+
+    rng = np.random.default_rng(100 + case)
+    rows, cols, k = (2, 4, 2) if case % 2 else (3, 3, 3)
+    n = rows * cols
+    pop = rng.integers(20, 200, size=n).tolist()
+    geo = grid(rows, cols, pop, {"H": rng.integers(0, 3, size=n).tolist(), "E": rng.integers(0, 4, size=n).tolist()},
+               rng.normal(size=(n, 2)))
+    w = {"health": 1.0, "economic": 1.0, "needs": 1.0, "compact": 0.5, "balance": 0.5, "identity": 0.0}
+    opts = DesignOptions(areas=k, health=("H",), economic=("E",), keep_whole=(), weights=w, min_pop=0,
+                         max_pop=sum(pop), time_limit=0.1)
+    obj = build_objective(geo, build_blocks(geo, opts), opts)
+    best = min(score_assignment(obj, np.array(labels))[0] for labels in _partitions(n, k)
+               if (pieces_per_area(geo.adjacency, np.array(labels), k) == 1).all())
+    bound = lower_bound(obj, np.array(pop, dtype=float))
+    assert bound.method != "exact enumeration" and 0 <= bound.value <= best + 1e-9
+
+
+def test_verify_reports_every_broken_constraint() -> None:
+    from devoplan.design.verify import verify
+
+    geo = _grid4()
+    opts = DesignOptions(areas=3, health=("H",), economic=("E",), keep_whole=("UTLA",), time_limit=0.1,
+                         locks={"U4": "North"}, together=(("U5", "U6"),), apart=(("U6", "U7"),))
+    # X = U0 | U2 U3 (two pieces; splits kept-whole U0+U1), Z = U6 U7, Y = the other 11 units (too many people)
+    labels = ["X", "Y", "X", "X", "Y", "Y", "Z", "Z"] + ["Y"] * 8
+    plan = Plan.from_labels(geo.units.codes, labels)
+    out = verify(geo, plan, opts, min_pop=100, max_pop=700)
+    assert out["ok"] is False and out["areas"] == 3
+    assert out["noncontiguous"] == ["X"]
+    assert out["outside_bounds"] == ["Y"]  # 11 units of 80..120 people, above 700
+    assert out["split_kept_whole"] == ["UTLA:UTLA0"]
+    assert out["locks_broken"] == ["U4=North"]  # U4's area is called Y
+    assert out["together_broken"] == ["U5,U6"] and out["apart_broken"] == ["U6,U7"]
+    good = verify(geo, plan, DesignOptions(areas=3, health=("H",), economic=("E",), keep_whole=()), 0, 10_000)
+    assert good["noncontiguous"] == ["X"] and not good["split_kept_whole"] and good["ok"] is False
+
+
+def test_area_named_after_its_upper_tier_pieces_without_ambiguity() -> None:
+    from devoplan.design.naming import area_names
+
+    geo = grid(1, 3, [34, 33, 33], {"UTLA": [0, 1, 2]}, np.zeros((3, 1)))
+    utla = geo.layers["UTLA"]
+    names = ("North Yorkshire", "Cumberland", "Westmorland and Furness")
+    geo.layers["UTLA"] = Layer(utla.key, utla.name, utla.kind, utla.area_codes, names, utla.membership)
+    # no UTLA matches the single area well (best 34%), so it is named after its three pieces, largest first
+    assert area_names(geo, np.zeros(3, dtype=np.int64), 1, {}) == [
+        "North Yorkshire + Cumberland + Westmorland and Furness"]
+    assert area_names(geo, np.array([0, 0, 1]), 2, {1: "Lakes"}) == ["North Yorkshire and Cumberland", "Lakes"]

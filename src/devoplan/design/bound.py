@@ -19,7 +19,8 @@ dropped; kept-whole blocks retained). What each piece bounds, exactly:
 * ``identity`` (soft keep-whole, ``1 - containment(L in plan)``): 0 (no valid positive bound cheaply).
 * ``compact``: k non-empty groups of a connected graph leave at least k-1 cut block-edges, so the
   cut is at least the sum of the k-1 lightest block-edge weights.
-* ``balance``: a block bigger than P/k pushes its area above P/k by at least the excess.
+* ``balance`` (``sum_a |P_a - P/k| / P``): a block bigger than P/k pushes its area above P/k by at
+  least the excess, and as the deviations sum to zero the absolute ones are twice the positive ones.
 
 The result says exactly this (``BoundResult.relaxation``). It is deterministic and takes well under
 a second on England. When the blocks are few enough that every partition into k groups can be tried
@@ -43,7 +44,7 @@ RELAXATION = (
     "sum over terms of weight x a lower bound on that term alone, over all partitions of the kept-whole "
     "blocks into k groups without contiguity (needs: exact 1-D optimum per indicator without population "
     "bounds; coterminosity: matching and block-maximum bound on row+column maxima; compact: k-1 lightest block edges; "
-    "balance: excess of blocks above P/k; identity: 0)"
+    "balance: twice the excess of blocks above P/k; identity: 0)"
 )
 
 
@@ -83,7 +84,7 @@ def lower_bound(
         "economic": _alignment_bound(obj, "economic"),
         "needs": needs_bound(obj),
         "compact": _compact_bound(obj),
-        "balance": _balance_bound(obj, population),
+        "balance": balance_bound(obj, population),
         "identity": 0.0,
     }
     value = float(sum(obj.weights[t] * v for t, v in terms.items()))
@@ -175,9 +176,13 @@ def _compact_bound(obj: Objective) -> float:
     return float(sum(weights[: max(obj.k - 1, 0)])) / obj.n_edges
 
 
-def _balance_bound(obj: Objective, population: np.ndarray) -> float:
+def balance_bound(obj: Objective, population: np.ndarray) -> float:
+    """``sum_a |P_a - P/k| / P >= 2 x (sum of block excesses over P/k) / P``.
+
+    The deviations sum to zero, so the absolute deviations are twice the positive ones; an area
+    holding blocks above P/k exceeds P/k by at least the sum of their excesses."""
     mean = obj.total_pop / obj.k
-    return float(np.maximum(population - mean, 0).sum()) / obj.total_pop
+    return 2.0 * float(np.maximum(population - mean, 0).sum()) / obj.total_pop
 
 
 def needs_bound(obj: Objective) -> float:
