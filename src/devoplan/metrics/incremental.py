@@ -74,7 +74,7 @@ class IncrementalScorer:
             self._members[a].add(u)
         layer_keys = tuple(k for k in opts.layer_keys(geography) if geography.layer(k).n_areas)
         self._overlap = OverlapState(geography, layer_keys, self._assign_list, self._k)
-        self._state = PlanState(geography, opts, self._assign_list, self._members)
+        self._state = PlanState(geography, opts, self._assign_list, self._k)
         self.keys: tuple[str, ...] = tuple(self._overlap.names() + self._state.names())
         self._n_pair = len(PAIR_MEASURES) * len(layer_keys)
         self._applied = 0

@@ -85,14 +85,13 @@ class PlanChange(NamedTuple):
 class PlanState:
     """Plan-level measures of the plan, updated move by move (see the module docstring).
 
-    ``assignment`` and ``members`` are the scorer's live lists; the scorer updates them after
+    ``assignment`` is the scorer's live list of every unit's area; the scorer updates it after
     :meth:`commit`.
     """
 
-    def __init__(self, geography: Geography, options: ScoreOptions, assignment: list[int],
-                 members: list[set[int]]) -> None:
-        self.assign, self.members, self.options = assignment, members, options
-        k, n = len(members), geography.n_units
+    def __init__(self, geography: Geography, options: ScoreOptions, assignment: list[int], n_areas: int) -> None:
+        self.assign, self.options = assignment, options
+        k, n = n_areas, geography.n_units
         assign = np.array(assignment, dtype=np.int64)
         adj = geography.adjacency.matrix
         self.nbrs: list[list[int]] = [adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(n)]
@@ -325,7 +324,7 @@ class PlanState:
         return Shapes(area_s, area_t, perim_s, perim_t, pp_s, pp_t, self.pp_sum + pp_s + pp_t - pp[s] - pp[t], pp_min)
 
     def commit(self, ch: PlanChange, s: int, t: int) -> None:
-        """Make a proposed move (the scorer then updates the assignment and members)."""
+        """Make a proposed move (the scorer then updates the assignment)."""
         self.pops[s], self.pops[t], self.low, self.high, self.outside = ch.pop_s, ch.pop_t, ch.low, ch.high, ch.outside
         if ch.hom is not None:
             h = ch.hom
