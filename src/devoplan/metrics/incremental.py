@@ -15,7 +15,7 @@ neighbours, the entries of the two touched areas, and at most a walk over those 
 contiguity. Running sums are recomputed exactly from the per-area state every ``REFRESH_EVERY``
 applied moves to shed rounding drift.
 
-API (stable; the design optimiser and the report drive it)::
+API (stable; callers such as a local-search optimiser rely on it)::
 
     s = IncrementalScorer(geography, plan, options)   # options: metrics.ScoreOptions
     s.keys                      # names of the measures, as in metrics.plan_scalars
