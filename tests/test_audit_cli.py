@@ -132,6 +132,8 @@ def test_missing_plan_file_and_unknown_layer(geo_dir: Path, tmp_path: Path,
     assert code == 2 and "unknown layer 'Z'; allowed: H, E, C, T" in err
     code, _, err = run(["audit", "-g", str(geo_dir), "--pair", "HT"], capsys)
     assert code == 2 and "--pair must look like A:B" in err
+    code, _, err = run(["audit", "-g", str(geo_dir), "--layers", "H,T", "--pair", "H:E"], capsys)
+    assert code == 2 and "--pair: layer 'E' is not among the audited layers (H, T)" in err
 
 
 def test_json_is_strict_when_a_measure_is_undefined(geo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

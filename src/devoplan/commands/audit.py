@@ -122,7 +122,9 @@ def audit_command(
     as_csv: CsvOption = False,
     out: OutOption = None,
     top: Annotated[int, typer.Option("--top", help="Crossings to list (worst first).", min=0)] = 12,
-    pair: Annotated[str, typer.Option("--pair", help="Also list every crossing of A by B, e.g. PFA:ICB.")] = "PFA:ICB",
+    pair: Annotated[str | None, typer.Option(
+        "--pair", help="Also list every A-area spanning several B-areas (default PFA:ICB when both are audited; "
+                       "'' for none).")] = None,
 ) -> None:
     """How England's service geographies line up today: coterminosity of every pair and the worst misalignments."""
     geo = load_geography(geography)
@@ -141,15 +143,23 @@ def audit_command(
         typer.echo(f"wrote audit.json, pairs.csv, crossings.csv and unit_splits.csv to {out}")
 
 
-def _pair_option(value: str, keys: list[str]) -> tuple[str, str] | None:
-    if not value:
+DEFAULT_PAIR = ("PFA", "ICB")
+
+
+def _pair_option(value: str | None, keys: list[str]) -> tuple[str, str] | None:
+    """The ``--pair`` layers; by default PFA:ICB when both are audited, nothing otherwise."""
+    upper = {k.upper(): k for k in keys}
+    if value is None:
+        a, b = DEFAULT_PAIR
+        return (upper[a], upper[b]) if a in upper and b in upper else None
+    if not value.strip():
         return None
     parts = [p.strip().upper() for p in value.split(":")]
     if len(parts) != 2 or not all(parts):
         raise DevoplanError(f"--pair must look like A:B (e.g. PFA:ICB), not '{value}'")
-    upper = {k.upper(): k for k in keys}
-    if parts[0] not in upper or parts[1] not in upper:
-        return None  # the pair is not among the audited layers: nothing extra to show
+    for part in parts:
+        if part not in upper:
+            raise DevoplanError(f"--pair: layer '{part}' is not among the audited layers ({', '.join(keys)})")
     return upper[parts[0]], upper[parts[1]]
 
 
