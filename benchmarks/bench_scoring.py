@@ -36,7 +36,7 @@ from devoplan.plan import Plan
 
 MOVES = 2000
 FULL_MOVES = 60
-REPEATS = 5
+REPEATS = 7
 APPLIES = 300
 SEED = 0
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -72,7 +72,7 @@ def measure_scoring(geo: Geography) -> dict[str, float]:
         worst = max(worst, float(np.max(np.abs(scorer.delta_vector(unit, area) - expected))))
     walker = IncrementalScorer(geo, plan, options)  # a second scorer that makes moves
     delta_times, full_times, apply_times = [], [], []
-    for _ in range(REPEATS):  # rounds interleaved, best round of each kept: fair under a varying load
+    for _ in range(REPEATS):  # rounds interleaved: both sides timed close together under the same load
         start = time.perf_counter()
         for unit, area in moves:
             scorer.delta_vector(unit, area)
@@ -122,24 +122,28 @@ def header(script: str) -> str:
 
 
 def scoring_section(m: dict[str, float]) -> str:
-    met = m["ratio"] >= 100
+    met = m["round_median"] >= 100
     return (
         f"{SCORING}\n\n{header('bench_scoring')}"
         f"A 42-area plan (the ICBs, split districts in their main ICB) scored on all 8 layers with every plan "
         f"metric, {int(m['keys'])} values in all (Polsby-Popper included). {MOVES:,} random boundary moves "
         f"(a district to a neighbouring area). Full rescore = `plan_scalars(geography, plan.move(u, a))` "
-        f"over the first {FULL_MOVES} moves. Both timed in {REPEATS} interleaved rounds, best round kept. "
+        f"over the first {FULL_MOVES} moves. Both timed in {REPEATS} interleaved rounds. "
         "Target: one-move rescoring at least 100x faster than a full rescore.\n\n"
         "| measure | per move |\n|---|---|\n"
-        f"| full rescore | {m['full'] * 1e3:.2f} ms |\n"
-        f"| `IncrementalScorer.delta_vector` (candidate move) | {m['delta'] * 1e6:.0f} µs |\n"
-        f"| `IncrementalScorer.apply` (make the move) | {m['apply'] * 1e6:.0f} µs |\n"
-        f"| **speed-up, delta vs full rescore** | **{m['ratio']:.0f}x** |\n"
-        f"| speed-up, apply vs full rescore | {m['ratio_apply']:.0f}x |\n"
-        f"| speed-up, delta vs full rescore, per round (min / median / max) | {m['round_min']:.0f}x / "
-        f"{m['round_median']:.0f}x / {m['round_max']:.0f}x |\n\n"
-        f"**Target {'met' if met else 'not met'}** ({m['ratio']:.0f}x"
-        f"{' >= ' if met else ' < '}100x). Largest difference between incremental and from-scratch values: "
+        f"| full rescore (best round) | {m['full'] * 1e3:.2f} ms |\n"
+        f"| `IncrementalScorer.delta_vector` (candidate move; best round) | {m['delta'] * 1e6:.0f} µs |\n"
+        f"| `IncrementalScorer.apply` (make the move; best round) | {m['apply'] * 1e6:.0f} µs |\n"
+        f"| **speed-up, delta vs full rescore** (median over rounds of each round's ratio) | "
+        f"**{m['round_median']:.0f}x** |\n"
+        f"| speed-up, delta vs full rescore, slowest / fastest round | {m['round_min']:.0f}x / "
+        f"{m['round_max']:.0f}x |\n"
+        f"| speed-up, best full rescore / best delta | {m['ratio']:.0f}x |\n"
+        f"| speed-up, apply vs full rescore (best rounds) | {m['ratio_apply']:.0f}x |\n\n"
+        f"**Target {'met' if met else 'not met'}** ({m['round_median']:.0f}x"
+        f"{' >= ' if met else ' < '}100x; the median of per-round ratios is the headline because each round "
+        "times both sides within seconds, so a change of machine load between rounds does not skew it). "
+        "Largest difference between incremental and from-scratch values: "
         f"{m['worst']:.1e} over the checked moves, {m['walk_worst']:.1e} after {int(m['applied']):,} applied moves.\n\n"
         "How: a move touches two areas, so the scorer keeps per-area state and updates it from the moved "
         "district's own precomputed data in plain Python floats (at a few dozen numbers, NumPy's per-call "
@@ -150,8 +154,8 @@ def scoring_section(m: dict[str, float]) -> str:
         "minimum are rescanned only when the area holding them moves away from them. Contiguity: the source "
         "area stays whole when the district's neighbours left behind are linked to each other directly; "
         "otherwise a walk limited to that area counts its pieces. Running sums are recomputed exactly from the "
-        "per-area state every 1,000 applied moves. The ratio moves with the load of the shared machine "
-        "(both sides are timed in the same interleaved rounds; the per-round spread is shown above).\n"
+        "per-area state every 1,000 applied moves. The ratio moves with the load of the shared machine; "
+        "the per-round spread is shown above.\n"
     )
 
 
