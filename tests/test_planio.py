@@ -34,6 +34,12 @@ def test_rows_in_any_order_and_names_optional(tmp_path: Path) -> None:
     assert plan.area_codes == ("D", "A", "B") and plan.area_names == ("D", "A", "B")
 
 
+def test_an_area_named_on_any_of_its_rows(tmp_path: Path) -> None:
+    text = GOOD.replace("U1,A,Alpha", "U1,A,").replace("U2,A,Alpha", "U2,A,").replace("U5,B,Beta", "U5,B,")
+    plan = read_plan(write(tmp_path, text), tiny_geography())
+    assert plan.area_names == ("Alpha", "Beta", "Delta")
+
+
 def test_column_names_in_any_case(tmp_path: Path) -> None:
     text = GOOD.replace("LAD24CD,area_code,area_name", "lad24cd,Area_Code,AREA_NAME")
     assert read_plan(write(tmp_path, text), tiny_geography()).area_names == ("Alpha", "Beta", "Delta")
@@ -61,7 +67,8 @@ BAD: list[tuple[str, str, str]] = [
     ("empty area", GOOD.replace("U5,B,", "U5,,"), "row 6, field 'area_code': area is missing"),
     ("non-numeric area id", "LAD24CD,area\nU1,0\nU2,zero\n", "row 3, field 'area': area 'zero' is not a whole number"),
     ("fractional area id", "LAD24CD,area\nU1,0\nU2,1.5\n", "row 3, field 'area': area '1.5' is not a whole number"),
-    ("two names", GOOD.replace("U2,A,Alpha", "U2,A,Other"), "row 3, field 'area_name': area 'A' is named 'Other'"),
+    ("two names", GOOD.replace("U2,A,Alpha", "U2,A,Other"),
+     "row 3, field 'area_name': area 'A' is named 'Other' here but 'Alpha' on row 2"),
     ("no unit column", "district,area_code\nU1,A\n", "field 'LAD24CD': no unit column"),
     ("no area column", "LAD24CD,zone\nU1,A\n", "field 'area_code': missing column"),
     ("header only", "LAD24CD,area_code\n", "has no rows"),

@@ -116,19 +116,25 @@ def _unit_positions(codes: pd.Series, geography: Geography, file: Path, field: s
 
 def _assemble(geography: Geography, positions: np.ndarray, labels: list[str], names: list[str],
               file: Path) -> Plan:
-    """Areas in order of first appearance in the file; one name per area."""
+    """Areas in order of first appearance in the file; one name per area (a blank name is no name)."""
     order: dict[str, int] = {}
-    area_names: list[str] = []
+    given: list[str] = []  # the area's name as first given, "" until a row names it
+    named_on: list[int] = []
     assignment = np.empty(geography.n_units, dtype=np.int64)
     for i, (pos, label, name) in enumerate(zip(positions, labels, names, strict=True)):
         if label not in order:
             order[label] = len(order)
-            area_names.append(name or label)
-        elif name and name != area_names[order[label]]:
-            raise InputError(f"area '{label}' is named '{name}' here but '{area_names[order[label]]}' before",
+            given.append("")
+            named_on.append(0)
+        a = order[label]
+        if name and not given[a]:
+            given[a], named_on[a] = name, row_number(i)
+        elif name and name != given[a]:
+            raise InputError(f"area '{label}' is named '{name}' here but '{given[a]}' on row {named_on[a]}",
                              file=file, row=row_number(i), field="area_name")
-        assignment[pos] = order[label]
-    return Plan(geography.units.codes, assignment, tuple(order), tuple(area_names))
+        assignment[pos] = a
+    area_names = tuple(n or label for n, label in zip(given, order, strict=True))
+    return Plan(geography.units.codes, assignment, tuple(order), area_names)
 
 
 def read_plan_geojson(path: str | Path, geography: Geography) -> Plan:
