@@ -151,3 +151,18 @@ def test_json_is_strict_when_a_measure_is_undefined(geo_dir: Path, capsys: pytes
     assert result["coterminosity"]["C"]["D"] is None and result["pairs"][0]["covered_share"] == 0.0
     code, out, _ = run(["audit", "-g", str(geo_dir), "--layers", "C,D"], capsys)
     assert code == 0 and "nan" not in out.lower()
+
+
+def test_score_reads_a_geojson_plan(geo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    areas = [("A", ["U1", "U2", "U3"]), ("B", ["U4", "U5"]), ("D", ["U6"])]
+    features = [{"type": "Feature", "geometry": None, "properties": {"area_code": c, "unit_codes": u}}
+                for c, u in areas]
+    plan = tmp_path / "plan.geojson"
+    plan.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    code, out, _ = run(["score", str(plan), "-g", str(geo_dir), "--json"], capsys)
+    assert code == 0 and json.loads(out)["scalars"]["containment_plan_in@T"] == pytest.approx(1400 / 2100)
+    features[2]["properties"]["unit_codes"] = ["U6", "U1"]
+    plan.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    code, out, err = run(["score", str(plan), "-g", str(geo_dir)], capsys)
+    assert code == 2 and out == "" and err.strip().count("\n") == 0
+    assert "field 'features[2].properties.unit_codes': unit 'U1' is listed in two areas (also features[0])" in err

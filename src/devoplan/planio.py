@@ -33,7 +33,7 @@ CSV_HEADER: tuple[str, str, str] = ("LAD24CD", "area_code", "area_name")
 
 # -- reading ------------------------------------------------------------------------------------
 def read_plan(path: str | Path, geography: Geography) -> Plan:
-    """Read and check a plan CSV against the geography's units."""
+    """Read and check a plan (CSV, or GeoJSON by its .geojson/.json suffix) against the geography's units."""
     file = Path(path)
     if not file.is_file():
         raise InputError("plan file not found", file=file)
