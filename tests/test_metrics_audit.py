@@ -150,3 +150,18 @@ def test_shares_near_the_thresholds_are_not_rounded_across_them() -> None:
 
     assert [_percent(s) for s in (0.004, 0.012, 0.05, 0.988, 0.99, 1.0)] == ["<1%", "1.2%", "5%", "98.8%",
                                                                                "99.0%", "100%"]
+
+
+def test_parts_under_one_percent_are_counted_not_named() -> None:
+    """Z = [988, 6, 6] over P, Q, R of 2000, 10, 10 people: 98.8% in P (under the 99% rule), two
+    specks under 1%. P reaches far beyond Z, so it crosses; moving the 12 outside P repairs it."""
+    def zoning(key: str, codes: tuple[str, ...]) -> Zoning:
+        return Zoning(key, f"{key} areas", "partition", codes, tuple(f"{c}-name" for c in codes),
+                      sparse.csr_array((1, len(codes))))
+
+    m = np.array([[988.0, 6.0, 6.0], [1012.0, 4.0, 4.0]])
+    c = Comparison(zoning("A", ("Z", "W")), zoning("B", ("P", "Q", "R")), m, 2020.0, 2020.0)
+    z = next(x for x in crossings(c) if x["a_code"] == "Z")
+    assert z["misaligned_population"] == 12
+    assert z["text"] == ("Z-name (A) lies 98.8% in P-name, the rest in 2 other B areas (each under 1%); "
+                         "P-name crosses its boundary (12 residents misaligned)")

@@ -124,6 +124,17 @@ def unit_splits(geography: Geography, layer: Layer) -> list[dict[str, Any]]:
     return sorted(out, key=lambda s: -s["population"])
 
 
+def _span_head(who: str, layer_name: str, parts: list[dict[str, Any]], small: int) -> str:
+    """'X (A) spans 3 B: ...' ; parts under 1% are counted, not named."""
+    rest = f"{small} more under 1%" if small > 1 else "1 more under 1%"
+    if len(parts) == 1:
+        only = parts[0]
+        return (f"{who} lies {_percent(only['share'])} in {only['name']}, the rest in {small} other "
+                f"{layer_name} (each under 1%)")
+    tail = f", and {rest}" if small else ""
+    return f"{who} spans {len(parts)} {layer_name}: {_list_parts(parts)}{tail}"
+
+
 def crossings(c: Comparison) -> list[dict[str, Any]]:
     """Areas of either layer that straddle non-nested areas of the other, both directions."""
     return [x for x in spans(c) if x["crossing"]]
@@ -149,7 +160,8 @@ def _spans(m: np.ndarray, c: Comparison, *, forward: bool) -> list[dict[str, Any
         cross = (shares >= PART_THRESHOLD - TOLERANCE) & (m[i] < (SPLIT_THRESHOLD - TOLERANCE) * cols)
         parts = _parts(b.area_codes, b.area_names, shares)
         crossing = [p for p in parts if cross[b.area_index[p["code"]]]]
-        head = f"{a.area_names[i]} ({a.key}) spans {len(parts)} {b.name}: {_list_parts(parts)}"
+        head = _span_head(f"{a.area_names[i]} ({a.key})", b.name, parts,
+                          int(np.count_nonzero((shares > 0) & (shares < PART_THRESHOLD - TOLERANCE))))
         if crossing:
             nest_fix = float(np.minimum(m[i, cross], cols[cross] - m[i, cross]).sum())
             misaligned = min(float(rows[i] - m[i].max()), nest_fix)
