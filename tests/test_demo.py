@@ -1,6 +1,6 @@
 """The demo pipeline end to end on the bundled England data, and the report in headless Chromium.
 
-The pipeline runs once per module with a short optimiser time limit (the full demo uses 60 s).
+The pipeline runs once per module with a short optimiser time limit (the full demo uses 30 s).
 The browser check opens the real report in Debian's chromium with a page script that records
 every script error, failed resource and console.error into the DOM, dumps the DOM, and also reads
 Chromium's own console log; a page with deliberate errors proves the check catches them.
