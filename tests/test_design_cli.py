@@ -86,13 +86,13 @@ def test_out_that_is_a_file_exits_2_before_any_work(tmp_path: Path, capsys: pyte
 @pytest.mark.slow
 def test_start_plan_with_frozen_areas_via_cli(tmp_path: Path) -> None:
     first = tmp_path / "first"
-    assert run(["design", "--time-limit", "1", "--quiet", "--out", str(first)]) == 0
+    assert run(["design", "--time-limit", "1", "--quiet", "--no-bound", "--out", str(first)]) == 0
     doc = json.loads((first / "metrics.json").read_text())
     frozen = [a for a in doc["area_list"] if a["governance"]["status"] == "existing_combined_authority"][:2]
     codes = ",".join(a["code"] for a in frozen)
     second = tmp_path / "second"
-    args = ["design", "--time-limit", "1", "--quiet", "--out", str(second), "--start", str(first / "plan.csv"),
-            "--frozen-areas", codes, "--seed", "9"]
+    args = ["design", "--time-limit", "1", "--quiet", "--no-bound", "--out", str(second),
+            "--start", str(first / "plan.csv"), "--frozen-areas", codes, "--seed", "9"]
     assert run(args) == 0
     after = {a["code"]: a for a in json.loads((second / "metrics.json").read_text())["area_list"]}
     for area in frozen:

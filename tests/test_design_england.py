@@ -63,6 +63,7 @@ def test_a_kept_whole_body_split_by_water_takes_the_shortest_bridge(tmp_path: Pa
 def test_negotiated_design_honours_locks_together_apart() -> None:
     opts = DesignOptions(
         time_limit=2,
+        compute_bound=False,
         locks={"E06000052": "Cornwall and Devon", "E10000008": "Cornwall and Devon"},  # Cornwall, Devon (UTLA)
         together=(("E06000046", "E06000044"),),  # Isle of Wight with Portsmouth (ferry link)
         apart=(("E10000016", "E10000011"),),  # Kent apart from East Sussex
@@ -78,7 +79,8 @@ def test_negotiated_design_honours_locks_together_apart() -> None:
 
 
 def test_other_k_and_soft_keep_whole() -> None:
-    opts = DesignOptions(areas=20, keep_whole=("CAUTH",), keep_whole_soft=("UTLA",), time_limit=1.5)
+    opts = DesignOptions(areas=20, keep_whole=("CAUTH",), keep_whole_soft=("UTLA",), time_limit=1.5,
+                         compute_bound=False)
     res = design(GEO, opts, seed=2)
     _assert_valid(res, 20, whole=("CAUTH",))
     assert res.terms["identity"] == pytest.approx(1 - res.metrics["containment_layer_in@UTLA"], abs=1e-9)
@@ -89,4 +91,4 @@ def test_medway_apart_from_kent_is_refused_with_the_reason() -> None:
 
     # Medway's only neighbour is Kent, and alone it is below the default minimum population
     with pytest.raises(InfeasibleError, match=r"279,772 \(Medway"):
-        design(GEO, DesignOptions(time_limit=1, apart=(("E10000016", "E06000035"),)), seed=0)
+        design(GEO, DesignOptions(time_limit=1, compute_bound=False, apart=(("E10000016", "E06000035"),)), seed=0)

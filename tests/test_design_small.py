@@ -275,13 +275,43 @@ def test_relaxation_bound_below_the_exhaustive_optimum(case: int) -> None:
     geo = grid(rows, cols, pop, {"H": rng.integers(0, 3, size=n).tolist(), "E": rng.integers(0, 4, size=n).tolist()},
                rng.normal(size=(n, 2)))
     w = {"health": 1.0, "economic": 1.0, "needs": 1.0, "compact": 0.5, "balance": 0.5, "identity": 0.0}
-    opts = DesignOptions(areas=k, health=("H",), economic=("E",), keep_whole=(), weights=w, min_pop=0,
-                         max_pop=sum(pop), time_limit=0.1)
+    lo, hi = 0.5 * sum(pop) / k, 1.5 * sum(pop) / k
+    opts = DesignOptions(areas=k, health=("H",), economic=("E",), keep_whole=(), weights=w, min_pop=int(lo),
+                         max_pop=int(hi), time_limit=0.1)
     obj = build_objective(geo, build_blocks(geo, opts), opts)
-    best = min(score_assignment(obj, np.array(labels))[0] for labels in _partitions(n, k)
-               if (pieces_per_area(geo.adjacency, np.array(labels), k) == 1).all())
-    bound = lower_bound(obj, np.array(pop, dtype=float))
-    assert bound.method != "exact enumeration" and 0 <= bound.value <= best + 1e-9
+    feasible = [a for a in map(np.array, _partitions(n, k)) if (pieces_per_area(geo.adjacency, a, k) == 1).all()
+                and lo <= np.bincount(a, weights=pop, minlength=k).min()
+                and np.bincount(a, weights=pop, minlength=k).max() <= hi]
+    scored = [score_assignment(obj, a) for a in feasible]
+    best = min(value for value, _ in scored)
+    relaxed = lower_bound(obj, np.array(pop, dtype=float))  # no population bounds: no enumeration, no cut MIP
+    with_bounds = lower_bound(obj, np.array(pop, dtype=float), bounds=(int(lo), int(hi)))
+    assert relaxed.method != "exact enumeration" and with_bounds.method != "exact enumeration"
+    assert 0 <= relaxed.value <= with_bounds.value <= best + 1e-9
+    for term in ("health", "economic", "needs", "compact", "balance"):  # each term's bound alone is valid too
+        assert with_bounds.terms[term] <= min(terms[term] for _, terms in scored) + 1e-9, term
+
+
+def test_cut_bound_sees_the_population_bounds() -> None:
+    """2x3 grid of equal units into two areas of exactly 3: every 3-set has boundary >= 3 edges, so the
+    cut is at least 3 of the 7 edges (the optimum: two rows), where k-1 lightest edges only give 1."""
+    from devoplan.design.bound import lower_bound
+    from devoplan.design.cutbound import area_boundary_sum_bound, boundary_minima
+    from devoplan.design.objective import build_objective
+
+    geo = grid(2, 3, [1] * 6, {"H": [0] * 6}, np.zeros((6, 1)))
+    only_compact = {k: 0.0 for k in ONLY_HEALTH} | {"compact": 1.0}
+    opts = DesignOptions(areas=2, health=("H",), economic=("H",), keep_whole=(), weights=only_compact,
+                         min_pop=3, max_pop=3, time_limit=0.2)
+    obj = build_objective(geo, build_blocks(geo, opts), opts)
+    beta = boundary_minima(obj.edge_weight, np.ones(6), 3, 3)
+    assert beta == pytest.approx([3.0] * 6, abs=1e-6)
+    assert lower_bound(obj, np.ones(6)).terms["compact"] == pytest.approx(1 / 7)
+    assert lower_bound(obj, np.ones(6), bounds=(3, 3)).terms["compact"] == pytest.approx(3 / 7, abs=1e-6)
+    assert design(geo, opts, seed=0).objective == pytest.approx(3 / 7)
+    # the integral by hand: beta 1,1,4 with populations 5,5,2 in k=3 areas of at most 6 people:
+    # t in (0,1]: all 3 areas; t in (1,4]: 2 people need ceil(2/6) = 1 area -> 3*1 + 1*3 = 6
+    assert area_boundary_sum_bound(np.array([1.0, 1.0, 4.0]), np.array([5.0, 5.0, 2.0]), 3, 6) == 6.0
 
 
 def test_verify_reports_every_broken_constraint() -> None:

@@ -112,7 +112,7 @@ def _run(geo: Geography, opts: DesignOptions, seed: int, console: Console, quiet
         TextColumn("best objective {task.fields[best]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("designing", total=1.0, best="-")
 
         def report(p: SearchProgress) -> None:

@@ -56,6 +56,7 @@ class DesignResult:
     elapsed: float
     bridges: tuple[str, ...] = ()
     indicators: tuple[str, ...] | None = None
+    search_seconds: float = 0.0  # setup, construction and search, without the bound and the metrics
 
     @property
     def gap(self) -> float | None:
@@ -94,10 +95,12 @@ def design(
     best_assign, _, stats = anneal_rounds(state, rng, budget, opts.time_limit * WALL_GUARD, progress)
     value, terms = score_assignment(obj, best_assign)
     plan = _to_plan(geography, blocks, best_assign, opts)
-    bound = (
-        lower_bound(obj, blocks.population.astype(np.float64), blocks.neighbours, (min_pop, max_pop))
-        if opts.compute_bound else None
-    )
+    search_seconds = time.perf_counter() - t0
+    bound = None
+    if opts.compute_bound:
+        if progress is not None:
+            progress(Progress("lower bound", 1.0, value, stats.evaluations))
+        bound = lower_bound(obj, blocks.population.astype(np.float64), blocks.neighbours, (min_pop, max_pop))
     checks = verify(geography, plan, opts, min_pop, max_pop)
     if not checks["ok"]:  # an invariant of the search failed: a bug, never the user's fault
         raise RuntimeError(f"designed plan breaks a hard constraint: {checks}")
@@ -110,6 +113,7 @@ def design(
         bound=bound, governance=tuple(governance(geography, plan)), checks=checks, metrics=metrics,
         min_pop=min_pop, max_pop=max_pop, n_blocks=blocks.n_blocks, seed=int(seed), stats=stats,
         elapsed=time.perf_counter() - t0, bridges=blocks.bridges, indicators=opts.needs_indicators,
+        search_seconds=search_seconds,
     )
 
 

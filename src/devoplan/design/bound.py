@@ -18,7 +18,10 @@ dropped; kept-whole blocks retained). What each piece bounds, exactly:
   maxima, and an area's row maximum is at most the sum of its blocks' row maxima).
 * ``identity`` (soft keep-whole, ``1 - containment(L in plan)``): 0 (no valid positive bound cheaply).
 * ``compact``: k non-empty groups of a connected graph leave at least k-1 cut block-edges, so the
-  cut is at least the sum of the k-1 lightest block-edge weights.
+  cut is at least the sum of the k-1 lightest block-edge weights; with the population bounds given,
+  the larger of that and the least-boundary bound of ``design/cutbound.py`` (every area holds
+  ``min_pop..max_pop`` people, so its boundary is at least the least boundary of any such set
+  around its blocks; population bounds kept, contiguity dropped).
 * ``balance`` (``sum_a |P_a - P/k| / P``): a block bigger than P/k pushes its area above P/k by at
   least the excess, and as the deviations sum to zero the absolute ones are twice the positive ones.
 
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from devoplan.design.cutbound import cut_bound
 from devoplan.design.objective import Objective
 
 EXACT = (
@@ -43,7 +47,8 @@ EXACT = (
 RELAXATION = (
     "sum over terms of weight x a lower bound on that term alone, over all partitions of the kept-whole "
     "blocks into k groups without contiguity (needs: exact 1-D optimum per indicator without population "
-    "bounds; coterminosity: matching and block-maximum bound on row+column maxima; compact: k-1 lightest block edges; "
+    "bounds; coterminosity: matching and block-maximum bound on row+column maxima; compact: k-1 lightest block "
+    "edges, or half the least total area boundary given the population bounds (design/cutbound.py); "
     "balance: twice the excess of blocks above P/k; identity: 0)"
 )
 
@@ -79,11 +84,14 @@ def lower_bound(
 ) -> BoundResult:
     """The term-wise relaxation bound for ``obj`` (``population`` per block); with ``neighbours`` and
     ``bounds`` given and few enough blocks, the exact contiguous optimum by enumeration instead."""
+    compact = _compact_bound(obj)
+    if bounds is not None and obj.weights["compact"] > 0:  # each area's least boundary (design/cutbound.py)
+        compact = max(compact, cut_bound(obj.edge_weight, population, obj.k, *bounds) / obj.n_edges)
     terms = {
         "health": _alignment_bound(obj, "health"),
         "economic": _alignment_bound(obj, "economic"),
         "needs": needs_bound(obj),
-        "compact": _compact_bound(obj),
+        "compact": compact,
         "balance": balance_bound(obj, population),
         "identity": 0.0,
     }
