@@ -139,7 +139,8 @@ def render_summary(geo: Geography, result: DesignResult, console: Console) -> No
         )
     console.print(
         f"search: {result.stats.evaluations:,} evaluations, {result.stats.accepted:,} accepted, "
-        f"stopped by {result.stats.stopped_by}, {result.elapsed:.1f} s"
+        f"stopped by {result.stats.stopped_by}, {result.search_seconds:.1f} s; "
+        f"bound and metrics {result.elapsed - result.search_seconds:.1f} s"
     )
     for note in result.bridges:
         console.print(f"note: {note}")
