@@ -37,7 +37,7 @@ from devoplan.funding import FundingResult, fund
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
-from devoplan.jsonio import write_json
+from devoplan.jsonio import finite, write_json
 from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
@@ -177,7 +177,7 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
         "evaluations": result.stats.evaluations,
         "stopped_by": result.stats.stopped_by,
     }
-    return _finite({
+    return finite({
         "geography": geo.name,
         "plan": {"fingerprint": plan_fingerprint(geo, result.plan), "areas": result.plan.n_areas},
         "run": {"seed": opts.seed, "time_limit_s": opts.time_limit, "draws": opts.draws},
@@ -245,7 +245,7 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
     columns = comparison["columns"]
     matrix = (audit or {}).get("coterminosity", {})
     winners = funding.summary.get("winners_and_losers", {})
-    return _finite({
+    return finite({
         "areas": result.plan.n_areas,
         "population_min": int(pops.min()),
         "population_max": int(pops.max()),
@@ -266,16 +266,3 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         "winners": {k: winners.get(k) for k in ("year", "national_cash_growth_pct", "n_winners", "n_losers")},
         "baseline_assumed": bool(funding.summary.get("baseline", {}).get("assumption", False)),
     })
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: replace them by null, recursively (numpy scalars become Python)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value

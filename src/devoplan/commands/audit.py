@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
 import tempfile
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from devoplan.errors import DevoplanError
 from devoplan.geography.loader import load_geography
+from devoplan.jsonio import dumps
 from devoplan.metrics.audit import audit
 from devoplan.metrics.compactness import shape_stats
 from devoplan.metrics.registry import score
@@ -54,23 +54,7 @@ def _layers(value: str | None, option: str = "--layers") -> list[str] | None:
 
 def _json(data: Any) -> str:
     """Strict JSON: a measure that is undefined (NaN, e.g. no common population) or infinite is null."""
-    return json.dumps(_finite(data), indent=2, default=_plain, allow_nan=False)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    return dumps(data)
 
 
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:
