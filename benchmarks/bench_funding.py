@@ -11,13 +11,12 @@ Run: ``python -m benchmarks.bench_funding``
 from __future__ import annotations
 
 import platform
-import re
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
+from benchmarks.docs import write_section
 from devoplan import load_geography
 from devoplan.funding import areas_from_plan, default_spec_path, fund, load_spec
 from devoplan.funding.sensitivity import simulate
@@ -26,7 +25,6 @@ from devoplan.plan import Plan
 
 DRAWS = 1000
 REPEATS = 5
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADING = "## Funding sensitivity"
 
 
@@ -67,22 +65,11 @@ def section(m: dict[str, float]) -> str:
     )
 
 
-def write(text: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (create the file if absent)."""
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    found = pattern.search(doc) is not None
-    doc = pattern.sub(lambda _: text + "\n", doc) if found else doc.rstrip("\n") + "\n\n" + text
-    tmp = DOC.with_suffix(".md.tmp")
-    tmp.write_text(doc, encoding="utf-8")
-    tmp.replace(DOC)
-
-
 def main() -> None:
     m = measure()
     text = section(m)
     print(text)
-    write(text)
+    write_section(HEADING, text)
 
 
 if __name__ == "__main__":

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
+from benchmarks.docs import write_section
 from devoplan import load_geography
 from devoplan.geography.model import Geography
 from devoplan.metrics import IncrementalScorer, ScoreOptions, audit, plan_scalars, shape_stats
@@ -39,7 +38,6 @@ FULL_MOVES = 60
 REPEATS = 7
 APPLIES = 300
 SEED = 0
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SCORING = "## Incremental scoring"
 AUDIT = "## Audit"
 
@@ -172,17 +170,6 @@ def audit_section(m: dict[str, float]) -> str:
     )
 
 
-def write(heading: str, text: str) -> None:
-    """Replace one section of docs/benchmarks.md (create the file if absent), atomically."""
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
-    found = pattern.search(doc) is not None
-    doc = pattern.sub(lambda _: text + "\n", doc) if found else doc.rstrip("\n") + "\n\n" + text
-    tmp = DOC.with_suffix(".md.tmp")
-    tmp.write_text(doc, encoding="utf-8")
-    tmp.replace(DOC)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Time incremental scoring and the audit on England.")
     parser.add_argument("--only", choices=("scoring", "audit"), help="run (and write) one part only")
@@ -191,11 +178,11 @@ def main() -> None:
     if only != "audit":
         scoring = scoring_section(measure_scoring(geo))
         print(scoring)
-        write(SCORING, scoring)
+        write_section(SCORING, scoring)
     if only != "scoring":
         audit_text = audit_section(measure_audit(geo))
         print(audit_text)
-        write(AUDIT, audit_text)
+        write_section(AUDIT, audit_text)
 
 
 if __name__ == "__main__":
