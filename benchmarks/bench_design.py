@@ -20,15 +20,14 @@ import argparse
 import math
 import os
 import random
-import re
 import statistics
 import time
 import warnings
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
+from benchmarks import docs
 from devoplan import load_geography
 from devoplan.design.api import design
 from devoplan.design.blocks import Blocks, build_blocks
@@ -38,7 +37,6 @@ from devoplan.design.options import DesignOptions, resolved_bounds
 from devoplan.design.search import State, repair
 from devoplan.geography.model import Geography
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "## Design optimiser"
 
 
@@ -201,11 +199,7 @@ def write_section(rows: list[str], budget: float, load: str) -> None:
     head = (f"{SECTION}\n\nMeasured by `python -m benchmarks.bench_design --time {budget:g}` in one run on the "
             "development machine (2 shared cores), England 2024 bundle, default constraints (38 areas, UTLA and "
             "CAUTH kept whole, population 0.5x-2x the mean), default weights. " + load + "\n\n")
-    body = head + "\n".join(rows) + "\n"
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: body + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + body
-    DOC.write_text(text, encoding="utf-8")
+    docs.write_section(SECTION, head + "\n".join(rows) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,6 @@ same inputs and seed give byte-identical files.
 
 from __future__ import annotations
 
-import json
-import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,6 +17,7 @@ from devoplan.design.api import DesignResult
 from devoplan.errors import DevoplanError
 from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.model import Geography
+from devoplan.jsonio import dumps, finite
 from devoplan.metrics.compactness import shape_stats
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.planio import write_plan_csv, write_plan_geojson
@@ -71,7 +70,7 @@ def metrics_document(geography: Geography, result: DesignResult) -> dict[str, ob
         "metrics": _metrics_with_shapes(geography, result),
         "area_list": areas,
     }
-    clean: dict[str, object] = _finite(doc)  # type: ignore[assignment]
+    clean: dict[str, object] = finite(doc)
     return clean
 
 
@@ -89,17 +88,6 @@ def _governance_counts(result: DesignResult) -> dict[str, int]:
     for g in result.governance:
         out[g.status] = out.get(g.status, 0) + 1
     return dict(sorted(out.items()))
-
-
-def _finite(value: object) -> object:
-    """JSON has no NaN: replace non-finite floats by null (recursively)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 def check_out_dir(out: Path) -> None:
@@ -130,7 +118,7 @@ def write_outputs(geography: Geography, result: DesignResult, out: Path) -> list
             write_plan_geojson(result.plan, geography, tmp / "areas.geojson")
         doc = metrics_document(geography, result)
         doc["areas_geojson"] = "areas.geojson" if has_geometry(geography) else "not written: no display geometry"
-        (tmp / "metrics.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / "metrics.json").write_text(dumps(doc), encoding="utf-8")
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
