@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devoplan.cli import main
+from tests.cli import run_cli as run
 
 FILES: dict[str, str] = {
     "manifest.json": json.dumps({"name": "Six", "format": 1}),
@@ -40,14 +40,6 @@ def geo_dir(tmp_path: Path) -> Path:
     for name, text in FILES.items():
         (directory / name).write_text(text, encoding="utf-8")
     return directory
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def test_audit_json(geo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,16 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from devoplan.cli import main
+from tests.cli import run_cli as run
 from tests.test_loader import write
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def test_info_on_a_user_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

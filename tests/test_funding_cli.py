@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from devoplan import load_geography
-from devoplan.cli import main
 from devoplan.plan import Plan
+from tests.cli import run_cli as run
 
 SPEC = """
 [settlement]
@@ -35,13 +35,6 @@ strength = 0.1
 key = "imd_score"
 weight = 1.0
 """
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out = capsys.readouterr()
-    return int(info.value.code or 0), out.out, out.err
 
 
 def test_fund_layer_writes_exact_totals_and_assumptions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
