@@ -11,6 +11,7 @@ afterwards by the search (``search.repair``), which only visits contiguous plans
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 
 import numpy as np
 
@@ -58,23 +59,28 @@ def construct(blocks: Blocks, obj: Objective, k: int, max_pop: int, min_pop: int
     return _renumber(regions.region)
 
 
-def _label_components(blocks: Blocks, labels: list[Label]) -> np.ndarray:
-    """Connected components of same-label blocks (locked blocks with one name are joined later)."""
-    region = -np.ones(blocks.n_blocks, dtype=np.int64)
+def _components(blocks: Blocks, joined: Callable[[int, int], bool]) -> np.ndarray:
+    """Label blocks by connected pieces of the block graph, keeping only edges where ``joined(x, y)``."""
+    out = -np.ones(blocks.n_blocks, dtype=np.int64)
     nxt = 0
     for s in range(blocks.n_blocks):
-        if region[s] >= 0:
+        if out[s] >= 0:
             continue
-        region[s] = nxt
+        out[s] = nxt
         stack = [s]
         while stack:
             x = stack.pop()
             for y in blocks.neighbours[x]:
-                if region[y] < 0 and labels[y] == labels[s] and labels[s][0] != "apart":
-                    region[y] = nxt
+                if out[y] < 0 and joined(x, y):
+                    out[y] = nxt
                     stack.append(y)
         nxt += 1
-    return region
+    return out
+
+
+def _label_components(blocks: Blocks, labels: list[Label]) -> np.ndarray:
+    """Connected components of same-label blocks (locked blocks with one name are joined later)."""
+    return _components(blocks, lambda x, y: labels[x] == labels[y] and labels[x][0] != "apart")
 
 
 def _join_locks(blocks: Blocks, region: np.ndarray) -> None:
@@ -143,21 +149,7 @@ def _check_lock_sizes(blocks: Blocks, region: np.ndarray, max_pop: int) -> None:
 
 def _split_disconnected(blocks: Blocks, region: np.ndarray) -> np.ndarray:
     """Relabel so every region is connected (taking path blocks can cut an overlay region in two)."""
-    out = -np.ones_like(region)
-    nxt = 0
-    for s in range(blocks.n_blocks):
-        if out[s] >= 0:
-            continue
-        out[s] = nxt
-        stack = [s]
-        while stack:
-            x = stack.pop()
-            for y in blocks.neighbours[x]:
-                if out[y] < 0 and region[y] == region[s]:
-                    out[y] = nxt
-                    stack.append(y)
-        nxt += 1
-    return out
+    return _components(blocks, lambda x, y: region[x] == region[y])
 
 
 def _renumber(region: np.ndarray) -> np.ndarray:
