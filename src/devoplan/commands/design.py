@@ -1,8 +1,9 @@
 """`devoplan design`: draw k coterminous commissioning areas and write plan, map and metrics.
 
 Defaults (documented in docs/design.md): 38 areas; health layer ICB, economic layer LEP; UTLA and
-CAUTH kept whole; population bounds 0.5x..2x the mean area population, the upper bound raised to the
-largest kept-whole block if that is bigger; 30 s time limit; seed 0.
+CAUTH kept whole (those of them the geography has); population bounds 0.5x..2x the mean area
+population, the upper bound raised to the largest kept-whole block if that is bigger; 30 s time
+limit; seed 0.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.table import Table
 from devoplan.design.api import DesignResult, design
 from devoplan.design.options import (
     DEFAULT_AREAS,
+    DEFAULT_KEEP_WHOLE,
     DEFAULT_TIME_LIMIT,
     DesignOptions,
     parse_groups,
@@ -45,8 +47,12 @@ def design_command(
         list[str] | None, typer.Option("--economic", help="Economic layer(s) to align with [LEP].")
     ] = None,
     keep_whole: Annotated[
-        str, typer.Option("--keep-whole", help="Layers never split, comma-separated ('none' for none).")
-    ] = "UTLA,CAUTH",
+        str | None,
+        typer.Option(
+            "--keep-whole",
+            help="Layers never split, comma-separated ('none' for none) [UTLA,CAUTH, those the geography has].",
+        ),
+    ] = None,
     keep_whole_soft: Annotated[
         str, typer.Option("--keep-whole-soft", help="Layers kept whole if possible (penalty: weight 'identity').")
     ] = "",
@@ -82,7 +88,7 @@ def design_command(
         max_pop=max_pop,
         health=parse_layers(health) if health else ("ICB",),
         economic=parse_layers(economic) if economic else ("LEP",),
-        keep_whole=parse_layers(keep_whole),
+        keep_whole=_keep_whole(geo, keep_whole),
         keep_whole_soft=parse_layers(keep_whole_soft),
         weights=parse_weights(weights),
         needs_indicators=parse_layers(indicators) if indicators else None,
@@ -100,6 +106,13 @@ def design_command(
     if not quiet:
         render_summary(geo, result, Console())
         Console().print(f"wrote {', '.join(str(f) for f in files)}")
+
+
+def _keep_whole(geo: Geography, text: str | None) -> tuple[str, ...]:
+    """The named layers, or by default those of UTLA and CAUTH the geography has (a custom one may lack them)."""
+    if text is not None:
+        return parse_layers(text)
+    return tuple(key for key in DEFAULT_KEEP_WHOLE if key in geo.layers)
 
 
 def _run(geo: Geography, opts: DesignOptions, seed: int, console: Console, quiet: bool) -> DesignResult:
