@@ -42,6 +42,11 @@ class Plan:
         if len(a) and (a.min() < 0 or a.max() >= len(self.area_codes)):
             raise DevoplanError("plan assigns a unit to an area index outside 0..k-1")
 
+    def __repr__(self) -> str:
+        """A one-line summary (the full dataclass repr lists every unit code and the whole array)."""
+        shown = ", ".join(self.area_codes[:5]) + (", ..." if self.n_areas > 5 else "")
+        return f"Plan({self.n_units} units in {self.n_areas} areas: {shown})"
+
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_labels(

@@ -230,6 +230,12 @@ class Geography:
     def n_units(self) -> int:
         return len(self.units)
 
+    def __repr__(self) -> str:
+        """A one-line summary (the full dataclass repr lists every unit and array: unreadable in a notebook)."""
+        people = int(self.units.population.sum())
+        return (f"Geography({self.name!r}: {self.n_units} units, {people:,} residents, "
+                f"layers {', '.join(self.layers) or 'none'})")
+
     def layer(self, key: str) -> Layer:
         """A layer by key (case-insensitive); unknown keys are rejected with the allowed ones listed."""
         for k, layer in self.layers.items():
