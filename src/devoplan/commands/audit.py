@@ -110,7 +110,7 @@ def audit_command(
         "--pair", help="Also list every A-area spanning several B-areas (default PFA:ICB when both are audited; "
                        "'' for none).")] = None,
 ) -> None:
-    """How England's service geographies line up today: coterminosity of every pair and the worst misalignments."""
+    """How a geography's service layers line up today: coterminosity of every pair and the worst misalignments."""
     geo = load_geography(geography)
     result = audit(geo, _layers(layers))
     keys = [layer["key"] for layer in result["layers"]]

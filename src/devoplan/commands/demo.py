@@ -28,9 +28,12 @@ STEP_TITLES: dict[str, str] = {
 }
 
 
+TIME_HELP = "Optimiser budget in seconds, run as a fixed amount of work (same seed, same plan)."
+
+
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the optimiser.")] = DEFAULT_TIME_LIMIT,
+    time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_HELP)] = DEFAULT_TIME_LIMIT,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same plan).")] = 0,
     areas: Annotated[int, typer.Option("--areas", help="Number of commissioning areas.")] = 38,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws for funding sensitivity.")] = DEFAULT_DRAWS,

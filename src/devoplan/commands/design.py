@@ -33,9 +33,13 @@ from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.planio import read_plan
 
+TIME_HELP = "Search budget in seconds, a fixed amount of work (same seed, same plan); the lower bound comes after."
+
 
 def design_command(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (plan.csv, areas.geojson, metrics.json).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output directory (plan.csv, metrics.json; areas.geojson with shapes).")
+    ],
     areas: Annotated[int, typer.Option("--areas", "-k", help="Number of areas.")] = DEFAULT_AREAS,
     min_pop: Annotated[int | None, typer.Option("--min-pop", help="Smallest area population [0.5 x mean].")] = None,
     max_pop: Annotated[
@@ -71,7 +75,7 @@ def design_command(
         str, typer.Option("--frozen-areas", help="Area codes of --start that may not change.")
     ] = "",
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same output.")] = 0,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds of search.")] = DEFAULT_TIME_LIMIT,
+    time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_HELP)] = DEFAULT_TIME_LIMIT,
     no_bound: Annotated[bool, typer.Option("--no-bound", help="Skip the lower bound.")] = False,
     geography: Annotated[
         Path | None, typer.Option("--geography", "-g", help="A geography directory (default: England 2024).")
