@@ -104,7 +104,13 @@ def render(result: FundingResult, console: Console) -> None:
     rows = list(order) if len(order) <= MAX_ROWS else [*order[:10], *order[-10:]]
     title = (f"Block grants {result.years[0]} to {last} ({result.areas.label}, all lines; "
              f"baseline {result.lines[0].base_year}{' assumed' if result.summary['baseline']['assumption'] else ''})")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    caption = (f"{last}: £/head allocated; vs target = allocation against the formula's target; growth = cash "
+               f"growth on the {result.lines[0].base_year} baseline; gain = allocation minus the baseline grown "
+               "at the national rate")
+    if result.sensitivity is not None:
+        caption += "; p5-p95 and winner in (share of draws growing faster than nationally) from the Monte Carlo"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, caption=caption + ".",
+                  caption_justify="left")
     cols = ["area", "need index", "£/head",  "vs target", "growth", "gain £m"]
     sens = result.sensitivity
     if sens is not None:
