@@ -188,3 +188,18 @@ def test_geography_without_boundaries_still_gets_a_report(tmp_path: Path) -> Non
     assert "no display boundaries" in section(html, "funding")
     assert 'aria-label="Hex map"' in html  # the hex map needs no boundaries
     assert "£0.7m (£1,000 per head)" in section(html, "cards")
+
+
+def test_a_users_own_geography_is_not_called_england(tmp_path: Path) -> None:
+    from devoplan import load_geography
+    from tests.test_loader import write
+
+    (tmp_path / "geo").mkdir()
+    geo = load_geography(write(tmp_path / "geo"))  # layers H, E, C: no ICB, no LEP, no boundaries
+    html = build_report(geo, Plan.from_layer(geo, "H"), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<h1>Devolved commissioning areas: Tiny</h1>" in html
+    assert "England" not in section(html, "summary")
+    patchwork = section(html, "patchwork")
+    assert "ICBs" not in patchwork and "LEPs" not in patchwork  # no lists for layers the geography lacks
+    matrix = re.findall(r"<td[^>]*>([0-9.]+)</td>", patchwork)
+    assert len(matrix) == 9 and all(re.fullmatch(r"[01]\.\d{3}", v) for v in matrix), matrix

@@ -21,7 +21,14 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
 from devoplan.report.comparison import comparison_table
-from devoplan.report.data import ReportData, metrics_sections, plan_fingerprint, read_allocations, read_metrics
+from devoplan.report.data import (
+    ReportData,
+    default_title,
+    metrics_sections,
+    plan_fingerprint,
+    read_allocations,
+    read_metrics,
+)
 from devoplan.report.html import Page, esc, render_page
 
 
@@ -85,8 +92,7 @@ def build_report(geography: Geography, plan: Plan, out: Path, *, allocations: pd
                  title: str | None = None) -> Path:
     """Render the report for in-memory results and write it to ``out`` (returns ``out``)."""
     check_out(Path(out))
-    data = ReportData(geography, plan, allocations, dict(metrics or {}),
-                      **({"title": title} if title else {}))
+    data = ReportData(geography, plan, allocations, dict(metrics or {}), title=title or default_title(geography))
     html = render(with_computed(data), png_dir=png_dir)
     return write_atomic(Path(out), html)
 

@@ -52,6 +52,13 @@ class ReportData:
         return self.plan.area_totals(self.geography.units.population.astype(np.float64))
 
 
+def default_title(geography: Geography) -> str:
+    """The report's title: 'for England' on the England bundle, the geography's own name otherwise."""
+    if geography.name.lower().startswith("england"):
+        return "Devolved commissioning areas for England"
+    return f"Devolved commissioning areas: {geography.name}"
+
+
 def plan_fingerprint(geography: Geography, plan: Plan) -> str:
     """A short hash of which area each district is in: tells whether saved results belong to this plan."""
     return _fingerprint(geography, {u: plan.area_codes[a] for u, a in zip(geography.units.codes,

@@ -100,9 +100,14 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
     if isinstance(run, Mapping) and run:
         body += f"<p>{esc(_run_line(run))}</p>"
     return Section("summary", "Summary", body,
-                   lead="England's public services are commissioned over maps that do not line up. This report "
+                   lead=f"{_services(data.geography)} are commissioned over maps that do not line up. This report "
                         "audits today's patchwork, proposes commissioning areas drawn to line up with health and "
                         "economic footprints, and funds them.")
+
+
+def _services(geo: Geography) -> str:
+    """"England's public services" for the England bundle; a user's own geography is not called England."""
+    return "England's public services" if geo.name.lower().startswith("england") else "Public services"
 
 
 def _run_line(run: Mapping[str, Any]) -> str:
@@ -122,7 +127,7 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
     """Misalignment map, the audit's coterminosity matrix, split districts and worst crossings in words."""
     doc: Mapping[str, Any] = audit if isinstance(audit, Mapping) and "coterminosity" in audit else {}
     present = {k.upper() for k in geo.layers}
-    lists = _split_lists(doc.get("unit_splits", []))
+    lists = _split_lists(doc.get("unit_splits", []), present)
     parts: list[str] = []
     if HEALTH in present and ECONOMIC in present and has_geometry(geo):
         fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
@@ -134,7 +139,7 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
     matrix = doc.get("coterminosity")
     if isinstance(matrix, Mapping) and matrix:
         keys = list(matrix)
-        rows = [[a, *fmt_row([float(matrix[a][b]) for b in keys])] for a in keys]
+        rows = [[a, *(f"{float(matrix[a][b]):.3f}" for b in keys)] for a in keys]  # one format for the matrix
         parts.append("<h3>Coterminosity of today's layers</h3>" +
                      table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)) + glossary(geo, keys))
     else:
@@ -148,10 +153,12 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
                         "same map; the mean of the two containment shares, population-weighted).")
 
 
-def _split_lists(splits: Sequence[Mapping[str, Any]]) -> str:
-    """The districts split between ICBs and shared by LEPs, in the audit's own words."""
+def _split_lists(splits: Sequence[Mapping[str, Any]], present: set[str]) -> str:
+    """The districts split between ICBs and shared by LEPs, in the audit's own words (layers the geography has)."""
     out = []
     for key, verb in ((HEALTH, "split between"), (ECONOMIC, "in two or more")):
+        if key not in present:
+            continue
         items = [s for s in splits if s.get("layer") == key]
         texts = "".join(f"<li>{esc(s['text'])}</li>" for s in items[:MISALIGNMENT_LIST])
         more = f"<li>… and {len(items) - MISALIGNMENT_LIST} more</li>" if len(items) > MISALIGNMENT_LIST else ""
