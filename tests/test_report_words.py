@@ -98,6 +98,8 @@ def test_findings_are_assembled_from_the_figures(tmp_path: Path) -> None:
     # 2026/27: £700,000 + £2,100,000 = £2.8m for 2,100 residents = £1,333 per head
     assert text[3].startswith("The settlement gives areas £0.0bn in 2026/27 (£1,333 per head)")
     assert "1 areas grow faster than England's 4.2% cash growth" in text[3]
+    other = findings(metrics, fv, plan.n_areas, national="the national")[3]  # a geography that is not England
+    assert "1 areas grow faster than the national 4.2% cash growth" in other and "England" not in other
     assert "The baseline is assumed, not measured" in text[3]
     del metrics["funding"]
     assert "assumed" not in findings(metrics, fv, plan.n_areas)[3]

@@ -93,7 +93,7 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
         body += note("Not in this report yet: " + "; ".join(map(str, steps)), kind="missing")
     for text in data.metrics.get("report_notes") or []:
         body += note(str(text), kind="missing")
-    sentences = findings(data.metrics, fv, plan.n_areas)
+    sentences = findings(data.metrics, fv, plan.n_areas, national=_national(data.geography))
     if sentences:
         body += "<h3>Key findings</h3><ul>" + "".join(f"<li>{esc(t)}</li>" for t in sentences) + "</ul>"
     run = data.metrics.get("run")
@@ -107,7 +107,16 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
 
 def _services(geo: Geography) -> str:
     """"England's public services" for the England bundle; a user's own geography is not called England."""
-    return "England's public services" if geo.name.lower().startswith("england") else "Public services"
+    return "England's public services" if _is_england(geo) else "Public services"
+
+
+def _national(geo: Geography) -> str:
+    """Whose cash growth winners are measured against: England's, or the whole of a user's geography."""
+    return "England's" if _is_england(geo) else "the national"
+
+
+def _is_england(geo: Geography) -> bool:
+    return geo.name.lower().startswith("england")
 
 
 def _run_line(run: Mapping[str, Any]) -> str:
@@ -302,7 +311,7 @@ def cards_section(data: ReportData, fv: FundingView | None) -> Section:
             "would be funded. Numbers match the maps.")
     if fv is not None and fv.winner_frequency is not None:
         lead += (f" 'Gains in draws' is the share of the sensitivity draws in which the area's cash growth on its "
-                 f"baseline by {fv.years[-1]} beats England's.")
+                 f"baseline by {fv.years[-1]} beats {_national(data.geography)}.")
     return Section("cards", "The areas one by one", cards(items), lead=lead)
 
 

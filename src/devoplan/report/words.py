@@ -59,8 +59,11 @@ def _column(comparison: Mapping[str, Any], key: str) -> int | None:
     return next((i for i, k in enumerate(layers) if k == key), None)
 
 
-def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int) -> list[str]:
-    """The report's key findings as sentences, each only when its figures are present."""
+def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
+             national: str = "England's") -> list[str]:
+    """The report's key findings as sentences, each only when its figures are present.
+
+    ``national`` names the whole geography's growth ("England's", or "the national" for another geography)."""
     out: list[str] = []
     audit = metrics.get("audit") if isinstance(metrics.get("audit"), Mapping) else {}
     matrix = audit.get("coterminosity", {}) if isinstance(audit, Mapping) else {}
@@ -75,7 +78,7 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int) -
     out += _alignment_sentence(comparison or {}, n_areas)
     out += _governance_sentence(metrics)
     if fv is not None:
-        out.append(_money_sentence(metrics, fv))
+        out.append(_money_sentence(metrics, fv, national))
     return out
 
 
@@ -108,7 +111,7 @@ def _governance_sentence(metrics: Mapping[str, Any]) -> list[str]:
     return ["Who would run them: " + "; ".join(parts) + "."]
 
 
-def _money_sentence(metrics: Mapping[str, Any], fv: FundingView) -> str:
+def _money_sentence(metrics: Mapping[str, Any], fv: FundingView, national: str = "England's") -> str:
     first, last = fv.years[0], fv.years[-1]
     pop = float(fv.population.sum())
     a0, a1 = float(fv.allocation[0].sum()), float(fv.allocation[-1].sum())
@@ -117,7 +120,7 @@ def _money_sentence(metrics: Mapping[str, Any], fv: FundingView) -> str:
     funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
     wl = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
     if isinstance(wl, Mapping) and wl.get("n_winners") is not None:
-        text += (f" By {wl.get('year', last)}, {wl['n_winners']} areas grow faster than England's "
+        text += (f" By {wl.get('year', last)}, {wl['n_winners']} areas grow faster than {national} "
                  f"{float(wl.get('national_cash_growth_pct', 0.0)):.1f}% cash growth on the baseline and "
                  f"{wl['n_losers']} slower.")
     if baseline_assumed(metrics):
