@@ -173,7 +173,7 @@ def test_demo_summary_lines_say_what_the_figures_mean() -> None:
     assert lines[0] == ("38 areas of 743,755–2,919,650 residents (allowed 743,290–2,973,160); today ICBs and LEPs "
                         "have a coterminosity of 0.798 with each other.")
     assert "proven lower bound 0.460: a better plan could improve it by at most 61%" in lines[1]
-    assert lines[2] == "Who would run them: 25 new combined authority needed, 3 single county"
+    assert lines[2] == "Who would run them: 25 need a new combined authority; 3 are a single county."
     assert lines[3] == ("Funding: £108.0bn to areas in 2026/27 (£1,912 per head) → £117.8bn in 2029/30; by 2029/30 "
                         "12 areas grow faster than England's 12.3% and 26 slower (against an assumed baseline: "
                         "devoplan holds no spending by area).")

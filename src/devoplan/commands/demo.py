@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from devoplan.pipeline import DEFAULT_DRAWS, DEFAULT_TIME_LIMIT, STEPS, DemoOptions, DemoResult, StepEvent, run_demo
+from devoplan.report.words import STATUS_WORDS
 
 MEASURES: dict[str, str] = {
     "coterminosity@ICB": "coterminosity with ICBs",
@@ -101,11 +102,9 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
         lines.append(f"Optimiser: objective {s['objective']:.3f} (lower is better), proven lower bound "
                      f"{s['lower_bound']:.3f}: a better plan could improve it by at most {s['gap_to_bound']:.0%} "
                      "(the bound may be loose).")
-    names = {"existing_combined_authority": "existing combined authority", "extend_combined_authority":
-             "extend a combined authority", "merge_combined_authorities": "merge combined authorities",
-             "new_combined_authority": "new combined authority needed"}
-    lines.append("Who would run them: " + ", ".join(f"{n} {names.get(k, k.replace('_', ' '))}"
-                                                   for k, n in sorted(s["governance"].items(), key=lambda x: -x[1])))
+    lines.append("Who would run them: " + "; ".join(f"{n} {STATUS_WORDS.get(k, k.replace('_', ' '))}"
+                                                   for k, n in sorted(s["governance"].items(), key=lambda x: -x[1]))
+                 + ".")  # the report's own words, so terminal and report agree
     years = s["years"]
     money = (f"Funding: £{s['to_areas'][years[0]] / 1e9:,.1f}bn to areas in {years[0]} "
              f"(£{s['per_head'][years[0]]:,.0f} per head) → £{s['to_areas'][years[-1]] / 1e9:,.1f}bn in {years[-1]}")
