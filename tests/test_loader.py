@@ -101,7 +101,7 @@ BAD_CASES: list[tuple[str, Callable[[], dict[str, str | None]], str]] = [
     ("weight out of range", lambda: {"memberships__csv": FILES["memberships.csv"].replace("C,B,C1,1", "C,B,C1,0")},
      r"memberships\.csv, row 15, field 'weight': weight 0 is outside \(0, 1\]"),
     ("unknown layer kind", lambda: {"layers__csv": FILES["layers.csv"].replace("partial", "patchy")},
-     r"layers\.csv, row 4, field 'kind': unknown kind \(allowed: partition, cover, partial\) 'patchy'"),
+     r"layers\.csv, row 4, field 'kind': unknown kind 'patchy'; allowed: partition, cover, partial"),
     ("adjacency unknown unit", lambda: {"adjacency__csv": FILES["adjacency.csv"] + "A,Q,5,border,\n"},
      r"adjacency\.csv, row 6, field 'unit_b': unknown unit code 'Q'"),
     ("self loop", lambda: {"adjacency__csv": FILES["adjacency.csv"] + "A,A,5,border,\n"},

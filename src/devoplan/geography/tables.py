@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,14 +104,16 @@ def parse_numbers(
 
 
 def check_known(
-    df: pd.DataFrame, column: str, known: Collection[str], path: Path, what: str
+    df: pd.DataFrame, column: str, known: Collection[str], path: Path, what: str, allowed: Sequence[str] = ()
 ) -> None:
-    """Every value of ``column`` must be a known code."""
+    """Every value of ``column`` must be a known code; ``allowed`` (a short fixed list) is named in the message."""
     unknown = ~df[column].isin(list(known))
     if unknown.any():
         i = int(np.flatnonzero(unknown.to_numpy())[0])
         value = df[column].iloc[i]
         message = f"{what} is empty" if value == "" else f"unknown {what} '{value}'"
+        if allowed:
+            message += f"; allowed: {', '.join(allowed)}"
         raise InputError(message, file=path, row=row_number(i), field=column)
 
 
