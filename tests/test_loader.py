@@ -107,7 +107,7 @@ BAD_CASES: list[tuple[str, Callable[[], dict[str, str | None]], str]] = [
     ("self loop", lambda: {"adjacency__csv": FILES["adjacency.csv"] + "A,A,5,border,\n"},
      r"adjacency\.csv, row 6, field 'unit_b': unit A is adjacent to itself"),
     ("duplicate edge", lambda: {"adjacency__csv": FILES["adjacency.csv"] + "B,A,5,border,\n"},
-     r"adjacency\.csv, row 6, field 'unit_b': edge B-A is listed twice"),
+     r"adjacency\.csv, row 6, field 'unit_b': edge B-A is listed twice \(first on row 2; an edge is undirected\)"),
     ("island not linked", lambda: {"adjacency__csv": FILES["adjacency.csv"].replace("D,I,0,link,ferry\n", "")},
      r"adjacency\.csv: the adjacency graph is not connected: I \(Isle\) cannot reach the rest"),
     ("indicator non-numeric", lambda: {"indicators__csv": FILES["indicators.csv"].replace("3.5", "high")},

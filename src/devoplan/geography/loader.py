@@ -226,7 +226,9 @@ def read_adjacency(directory: Path, units: Units) -> Adjacency:
     dup = np.flatnonzero(pairs.duplicated().to_numpy())
     if dup.size:
         i = int(dup[0])
-        raise InputError(f"edge {df['unit_a'].iloc[i]}-{df['unit_b'].iloc[i]} is listed twice", file=path,
+        first = int(np.flatnonzero((lo == lo[i]) & (hi == hi[i]))[0])
+        raise InputError(f"edge {df['unit_a'].iloc[i]}-{df['unit_b'].iloc[i]} is listed twice "
+                         f"(first on row {row_number(first)}; an edge is undirected)", file=path,
                          row=row_number(i), field="unit_b")
     adjacency = Adjacency(
         n_units=len(units), edges=np.column_stack([lo, hi]), length_m=length,
