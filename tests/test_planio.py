@@ -62,7 +62,8 @@ def test_round_trip_through_csv(tmp_path: Path) -> None:
 BAD: list[tuple[str, str, str]] = [
     ("missing unit", GOOD.replace("U6,D,Delta\n", ""), "plan misses 1 of the 6 units, first U6 (District U6)"),
     ("unit twice", GOOD + "U2,B,Beta\n", "row 8, field 'LAD24CD': unit 'U2' appears twice (first on row 3)"),
-    ("unknown code", GOOD.replace("U4,", "X9,"), "row 5, field 'LAD24CD': unknown unit 'X9'"),
+    ("unknown code", GOOD.replace("U4,", "X9,"),
+     "row 5, field 'LAD24CD': unknown unit 'X9' (not in geography 'six'; a plan for another geography needs"),
     ("empty unit", GOOD.replace("U4,", ","), "row 5, field 'LAD24CD': unit code is missing"),
     ("empty area", GOOD.replace("U5,B,", "U5,,"), "row 6, field 'area_code': area is missing"),
     ("non-numeric area id", "LAD24CD,area\nU1,0\nU2,zero\n", "row 3, field 'area': area 'zero' is not a whole number"),

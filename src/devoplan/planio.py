@@ -92,6 +92,11 @@ def _area_labels(df: pd.DataFrame, file: Path) -> pd.Series:
     return labels
 
 
+def _not_in(geography: Geography) -> str:
+    """Where the unknown code was looked for, and the usual cause: a plan made for another geography."""
+    return f"(not in geography '{geography.name}'; a plan for another geography needs --geography DIR)"
+
+
 def _unit_positions(codes: pd.Series, geography: Geography, file: Path, field: str) -> np.ndarray:
     index = geography.units.index
     positions = np.empty(len(codes), dtype=np.int64)
@@ -100,8 +105,7 @@ def _unit_positions(codes: pd.Series, geography: Geography, file: Path, field: s
         if code == "":
             raise InputError("unit code is missing", file=file, row=row_number(i), field=field)
         if code not in index:
-            raise InputError(f"unknown unit '{code}' (not in geography '{geography.name}')", file=file,
-                             row=row_number(i), field=field)
+            raise InputError(f"unknown unit '{code}' {_not_in(geography)}", file=file, row=row_number(i), field=field)
         if code in seen:
             raise InputError(f"unit '{code}' appears twice (first on row {seen[code]})", file=file,
                              row=row_number(i), field=field)
@@ -185,8 +189,7 @@ def _feature_assignment(file: Path, geography: Geography, members: list[list[str
         for code in listed:
             code = code.strip()
             if code not in index:
-                raise InputError(f"unknown unit '{code}' (not in geography '{geography.name}')", file=file,
-                                 field=field)
+                raise InputError(f"unknown unit '{code}' {_not_in(geography)}", file=file, field=field)
             u = index[code]
             if assignment[u] >= 0:
                 where = "lies in" if spatial else "is listed in"
