@@ -53,3 +53,17 @@ def test_naming_a_missing_layer_is_still_an_error(tmp_path: Path, capsys: pytest
     assert code == 2
     assert "unknown layer 'UTLA'; allowed: H, E, C" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_default_health_layer_says_which_option_to_use(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "geo").mkdir()
+    geo = write(tmp_path / "geo")
+    code, _, err = run(["design", "-g", str(geo), "--areas", "2", "--quiet", "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert ("the default --health layer ICB is not in geography 'Tiny'; "
+            "name one of its layers with --health (H, E, C)") in err
+    code, _, err = run(["design", "-g", str(geo), "--areas", "2", "--health", "H", "--quiet",
+                        "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "the default --economic layer LEP" in err
+    assert not (tmp_path / "out").exists()

@@ -19,6 +19,8 @@ from rich.table import Table
 from devoplan.design.api import DesignResult, design
 from devoplan.design.options import (
     DEFAULT_AREAS,
+    DEFAULT_ECONOMIC,
+    DEFAULT_HEALTH,
     DEFAULT_KEEP_WHOLE,
     DEFAULT_TIME_LIMIT,
     DesignOptions,
@@ -29,6 +31,7 @@ from devoplan.design.options import (
 )
 from devoplan.design.output import check_out_dir, write_outputs
 from devoplan.design.search import Progress as SearchProgress
+from devoplan.errors import DevoplanError
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.planio import read_plan
@@ -90,8 +93,8 @@ def design_command(
         areas=areas,
         min_pop=min_pop,
         max_pop=max_pop,
-        health=parse_layers(health) if health else ("ICB",),
-        economic=parse_layers(economic) if economic else ("LEP",),
+        health=parse_layers(health) if health else _default_layer(geo, DEFAULT_HEALTH, "--health"),
+        economic=parse_layers(economic) if economic else _default_layer(geo, DEFAULT_ECONOMIC, "--economic"),
         keep_whole=_keep_whole(geo, keep_whole),
         keep_whole_soft=parse_layers(keep_whole_soft),
         weights=parse_weights(weights),
@@ -110,6 +113,15 @@ def design_command(
     if not quiet:
         render_summary(geo, result, Console())
         Console().print(f"wrote {', '.join(str(f) for f in files)}")
+
+
+def _default_layer(geo: Geography, default: tuple[str, ...], option: str) -> tuple[str, ...]:
+    """England's default layer, or a one-line error saying which option names the geography's own."""
+    missing = [key for key in default if key.upper() not in {k.upper() for k in geo.layers}]
+    if missing:
+        raise DevoplanError(f"the default {option} layer {missing[0]} is not in geography '{geo.name}'; "
+                            f"name one of its layers with {option} ({', '.join(geo.layers)})")
+    return default
 
 
 def _keep_whole(geo: Geography, text: str | None) -> tuple[str, ...]:
