@@ -298,3 +298,15 @@ def test_age_sex_curve_with_no_one_in_its_costed_bands_names_the_key() -> None:
                                      "male": [1.0, 0.0, 2.0]}
     with pytest.raises(SpecError, match=r"key 'lines\.h\.age_sex': every age band with a non-zero cost is empty"):
         fund(geo, one_hot([0, 1]), parse_spec(spec))
+
+
+def test_age_sex_curve_without_an_age_sex_table_says_what_to_do() -> None:
+    with_table = make_geo(flat_age_sex([100, 100]), np.zeros(2))
+    geo = Geography(name="test", units=Units(with_table.units.codes, with_table.units.names,
+                                              with_table.units.population, None),
+                    layers={}, adjacency=with_table.adjacency, indicators=with_table.indicators)
+    spec = spec_dict()
+    spec["lines"]["h"]["age_sex"] = {"bands": ["0-1", "2+"], "female": [1.0, 2.0], "male": [1.0, 2.0]}
+    with pytest.raises(SpecError, match=r"key 'lines\.h\.age_sex': the geography has no age-sex population table "
+                                        r"\(population_age_sex\.csv\).*give a spec without this table \(--spec\)"):
+        fund(geo, one_hot([0, 1]), parse_spec(spec))
