@@ -141,7 +141,7 @@ def test_baseline_file_by_unit_or_area_and_assumption_label(tmp_path: Path) -> N
     assert any(a["key"] == "baseline" for a in assumed["assumptions"])
     bad = tmp_path / "bad.csv"
     bad.write_text("code,line,amount\nA0,h,500\nA1,x,1\n", encoding="utf-8")
-    with pytest.raises(InputError, match="row 3, field 'line'"):
+    with pytest.raises(InputError, match="row 3, field 'line': unknown line 'x'; allowed: h"):
         fund(geo, plan, spec, baseline=bad)
 
 

@@ -45,7 +45,7 @@ def read_baseline(path: Path, geography: Geography, areas: Areas,
     df = read_table(path, ("code", "line", "amount"))
     if df.empty:
         raise InputError("has no rows", file=path)
-    check_known(df, "line", lines, path, "line")
+    check_known(df, "line", lines, path, "line", tuple(lines))
     check_unique(df, ["line", "code"], path, "line and code")
     amount = parse_numbers(df, "amount", path, minimum=0.0)
     by_area = df["code"].isin(list(areas.codes)).all()
