@@ -44,10 +44,13 @@ def design_command(
         Path, typer.Option("--out", "-o", help="Output directory (plan.csv, metrics.json; areas.geojson with shapes).")
     ],
     areas: Annotated[int, typer.Option("--areas", "-k", help="Number of areas.")] = DEFAULT_AREAS,
-    min_pop: Annotated[int | None, typer.Option("--min-pop", help="Smallest area population [0.5 x mean].")] = None,
+    min_pop: Annotated[
+        int | None, typer.Option("--min-pop", help="Smallest area population, residents [0.5 x mean area population].")
+    ] = None,
     max_pop: Annotated[
         int | None,
-        typer.Option("--max-pop", help="Largest area population [2 x mean, or the largest kept-whole block]."),
+        typer.Option(
+            "--max-pop", help="Largest area population, residents [2 x mean, or the largest kept-whole block]."),
     ] = None,
     health: Annotated[list[str] | None, typer.Option("--health", help="Health layer(s) to align with [ICB].")] = None,
     economic: Annotated[
