@@ -199,6 +199,7 @@ def test_a_users_own_geography_is_not_called_england(tmp_path: Path) -> None:
     html = build_report(geo, Plan.from_layer(geo, "H"), tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<h1>Devolved commissioning areas: Tiny</h1>" in html
     assert "England" not in section(html, "summary")
+    assert "300–750" in section(html, "summary")  # small areas in whole residents, not "0.00m–0.00m"
     patchwork = section(html, "patchwork")
     assert "ICBs" not in patchwork and "LEPs" not in patchwork  # no lists for layers the geography lacks
     matrix = re.findall(r"<td[^>]*>([0-9.]+)</td>", patchwork)

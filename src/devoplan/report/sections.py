@@ -79,7 +79,7 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
     pops = plan.area_totals(geo.units.population.astype(float))
     comp = data.metrics.get("comparison")
     items = [(str(plan.n_areas), f"commissioning areas from {geo.n_units} districts"),
-             (f"{pops.min() / 1e6:.2f}m–{pops.max() / 1e6:.2f}m", "residents per area (smallest–largest)")]
+             (_people_range(float(pops.min()), float(pops.max())), "residents per area (smallest–largest)")]
     for key in (HEALTH, ECONOMIC):
         value = _comparison_value(comp, f"coterminosity@{key}", 0)
         if value is not None:
@@ -103,6 +103,13 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
                    lead=f"{_services(data.geography)} are commissioned over maps that do not line up. This report "
                         "audits today's patchwork, proposes commissioning areas drawn to line up with health and "
                         "economic footprints, and funds them.")
+
+
+def _people_range(lo: float, hi: float) -> str:
+    """Millions for England-sized areas; whole numbers when areas are small (0.00m says nothing)."""
+    if hi >= 100_000:
+        return f"{lo / 1e6:.2f}m–{hi / 1e6:.2f}m"
+    return f"{lo:,.0f}–{hi:,.0f}"
 
 
 def _services(geo: Geography) -> str:
