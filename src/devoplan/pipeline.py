@@ -17,9 +17,6 @@ limit give the same plan and allocations (the optimiser runs on a fixed evaluati
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from devoplan.design.options import DesignOptions
 from devoplan.design.output import metrics_document
 from devoplan.design.search import Progress as SearchProgress
 from devoplan.errors import DevoplanError
+from devoplan.fileio import staged_outputs
 from devoplan.funding import FundingResult, fund
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
@@ -198,9 +196,7 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
                   out: Path) -> dict[str, Path]:
     """Write every output into a temporary directory, then move each file into ``out``."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=out))
-    try:
+    with staged_outputs(out, ".demo-") as tmp:
         (tmp / "maps").mkdir()
         write_plan_csv(result.plan, tmp / "plan.csv")
         write_plan_geojson(result.plan, geo, tmp / "plan.geojson")
@@ -211,24 +207,10 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
         saved = read_allocations(tmp / "allocations.csv", result.plan, result.populations(geo))
         build_report(geo, result.plan, tmp / "report.html", allocations=saved,
                      metrics=read_metrics(tmp / "metrics.json"), png_dir=tmp / "maps")
-        for path in tmp.rglob("*"):
-            if path.is_file():
-                path.chmod(0o644)  # temp files are created private; outputs are for sharing
-        files = _move_into(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return files
-
-
-def _move_into(tmp: Path, out: Path) -> dict[str, Path]:
-    files: dict[str, Path] = {}
-    (out / "maps").mkdir(exist_ok=True)
-    for png in sorted((tmp / "maps").glob("*.png")):
-        os.replace(png, out / "maps" / png.name)
-        files[f"map:{png.stem}"] = out / "maps" / png.name
+        pngs = sorted(p.name for p in (tmp / "maps").glob("*.png"))
+    files = {f"map:{Path(name).stem}": out / "maps" / name for name in pngs}
     for name in ("plan.csv", "plan.geojson", "allocations.csv", "funding_summary.json", "metrics.json",
                  "report.html"):
-        os.replace(tmp / name, out / name)
         files[name.split(".")[0] if name != "plan.geojson" else "plan_geojson"] = out / name
     return files
 

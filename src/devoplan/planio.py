@@ -12,9 +12,6 @@ moved into place, so a failed write leaves nothing half-written.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from devoplan.errors import InputError
+from devoplan.fileio import write_atomic
 from devoplan.geography.model import Geography
 from devoplan.geography.tables import read_table, row_number
 from devoplan.metrics.zoning import check_plan
@@ -241,29 +239,6 @@ def _fill_spatially(file: Path, geography: Geography, features: list[dict[str, A
 
 
 # -- writing ------------------------------------------------------------------------------------
-def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
-    """Run ``write(tmp)`` on a temporary file beside ``path`` and move it into place."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; outputs are ordinary files
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def plan_table(plan: Plan) -> pd.DataFrame:
     """One row per unit: ``LAD24CD,area_code,area_name``."""
     return pd.DataFrame({

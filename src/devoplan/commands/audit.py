@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devoplan.errors import DevoplanError
+from devoplan.fileio import staged_outputs
 from devoplan.geography.loader import load_geography
 from devoplan.jsonio import dumps
 from devoplan.metrics.audit import audit
@@ -66,18 +65,10 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> st
 
 
 def write_tables(out: Path, files: dict[str, str]) -> None:
-    """Write every file into a temporary directory beside ``out``, then move each into place."""
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tables-", dir=out))
-    try:
+    """Write every file into a temporary directory inside ``out``, then move each into place."""
+    with staged_outputs(out, ".tables-") as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
-        for name in files:
-            os.replace(tmp / name, out / name)
-    finally:
-        for leftover in tmp.iterdir():
-            leftover.unlink()
-        tmp.rmdir()
 
 
 def _console() -> Console:

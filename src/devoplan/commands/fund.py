@@ -7,9 +7,6 @@ every assumption) into ``--out`` atomically, and prints a table of the areas.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devoplan.errors import DevoplanError
+from devoplan.fileio import staged_outputs
 from devoplan.funding import FundingResult, default_spec_path, fund, load_spec
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
@@ -81,15 +79,9 @@ def write_outputs(result: FundingResult, out: Path) -> None:
 
 
 def _write(result: FundingResult, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".fund-", dir=out))
-    try:
+    with staged_outputs(out, ".fund-") as tmp:
         write_allocations_csv(result, tmp / "allocations.csv")
         write_summary_json(result, tmp / "summary.json")
-        for name in ("allocations.csv", "summary.json"):
-            os.replace(tmp / name, out / name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def render(result: FundingResult, console: Console) -> None:

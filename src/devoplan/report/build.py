@@ -6,8 +6,6 @@ interrupted run never leaves half a report.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from devoplan import __version__
+from devoplan import __version__, fileio
 from devoplan.errors import DevoplanError, InputError
 from devoplan.geography.model import Geography
 from devoplan.metrics.audit import audit
@@ -128,21 +126,8 @@ def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json
 
 
 def write_atomic(path: Path, text: str) -> Path:
-    """Write text to a temp file next to ``path`` and move it into place (a failed write is one line)."""
+    """Write the report whole or not at all (a failed write is one line)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        return fileio.write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise DevoplanError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a report is for sharing
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise DevoplanError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
