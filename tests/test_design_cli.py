@@ -79,7 +79,8 @@ def test_out_that_is_a_file_exits_2_before_any_work(tmp_path: Path, capsys: pyte
     target.write_text("mine\n")
     assert run(["design", "--quiet", "--out", str(target)]) == 2
     err = capsys.readouterr().err
-    assert f"--out {target}: exists and is not a directory" in err and len(err.strip().splitlines()) == 1
+    assert f"--out {target}: {target} is a file; --out names the folder to write into" in err
+    assert len(err.strip().splitlines()) == 1
     assert target.read_text() == "mine\n" and sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 

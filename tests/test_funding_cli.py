@@ -136,8 +136,14 @@ def test_out_that_is_a_file_exits_2_before_any_work(tmp_path: Path, capsys: pyte
     out.write_text("not a directory", encoding="utf-8")
     code, stdout, err = run(["fund", "--layer", "ICB", "--draws", "0", "--out", str(out)], capsys)
     assert code == 2 and stdout == ""
-    assert err.startswith("error: ") and "--out must be a directory" in err and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: ") and f"--out {out}: {out} is a file; --out names the folder to write into" in err
+    assert len(err.strip().splitlines()) == 1
     assert out.read_text(encoding="utf-8") == "not a directory"
+    # a file further up the path is refused before any work too (it used to fail only when writing)
+    code, stdout, err = run(["fund", "--layer", "ICB", "--draws", "0", "--out", str(out / "sub")], capsys)
+    assert code == 2 and stdout == "" and f"{out} is a file; --out names the folder to write into" in err
+    assert out.read_text(encoding="utf-8") == "not a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
 def test_documented_icb_need_indices_are_what_the_code_gives() -> None:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from devoplan.errors import DevoplanError
+
 
 def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Run ``write(tmp)`` on a temporary file beside ``path`` and move it into place."""
@@ -54,3 +56,11 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse, before any work, an ``--out`` folder that cannot exist because it or a parent is a file."""
+    out = Path(out)
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise DevoplanError(f"--out {out}: {blocker} is a file; --out names the folder to write into")

@@ -30,7 +30,7 @@ from devoplan.design.options import DesignOptions
 from devoplan.design.output import metrics_document
 from devoplan.design.search import Progress as SearchProgress
 from devoplan.errors import DevoplanError
-from devoplan.fileio import staged_outputs
+from devoplan.fileio import check_out_dir, staged_outputs
 from devoplan.funding import FundingResult, fund
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
@@ -66,10 +66,7 @@ class DemoOptions:
             raise DevoplanError(f"--seed must be 0 or more, got {self.seed}")
         if self.areas < 1:
             raise DevoplanError(f"--areas must be at least 1, got {self.areas}")
-        out = Path(self.out)
-        blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
-        if blocker is not None:  # said before the optimiser runs, not after
-            raise DevoplanError(f"--out {out}: {blocker} is a file; --out names the folder to write into")
+        check_out_dir(Path(self.out))  # said before the optimiser runs, not after
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devoplan.errors import DevoplanError
-from devoplan.fileio import staged_outputs
+from devoplan.fileio import check_out_dir, staged_outputs
 from devoplan.funding import FundingResult, default_spec_path, fund, load_spec
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
@@ -61,12 +61,6 @@ def fund_command(
 
 def _read_plan(path: Path, geo: Geography) -> Plan:
     return read_plan(path, geo)
-
-
-def check_out_dir(out: Path) -> None:
-    """Refuse an ``--out`` that cannot be a directory before any work is done."""
-    if out.exists() and not out.is_dir():
-        raise DevoplanError(f"{out}: --out must be a directory, but a file of that name exists")
 
 
 def write_outputs(result: FundingResult, out: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from devoplan import fileio
 from devoplan.design.api import DesignResult
 from devoplan.errors import DevoplanError
 from devoplan.geography.geometry import GEOMETRY_FILE
@@ -91,10 +92,9 @@ def _governance_counts(result: DesignResult) -> dict[str, int]:
 
 
 def check_out_dir(out: Path) -> None:
-    """Refuse, before any work, an ``--out`` that is a file or whose parent cannot be created."""
+    """Refuse, before any work, an ``--out`` that is (or lies under) a file or whose parent cannot be created."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise DevoplanError(f"--out {out}: exists and is not a directory")
+    fileio.check_out_dir(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
