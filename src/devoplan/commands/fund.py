@@ -21,8 +21,6 @@ from devoplan.fileio import check_out_dir, staged_outputs
 from devoplan.funding import FundingResult, default_spec_path, fund, load_spec
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
-from devoplan.geography.model import Geography
-from devoplan.plan import Plan
 from devoplan.planio import read_plan
 
 MAX_ROWS = 50
@@ -50,17 +48,13 @@ def fund_command(
     formula = load_spec(spec if spec is not None else default_spec_path())
     with console.status("loading the geography and the plan"):  # a spinner on terminals only
         geo = load_geography(geography)
-        target = _read_plan(plan, geo) if plan is not None else str(layer)
+        target = read_plan(plan, geo) if plan is not None else str(layer)
     with console.status(f"allocating {len(formula.lines)} service lines"
                         + (f" and running {draws:,} Monte Carlo draws" if draws else "")):
         result = fund(geo, target, formula, years=years, baseline=baseline, draws=draws, seed=seed)
     write_outputs(result, out)
     render(result, console)
     console.print(f"wrote {out / 'allocations.csv'} and {out / 'summary.json'}")
-
-
-def _read_plan(path: Path, geo: Geography) -> Plan:
-    return read_plan(path, geo)
 
 
 def write_outputs(result: FundingResult, out: Path) -> None:
