@@ -164,15 +164,11 @@ def render_summary(geo: Geography, result: DesignResult, console: Console) -> No
     terms = ", ".join(f"{k} {v:.4f}" for k, v in result.terms.items() if result.weights.get(k, 0) > 0)
     console.print(f"objective {result.objective:.5f} (start {result.start_objective:.5f}); terms: {terms}")
     if result.bound is not None:
-        kind = "exact, by enumeration" if result.bound.method == "exact enumeration" else "relaxation"
-        console.print(
-            f"lower bound {result.bound.value:.5f} ({kind}, see docs/design.md); "
-            f"gap {100 * result.bound.gap(result.objective):.1f}%"
-        )
+        console.print(bound_line(result))
     console.print(
         f"search: {result.stats.evaluations:,} evaluations, {result.stats.accepted:,} accepted, "
         f"stopped by {result.stats.stopped_by}, {result.search_seconds:.1f} s; "
-        f"bound and metrics {result.elapsed - result.search_seconds:.1f} s"
+        f"exact model and metrics {result.elapsed - result.search_seconds:.1f} s"
     )
     for note in result.bridges:
         console.print(f"note: {note}")
@@ -191,6 +187,21 @@ def render_summary(geo: Geography, result: DesignResult, console: Console) -> No
         "checks: " + ("[green]all hard constraints hold[/]" if checks["ok"] else f"[red]FAILED[/] {checks}")
         + " (k areas, contiguity, bounds, kept-whole, locks, together/apart, frozen)"
     )
+
+
+def bound_line(result: DesignResult) -> str:
+    """One line on the evidence: proven optimal, or the bound, its kind and the gap."""
+    bound = result.bound
+    assert bound is not None
+    details = bound.details
+    searched = details.get("search_objective")
+    improved = float(details.get("improved_by_mip", 0.0) or 0.0)  # type: ignore[arg-type]
+    by_mip = f"; the exact model improved the searched plan ({searched:.5f})" if improved > 0 else ""
+    if bound.proven_optimal:
+        return f"[green]proven optimal[/] by the exact model (lower bound {bound.value:.5f}, gap 0.0%{by_mip})"
+    kind = "exact model" if "feasible_areas" in details else f"term-wise relaxation; {details.get('exact_model', '')}"
+    return (f"lower bound {bound.value:.5f} ({kind}, see docs/design.md); "
+            f"gap {100 * bound.gap(result.objective):.2f}%{by_mip}")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from devoplan.design.blocks import Blocks, build_blocks
-from devoplan.design.bound import BoundResult, lower_bound
+from devoplan.design.bound import BoundResult
 from devoplan.design.construct import construct, from_start
 from devoplan.design.feasibility import check_feasible
 from devoplan.design.governance import AreaGovernance, governance
 from devoplan.design.naming import area_names
 from devoplan.design.objective import Objective, build_objective, score_assignment
 from devoplan.design.options import DesignOptions, full_weights, resolved_bounds
+from devoplan.design.prove import prove
 from devoplan.design.search import Progress, ProgressCallback, SearchStats, State, anneal_rounds, repair
 from devoplan.design.verify import verify
 from devoplan.errors import DevoplanError, InfeasibleError
@@ -92,15 +93,18 @@ def design(
     repair(state, rng)
     start_value = state.scorer.value
     budget = max(int(opts.time_limit * EVALS_PER_SECOND), 50)
-    best_assign, _, stats = anneal_rounds(state, rng, budget, opts.time_limit * WALL_GUARD, progress)
-    value, terms = score_assignment(obj, best_assign)
-    plan = _to_plan(geography, blocks, best_assign, opts)
+    best_assign, best_value, stats = anneal_rounds(state, rng, budget, opts.time_limit * WALL_GUARD, progress)
     search_seconds = time.perf_counter() - t0
     bound = None
     if opts.compute_bound:
-        if progress is not None:
-            progress(Progress("lower bound", 1.0, value, stats.evaluations))
-        bound = lower_bound(obj, blocks.population.astype(np.float64), blocks.neighbours, (min_pop, max_pop))
+
+        def tick(phase: str) -> None:
+            if progress is not None:
+                progress(Progress(f"exact model: {phase}", 1.0, best_value, stats.evaluations))
+
+        bound, best_assign = prove(obj, blocks, min_pop, max_pop, best_assign, tick)
+    value, terms = score_assignment(obj, best_assign)
+    plan = _to_plan(geography, blocks, best_assign, opts)
     checks = verify(geography, plan, opts, min_pop, max_pop)
     if not checks["ok"]:  # an invariant of the search failed: a bug, never the user's fault
         raise RuntimeError(f"designed plan breaks a hard constraint: {checks}")

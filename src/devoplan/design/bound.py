@@ -1,11 +1,12 @@
-"""A valid lower bound on the design objective, and the gap of a plan to it.
+"""The term-wise relaxation bound on the design objective, and the gap of a plan to it.
 
-The full problem (contiguity, population bounds, locks, on ~100 blocks x 38 areas, with a quadratic
-homogeneity term and max-terms for coterminosity) is far out of reach of an exact solver within a
-design's time limit, so this module bounds a *relaxation*, term by term. Because every weight is
-non-negative, ``min sum_t w_t term_t >= sum_t w_t min term_t``, and every per-term minimum below is
-taken over a superset of the feasible plans (contiguity and, except where stated, population bounds
-dropped; kept-whole blocks retained). What each piece bounds, exactly:
+The primary evidence of quality is the exact model (``design/prove.py``, ``design/exact.py``), which
+on England proves the designed plan optimal. This module is its cheap companion: the per-term
+figures reported beside it (``BoundResult.terms``), and the whole bound when a geography has too
+many candidate areas for the exact model to list. Because every weight is non-negative,
+``min sum_t w_t term_t >= sum_t w_t min term_t``, and every per-term minimum below is taken over a
+superset of the feasible plans (contiguity and, except where stated, population bounds dropped;
+kept-whole blocks retained). What each piece bounds, exactly:
 
 * ``needs``: the minimum within-area variance of each standardised indicator over all partitions of
   the blocks into at most k groups (no contiguity, no population bounds). For one dimension the
@@ -25,25 +26,19 @@ dropped; kept-whole blocks retained). What each piece bounds, exactly:
 * ``balance`` (``sum_a |P_a - P/k| / P``): a block bigger than P/k pushes its area above P/k by at
   least the excess, and as the deviations sum to zero the absolute ones are twice the positive ones.
 
-The result says exactly this (``BoundResult.relaxation``). It is deterministic and takes well under
-a second on England. When the blocks are few enough that every partition into k groups can be tried
-(at most 20,000, e.g. 10 blocks into 3 areas), the bound is instead the exact contiguous optimum by
-enumeration, so the gap is exact (``terms`` then still hold the per-term relaxation).
+The result says exactly this (``BoundResult.relaxation``). It is deterministic; without the
+population-bound cut programme it takes well under a second on England.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from devoplan.design.cutbound import cut_bound
 from devoplan.design.objective import Objective
 
-EXACT = (
-    "exact minimum over every contiguous partition of the blocks into k areas within the population bounds "
-    "(locks, --apart and frozen areas not enforced), by enumeration (small cases only)"
-)
 RELAXATION = (
     "sum over terms of weight x a lower bound on that term alone, over all partitions of the kept-whole "
     "blocks into k groups without contiguity (needs: exact 1-D optimum per indicator without population "
@@ -61,6 +56,8 @@ class BoundResult:
     terms: dict[str, float]
     relaxation: str
     method: str
+    proven_optimal: bool = False
+    details: dict[str, object] = field(default_factory=dict)
 
     def gap(self, objective: float) -> float:
         """Relative gap ``(objective - bound) / objective`` (0 when the objective is 0)."""
@@ -73,17 +70,14 @@ class BoundResult:
             "terms": self.terms,
             "relaxation": self.relaxation,
             "method": self.method,
+            "proven_optimal": self.proven_optimal,
+            "details": self.details,
         }
 
 
-def lower_bound(
-    obj: Objective,
-    population: np.ndarray,
-    neighbours: tuple[tuple[int, ...], ...] | None = None,
-    bounds: tuple[float, float] | None = None,
-) -> BoundResult:
-    """The term-wise relaxation bound for ``obj`` (``population`` per block); with ``neighbours`` and
-    ``bounds`` given and few enough blocks, the exact contiguous optimum by enumeration instead."""
+def lower_bound(obj: Objective, population: np.ndarray, bounds: tuple[float, float] | None = None) -> BoundResult:
+    """The term-wise relaxation bound for ``obj`` (``population`` per block); ``bounds`` (min, max
+    population per area) let the compact term see them (``design/cutbound.py``)."""
     compact = _compact_bound(obj)
     if bounds is not None and obj.weights["compact"] > 0:  # each area's least boundary (design/cutbound.py)
         compact = max(compact, cut_bound(obj.edge_weight, population, obj.k, *bounds) / obj.n_edges)
@@ -96,70 +90,7 @@ def lower_bound(
         "identity": 0.0,
     }
     value = float(sum(obj.weights[t] * v for t, v in terms.items()))
-    if neighbours is not None and bounds is not None:
-        exact = exact_small(obj, neighbours, population, *bounds)
-        if exact is not None and exact >= value:
-            return BoundResult(exact, terms, EXACT, "exact enumeration")
     return BoundResult(value, terms, RELAXATION, "closed-form relaxation + exact 1-D dynamic programme")
-
-
-MAX_ENUMERATED = 20_000
-
-
-def stirling2(n: int, k: int) -> int:
-    """Number of ways to partition n items into exactly k non-empty groups."""
-    row = [1] + [0] * k
-    for i in range(1, n + 1):
-        new = [0] * (k + 1)
-        for j in range(1, min(i, k) + 1):
-            new[j] = j * row[j] + row[j - 1]
-        row = new
-    return row[k]
-
-
-def exact_small(
-    obj: Objective, neighbours: tuple[tuple[int, ...], ...], population: np.ndarray, min_pop: float, max_pop: float
-) -> float | None:
-    """Exact minimum over every contiguous partition of the blocks into k areas within the population
-    bounds (locks, --apart and frozen areas not enforced, so it is still a lower bound), by enumeration;
-    ``None`` when there are more than ``MAX_ENUMERATED`` partitions to try."""
-    n, k = len(population), obj.k
-    if n == 0 or stirling2(n, k) > MAX_ENUMERATED:
-        return None
-    from devoplan.design.objective import Scorer
-
-    best = np.inf
-    labels = np.zeros(n, dtype=np.int64)
-
-    def contiguous(lab: np.ndarray) -> bool:
-        for a in range(k):
-            nodes = set(np.flatnonzero(lab == a).tolist())
-            start = next(iter(nodes))
-            seen, stack = {start}, [start]
-            while stack:
-                for y in neighbours[stack.pop()]:
-                    if y in nodes and y not in seen:
-                        seen.add(y)
-                        stack.append(y)
-            if len(seen) != len(nodes):
-                return False
-        return True
-
-    def rec(i: int, used: int) -> None:
-        nonlocal best
-        if n - i < k - used:
-            return
-        if i == n:
-            pops = np.bincount(labels, weights=population, minlength=k)
-            if pops.min() >= min_pop and pops.max() <= max_pop and contiguous(labels):
-                best = min(best, Scorer(obj, labels).value)
-            return
-        for a in range(min(used + 1, k)):
-            labels[i] = a
-            rec(i + 1, max(used, a + 1))
-
-    rec(0, 0)
-    return float(best) if np.isfinite(best) else None
 
 
 def _alignment_bound(obj: Objective, term: str) -> float:

@@ -1,0 +1,158 @@
+"""The design objective split into what each candidate area contributes, for the exact model.
+
+For a plan made of areas ``c`` (``design/objective.py`` has the terms)::
+
+    objective = const + sum_c cost[c] - sum_layers alpha_p * sum_{l in p} max_c M_p[c, l]
+
+* ``cost[c]`` gathers everything additive over areas: the within-area needs variance, half the
+  area's boundary (each cut edge borders two areas), the balance deviation ``|P_c - P/k| / P`` and,
+  for coterminosity layers, the area's largest overlap with one layer area (the row maximum);
+* the last part is the column maxima of the overlap matrices ("how much of ICB l lies in its best
+  area"), which is not additive over areas; the exact model linearises it (``design/exact.py``).
+
+``tests/test_design_exact.py`` checks ``plan_value`` against the incremental scorer on random plans.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from devoplan.design.columns import Columns
+from devoplan.design.objective import Objective, _within
+
+CHUNK = 20_000  # columns per chunk: stored, priced and reduced a chunk at a time (memory)
+_THREADS = 2
+
+
+@dataclass(frozen=True, eq=False)
+class Rows:
+    """A chunk's sparse rows: per column, some indices with values (CSR with local row pointers)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray | None = None
+
+    def row(self, c: int) -> tuple[np.ndarray, np.ndarray | None]:
+        s, e = int(self.indptr[c]), int(self.indptr[c + 1])
+        return self.indices[s:e], None if self.data is None else self.data[s:e]
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Per row, the sum of ``values`` (aligned with ``indices``); 0 for an empty row."""
+        if len(values) == 0:
+            return np.zeros(len(self.indptr) - 1)
+        out = np.add.reduceat(values, np.minimum(self.indptr[:-1], len(values) - 1))
+        return np.where(np.diff(self.indptr) > 0, out, 0.0)
+
+    @staticmethod
+    def of(rows: np.ndarray, cols: np.ndarray, n_rows: int, width: int, data: np.ndarray | None = None) -> Rows:
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        return Rows(indptr, cols.astype(np.int16 if width < 2**15 else np.int32), data)
+
+
+@dataclass(frozen=True, eq=False)
+class _Chunk:
+    cost: np.ndarray
+    blocks: Rows
+    overlaps: tuple[Rows, ...]  # per objective layer: layer-area index and overlap population
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnCosts:
+    """Costs and overlaps of every column, kept in chunks of ``CHUNK`` columns."""
+
+    cost: np.ndarray  # (N,)
+    alpha: np.ndarray  # weight of one resident in a layer's column maxima, per layer
+    layer_sizes: tuple[int, ...]
+    const: float
+    chunks: tuple[_Chunk, ...]
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.cost)
+
+    def blocks_of(self, c: int) -> np.ndarray:
+        return self.chunks[c // CHUNK].blocks.row(c % CHUNK)[0]
+
+    def overlap(self, layer: int, c: int) -> tuple[np.ndarray, np.ndarray]:
+        idx, vals = self.chunks[c // CHUNK].overlaps[layer].row(c % CHUNK)
+        assert vals is not None
+        return idx, vals
+
+    def reduced_costs(self, pi: np.ndarray, mu: float, rho: tuple[np.ndarray, ...]) -> np.ndarray:
+        """``cost - pi(c) - mu - sum_layers sum_l max(0, alpha M[c, l] - rho[l])`` for every column c."""
+        out = []
+        for ch in self.chunks:
+            rc = ch.cost - ch.blocks.sums(pi[ch.blocks.indices]) - mu
+            for alpha, ov, r in zip(self.alpha, ch.overlaps, rho, strict=True):
+                assert ov.data is not None
+                rc -= ov.sums(np.maximum(alpha * ov.data - r[ov.indices], 0.0))
+            out.append(rc)
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def plan_value(self, columns: np.ndarray | list[int]) -> float:
+        """Objective of the plan whose areas are ``columns``."""
+        cs = [int(c) for c in columns]
+        value = self.const + float(self.cost[cs].sum())
+        for layer, (alpha, size) in enumerate(zip(self.alpha, self.layer_sizes, strict=True)):
+            best = np.zeros(size)
+            for c in cs:
+                idx, vals = self.overlap(layer, c)
+                np.maximum.at(best, idx, vals)
+            value -= float(alpha * best.sum())
+        return value
+
+
+def column_costs(obj: Objective, columns: Columns) -> ColumnCosts:
+    """Per-area costs and layer overlaps for every column, in chunks on a small thread pool.
+
+    The heavy steps (BLAS products, ``nonzero``, reductions) release the GIL, so two threads use both
+    cores; every chunk is independent and they are kept in order, so the output is the same."""
+    alpha, const = _layer_weights(obj, obj.term_counts())
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        # map() submits every task at once: pass chunk starts, and unpack the bits inside the task
+        starts = range(0, columns.n_columns, CHUNK)
+        chunks = tuple(pool.map(lambda s: _chunk(obj, alpha, columns.membership(s, s + CHUNK)), starts))
+    cost = np.concatenate([c.cost for c in chunks]) if chunks else np.zeros(0)
+    sizes = tuple(p.stop - p.start for p in obj.layers)
+    return ColumnCosts(cost, alpha, sizes, const, chunks)
+
+
+def _chunk(obj: Objective, alpha: np.ndarray, bits: np.ndarray) -> _Chunk:
+    n, m = bits.shape[1], len(bits)
+    x = bits.astype(np.float64)
+    f = x @ obj.features
+    edges = np.array(list(obj.edge_weight), dtype=np.int64).reshape(-1, 2)
+    weights = np.array(list(obj.edge_weight.values()), dtype=np.float64)
+    degree = np.bincount(edges.ravel(), weights=np.repeat(weights, 2), minlength=n)
+    # edges inside the area; 0/1 x small integer weights: exact in float32, and a quarter of the memory
+    internal = (bits[:, edges[:, 0]] & bits[:, edges[:, 1]]).astype(np.float32) @ weights.astype(np.float32)
+    boundary = x @ degree - 2.0 * internal.astype(np.float64)
+    w = obj.weights
+    c = w["needs"] * _within(obj, f) + w["compact"] * 0.5 * boundary / obj.n_edges
+    c += w["balance"] * np.abs(f[:, 0] - obj.total_pop / obj.k) / obj.total_pop
+    overlaps = []
+    for li, p in enumerate(obj.layers):
+        sub = f[:, p.start : p.stop]
+        if p.symmetric:
+            c -= alpha[li] * sub.max(axis=1, initial=0.0)
+        rows, cols = np.nonzero(sub > 0)
+        overlaps.append(Rows.of(rows, cols, m, sub.shape[1], sub[rows, cols]))
+    rows, cols = np.nonzero(bits)
+    return _Chunk(c, Rows.of(rows, cols, m, n), tuple(overlaps))
+
+
+def _layer_weights(obj: Objective, counts: dict[str, int]) -> tuple[np.ndarray, float]:
+    """Per layer, the objective weight of one resident in its column maxima; and the constant part."""
+    alpha = np.zeros(len(obj.layers))
+    const = 0.0
+    for li, p in enumerate(obj.layers):
+        if p.total <= 0:
+            continue
+        share = obj.weights[p.term] / counts[p.term]
+        const += share
+        alpha[li] = share * (0.5 if p.symmetric else 1.0) / p.total
+    return alpha, const
