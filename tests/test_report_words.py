@@ -16,7 +16,7 @@ from devoplan.errors import InputError
 from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
-from devoplan.report.data import funding_view, plan_fingerprint
+from devoplan.report.data import bound_facts, funding_view, plan_fingerprint
 from devoplan.report.maps import _number_list, crowded_cluster, inset_place
 from devoplan.report.sources import assumption_rows, format_value
 from devoplan.report.tables import fmt_row
@@ -115,10 +115,52 @@ def test_how_the_plan_was_found_in_words() -> None:
     assert "800–2,000 residents per area" in html and "all met" in html
     assert "1.200 (the starting plan scored 1.500)" in html
     assert "0.25" in html and "0.5 × 0.400" in html and "broken local identity" not in html  # zero weight left out
-    assert "0.600: no plan meeting the same constraints can score below this" in html
-    assert "50.0%: the most a better plan could improve" in html
+    assert "0.600: no plan meeting the same constraints can score below this (the term-wise relaxation)" in html
+    assert "50.0%: the most a better plan could improve" in html and "(the relaxation may be loose)" in html
+    assert "proven optimal" not in html  # facts from before the exact model: not proven
     assert "1,000 candidate plans scored with seed 3" in html
     assert design_facts({}) == ""
+
+
+def _bound_html(**extra: object) -> str:
+    facts = {"objective": 1.2, "lower_bound": 1.2, "gap_to_bound": "0.0%", **extra}
+    return design_facts({"facts": facts})
+
+
+def test_a_proven_optimal_plan_is_called_optimal_not_bounded() -> None:
+    html = _bound_html(proven_optimal=True, bound_kind="exact model", search_objective=1.2, improved_by_mip=0.0)
+    assert ("yes: no plan meeting the same constraints scores lower on this objective (the exact "
+            "model&#x27;s lower bound 1.200 meets it; gap 0.0%)") in html
+    assert "may be loose" not in html and "gap to the bound" not in html and "improved on" not in html
+    html = _bound_html(proven_optimal=True, bound_kind="exact model", search_objective=1.25, improved_by_mip=0.05)
+    assert "proven optimal" in html
+    assert "improved on the local search&#x27;s plan, which scored 1.250; this is the exact model&#x27;s plan" in html
+
+
+def test_an_unproven_bound_says_which_kind_it_is() -> None:
+    html = _bound_html(proven_optimal=False, bound_kind="exact model", lower_bound=1.1, gap_to_bound="8.3%")
+    assert "1.100: no plan meeting the same constraints can score below this (the exact model&#x27;s LP " \
+           "(Lagrangian) bound)" in html
+    assert "8.3%: the most a better plan could improve on this one; it does not say a better plan exists<" in html
+    assert "proven optimal" not in html and "may be loose" not in html
+    note = "skipped: more than 2,000,000 connected sets of blocks to list; term-wise relaxation used"
+    html = _bound_html(proven_optimal=False, bound_kind="term-wise relaxation", exact_model_note=note,
+                       lower_bound=0.6, gap_to_bound="50.0%")
+    assert f"(the term-wise relaxation; exact model {note})" in html and "(the relaxation may be loose)" in html
+
+
+def test_bound_facts_read_a_saved_bound_and_old_files_as_not_proven() -> None:
+    details = {"feasible_areas": 120, "closing_mip": "not needed", "search_objective": 1.2500000004,
+               "improved_by_mip": 0.05}
+    assert bound_facts({"lower_bound": 1.2, "gap": 0.0, "proven_optimal": True, "details": details}) == {
+        "proven_optimal": True, "bound_kind": "exact model", "search_objective": 1.25, "improved_by_mip": 0.05}
+    unproven = bound_facts({"proven_optimal": False, "details": {**details, "improved_by_mip": 1e-12}})
+    assert unproven["bound_kind"] == "exact model" and unproven["improved_by_mip"] == 0.0  # rounding noise
+    note = "skipped: too many sets; term-wise relaxation used"
+    assert bound_facts({"proven_optimal": False, "details": {"exact_model": note}}) == {
+        "proven_optimal": False, "bound_kind": "term-wise relaxation", "exact_model_note": note}
+    assert bound_facts({"lower_bound": 0.25, "gap": 0.5}) == {"proven_optimal": False,
+                                                              "bound_kind": "term-wise relaxation"}
 
 
 def test_metrics_for_another_plan_are_not_shown_under_this_one(tmp_path: Path) -> None:
@@ -172,11 +214,24 @@ def test_demo_summary_lines_say_what_the_figures_mean() -> None:
     lines = summary_lines(s)
     assert lines[0] == ("38 areas of 743,755–2,919,650 residents (allowed 743,290–2,973,160); today ICBs and LEPs "
                         "have a coterminosity of 0.798 with each other.")
-    assert "proven lower bound 0.460: a better plan could improve it by at most 61%" in lines[1]
+    assert lines[1] == ("Optimiser: objective 1.170 (lower is better); the term-wise relaxation's lower bound is "
+                        "0.460 (the exact model was skipped), so a better plan could improve it by at most 60.6% "
+                        "(the bound may be loose).")
     assert lines[2] == "Who would run them: 25 need a new combined authority; 3 are a single county."
     assert lines[3] == ("Funding: £108.0bn to areas in 2026/27 (£1,912 per head) → £117.8bn in 2029/30; by 2029/30 "
                         "12 areas grow faster than England's 12.3% and 26 slower (against an assumed baseline: "
                         "devoplan holds no spending by area).")
+    proven = {**s, "objective": 0.4912, "lower_bound": 0.4912, "gap_to_bound": 0.0, "proven_optimal": True,
+              "bound_kind": "exact model", "search_objective": 0.4912, "improved_by_mip": 0.0}
+    assert summary_lines(proven)[1] == ("Optimiser: objective 0.491 (lower is better), proven optimal by the exact "
+                                        "model: no plan meeting the same constraints scores lower (lower bound "
+                                        "0.491, gap 0.0%).")
+    improved = summary_lines({**proven, "search_objective": 0.5031, "improved_by_mip": 0.0119})[1]
+    assert improved.endswith("gap 0.0%). The exact model improved on the local search's plan, which scored 0.503.")
+    unproven = summary_lines({**proven, "proven_optimal": False, "lower_bound": 0.48, "gap_to_bound": 0.0228})[1]
+    assert unproven == ("Optimiser: objective 0.491 (lower is better); the exact model's LP (Lagrangian) lower "
+                        "bound is 0.480, so a better plan could improve it by at most 2.3% (it does not say one "
+                        "exists).")
 
 
 def test_print_layout_is_a4_and_keeps_headings_with_their_content(tmp_path: Path) -> None:
@@ -207,6 +262,14 @@ def test_design_metrics_and_fund_summary_are_read_too(tmp_path: Path, capsys: py
     assert "1,234 candidate plans scored with seed 7" in section(html, "areas")
     assert "600–1,500 residents per area" in section(html, "areas")
     assert "6% a year" in section(html, "sources") and "devoplan&#x27;s choice" in section(html, "sources")
+    assert "(the relaxation may be loose)" in section(html, "areas")  # written before the exact model
+    design["bound"] = {"lower_bound": 0.5, "gap": 0.0, "proven_optimal": True,
+                       "details": {"feasible_areas": 40, "search_objective": 0.625, "improved_by_mip": 0.125}}
+    (tmp_path / "design.json").write_text(json.dumps(design))
+    areas = section(render_from_files(tmp_path / "plan.csv", None, tmp_path / "design.json", tmp_path / "r.html",
+                                      geography=geo).read_text(encoding="utf-8"), "areas")
+    assert "proven optimal" in areas and "gap 0.0%" in areas and "may be loose" not in areas
+    assert "local search&#x27;s plan, which scored 0.625" in areas
     # the same design file with Beta moved to H2 describes another plan: its results are left out
     design["area_list"][0]["districts"] = ["A", "D"]  # type: ignore[index]
     design["area_list"][1]["districts"] = ["B", "C", "E", "F"]  # type: ignore[index]

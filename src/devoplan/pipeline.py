@@ -40,7 +40,7 @@ from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
 from devoplan.report.comparison import PLAN_LABEL, comparison_table
-from devoplan.report.data import plan_fingerprint, read_allocations, read_metrics
+from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations, read_metrics
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
 DEFAULT_TIME_LIMIT = 30.0  # optimiser work budget in seconds; 60 s finds no better plan, and load can stretch it
@@ -171,6 +171,7 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
         "max_population_bound": result.max_pop,
         "evaluations": result.stats.evaluations,
         "stopped_by": result.stats.stopped_by,
+        **_bound_facts(result),
     }
     return finite({
         "geography": geo.name,
@@ -187,6 +188,11 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
         "funding": funding.summary,
         "timings_s": dict(timings),
     })
+
+
+def _bound_facts(result: DesignResult) -> dict[str, Any]:
+    """Proven optimal or not, the kind of bound, and the exact model's improvement (none without a bound)."""
+    return {} if result.bound is None else bound_facts(result.bound.to_dict(result.objective))
 
 
 def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, doc: dict[str, Any],
@@ -232,6 +238,7 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         "objective": result.objective,
         "gap_to_bound": result.gap,
         "lower_bound": result.bound.value if result.bound is not None else None,
+        **_bound_facts(result),
         "stopped_by": result.stats.stopped_by,
         "today_icb_lep": matrix.get("ICB", {}).get("LEP"),
         "alignment": {m: dict(zip(columns, rows[m], strict=True)) for m in

@@ -95,6 +95,30 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def bound_facts(bound: Mapping[str, Any]) -> dict[str, Any]:
+    """What a saved bound (``BoundResult.to_dict``) says beyond its value and gap, as report facts.
+
+    ``proven_optimal``; ``bound_kind`` ("exact model" or "term-wise relaxation", with the exact
+    model's ``exact_model_note`` when it was skipped); and ``search_objective`` and
+    ``improved_by_mip`` (the local search's score, and how far the exact model improved on it).
+    Files written before the exact model carry none of these keys: they read as not proven, bounded
+    by the term-wise relaxation (the only bound there was then).
+    """
+    details = _mapping(bound.get("details"))
+    proven = bound.get("proven_optimal") is True
+    exact = proven or "feasible_areas" in details
+    facts: dict[str, Any] = {"proven_optimal": proven,
+                             "bound_kind": "exact model" if exact else "term-wise relaxation"}
+    note = details.get("exact_model")
+    if not exact and isinstance(note, str):
+        facts["exact_model_note"] = note
+    for key in ("search_objective", "improved_by_mip"):
+        value = details.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            facts[key] = round(float(value), 6)  # rounding noise below 1e-6 reads as no improvement
+    return facts
+
+
 def _from_design_document(doc: Mapping[str, Any], geography: Geography) -> dict[str, Any]:
     areas = [a for a in doc.get("area_list", []) if isinstance(a, Mapping)]
     bounds, bound, search = (_mapping(doc.get(k)) for k in ("population_bounds", "bound", "search"))
@@ -103,7 +127,8 @@ def _from_design_document(doc: Mapping[str, Any], geography: Geography) -> dict[
              "starting_objective": doc.get("start_objective"), "lower_bound": bound.get("lower_bound"),
              "gap_to_bound": f"{gap:.1%}" if isinstance(gap, int | float) else None,
              "min_population_bound": bounds.get("min"), "max_population_bound": bounds.get("max"),
-             "evaluations": search.get("evaluations"), "stopped_by": search.get("stopped_by")}
+             "evaluations": search.get("evaluations"), "stopped_by": search.get("stopped_by"),
+             **(bound_facts(bound) if bound else {})}
     area_of = {str(u): str(a.get("code")) for a in areas for u in a.get("districts", [])}
     return {
         "plan": {"fingerprint": _fingerprint(geography, area_of), "areas": len(areas)},

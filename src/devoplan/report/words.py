@@ -155,17 +155,53 @@ def design_facts(design: Mapping[str, Any]) -> str:
                       if "starting_objective" in facts else "")])
     if isinstance(result, Mapping):
         rows += _term_rows(result)
-    if "lower_bound" in facts:
-        rows.append(["proven lower bound", f"{float(facts['lower_bound']):.3f}: no plan meeting the same "
-                                           "constraints can score below this"])
-    if "gap_to_bound" in facts:
-        rows.append(["gap to the bound", f"{facts['gap_to_bound']}: the most a better plan could improve on this "
-                                         "one; it does not say a better plan exists (the bound may be loose)"])
+    rows += bound_rows(facts)
     if "evaluations" in facts:
         stop = STOPPED_BY.get(str(facts.get("stopped_by")), str(facts.get("stopped_by", "")))
         rows.append(["search", f"{int(facts['evaluations']):,} candidate plans scored with seed "
                                f"{facts.get('seed', '–')}; stopped when {stop}"])
     return "<h3>How the plan was found</h3>" + table(["", ""], rows, head=False)
+
+
+def bound_rows(facts: Mapping[str, Any]) -> list[list[Any]]:
+    """The evidence of quality: proven optimal, or the bound, which kind it is, and the gap to it.
+
+    Facts without ``proven_optimal`` (files written before the exact model) read as not proven,
+    and without ``bound_kind`` as bounded by the term-wise relaxation, the only bound there was then.
+    """
+    rows: list[list[Any]] = []
+    if "lower_bound" not in facts:
+        return rows
+    bound = float(facts["lower_bound"])
+    if facts.get("proven_optimal") is True:
+        rows.append(["proven optimal", f"yes: no plan meeting the same constraints scores lower on this objective "
+                                       f"(the exact model's lower bound {bound:.3f} meets it; gap 0.0%)"])
+    else:
+        exact = facts.get("bound_kind") == "exact model"
+        rows.append(["proven lower bound", f"{bound:.3f}: no plan meeting the same constraints can score below "
+                                           f"this ({_bound_kind_text(facts)})"])
+        if "gap_to_bound" in facts:
+            rows.append(["gap to the bound", f"{facts['gap_to_bound']}: the most a better plan could improve on "
+                                             "this one; it does not say a better plan exists"
+                                             + ("" if exact else " (the relaxation may be loose)")])
+    if mip_improved(facts):
+        rows.append(["exact model", f"improved on the local search's plan, which scored "
+                                    f"{float(facts['search_objective']):.3f}; this is the exact model's plan"])
+    return rows
+
+
+def _bound_kind_text(facts: Mapping[str, Any]) -> str:
+    if facts.get("bound_kind") == "exact model":
+        return "the exact model's LP (Lagrangian) bound"
+    note = facts.get("exact_model_note")
+    return "the term-wise relaxation" + (f"; exact model {note}" if note else "")
+
+
+def mip_improved(facts: Mapping[str, Any]) -> bool:
+    """Whether the exact model found a better plan than the local search (and the search's score is known)."""
+    improved = facts.get("improved_by_mip")
+    return (isinstance(improved, int | float) and improved > 0
+            and isinstance(facts.get("search_objective"), int | float))
 
 
 def _checks_text(checks: Mapping[str, Any]) -> str:
