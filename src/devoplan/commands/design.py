@@ -2,8 +2,8 @@
 
 Defaults (documented in docs/design.md): 38 areas; health layer ICB, economic layer LEP; UTLA and
 CAUTH kept whole (those of them the geography has); population bounds 0.5x..2x the mean area
-population, the upper bound raised to the largest kept-whole block if that is bigger; 30 s time
-limit; seed 0.
+population, the upper bound raised to the largest kept-whole block if that is bigger; 30 s search
+budget, then the exact model (docs/design.md), which on England proves the plan optimal; seed 0.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.planio import read_plan
 
-TIME_HELP = "Search budget in seconds, a fixed amount of work (same seed, same plan); the lower bound comes after."
+NO_BOUND_HELP = "Skip the exact model and the lower bound (search only)."
+TIME_HELP = ("Search budget in seconds, a fixed amount of work (same seed, same plan); the exact model "
+             "(bound, proof of optimality or a better plan) runs after it.")
 
 
 def design_command(
@@ -82,7 +84,7 @@ def design_command(
     ] = "",
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same output.")] = 0,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_HELP)] = DEFAULT_TIME_LIMIT,
-    no_bound: Annotated[bool, typer.Option("--no-bound", help="Skip the lower bound.")] = False,
+    no_bound: Annotated[bool, typer.Option("--no-bound", help=NO_BOUND_HELP)] = False,
     geography: Annotated[
         Path | None, typer.Option("--geography", "-g", help="A geography directory (default: England 2024).")
     ] = None,

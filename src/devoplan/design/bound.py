@@ -58,6 +58,7 @@ class BoundResult:
     method: str
     proven_optimal: bool = False
     details: dict[str, object] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase: not in to_dict (reproducible files)
 
     def gap(self, objective: float) -> float:
         """Relative gap ``(objective - bound) / objective`` (0 when the objective is 0)."""

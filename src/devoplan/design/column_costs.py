@@ -69,16 +69,17 @@ class ColumnCosts:
     layer_sizes: tuple[int, ...]
     const: float
     chunks: tuple[_Chunk, ...]
+    chunk: int  # columns per chunk
 
     @property
     def n_columns(self) -> int:
         return len(self.cost)
 
     def blocks_of(self, c: int) -> np.ndarray:
-        return self.chunks[c // CHUNK].blocks.row(c % CHUNK)[0]
+        return self.chunks[c // self.chunk].blocks.row(c % self.chunk)[0]
 
     def overlap(self, layer: int, c: int) -> tuple[np.ndarray, np.ndarray]:
-        idx, vals = self.chunks[c // CHUNK].overlaps[layer].row(c % CHUNK)
+        idx, vals = self.chunks[c // self.chunk].overlaps[layer].row(c % self.chunk)
         assert vals is not None
         return idx, vals
 
@@ -118,7 +119,7 @@ def column_costs(obj: Objective, columns: Columns) -> ColumnCosts:
         chunks = tuple(pool.map(lambda s: _chunk(obj, alpha, columns.membership(s, s + CHUNK)), starts))
     cost = np.concatenate([c.cost for c in chunks]) if chunks else np.zeros(0)
     sizes = tuple(p.stop - p.start for p in obj.layers)
-    return ColumnCosts(cost, alpha, sizes, const, chunks)
+    return ColumnCosts(cost, alpha, sizes, const, chunks, CHUNK)
 
 
 def _chunk(obj: Objective, alpha: np.ndarray, bits: np.ndarray) -> _Chunk:

@@ -48,7 +48,7 @@ def prove(
     t0 = time.perf_counter()
     if tick is not None:
         tick("listing every feasible area")
-    columns = enumerate_columns(blocks, min_pop, max_pop)
+    columns = enumerate_columns(blocks, min_pop, max_pop, MAX_SETS)
     if columns is None:
         fallback = lower_bound(obj, population, (min_pop, max_pop))
         note = f"skipped: more than {MAX_SETS:,} connected sets of blocks to list; term-wise relaxation used"
@@ -76,10 +76,10 @@ def prove(
         "closing_mip": res.mip_status,
         "search_objective": res.incumbent,
         "improved_by_mip": max(res.incumbent - res.best_value, 0.0),
-        "seconds": {"list": t_list - t0, "price": t_cost - t_list, **res.seconds},
     }
     value = max(res.lower_bound, relaxed.value)
-    return BoundResult(value, relaxed.terms, RELAXATION, METHOD, res.proven_optimal, details), best
+    seconds = {"list": t_list - t0, "price": t_cost - t_list, **res.seconds}
+    return BoundResult(value, relaxed.terms, RELAXATION, METHOD, res.proven_optimal, details, seconds), best
 
 
 def _relabel(costs: ColumnCosts, chosen: list[int], old: np.ndarray, population: np.ndarray) -> np.ndarray:

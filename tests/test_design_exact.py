@@ -1,0 +1,267 @@
+"""The exact model: listing every feasible area, pricing them, the bound and the closing MIP.
+
+Oracles are brute force on small grids (every subset of units, every partition into k areas) and
+the incremental scorer of ``design/objective.py`` for plan values.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from devoplan.design import exact as exact_mod
+from devoplan.design import prove as prove_mod
+from devoplan.design.api import design
+from devoplan.design.blocks import Blocks, build_blocks
+from devoplan.design.column_costs import CHUNK, column_costs
+from devoplan.design.columns import Columns, enumerate_columns
+from devoplan.design.exact import solve_exact
+from devoplan.design.objective import Objective, build_objective, score_assignment
+from devoplan.design.options import DesignOptions
+from devoplan.design.prove import prove
+from devoplan.geography.model import Geography
+from devoplan.metrics.contiguity import pieces_per_area
+from devoplan.metrics.synthetic import grid_geography, grid_plan_labels
+from devoplan.plan import Plan
+
+ALL_TERMS = {"health": 1.0, "economic": 0.7, "needs": 1.3, "compact": 0.5, "balance": 0.4, "identity": 0.8}
+
+
+def _opts(geo: Geography, k: int, **extra: object) -> DesignOptions:
+    """Grid options exercising every term: a fractional health layer, a cover, a soft keep-whole layer."""
+    mean = geo.units.total_population / k
+    base: dict[str, object] = {
+        "areas": k, "health": ("SPLIT",), "economic": ("COVER",), "keep_whole": (), "keep_whole_soft": ("BLOCK",),
+        "weights": ALL_TERMS, "min_pop": int(0.5 * mean), "max_pop": int(1.6 * mean), "time_limit": 0.05,
+    }
+    return DesignOptions(**(base | extra))  # type: ignore[arg-type]
+
+
+def _graph(geo: Geography) -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from(range(geo.n_units))
+    g.add_edges_from(map(tuple, geo.adjacency.edges.tolist()))
+    return g
+
+
+def _column_sets(columns: Columns) -> set[frozenset[int]]:
+    return {frozenset(columns.blocks_of(c).tolist()) for c in range(columns.n_columns)}
+
+
+def _brute_sets(geo: Geography, blocks: Blocks, lo: float, hi: float) -> set[frozenset[int]]:
+    """Every connected block set within the bounds, by trying every subset."""
+    g = nx.Graph()
+    g.add_nodes_from(range(blocks.n_blocks))
+    g.add_edges_from((i, j) for i, nbrs in enumerate(blocks.neighbours) for j in nbrs)
+    out = set()
+    for r in range(1, blocks.n_blocks + 1):
+        for subset in itertools.combinations(range(blocks.n_blocks), r):
+            p = blocks.population[list(subset)].sum()
+            if lo <= p <= hi and nx.is_connected(g.subgraph(subset)):
+                out.add(frozenset(subset))
+    return out
+
+
+@pytest.mark.parametrize(("rows", "cols", "seed", "lo", "hi"), [
+    (3, 4, 0, 0, 10**9), (3, 4, 1, 200_000, 700_000), (2, 6, 2, 300_000, 900_000), (4, 3, 3, 1, 400_000),
+])
+def test_every_connected_set_within_bounds_is_listed_once(rows: int, cols: int, seed: int, lo: int, hi: int) -> None:
+    geo = grid_geography(rows, cols, seed=seed)
+    blocks = build_blocks(geo, _opts(geo, 3, min_pop=None, max_pop=None))
+    columns = enumerate_columns(blocks, lo, hi)
+    assert columns is not None
+    assert columns.n_columns == len(_column_sets(columns))  # no set twice
+    assert _column_sets(columns) == _brute_sets(geo, blocks, lo, hi)
+
+
+def test_listing_gives_up_past_its_budget() -> None:
+    geo = grid_geography(4, 4, seed=0)
+    blocks = build_blocks(geo, _opts(geo, 3))
+    assert enumerate_columns(blocks, 0, 10**9, max_sets=100) is None
+    assert enumerate_columns(blocks, 0, 10**9, max_sets=10**6) is not None
+
+
+def test_columns_respect_locks_apart_and_frozen_areas() -> None:
+    geo = grid_geography(3, 4, seed=4)
+    start = Plan.from_labels(geo.units.codes, grid_plan_labels(geo, 2, 4))
+    frozen_code = start.area_codes[0]
+    opts = _opts(geo, start.n_areas, locks={"U00003": "east", "U00011": "east", "U00008": "west"},
+                 apart=(("U00005", "U00006"),), start=start, frozen_areas=(frozen_code,), min_pop=1, max_pop=10**9)
+    blocks = build_blocks(geo, opts)
+    columns = enumerate_columns(blocks, 1, 10**9)
+    assert columns is not None
+    b = blocks.unit_block
+    east, west = {int(b[3]), int(b[11])}, int(b[8])
+    apart = (int(b[5]), int(b[6]))
+    frozen = int(b[start.members(frozen_code)[0]])
+    sets = _column_sets(columns)
+    assert all(not (s & east) or east <= s for s in sets)
+    assert all(not (s & east and west in s) for s in sets)
+    assert all(not {*apart} <= s for s in sets)
+    assert all(s == {frozen} for s in sets if frozen in s)
+    allowed = {s for s in _brute_sets(geo, blocks, 1, 10**9)
+               if (not (s & east) or east <= s) and not (s & east and west in s) and not {*apart} <= s
+               and (frozen not in s or s == {frozen})}
+    assert sets == allowed
+
+
+def _partitions(n: int, k: int) -> Iterator[tuple[int, ...]]:
+    """Every partition of n items into exactly k labelled-by-first-appearance groups."""
+    def rec(i: int, used: int, labels: list[int]) -> Iterator[tuple[int, ...]]:
+        if n - i < k - used:
+            return
+        if i == n:
+            yield tuple(labels)
+            return
+        for a in range(min(used + 1, k)):
+            labels.append(a)
+            yield from rec(i + 1, max(used, a + 1), labels)
+            labels.pop()
+    yield from rec(0, 0, [])
+
+
+def _feasible_plans(geo: Geography, obj: Objective, blocks: Blocks, lo: float, hi: float) -> list[np.ndarray]:
+    assert blocks.n_blocks == geo.n_units  # no contraction on these grids
+    out = []
+    for labels in _partitions(geo.n_units, obj.k):
+        a = np.array(labels)
+        pops = np.bincount(a, weights=blocks.population, minlength=obj.k)
+        if pops.min() >= lo and pops.max() <= hi and (pieces_per_area(geo.adjacency, a, obj.k) == 1).all():
+            out.append(a)
+    return out
+
+
+def _setup(rows: int, cols: int, k: int, seed: int, **extra: object) -> tuple[Geography, DesignOptions, Blocks,
+                                                                                 Objective, Columns]:
+    geo = grid_geography(rows, cols, seed=seed)
+    opts = _opts(geo, k, **extra)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    assert opts.min_pop is not None and opts.max_pop is not None
+    columns = enumerate_columns(blocks, opts.min_pop, opts.max_pop)
+    assert columns is not None
+    return geo, opts, blocks, obj, columns
+
+
+def test_column_costs_reproduce_the_scorer_on_every_feasible_plan() -> None:
+    geo, opts, blocks, obj, columns = _setup(3, 3, 3, seed=5)
+    costs = column_costs(obj, columns)
+    plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
+    assert len(plans) > 20
+    for a in plans:
+        ids = columns.find([np.flatnonzero(a == i) for i in range(obj.k)])
+        assert min(ids) >= 0
+        assert costs.plan_value(ids) == pytest.approx(score_assignment(obj, a)[0], abs=1e-12)
+
+
+def test_chunks_do_not_change_the_costs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storing and pricing in chunks (several of them here) gives what one chunk gives (to rounding:
+    BLAS may sum in another order for another matrix shape)."""
+    from devoplan.design import column_costs as cc_mod
+
+    _, _, blocks, obj, columns = _setup(3, 4, 3, seed=6)
+    whole = column_costs(obj, columns)
+    monkeypatch.setattr(cc_mod, "CHUNK", 7)
+    pieces = cc_mod.column_costs(obj, columns)
+    assert len(pieces.chunks) > 3 and columns.n_columns < CHUNK
+    np.testing.assert_allclose(whole.cost, pieces.cost, rtol=0, atol=1e-13)
+    rng = np.random.default_rng(0)
+    pi, rho = rng.normal(size=blocks.n_blocks), tuple(rng.random(s) * 1e-6 for s in whole.layer_sizes)
+    np.testing.assert_allclose(whole.reduced_costs(pi, 0.3, rho), pieces.reduced_costs(pi, 0.3, rho), atol=1e-12)
+    for c in range(columns.n_columns):
+        np.testing.assert_array_equal(whole.blocks_of(c), pieces.blocks_of(c))
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), shape=st.sampled_from([(3, 3, 3), (2, 4, 2), (2, 5, 2), (3, 3, 2)]))
+def test_exact_model_finds_the_brute_force_optimum_from_the_worst_plan(seed: int, shape: tuple[int, int, int]) -> None:
+    rows, cols, k = shape
+    geo, opts, blocks, obj, columns = _setup(rows, cols, k, seed=seed)
+    plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
+    if not plans:
+        return
+    values = [score_assignment(obj, a)[0] for a in plans]
+    best, worst = min(values), plans[int(np.argmax(values))]
+    costs = column_costs(obj, columns)
+    start = columns.find([np.flatnonzero(worst == i) for i in range(k)])
+    res = solve_exact(costs, blocks.n_blocks, k, start)
+    assert res.lower_bound <= best + 1e-9  # valid whatever happens
+    assert res.proven_optimal
+    assert res.best_value == pytest.approx(best, abs=1e-9)
+    assert res.lower_bound == pytest.approx(best, abs=1e-9)
+    assert costs.plan_value(res.best_columns) == pytest.approx(best, abs=1e-9)
+
+
+def test_skipped_mip_still_gives_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    geo, opts, blocks, obj, columns = _setup(3, 3, 3, seed=8)
+    plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
+    values = [score_assignment(obj, a)[0] for a in plans]
+    worst = plans[int(np.argmax(values))]
+    monkeypatch.setattr(exact_mod, "MAX_MIP_COLUMNS", 0)
+    costs = column_costs(obj, columns)
+    res = solve_exact(costs, blocks.n_blocks, 3, columns.find([np.flatnonzero(worst == i) for i in range(3)]))
+    assert res.mip_status.startswith("skipped")
+    assert not res.proven_optimal and res.best_value == pytest.approx(max(values))
+    assert res.lower_bound <= min(values) + 1e-9
+
+
+def test_prove_falls_back_to_the_relaxation_when_there_are_too_many_areas(monkeypatch: pytest.MonkeyPatch) -> None:
+    geo, opts, *_ = _setup(3, 3, 3, seed=9)
+    monkeypatch.setattr(prove_mod, "MAX_SETS", 5)
+    res = design(geo, opts, seed=0)
+    assert res.bound is not None and not res.bound.proven_optimal
+    assert "skipped" in str(res.bound.details["exact_model"])
+    assert res.bound.value <= res.objective + 1e-12
+
+
+def test_design_adopts_the_exact_plan_and_keeps_start_codes_and_frozen_areas() -> None:
+    """From a starting plan with a frozen area and no search budget, the closing MIP reaches the
+    brute-force optimum; the result keeps the starting plan's codes, the frozen area and its name."""
+    geo = grid_geography(3, 4, seed=11)
+    start = Plan.from_labels(geo.units.codes, grid_plan_labels(geo, 2, 4))
+    k = start.n_areas
+    frozen = start.area_codes[1]
+    opts = _opts(geo, k, start=start, frozen_areas=(frozen,), min_pop=1, max_pop=10**9)
+    res = design(geo, opts.with_(time_limit=0.0001), seed=0)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    plans = [a for a in _partitions_of_blocks(blocks, k, geo)]
+    best = min(score_assignment(obj, a)[0] for a in plans)
+    assert res.bound is not None and res.bound.proven_optimal
+    assert res.objective == pytest.approx(best, abs=1e-9)
+    assert res.plan.area_codes == start.area_codes
+    np.testing.assert_array_equal(np.sort(res.plan.members(frozen)), np.sort(start.members(frozen)))
+    assert res.plan.area_names[res.plan.area_index[frozen]] == start.area_names[start.area_index[frozen]]
+    assert res.checks["ok"]
+
+
+def _partitions_of_blocks(blocks: Blocks, k: int, geo: Geography) -> Iterator[np.ndarray]:
+    """Contiguous block partitions into k areas (the frozen area is one block on its own)."""
+    n = blocks.n_blocks
+    frozen = [b for b in range(n) if blocks.frozen[b] is not None]
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from((i, j) for i, nbrs in enumerate(blocks.neighbours) for j in nbrs)
+    for labels in _partitions(n, k):
+        a = np.array(labels)
+        if any((a == a[f]).sum() != 1 for f in frozen):
+            continue
+        if all(nx.is_connected(g.subgraph(np.flatnonzero(a == i).tolist())) for i in range(k)):
+            yield a
+
+
+def test_prove_returns_the_searched_plan_when_it_is_optimal() -> None:
+    geo, opts, blocks, obj, _ = _setup(3, 3, 3, seed=12)
+    plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
+    values = [score_assignment(obj, a)[0] for a in plans]
+    best = plans[int(np.argmin(values))]
+    bound, assign = prove(obj, blocks, opts.min_pop or 0, opts.max_pop or 0, best)
+    assert assign is best and bound.proven_optimal
+    assert bound.value == pytest.approx(min(values), abs=1e-9)
+    assert bound.details["improved_by_mip"] == 0.0
