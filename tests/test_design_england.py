@@ -37,7 +37,11 @@ def test_default_design_is_valid_and_improves_on_its_start() -> None:
     res = design(GEO, DesignOptions(time_limit=2), seed=0)
     _assert_valid(res, 38)
     assert res.objective <= res.start_objective
-    assert res.bound is not None and 0 <= res.bound.value <= res.objective
+    assert res.bound is not None and 0 <= res.bound.value <= res.objective + 1e-12
+    # the exact model lists every feasible area, closes the gap left by a 2 s search and proves the plan optimal
+    assert res.bound.proven_optimal and res.gap is not None and res.gap < 1e-9
+    assert 0 < res.bound.details["feasible_areas"] <= res.bound.details["connected_sets_listed"]  # type: ignore[operator]
+    assert res.objective <= float(res.bound.details["search_objective"]) + 1e-12  # type: ignore[arg-type]
     # defaults: 0.5x and 2x the mean area population; West Midlands (2.92m) fits
     assert res.min_pop == GEO.units.total_population // 76
     assert res.max_pop >= 2_919_650
