@@ -29,7 +29,8 @@ STEP_TITLES: dict[str, str] = {
 }
 
 
-TIME_HELP = "Optimiser budget in seconds, run as a fixed amount of work (same seed, same plan)."
+TIME_HELP = ("Search budget in seconds, run as a fixed amount of work (same seed, same plan); the exact model "
+             "then proves the plan optimal or improves it.")
 
 
 def demo(
