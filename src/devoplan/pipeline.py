@@ -153,7 +153,7 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
 
 
 def _design_progress(steps: _Steps, p: SearchProgress) -> None:
-    steps.emit(StepEvent("design", "progress", float(p.fraction), f"{p.phase}: best {p.best:.4f}"))
+    steps.emit(StepEvent("design", "progress", p.bar_fraction, f"{p.phase}: best {p.best:.4f}"))
 
 
 def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, audit: dict[str, Any],

@@ -41,6 +41,12 @@ class Progress:
     best: float
     evaluations: int
 
+    @property
+    def bar_fraction(self) -> float:
+        """For a progress bar: the search's share, held just short of full until the design is done,
+        so a bar keeps its clock running through the exact model that follows the search."""
+        return 1.0 if self.phase == "done" else min(float(self.fraction), 0.99)
+
 
 ProgressCallback = Callable[[Progress], None]
 
