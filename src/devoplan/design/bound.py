@@ -61,8 +61,11 @@ class BoundResult:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase: not in to_dict (reproducible files)
 
     def gap(self, objective: float) -> float:
-        """Relative gap ``(objective - bound) / objective`` (0 when the objective is 0)."""
-        return 0.0 if objective <= 0 else max(objective - self.value, 0.0) / objective
+        """Relative gap ``(objective - bound) / objective`` (0 when the objective is 0, and when the two
+        differ only by rounding: the exact model sums per-area costs, the scorer per-term totals)."""
+        if objective <= 0 or objective - self.value <= 1e-12 * objective:
+            return 0.0
+        return (objective - self.value) / objective
 
     def to_dict(self, objective: float) -> dict[str, object]:
         return {
