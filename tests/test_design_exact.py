@@ -198,12 +198,43 @@ def test_exact_model_finds_the_brute_force_optimum_from_the_worst_plan(seed: int
     assert costs.plan_value(res.best_columns) == pytest.approx(best, abs=1e-9)
 
 
-def test_skipped_mip_still_gives_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    geo, opts, blocks, obj, columns = _setup(3, 3, 3, seed=8)
+def _worst_start(seed: int) -> tuple[list[float], np.ndarray, Blocks, Objective, Columns]:
+    geo, opts, blocks, obj, columns = _setup(3, 3, 3, seed=seed)
     plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
     values = [score_assignment(obj, a)[0] for a in plans]
-    worst = plans[int(np.argmax(values))]
+    return values, plans[int(np.argmax(values))], blocks, obj, columns
+
+
+def test_a_weak_plan_gets_a_heuristic_mip_before_the_closing_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Too many areas within the gap of a weak plan: a MIP over the most promising areas finds a
+    better plan, the gap shrinks, and the closing MIP proves the optimum."""
+    values, worst, blocks, obj, columns = _worst_start(8)
+    costs = column_costs(obj, columns)
+    start = columns.find([np.flatnonzero(worst == i) for i in range(3)])
+    calls: list[tuple[int, bool]] = []
+    real_close = exact_mod._close
+
+    def spy(*args: object, complete: bool) -> None:
+        calls.append((len(args[3]), complete))  # type: ignore[arg-type]
+        real_close(*args, complete=complete)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exact_mod, "_close", spy)
+    monkeypatch.setattr(exact_mod, "HEURISTIC_COLUMNS", 10)
+    full = len(solve_exact(costs, blocks.n_blocks, 3, start).best_columns)  # runs with the default limit
+    assert full == 3
+    calls.clear()
+    monkeypatch.setattr(exact_mod, "MAX_MIP_COLUMNS", 12)
+    res = solve_exact(costs, blocks.n_blocks, 3, start)
+    assert calls and calls[0][1] is False  # the heuristic MIP came first
+    assert res.best_value == pytest.approx(min(values), abs=1e-9)
+    assert res.lower_bound <= min(values) + 1e-9
+
+
+def test_skipped_mip_still_gives_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If neither MIP can run or help, the result says so and keeps the Lagrangian bound."""
+    values, worst, blocks, obj, columns = _worst_start(8)
     monkeypatch.setattr(exact_mod, "MAX_MIP_COLUMNS", 0)
+    monkeypatch.setattr(exact_mod, "_close", lambda *args, complete: None)
     costs = column_costs(obj, columns)
     res = solve_exact(costs, blocks.n_blocks, 3, columns.find([np.flatnonzero(worst == i) for i in range(3)]))
     assert res.mip_status.startswith("skipped")

@@ -43,6 +43,7 @@ from devoplan.design.column_costs import ColumnCosts
 MAX_ITERATIONS = 300  # column generation rounds
 BATCH = 300  # columns added per round, most negative reduced cost first
 MAX_MIP_COLUMNS = 60_000  # the closing MIP is skipped above this many columns within the gap
+HEURISTIC_COLUMNS = 5_000  # when it would be: first a MIP over this many lowest-reduced-cost areas, for a better plan
 MIP_NODES = 20_000
 MIP_SECONDS = 120.0  # guard only
 TOL = 1e-9
@@ -96,22 +97,36 @@ def solve_exact(
     assert best is not None
     bound, rc, low = best
     t_cg = time.perf_counter()
-    threshold = incumbent - bound - (k - 1) * min(low, 0.0) + TOL
-    within = np.flatnonzero(rc <= threshold)
     result = ExactResult(
         lower_bound=min(bound, incumbent), lp_bound=lp_value + costs.const, incumbent=incumbent,
         best_value=incumbent, best_columns=list(incumbent_columns), proven_optimal=incumbent - bound <= TOL,
-        iterations=it, pool=lp.n_pool, gap_columns=len(within), mip_status="not needed",
+        iterations=it, pool=lp.n_pool, gap_columns=0, mip_status="not needed",
     )
     if not result.proven_optimal:
-        if len(within) > MAX_MIP_COLUMNS:
+        within = _within_gap(rc, result.best_value, bound, low, k)
+        if len(within) > MAX_MIP_COLUMNS:  # a weak plan leaves too many: find a better one first
+            if tick is not None:
+                tick(f"heuristic MIP over the {HEURISTIC_COLUMNS:,} most promising areas")
+            promising = np.argsort(rc, kind="stable")[:HEURISTIC_COLUMNS]
+            pool = np.union1d(np.union1d(promising, sorted(lp.in_pool)), result.best_columns)
+            _close(costs, n_blocks, k, pool, result, complete=False)
+            within = _within_gap(rc, result.best_value, bound, low, k)
+        result.gap_columns = len(within)
+        if result.best_value - bound <= TOL:
+            result.proven_optimal, result.lower_bound = True, result.best_value
+        elif len(within) > MAX_MIP_COLUMNS:
             result.mip_status = f"skipped: {len(within):,} columns within the gap (limit {MAX_MIP_COLUMNS:,})"
         else:
             if tick is not None:
                 tick(f"closing MIP over {len(within):,} areas")
-            _close(costs, n_blocks, k, within, result)
+            _close(costs, n_blocks, k, within, result, complete=True)
     result.seconds = {"column_generation": t_cg - t0, "mip": time.perf_counter() - t_cg}
     return result
+
+
+def _within_gap(rc: np.ndarray, best: float, bound: float, low: float, k: int) -> np.ndarray:
+    """Columns that a plan better than ``best`` could use: reduced cost below the gap (see the docstring)."""
+    return np.flatnonzero(rc <= best - bound - (k - 1) * min(low, 0.0) + TOL)
 
 
 class _Master:
@@ -173,8 +188,9 @@ class _Master:
         return float(self.h.getInfo().objective_function_value), y[:n], float(y[n]), rho
 
 
-def _close(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, result: ExactResult) -> None:
-    """MIP over the columns within the gap; update the result's plan and bound from what it proves."""
+def _close(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, result: ExactResult, complete: bool) -> None:
+    """MIP over ``cols``; update the result's plan, and, when ``cols`` holds every column within the
+    gap (``complete``), its bound from what the MIP proves."""
     nc = len(cols)
     z_col, z_row, z_cost = [], [], []
     offset = 0
@@ -206,13 +222,16 @@ def _close(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, result: 
         bounds=Bounds(0, 1),
         options={"disp": False, "node_limit": MIP_NODES, "time_limit": MIP_SECONDS, "mip_rel_gap": 0.0},
     )
-    result.mip_status = str(res.message)
+    if complete:
+        result.mip_status = str(res.message)
     if res.x is not None:
         chosen = cols[np.flatnonzero(res.x[:nc] > 0.5)].tolist()
         value = costs.plan_value(chosen)
         if len(chosen) == k and value < result.best_value - TOL:
             result.best_value, result.best_columns = value, chosen
     dual = getattr(res, "mip_dual_bound", None)
+    if not complete:
+        return
     if res.status == 0:
         result.lower_bound = result.best_value
         result.proven_optimal = True
