@@ -19,6 +19,7 @@ locked to that name and no block locked to another name; no column holds both bl
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,11 +80,12 @@ def enumerate_columns(blocks: Blocks, min_pop: float, max_pop: float, max_sets: 
     pop = [float(x) for x in blocks.population]
     sink = _Sink(n_words, blocks)
     sink.pending.extend(1 << b for b in sorted(frozen))
+    graph = _Graph(n, nbr, pop)
     visited = len(frozen)
     for v in range(n):
         if v in frozen or pop[v] > max_pop:
             continue
-        count = _grow(v, nbr, pop, min_pop, max_pop, sink, max_sets - visited)
+        count = _grow(v, graph, min_pop, max_pop, sink, max_sets - visited)
         if count is None:
             return None
         visited += count
@@ -98,33 +100,64 @@ class _Sink:
         self.pending: list[int] = []
         self.parts: list[np.ndarray] = []
 
-    def add(self, mask: int) -> None:
-        self.pending.append(mask)
-        if len(self.pending) >= _FLUSH:
-            self.flush()
-
-    def flush(self) -> None:
+    def flush(self) -> list[int]:
+        """Convert what is pending; the new (empty) pending list."""
         words = to_words(self.pending, self.n_words)
         self.parts.append(words[_allowed(words, self.blocks, self.n_words)])
         self.pending = []
+        return self.pending
 
     def words(self) -> np.ndarray:
         self.flush()
         return np.ascontiguousarray(np.concatenate(self.parts))
 
 
-def _grow(v: int, nbr: list[int], pop: list[float], lo: float, hi: float, sink: _Sink, budget: int) -> int | None:
-    """Every connected set whose lowest block is ``v`` into ``sink`` (ESU); the number visited, or None over budget."""
-    higher = ~((1 << (v + 1)) - 1)
-    stack = [(1 << v, nbr[v] & higher, nbr[v] | (1 << v), pop[v])]
-    visited = 0
+class _Graph:
+    """Block bitsets for listing: neighbours, their complements and "light enough" masks.
+
+    ``light(slack)`` holds every block whose population fits in ``slack`` (plus a hair, so rounding
+    never drops one; the exact test stays in the loop): blocks outside it can join neither the set
+    nor any superset (populations are not negative), so they are dropped from the extension set."""
+
+    def __init__(self, n: int, nbr: list[int], pop: list[float]) -> None:
+        self.full = (1 << n) - 1
+        self.nbr, self.pop = nbr, pop
+        self.not_nbr = [self.full ^ m for m in nbr]
+        order = sorted(range(n), key=lambda b: pop[b])
+        self.sorted_pop = [pop[b] for b in order]
+        self.light_masks = [0]
+        for b in order:
+            self.light_masks.append(self.light_masks[-1] | (1 << b))
+
+
+def _grow(v: int, g: _Graph, lo: float, hi: float, sink: _Sink, budget: int) -> int | None:
+    """Every connected set whose lowest block is ``v`` into ``sink`` (ESU); the number visited, or None over budget.
+
+    A stack entry is (members, extension set, blocks still allowed to join the extension, population);
+    the inner loops are kept to few Python operations per set (this is most of the listing time)."""
+    nbr, not_nbr, pop, sorted_pop, light_masks = g.nbr, g.not_nbr, g.pop, g.sorted_pop, g.light_masks
+    higher = g.full ^ ((1 << (v + 1)) - 1)
+    out = sink.pending
+    start, emitted, below = len(out), 0, 0
+    stack = [(1 << v, nbr[v] & higher, higher & not_nbr[v], pop[v])]
+    push, pop_stack, append = stack.append, stack.pop, out.append
     while stack:
-        members, ext, closed, p = stack.pop()
-        visited += 1
-        if visited > budget:
-            return None
+        members, ext, avail, p = pop_stack()
         if p >= lo:
-            sink.add(members)
+            append(members)
+            if len(out) >= _FLUSH:
+                emitted += len(out) - start
+                if emitted + below > budget:
+                    return None
+                out, start = sink.flush(), 0
+                append = out.append
+        else:
+            below += 1
+            if below > budget:
+                return None
+        if not ext:
+            continue
+        ext &= light_masks[bisect_right(sorted_pop, (hi - p) * (1 + 1e-12) + 1e-9)]
         while ext:
             low = ext & -ext
             ext ^= low
@@ -132,9 +165,9 @@ def _grow(v: int, nbr: list[int], pop: list[float], lo: float, hi: float, sink: 
             q = p + pop[w]
             if q > hi:
                 continue
-            nw = nbr[w]
-            stack.append((members | low, ext | (nw & ~closed & higher), closed | nw, q))
-    return visited
+            push((members | low, ext | (nbr[w] & avail), avail & not_nbr[w], q))
+    visited = emitted + len(out) - start + below
+    return None if visited > budget else visited
 
 
 def _mask(members: np.ndarray | list[int]) -> int:
