@@ -42,10 +42,7 @@ class Rows:
 
     def sums(self, values: np.ndarray) -> np.ndarray:
         """Per row, the sum of ``values`` (aligned with ``indices``); 0 for an empty row."""
-        if len(values) == 0:
-            return np.zeros(len(self.indptr) - 1)
-        out = np.add.reduceat(values, np.minimum(self.indptr[:-1], len(values) - 1))
-        return np.where(np.diff(self.indptr) > 0, out, 0.0)
+        return _per_row(np.add, values, self.indptr)
 
     @staticmethod
     def of(rows: np.ndarray, cols: np.ndarray, n_rows: int, width: int, data: np.ndarray | None = None) -> Rows:
@@ -197,11 +194,20 @@ def _internal(prep: _Prepared, bits: np.ndarray, x: sparse.csr_matrix) -> np.nda
 
 def _row_max(rows: Rows, m: int) -> np.ndarray:
     """Per row, the largest value (0 for an empty row; values are positive)."""
-    assert rows.data is not None
-    if len(rows.data) == 0:
-        return np.zeros(m)
-    out = np.maximum.reduceat(rows.data, np.minimum(rows.indptr[:-1], len(rows.data) - 1))
-    return np.where(np.diff(rows.indptr) > 0, out, 0.0)
+    assert rows.data is not None and len(rows.indptr) == m + 1
+    return _per_row(np.maximum, rows.data, rows.indptr)
+
+
+def _per_row(ufunc: np.ufunc, values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """``ufunc`` reduced over each row's entries, 0 for an empty row.
+
+    ``reduceat`` is given the starts of the non-empty rows only: they strictly increase, so each
+    segment ends exactly where its row ends (the last one at the end of ``values``)."""
+    out = np.zeros(len(indptr) - 1)
+    filled = np.diff(indptr) > 0
+    if filled.any():
+        out[filled] = ufunc.reduceat(values, indptr[:-1][filled])
+    return out
 
 
 def _index_type(width: int) -> type[np.signedinteger]:
