@@ -73,11 +73,11 @@ def enumerate_columns(blocks: Blocks, min_pop: float, max_pop: float, max_sets: 
     bits = _BlockBits.of(blocks, set(frozen))
     pop = np.asarray(blocks.population, dtype=np.float64)
     roots = np.array([v for v in range(n) if blocks.frozen[v] is None and pop[v] <= max_pop], dtype=np.int64)
-    levels = _levels(bits, pop, roots, max_pop, max_sets - len(frozen))
+    levels = _levels(bits, pop, roots, min_pop, max_pop, max_sets - len(frozen))
     if levels is None:
         return None
-    words = _in_listing_order(levels, min_pop, bits.bit[frozen])
-    visited = len(frozen) + sum(len(lv.pop) for lv in levels)
+    visited = len(frozen) + sum(len(lv.feasible) for lv in levels)
+    words = _in_listing_order(levels, bits.bit[frozen])
     allowed = _allowed(words, blocks, bits.n_words)
     return Columns(words if allowed.all() else words[allowed], n, visited)
 
@@ -112,14 +112,16 @@ class _BlockBits:
 
 @dataclass(frozen=True, eq=False)
 class _Level:
-    """The connected sets of one size: members, population and the row of the set each grew from."""
+    """The connected sets of one size: members, whether they reach ``min_pop``, the set each grew from."""
 
     members: np.ndarray  # (k, n_words) uint64
-    pop: np.ndarray
-    parent: np.ndarray  # row in the previous level (empty for the first)
+    feasible: np.ndarray  # (k,) bool
+    parent: np.ndarray  # (k,) int32 row in the previous level (empty for the first)
 
 
-def _levels(bits: _BlockBits, pop: np.ndarray, roots: np.ndarray, hi: float, budget: int) -> list[_Level] | None:
+def _levels(
+    bits: _BlockBits, pop: np.ndarray, roots: np.ndarray, lo: float, hi: float, budget: int
+) -> list[_Level] | None:
     """The ESU tree (Wernicke 2006) built one set size at a time, as numpy arrays; None over ``budget``.
 
     A set grows from its lowest block ``v`` by adding a block ``w`` of its extension set; the child's
@@ -129,14 +131,15 @@ def _levels(bits: _BlockBits, pop: np.ndarray, roots: np.ndarray, hi: float, bud
     members = bits.bit[roots]
     ext = bits.nbr[roots] & bits.above[roots]
     allowed = bits.above[roots] & bits.not_nbr[roots]
-    level = _Level(members, pop[roots], np.zeros(0, dtype=np.int64))
+    pops = pop[roots]
+    level = _Level(members, pops >= lo, np.zeros(0, dtype=np.int32))
     levels, visited = [level], len(roots)
-    while len(level.pop) and visited <= budget:
+    while len(pops) and visited <= budget:
         parts: list[tuple[np.ndarray, ...]] = []
-        for s in range(0, len(level.pop), _SLICE):
+        for s in range(0, len(pops), _SLICE):
             node, w = _set_bits(ext[s : s + _SLICE])
             node += s
-            q = level.pop[node] + pop[w]
+            q = pops[node] + pop[w]
             keep = ~(q > hi)
             node, w = node[keep], w[keep]
             visited += len(node)
@@ -145,14 +148,14 @@ def _levels(bits: _BlockBits, pop: np.ndarray, roots: np.ndarray, hi: float, bud
             parts.append((
                 level.members[node] | bits.bit[w],
                 q[keep],
-                node,
+                node.astype(np.int32),
                 (ext[node] & bits.above[w]) | (bits.nbr[w] & allowed[node]),
                 allowed[node] & bits.not_nbr[w],
             ))
         del ext, allowed  # the grown level replaces them: join its parts one array at a time (memory)
         members, pops, parents, ext, allowed = _join(parts)
-        level = _Level(members, pops, parents)
-        if len(level.pop):
+        level = _Level(members, pops >= lo, parents)
+        if len(pops):
             levels.append(level)
     return levels if visited <= budget else None
 
@@ -176,30 +179,32 @@ def _set_bits(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return flat // width, flat % width
 
 
-def _in_listing_order(levels: list[_Level], min_pop: float, head: np.ndarray) -> np.ndarray:
-    """``head``, then the sets of at least ``min_pop`` in depth-first ESU order (each root's tree in
+def _in_listing_order(levels: list[_Level], head: np.ndarray) -> np.ndarray:
+    """``head``, then the feasible sets in depth-first ESU order (each root's tree in
     turn, a set before its children, children with higher added blocks first): the order of a
     stack-based listing. Sets are placed by their rank among the kept ones, with no full-size copy."""
-    sizes = [np.ones(len(levels[-1].pop), dtype=np.int64)]
+    sizes: list[np.ndarray] = [np.ones(len(levels[-1].feasible), dtype=np.int64)]
     for child, parent in zip(levels[:0:-1], levels[-2::-1], strict=True):
-        below = np.bincount(child.parent, weights=sizes[0], minlength=len(parent.pop))
+        below = np.bincount(child.parent, weights=sizes[0], minlength=len(parent.feasible))
         sizes.insert(0, 1 + below.astype(np.int64))
-    positions = [np.cumsum(sizes[0]) - sizes[0]]
+    total = sum(len(s) for s in sizes)
+    index = np.int32 if total < 2**31 else np.int64  # positions in the listing (memory: half of int64)
+    sizes = [s.astype(index) for s in sizes]
+    positions = [np.cumsum(sizes[0], dtype=index) - sizes[0]]
     for level, size in zip(levels[1:], sizes[1:], strict=True):
         # siblings are contiguous and by added block; those after a set (higher blocks) come before it
-        cs = np.cumsum(size)
+        cs = np.cumsum(size, dtype=index)
         new_parent = np.r_[np.diff(level.parent) != 0, True]
         run = np.cumsum(np.r_[False, new_parent[:-1]])
         positions.append(positions[-1][level.parent] + 1 + cs[new_parent][run] - cs)
-    keep = np.zeros(sum(len(s) for s in sizes), dtype=bool)
+    keep = np.zeros(total, dtype=bool)
     for level, pos in zip(levels, positions, strict=True):
-        keep[pos] = level.pop >= min_pop
-    rank = np.cumsum(keep) - 1 + len(head)
+        keep[pos] = level.feasible
+    rank = np.cumsum(keep, dtype=index) - 1 + len(head)
     out = np.empty((len(head) + int(keep.sum()), head.shape[1]), dtype=np.uint64)
     out[: len(head)] = head
     for level, pos in zip(levels, positions, strict=True):
-        kept = level.pop >= min_pop
-        out[rank[pos[kept]]] = level.members[kept]
+        out[rank[pos[level.feasible]]] = level.members[level.feasible]
     return out
 
 
