@@ -206,6 +206,33 @@ def test_infeasible_apart_with_a_frozen_area_is_a_user_error() -> None:
         design(geo, opts, seed=0)
 
 
+# -- bridges: a non-contiguous --together group (or kept-whole area) is joined along ONE path ------
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="the exact model proves optimality over plans holding the chosen bridge path, a restriction",
+)
+def test_bound_with_a_bridged_together_group_is_below_the_true_optimum() -> None:
+    """Units 0 and 8 (opposite corners) must share an area; blocks.py joins them through 1, 2, 5,
+    but any path will do (e.g. 3, 6, 7): the true optimum, 1.659, lies below the 'proven' 2.130."""
+    geo = grid_geography(3, 3, seed=0)
+    mean = geo.units.total_population / 3
+    free = DesignOptions(areas=3, health=("SPLIT",), economic=("COVER",), keep_whole=(), keep_whole_soft=("BLOCK",),
+                         weights=ALL_TERMS, min_pop=int(0.15 * mean), max_pop=int(2.6 * mean), time_limit=0.05)
+    assert free.min_pop is not None and free.max_pop is not None
+    unit_obj = build_objective(geo, build_blocks(geo, free), free)  # no contraction: blocks are units
+    values = []
+    for a in _partitions(9, 3):
+        pops = np.bincount(a, weights=geo.units.population, minlength=3)
+        if a[0] == a[8] and free.min_pop <= pops.min() and pops.max() <= free.max_pop and (
+            pieces_per_area(geo.adjacency, a, 3) == 1
+        ).all():
+            values.append(score_assignment(unit_obj, a)[0])
+    res = design(geo, free.with_(together=(("U00000", "U00008"),)), seed=0)
+    assert res.bridges and res.checks["ok"]
+    assert res.bound is not None
+    assert res.bound.value <= min(values) + 1e-9
+
+
 # -- what holds today --------------------------------------------------------------------------
 def test_columns_over_three_words_with_locks_and_apart() -> None:
     """A 140-unit path: the feasible areas are the intervals within the bounds, filtered."""
