@@ -296,3 +296,14 @@ def test_prove_returns_the_searched_plan_when_it_is_optimal() -> None:
     assert assign is best and bound.proven_optimal
     assert bound.value == pytest.approx(min(values), abs=1e-9)
     assert bound.details["improved_by_mip"] == 0.0
+
+
+def test_a_bridged_group_is_never_called_proven() -> None:
+    """Opposite corners kept together are joined along one chosen path; other joins exist, so the
+    exact model's result only covers plans keeping that path and must not claim optimality."""
+    geo = grid_geography(3, 3, seed=0)
+    opts = _opts(geo, 3, together=(("U00000", "U00008"),), min_pop=1, max_pop=10**9)
+    res = design(geo, opts, seed=0)
+    assert res.bridges and res.bound is not None
+    assert not res.bound.proven_optimal
+    assert res.bound.details["bridges_assumed"] == list(res.bridges)

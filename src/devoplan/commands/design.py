@@ -202,6 +202,8 @@ def bound_line(result: DesignResult) -> str:
     if bound.proven_optimal:
         return f"[green]proven optimal[/] by the exact model (lower bound {bound.value:.5f}, gap 0.0%{by_mip})"
     kind = "exact model" if "feasible_areas" in details else f"term-wise relaxation; {details.get('exact_model', '')}"
+    if "bridges_assumed" in details:
+        kind += ", over plans that keep the bridges noted below"
     return (f"lower bound {bound.value:.5f} ({kind}, see docs/design.md); "
             f"gap {100 * bound.gap(result.objective):.2f}%{by_mip}")
 

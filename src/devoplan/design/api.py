@@ -158,6 +158,12 @@ def _start_assignment(
         if area in used:
             raise InfeasibleError(f"the starting plan puts areas locked as '{used[area]}' and '{name}' together")
         used[area] = name
+    for i, j in blocks.apart:
+        if assign[i] == assign[j]:
+            raise InfeasibleError(
+                f"the starting plan puts {blocks.origin[i]} and {blocks.origin[j]} in one area, but --apart keeps "
+                "them in different areas; move one of them in the plan or drop the --apart pair"
+            )
     return assign
 
 

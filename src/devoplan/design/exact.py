@@ -20,11 +20,13 @@ The multipliers come from the LP over a growing pool of columns; pricing scans *
 the bound holds over all contiguous plans whatever the LP solver's tolerances, and when no column
 has negative reduced cost it equals the LP relaxation of the full model.
 
-*Closing the gap.* A plan using column c is worth at least ``bound + rc_c (+ k-1 times a negative
-min rc)``, so a plan better than the incumbent can only use columns whose reduced cost is below the
-gap. The MIP over exactly those columns finds the optimum (or proves the incumbent optimal); its
-dual bound is then a bound for the whole problem. Deterministic: an iteration cap and a node cap
-stop the work, the wall clock only guards.
+*Closing the gap.* With ``D`` the dual value and ``bound = D + k min(0, min rc)``, a plan using
+column c is worth at least ``D + rc_c + (k-1) min(0, min rc) = bound + rc_c - min(0, min rc)``, so a
+plan better than the incumbent can only use columns with ``rc_c <= best - bound + min(0, min rc)``.
+The MIP over exactly those columns finds the optimum (or proves the incumbent optimal); its dual
+bound is then a bound for the whole problem. When a weak incumbent leaves too many such columns, a
+heuristic MIP over the most promising ones finds a better incumbent first. Deterministic: an
+iteration cap and a node cap stop the work, the wall clock only guards.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from devoplan.design.column_costs import ColumnCosts
 
@@ -73,10 +74,16 @@ def solve_exact(
     incumbent_columns: list[int],
     tick: Callable[[str], None] | None = None,
 ) -> ExactResult:
-    """Bound the objective over every plan and close the gap to the incumbent plan where it can."""
+    """Bound the objective over every plan and close the gap to the incumbent plan where it can.
+
+    Every term is non-negative, so 0 bounds any plan and a plan worth 0 is optimal. HiGHS works on
+    the objective divided by the incumbent's value (so its absolute tolerances are relative ones),
+    and "proven" means the plan is within ``TOL`` of the bound *relative to its value*."""
     t0 = time.perf_counter()
     incumbent = costs.plan_value(incumbent_columns)
-    lp = _Master(costs, n_blocks, k)
+    scale = incumbent if incumbent > 0 else 1.0
+    tol = TOL * scale
+    lp = _Master(costs, n_blocks, k, scale)
     lp.add(incumbent_columns)
     best: tuple[float, np.ndarray, float] | None = None  # (bound, reduced costs, min rc) of the best round
     lp_value = -np.inf
@@ -87,53 +94,58 @@ def solve_exact(
         lp_value, pi, mu, rho = lp.solve()
         rc = costs.reduced_costs(pi, mu, lp.split(rho))
         low = float(rc.min())
-        bound = float(pi.sum() + k * mu - rho.sum()) + costs.const + k * min(low, 0.0)
+        bound = max(float(pi.sum() + k * mu - rho.sum()) + costs.const + k * min(low, 0.0), 0.0)
         if best is None or bound > best[0]:
             best = (bound, rc, low)
-        if low >= -TOL:
+        if low >= -tol:
             break
-        neg = np.flatnonzero(rc < -TOL)
+        neg = np.flatnonzero(rc < -tol)
         lp.add(neg[np.argsort(rc[neg], kind="stable")[:BATCH]].tolist())
     assert best is not None
     bound, rc, low = best
     t_cg = time.perf_counter()
     result = ExactResult(
         lower_bound=min(bound, incumbent), lp_bound=lp_value + costs.const, incumbent=incumbent,
-        best_value=incumbent, best_columns=list(incumbent_columns), proven_optimal=incumbent - bound <= TOL,
+        best_value=incumbent, best_columns=list(incumbent_columns), proven_optimal=incumbent - bound <= tol,
         iterations=it, pool=lp.n_pool, gap_columns=0, mip_status="not needed",
     )
     if not result.proven_optimal:
-        within = _within_gap(rc, result.best_value, bound, low, k)
+        within = _within_gap(rc, result.best_value, bound, low, tol)
         if len(within) > MAX_MIP_COLUMNS:  # a weak plan leaves too many: find a better one first
             if tick is not None:
                 tick(f"heuristic MIP over the {HEURISTIC_COLUMNS:,} most promising areas")
             promising = np.argsort(rc, kind="stable")[:HEURISTIC_COLUMNS]
             pool = np.union1d(np.union1d(promising, sorted(lp.in_pool)), result.best_columns)
-            _close(costs, n_blocks, k, pool, result, complete=False)
-            within = _within_gap(rc, result.best_value, bound, low, k)
+            _close(costs, n_blocks, k, pool, result, scale, complete=False)
+            within = _within_gap(rc, result.best_value, bound, low, tol)
         result.gap_columns = len(within)
-        if result.best_value - bound <= TOL:
-            result.proven_optimal, result.lower_bound = True, result.best_value
+        if result.best_value - bound <= tol:
+            result.proven_optimal, result.lower_bound = True, bound
         elif len(within) > MAX_MIP_COLUMNS:
             result.mip_status = f"skipped: {len(within):,} columns within the gap (limit {MAX_MIP_COLUMNS:,})"
         else:
             if tick is not None:
                 tick(f"closing MIP over {len(within):,} areas")
-            _close(costs, n_blocks, k, within, result, complete=True)
+            _close(costs, n_blocks, k, within, result, scale, complete=True)
+            result.proven_optimal = result.best_value - result.lower_bound <= tol
     result.seconds = {"column_generation": t_cg - t0, "mip": time.perf_counter() - t_cg}
     return result
 
 
-def _within_gap(rc: np.ndarray, best: float, bound: float, low: float, k: int) -> np.ndarray:
-    """Columns that a plan better than ``best`` could use: reduced cost below the gap (see the docstring)."""
-    return np.flatnonzero(rc <= best - bound - (k - 1) * min(low, 0.0) + TOL)
+def _within_gap(rc: np.ndarray, best: float, bound: float, low: float, tol: float) -> np.ndarray:
+    """Columns that a plan better than ``best`` could use.
+
+    ``bound = D + k min(0, low)`` with ``D`` the dual value; a plan using column c is worth at least
+    ``D + rc_c + (k-1) min(0, low) = bound + rc_c - min(0, low)``, so only columns with
+    ``rc_c <= best - bound + min(0, low)`` can be in a better plan."""
+    return np.flatnonzero(rc <= best - bound + min(low, 0.0) + tol)
 
 
 class _Master:
     """The restricted LP over a pool of columns, grown by ``add`` (HiGHS, warm-started)."""
 
-    def __init__(self, costs: ColumnCosts, n_blocks: int, k: int) -> None:
-        self.costs, self.n, self.k = costs, n_blocks, k
+    def __init__(self, costs: ColumnCosts, n_blocks: int, k: int, scale: float) -> None:
+        self.costs, self.n, self.k, self.scale = costs, n_blocks, k, scale
         sizes = list(costs.layer_sizes)
         self.layer_offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.n_layer_rows = int(self.layer_offsets[-1])
@@ -160,7 +172,7 @@ class _Master:
                 continue
             self.in_pool.add(c)
             rows = np.concatenate([self.costs.blocks_of(c), [n]]).astype(np.int32)
-            h.addCol(float(self.costs.cost[c]), 0.0, inf, len(rows), rows, np.ones(len(rows)))
+            h.addCol(float(self.costs.cost[c]) / self.scale, 0.0, inf, len(rows), rows, np.ones(len(rows)))
             x = h.getNumCol() - 1
             for li in range(len(self.costs.layer_sizes)):
                 idx, vals = self.costs.overlap(li, c)
@@ -168,7 +180,7 @@ class _Master:
                     h.addRow(-inf, 0.0, 1, np.array([x], dtype=np.int32), np.array([-1.0]))
                     link = h.getNumRow() - 1
                     row = n + 1 + int(self.layer_offsets[li]) + layer_area
-                    h.addCol(-float(self.costs.alpha[li]) * overlap, 0.0, inf, 2,
+                    h.addCol(-float(self.costs.alpha[li]) * overlap / self.scale, 0.0, inf, 2,
                              np.array([row, link], dtype=np.int32), np.array([1.0, 1.0]))
 
     def split(self, rho: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -177,20 +189,45 @@ class _Master:
         return tuple(rho[o[i] : o[i + 1]] for i in range(len(o) - 1))
 
     def solve(self) -> tuple[float, np.ndarray, float, np.ndarray]:
-        """LP value and duals ``(pi, mu, rho)`` with ``rho >= 0`` (clipped: any rho >= 0 keeps the bound valid)."""
+        """LP value and duals ``(pi, mu, rho)``, in objective units, with ``rho >= 0`` (clipped: any
+        rho >= 0 keeps the bound valid)."""
         self.h.run()
         status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"exact model: the restricted LP ended {self.h.modelStatusToString(status)}")
-        y = np.asarray(self.h.getSolution().row_dual)
+        y = np.asarray(self.h.getSolution().row_dual) * self.scale
         n = self.n
         rho = np.maximum(-y[n + 1 : n + 1 + self.n_layer_rows], 0.0)
-        return float(self.h.getInfo().objective_function_value), y[:n], float(y[n]), rho
+        return float(self.h.getInfo().objective_function_value) * self.scale, y[:n], float(y[n]), rho
 
 
-def _close(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, result: ExactResult, complete: bool) -> None:
+def _close(
+    costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, result: ExactResult, scale: float, complete: bool
+) -> None:
     """MIP over ``cols``; update the result's plan, and, when ``cols`` holds every column within the
-    gap (``complete``), its bound from what the MIP proves."""
+    gap (``complete``), its bound from the MIP's dual bound (never from its status alone)."""
+    h = highspy.Highs()
+    for option, value in (("output_flag", False), ("threads", 1), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0),
+                          ("mip_max_nodes", MIP_NODES), ("time_limit", MIP_SECONDS)):
+        h.setOptionValue(option, value)
+    h.passModel(_mip_model(costs, n_blocks, k, cols, scale))
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    if complete:
+        result.mip_status = status
+    x = np.asarray(h.getSolution().col_value)
+    if len(x) >= len(cols) and h.getInfo().primal_solution_status == 2:  # a feasible solution exists
+        chosen = cols[np.flatnonzero(x[: len(cols)] > 0.5)].tolist()
+        value = costs.plan_value(chosen)
+        if len(chosen) == k and value < result.best_value - TOL * scale:
+            result.best_value, result.best_columns = value, chosen
+    dual = float(h.getInfo().mip_dual_bound)
+    if complete and np.isfinite(dual):
+        result.lower_bound = max(result.lower_bound, min(result.best_value, dual * scale + costs.const))
+
+
+def _mip_model(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, scale: float) -> highspy.HighsLp:
+    """The set-partitioning MIP over ``cols`` (x binary, then z continuous), objective divided by ``scale``."""
     nc = len(cols)
     z_col, z_row, z_cost = [], [], []
     offset = 0
@@ -212,28 +249,17 @@ def _close(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, result: 
         sparse.hstack([sparse.csr_array((n_layer, nc)),
                        sparse.csr_array((np.ones(nz), (zr, np.arange(nz))), shape=(n_layer, nz))]),
         sparse.hstack([sparse.csr_array((-np.ones(nz), (np.arange(nz), zc)), shape=(nz, nc)), sparse.eye_array(nz)]),
-    ]).tocsr()
-    lower = np.concatenate([np.ones(n_blocks), [k], np.full(n_layer + nz, -np.inf)])
-    upper = np.concatenate([np.ones(n_blocks), [k], np.ones(n_layer), np.zeros(nz)])
-    res = milp(
-        np.concatenate([costs.cost[cols], z_cost]),
-        constraints=LinearConstraint(a, lower, upper),
-        integrality=np.concatenate([np.ones(nc), np.zeros(nz)]),
-        bounds=Bounds(0, 1),
-        options={"disp": False, "node_limit": MIP_NODES, "time_limit": MIP_SECONDS, "mip_rel_gap": 0.0},
-    )
-    if complete:
-        result.mip_status = str(res.message)
-    if res.x is not None:
-        chosen = cols[np.flatnonzero(res.x[:nc] > 0.5)].tolist()
-        value = costs.plan_value(chosen)
-        if len(chosen) == k and value < result.best_value - TOL:
-            result.best_value, result.best_columns = value, chosen
-    dual = getattr(res, "mip_dual_bound", None)
-    if not complete:
-        return
-    if res.status == 0:
-        result.lower_bound = result.best_value
-        result.proven_optimal = True
-    elif dual is not None and np.isfinite(dual):
-        result.lower_bound = max(result.lower_bound, min(result.best_value, float(dual) + costs.const))
+    ]).tocsc()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nc + nz, a.shape[0]
+    lp.col_cost_ = np.concatenate([costs.cost[cols], z_cost]) / scale
+    lp.col_lower_, lp.col_upper_ = np.zeros(nc + nz), np.ones(nc + nz)
+    lp.row_lower_ = np.concatenate([np.ones(n_blocks), [k], np.full(n_layer + nz, -inf)])
+    lp.row_upper_ = np.concatenate([np.ones(n_blocks), [k], np.ones(n_layer), np.zeros(nz)])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * nc + [highspy.HighsVarType.kContinuous] * nz
+    return lp
