@@ -307,3 +307,32 @@ def test_a_bridged_group_is_never_called_proven() -> None:
     assert res.bridges and res.bound is not None
     assert not res.bound.proven_optimal
     assert res.bound.details["bridges_assumed"] == list(res.bridges)
+
+
+def test_when_repair_fails_the_exact_model_finds_the_only_plan() -> None:
+    """Found in review: construction and repair give up on these bounds ("infeasible") for every
+    seed, yet one feasible plan exists; the exact model finds it (and proves it optimal)."""
+    geo = grid_geography(2, 5, seed=1)
+    opts = DesignOptions(areas=4, health=("SPLIT",), economic=("COVER",), keep_whole=(), min_pop=313_097,
+                         max_pop=1_174_113, time_limit=0.2)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    plans = _feasible_plans(geo, obj, blocks, 313_097, 1_174_113)
+    assert len(plans) == 1
+    res = design(geo, opts, seed=0)
+    assert res.checks["ok"] and res.bound is not None and res.bound.proven_optimal
+    assert res.objective == pytest.approx(score_assignment(obj, plans[0])[0], abs=1e-12)
+
+
+def test_an_impossible_request_is_proven_impossible() -> None:
+    """Five districts of 100 in a row, two areas of 230..270: the totals allow it (460 <= 500 <= 540)
+    but no contiguous split does, and the exact model says so in one line."""
+    from devoplan.errors import InfeasibleError
+    from tests.test_design_small import grid
+
+    geo = grid(1, 5, [100] * 5, {"H": [0, 0, 0, 1, 1]}, np.zeros((5, 1)))
+    opts = DesignOptions(areas=2, health=("H",), economic=(), keep_whole=(), min_pop=230, max_pop=270,
+                         time_limit=0.1)
+    with pytest.raises(InfeasibleError, match=r"could not bring every area.*confirms that no plan exists") as err:
+        design(geo, opts, seed=0)
+    assert "\n" not in str(err.value)

@@ -21,7 +21,7 @@ from devoplan.design.governance import AreaGovernance, governance
 from devoplan.design.naming import area_names
 from devoplan.design.objective import Objective, build_objective, score_assignment
 from devoplan.design.options import DesignOptions, full_weights, resolved_bounds
-from devoplan.design.prove import prove
+from devoplan.design.prove import prove, rescue
 from devoplan.design.search import Progress, ProgressCallback, SearchStats, State, anneal_rounds, repair
 from devoplan.design.verify import verify
 from devoplan.errors import DevoplanError, InfeasibleError
@@ -86,11 +86,15 @@ def design(
     check_feasible(blocks, opts.areas, min_pop, max_pop)
     obj = build_objective(geography, blocks, opts)
     rng = np.random.default_rng(seed)
-    assign = _start_assignment(geography, blocks, obj, opts, min_pop, max_pop)
-    state = State(blocks, obj, assign, min_pop, max_pop)
     if progress is not None:
-        progress(Progress("repair", 0.0, state.scorer.value, 0))
-    repair(state, rng)
+        progress(Progress("repair", 0.0, 0.0, 0))
+    try:
+        state = State(blocks, obj, _start_assignment(geography, blocks, obj, opts, min_pop, max_pop), min_pop, max_pop)
+        repair(state, rng)
+    except InfeasibleError as failure:  # the heuristics found no plan: settle it exactly where that is cheap
+        if opts.start is not None:
+            raise
+        state = State(blocks, obj, rescue(obj, blocks, min_pop, max_pop, failure), min_pop, max_pop)
     start_value = state.scorer.value
     budget = max(int(opts.time_limit * EVALS_PER_SECOND), 50)
     best_assign, best_value, stats = anneal_rounds(state, rng, budget, opts.time_limit * WALL_GUARD, progress)

@@ -201,29 +201,46 @@ class _Master:
         return float(self.h.getInfo().objective_function_value) * self.scale, y[:n], float(y[n]), rho
 
 
-def _close(
-    costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, result: ExactResult, scale: float, complete: bool
-) -> None:
-    """MIP over ``cols``; update the result's plan, and, when ``cols`` holds every column within the
-    gap (``complete``), its bound from the MIP's dual bound (never from its status alone)."""
+@dataclass(frozen=True)
+class MipOutcome:
+    status: str
+    infeasible: bool
+    chosen: list[int] | None  # columns of the best plan found, if any
+    dual: float  # the MIP's dual bound on the (scaled) objective without const
+
+
+def run_mip(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, scale: float) -> MipOutcome:
+    """The set-partitioning MIP over ``cols`` (zero gaps, node cap, wall-clock guard)."""
     h = highspy.Highs()
     for option, value in (("output_flag", False), ("threads", 1), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0),
                           ("mip_max_nodes", MIP_NODES), ("time_limit", MIP_SECONDS)):
         h.setOptionValue(option, value)
     h.passModel(_mip_model(costs, n_blocks, k, cols, scale))
     h.run()
-    status = h.modelStatusToString(h.getModelStatus())
-    if complete:
-        result.mip_status = status
+    model_status = h.getModelStatus()
     x = np.asarray(h.getSolution().col_value)
+    chosen = None
     if len(x) >= len(cols) and h.getInfo().primal_solution_status == 2:  # a feasible solution exists
-        chosen = cols[np.flatnonzero(x[: len(cols)] > 0.5)].tolist()
-        value = costs.plan_value(chosen)
-        if len(chosen) == k and value < result.best_value - TOL * scale:
-            result.best_value, result.best_columns = value, chosen
-    dual = float(h.getInfo().mip_dual_bound)
-    if complete and np.isfinite(dual):
-        result.lower_bound = max(result.lower_bound, min(result.best_value, dual * scale + costs.const))
+        picked = cols[np.flatnonzero(x[: len(cols)] > 0.5)].tolist()
+        chosen = picked if len(picked) == k else None
+    return MipOutcome(h.modelStatusToString(model_status), model_status == highspy.HighsModelStatus.kInfeasible,
+                      chosen, float(h.getInfo().mip_dual_bound))
+
+
+def _close(
+    costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, result: ExactResult, scale: float, complete: bool
+) -> None:
+    """MIP over ``cols``; update the result's plan, and, when ``cols`` holds every column within the
+    gap (``complete``), its bound from the MIP's dual bound (never from its status alone)."""
+    out = run_mip(costs, n_blocks, k, cols, scale)
+    if complete:
+        result.mip_status = out.status
+    if out.chosen is not None:
+        value = costs.plan_value(out.chosen)
+        if value < result.best_value - TOL * scale:
+            result.best_value, result.best_columns = value, out.chosen
+    if complete and np.isfinite(out.dual):
+        result.lower_bound = max(result.lower_bound, min(result.best_value, out.dual * scale + costs.const))
 
 
 def _mip_model(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, scale: float) -> highspy.HighsLp:

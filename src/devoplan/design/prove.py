@@ -24,8 +24,9 @@ from devoplan.design.blocks import Blocks
 from devoplan.design.bound import BoundResult, lower_bound
 from devoplan.design.column_costs import ColumnCosts, column_costs
 from devoplan.design.columns import MAX_SETS, enumerate_columns
-from devoplan.design.exact import TOL, solve_exact
+from devoplan.design.exact import MAX_MIP_COLUMNS, TOL, run_mip, solve_exact
 from devoplan.design.objective import Objective
+from devoplan.errors import InfeasibleError
 
 METHOD = "exact set-partitioning model over every contiguous area: column generation, exact pricing, closing MIP"
 RELAXATION = (
@@ -86,6 +87,29 @@ def prove(
                                   "it another way is not covered, so this is not a proof of optimality")
     seconds = {"list": t_list - t0, "price": t_cost - t_list, **res.seconds}
     return BoundResult(value, relaxed.terms, RELAXATION, METHOD, proven, details, seconds), best
+
+
+def rescue(obj: Objective, blocks: Blocks, min_pop: float, max_pop: float, failure: InfeasibleError) -> np.ndarray:
+    """When construction or repair found no plan within the bounds, settle it exactly where the
+    candidate areas are few: the best plan (as a block assignment) if one exists, else a proof that
+    none does. Re-raises ``failure`` when the geography has too many candidate areas to decide."""
+    columns = enumerate_columns(blocks, min_pop, max_pop, 4 * MAX_MIP_COLUMNS)  # give up early when too many
+    if columns is None or columns.n_columns > MAX_MIP_COLUMNS:
+        raise failure
+    if columns.n_columns == 0:
+        raise InfeasibleError(f"{failure}; the exact model confirms that no plan exists: no set of districts "
+                              "can form even one such area")
+    costs = column_costs(obj, columns)
+    out = run_mip(costs, blocks.n_blocks, obj.k, np.arange(columns.n_columns), 1.0)
+    if out.infeasible:
+        raise InfeasibleError(f"{failure}; the exact model confirms that no plan exists: no {obj.k} of all "
+                              f"{columns.n_columns:,} possible areas cover every district once")
+    if out.chosen is None:
+        raise failure
+    assign = np.empty(blocks.n_blocks, dtype=np.int64)
+    for label, c in enumerate(out.chosen):
+        assign[costs.blocks_of(c)] = label
+    return assign
 
 
 def _relabel(costs: ColumnCosts, chosen: list[int], old: np.ndarray, population: np.ndarray) -> np.ndarray:

@@ -373,9 +373,14 @@ def repair(state: State, rng: np.random.Generator, max_rounds: int = 20000) -> i
     """Bring every area within the population bounds; returns evaluations used."""
     evals = 0
     current = state.violation(state.scorer.pops)
+    stall_limit = max(200, 20 * state.blocks.n_blocks)  # rounds without progress before giving up
+    stalled = 0
     for _ in range(max_rounds):
         if current <= 0:
             return evals
+        if stalled > stall_limit:
+            break
+        stalled += 1
         pops = state.scorer.pops
         bad = np.flatnonzero((pops < state.min_pop) | (pops > state.max_pop))
         a = int(bad[int(rng.integers(len(bad)))])
@@ -395,6 +400,8 @@ def repair(state: State, rng: np.random.Generator, max_rounds: int = 20000) -> i
         if prop.violation < current or (
             prop.violation == current and state.penalised(prop.change.value, prop.violation) < old
         ):
+            if prop.violation < current:
+                stalled = 0
             state.apply(prop.change)
             current = prop.violation
     if current > 0:
