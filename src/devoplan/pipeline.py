@@ -44,7 +44,7 @@ from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
 # Search budget in seconds. The exact model that follows proves the England plan optimal from any budget
-# tried (2 s to 45 s, docs/benchmarks.md); 10 s leaves its closing MIP small, so the demo stays quick.
+# tried (none to 45 s, docs/design.md); 10 s leaves its closing MIP small, so the demo stays quick.
 DEFAULT_TIME_LIMIT = 10.0
 DEFAULT_DRAWS = 1000
 

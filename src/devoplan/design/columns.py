@@ -28,7 +28,7 @@ import numpy as np
 from devoplan.design.blocks import Blocks
 
 # Listing stops (and the exact model is skipped) after this many connected sets, feasible or not.
-# England's defaults visit 3.8 million (about 4 s); see docs/design.md.
+# England's defaults visit 3.8 million (about 1.3 s); see docs/design.md.
 MAX_SETS = 8_000_000
 _WORD = 64
 _SLICE = 100_000  # sets grown at once (memory: a byte per bit of their extension sets)
