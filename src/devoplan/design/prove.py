@@ -9,6 +9,11 @@ After the local search, ``prove`` lists every feasible area (``columns``), price
   if the MIP finished;
 * the geography has too many candidate areas to list (``MAX_SETS``): the term-wise relaxation of
   ``bound.py`` is the bound instead, and the result says so.
+
+With bridged blocks (a kept-whole area or together group joined along one chosen path) the model
+covers only plans keeping that path, so the result is never called proven. ``rescue`` is the same
+machinery used earlier, when construction or repair found no plan at all: where the candidate
+areas are few it solves the problem outright, or proves that no plan exists.
 """
 
 from __future__ import annotations
