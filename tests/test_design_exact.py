@@ -7,7 +7,6 @@ the incremental scorer of ``design/objective.py`` for plan values.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import networkx as nx
 import numpy as np
@@ -26,11 +25,9 @@ from devoplan.design.objective import Objective, build_objective, score_assignme
 from devoplan.design.options import DesignOptions
 from devoplan.design.prove import prove
 from devoplan.geography.model import Geography
-from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.metrics.synthetic import grid_geography, grid_plan_labels
 from devoplan.plan import Plan
-
-ALL_TERMS = {"health": 1.0, "economic": 0.7, "needs": 1.3, "compact": 0.5, "balance": 0.4, "identity": 0.8}
+from tests.bruteforce import ALL_TERMS, feasible_plans
 
 
 def _opts(geo: Geography, k: int, **extra: object) -> DesignOptions:
@@ -111,32 +108,6 @@ def test_columns_respect_locks_apart_and_frozen_areas() -> None:
     assert sets == allowed
 
 
-def _partitions(n: int, k: int) -> Iterator[tuple[int, ...]]:
-    """Every partition of n items into exactly k labelled-by-first-appearance groups."""
-    def rec(i: int, used: int, labels: list[int]) -> Iterator[tuple[int, ...]]:
-        if n - i < k - used:
-            return
-        if i == n:
-            yield tuple(labels)
-            return
-        for a in range(min(used + 1, k)):
-            labels.append(a)
-            yield from rec(i + 1, max(used, a + 1), labels)
-            labels.pop()
-    yield from rec(0, 0, [])
-
-
-def _feasible_plans(geo: Geography, obj: Objective, blocks: Blocks, lo: float, hi: float) -> list[np.ndarray]:
-    assert blocks.n_blocks == geo.n_units  # no contraction on these grids
-    out = []
-    for labels in _partitions(geo.n_units, obj.k):
-        a = np.array(labels)
-        pops = np.bincount(a, weights=blocks.population, minlength=obj.k)
-        if pops.min() >= lo and pops.max() <= hi and (pieces_per_area(geo.adjacency, a, obj.k) == 1).all():
-            out.append(a)
-    return out
-
-
 def _setup(rows: int, cols: int, k: int, seed: int, **extra: object) -> tuple[Geography, DesignOptions, Blocks,
                                                                                  Objective, Columns]:
     geo = grid_geography(rows, cols, seed=seed)
@@ -152,7 +123,7 @@ def _setup(rows: int, cols: int, k: int, seed: int, **extra: object) -> tuple[Ge
 def test_column_costs_reproduce_the_scorer_on_every_feasible_plan() -> None:
     geo, opts, blocks, obj, columns = _setup(3, 3, 3, seed=5)
     costs = column_costs(obj, columns)
-    plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
+    plans = feasible_plans(geo, blocks, obj.k, opts.min_pop or 0, opts.max_pop or 0)
     assert len(plans) > 20
     for a in plans:
         ids = columns.find([np.flatnonzero(a == i) for i in range(obj.k)])
@@ -183,7 +154,7 @@ def test_chunks_do_not_change_the_costs(monkeypatch: pytest.MonkeyPatch) -> None
 def test_exact_model_finds_the_brute_force_optimum_from_the_worst_plan(seed: int, shape: tuple[int, int, int]) -> None:
     rows, cols, k = shape
     geo, opts, blocks, obj, columns = _setup(rows, cols, k, seed=seed)
-    plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
+    plans = feasible_plans(geo, blocks, obj.k, opts.min_pop or 0, opts.max_pop or 0)
     if not plans:
         return
     values = [score_assignment(obj, a)[0] for a in plans]
@@ -200,7 +171,7 @@ def test_exact_model_finds_the_brute_force_optimum_from_the_worst_plan(seed: int
 
 def _worst_start(seed: int) -> tuple[list[float], np.ndarray, Blocks, Objective, Columns]:
     geo, opts, blocks, obj, columns = _setup(3, 3, 3, seed=seed)
-    plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
+    plans = feasible_plans(geo, blocks, obj.k, opts.min_pop or 0, opts.max_pop or 0)
     values = [score_assignment(obj, a)[0] for a in plans]
     return values, plans[int(np.argmax(values))], blocks, obj, columns
 
@@ -262,7 +233,7 @@ def test_design_adopts_the_exact_plan_and_keeps_start_codes_and_frozen_areas() -
     res = design(geo, opts.with_(time_limit=0.0001), seed=0)
     blocks = build_blocks(geo, opts)
     obj = build_objective(geo, blocks, opts)
-    plans = [a for a in _partitions_of_blocks(blocks, k, geo)]
+    plans = feasible_plans(geo, blocks, k, 0, np.inf)
     best = min(score_assignment(obj, a)[0] for a in plans)
     assert res.bound is not None and res.bound.proven_optimal
     assert res.objective == pytest.approx(best, abs=1e-9)
@@ -272,24 +243,9 @@ def test_design_adopts_the_exact_plan_and_keeps_start_codes_and_frozen_areas() -
     assert res.checks["ok"]
 
 
-def _partitions_of_blocks(blocks: Blocks, k: int, geo: Geography) -> Iterator[np.ndarray]:
-    """Contiguous block partitions into k areas (the frozen area is one block on its own)."""
-    n = blocks.n_blocks
-    frozen = [b for b in range(n) if blocks.frozen[b] is not None]
-    g = nx.Graph()
-    g.add_nodes_from(range(n))
-    g.add_edges_from((i, j) for i, nbrs in enumerate(blocks.neighbours) for j in nbrs)
-    for labels in _partitions(n, k):
-        a = np.array(labels)
-        if any((a == a[f]).sum() != 1 for f in frozen):
-            continue
-        if all(nx.is_connected(g.subgraph(np.flatnonzero(a == i).tolist())) for i in range(k)):
-            yield a
-
-
 def test_prove_returns_the_searched_plan_when_it_is_optimal() -> None:
     geo, opts, blocks, obj, _ = _setup(3, 3, 3, seed=12)
-    plans = _feasible_plans(geo, obj, blocks, opts.min_pop or 0, opts.max_pop or 0)
+    plans = feasible_plans(geo, blocks, obj.k, opts.min_pop or 0, opts.max_pop or 0)
     values = [score_assignment(obj, a)[0] for a in plans]
     best = plans[int(np.argmin(values))]
     bound, assign = prove(obj, blocks, opts.min_pop or 0, opts.max_pop or 0, best)
@@ -317,7 +273,7 @@ def test_when_repair_fails_the_exact_model_finds_the_only_plan() -> None:
                          max_pop=1_174_113, time_limit=0.2)
     blocks = build_blocks(geo, opts)
     obj = build_objective(geo, blocks, opts)
-    plans = _feasible_plans(geo, obj, blocks, 313_097, 1_174_113)
+    plans = feasible_plans(geo, blocks, obj.k, 313_097, 1_174_113)
     assert len(plans) == 1
     res = design(geo, opts, seed=0)
     assert res.checks["ok"] and res.bound is not None and res.bound.proven_optimal

@@ -26,55 +26,11 @@ from devoplan.geography.model import Geography, Layer, Units
 from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.metrics.synthetic import grid_geography, grid_plan_labels
 from devoplan.plan import Plan
+from tests.bruteforce import ALL_TERMS, feasible_plans, partitions
 
 ONLY = dict.fromkeys(("health", "economic", "needs", "compact", "balance", "identity"), 0.0)
-ALL_TERMS = {"health": 1.0, "economic": 0.7, "needs": 1.3, "compact": 0.5, "balance": 0.4, "identity": 0.8}
 
 
-def _partitions(n: int, k: int) -> list[np.ndarray]:
-    """Every labelling of n items into exactly k groups (labels by first appearance)."""
-    out: list[np.ndarray] = []
-
-    def rec(labels: list[int], used: int) -> None:
-        if len(labels) == n:
-            if used == k:
-                out.append(np.array(labels))
-            return
-        if n - len(labels) < k - used:
-            return
-        for a in range(min(used + 1, k)):
-            rec([*labels, a], max(used, a + 1))
-
-    rec([], 0)
-    return out
-
-
-def _feasible(geo: Geography, blocks: Blocks, k: int, lo: float, hi: float) -> list[np.ndarray]:
-    """Brute force: every block assignment honouring bounds, contiguity, locks, --apart and frozen areas."""
-    names: dict[str, list[int]] = {}
-    for b, locked in enumerate(blocks.locks):
-        for name in locked:
-            names.setdefault(name, []).append(b)
-    frozen = [b for b in range(blocks.n_blocks) if blocks.frozen[b] is not None]
-    out = []
-    for a in _partitions(blocks.n_blocks, k):
-        pops = np.bincount(a, weights=blocks.population, minlength=k)
-        if pops.min() < lo or pops.max() > hi:
-            continue
-        if any((a == a[f]).sum() != 1 for f in frozen):
-            continue
-        if any(len({int(a[b]) for b in bs}) > 1 for bs in names.values()):
-            continue
-        if len({int(a[bs[0]]) for bs in names.values()}) < len(names):
-            continue
-        if any(a[i] == a[j] for i, j in blocks.apart):
-            continue
-        if (pieces_per_area(geo.adjacency, a[blocks.unit_block], k) == 1).all():
-            out.append(a)
-    return out
-
-
-# -- a partial layer whose last unit lies in no area, with a unit split between two areas -----------
 def _partial_split_geography() -> Geography:
     """2 x 4 grid (units 0-3 on top of 4-7). Layer PART: units 0-3 in P1, 4-5 in P0, unit 6 split
     0.2 / 0.8 between P1 and P2, unit 7 in no area. The last listed areas are then {6, 7} (two
@@ -110,7 +66,7 @@ def test_column_costs_reproduce_the_scorer_with_a_partial_split_layer() -> None:
     columns = enumerate_columns(blocks, 1, 10**9)
     assert columns is not None
     costs = column_costs(obj, columns)
-    for a in _feasible(geo, blocks, 3, 1, 10**9):
+    for a in feasible_plans(geo, blocks, 3, 1, 10**9):
         ids = columns.find([np.flatnonzero(a == i) for i in range(3)])
         assert costs.plan_value(ids) == pytest.approx(score_assignment(obj, a)[0], abs=1e-12)
 
@@ -137,7 +93,7 @@ def test_exact_model_does_not_prove_a_plan_worse_than_brute_force() -> None:
     """From the worst plan the model must reach the optimum (0.0981) or at least not claim a worse
     one (0.1242) optimal with a bound above the optimum."""
     geo, blocks, obj = _partial_setup()
-    plans = _feasible(geo, blocks, 3, 1, 10**9)
+    plans = feasible_plans(geo, blocks, 3, 1, 10**9)
     values = [score_assignment(obj, a)[0] for a in plans]
     best = min(values)
     columns = enumerate_columns(blocks, 1, 10**9)
@@ -164,7 +120,7 @@ def test_tiny_weights_do_not_fake_a_proof(seed: int) -> None:
     blocks = build_blocks(geo, opts)
     obj = build_objective(geo, blocks, opts)
     assert opts.min_pop is not None and opts.max_pop is not None
-    plans = _feasible(geo, blocks, 3, opts.min_pop, opts.max_pop)
+    plans = feasible_plans(geo, blocks, 3, opts.min_pop, opts.max_pop)
     values = [score_assignment(obj, a)[0] for a in plans]
     best = min(values)
     bound, plan = prove(obj, blocks, opts.min_pop, opts.max_pop, plans[int(np.argmax(values))])
@@ -212,7 +168,7 @@ def test_bound_with_a_bridged_together_group_is_below_the_true_optimum() -> None
     assert free.min_pop is not None and free.max_pop is not None
     unit_obj = build_objective(geo, build_blocks(geo, free), free)  # no contraction: blocks are units
     values = []
-    for a in _partitions(9, 3):
+    for a in map(np.array, partitions(9, 3)):
         pops = np.bincount(a, weights=geo.units.population, minlength=3)
         if a[0] == a[8] and free.min_pop <= pops.min() and pops.max() <= free.max_pop and (
             pieces_per_area(geo.adjacency, a, 3) == 1
@@ -304,7 +260,7 @@ def test_lagrangian_bound_alone_is_valid_when_column_generation_stops_early(
     blocks = build_blocks(geo, opts)
     obj = build_objective(geo, blocks, opts)
     assert opts.min_pop is not None and opts.max_pop is not None
-    plans = _feasible(geo, blocks, 3, opts.min_pop, opts.max_pop)
+    plans = feasible_plans(geo, blocks, 3, opts.min_pop, opts.max_pop)
     values = [score_assignment(obj, a)[0] for a in plans]
     bound, _ = prove(obj, blocks, opts.min_pop, opts.max_pop, plans[int(np.argmax(values))])
     assert not bound.proven_optimal

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.metrics.homogeneity import homogeneity
 from devoplan.metrics.overlap import coterminosity
 from devoplan.plan import Plan
+from tests.bruteforce import partitions
 
 
 def _layer(key: str, labels: list[int], kind: str = "partition") -> Layer:
@@ -78,16 +78,6 @@ def _oracle(geo: Geography, labels: tuple[int, ...], k: int, w: dict[str, float]
     return sum(w[t] * v for t, v in terms.items())
 
 
-def _partitions(n: int, k: int) -> itertools.chain[tuple[int, ...]]:
-    """Every assignment of n units to exactly k labels in canonical (first-appearance) order."""
-    def rec(prefix: list[int], used: int) -> itertools.chain[tuple[int, ...]]:
-        if len(prefix) == n:
-            return iter([tuple(prefix)] if used == k else [])  # type: ignore[return-value]
-        opts = range(min(used + 1, k))
-        return itertools.chain.from_iterable(rec([*prefix, x], max(used, x + 1)) for x in opts)
-    return rec([], 0)
-
-
 def test_matches_exhaustive_optimum_on_3x3() -> None:
     rng = np.random.default_rng(7)
     pop = rng.integers(50, 150, size=9).tolist()
@@ -96,7 +86,7 @@ def test_matches_exhaustive_optimum_on_3x3() -> None:
     w = {"health": 1.0, "economic": 1.0, "needs": 1.0, "compact": 0.5, "balance": 0.5, "identity": 0.0}
     lo, hi = 150, 500
     best = np.inf
-    for labels in _partitions(9, 3):
+    for labels in partitions(9, 3):
         a = np.array(labels)
         pops = np.bincount(a, weights=pop, minlength=3)
         if pops.min() < lo or pops.max() > hi or (pieces_per_area(geo.adjacency, a, 3) != 1).any():
@@ -172,7 +162,7 @@ def test_kmeans_1d_matches_enumeration() -> None:
     rng = np.random.default_rng(3)
     x, w = rng.normal(size=7), rng.uniform(0.5, 2, size=7)
     best = np.inf
-    for labels in _partitions(7, 3):
+    for labels in partitions(7, 3):
         a = np.array(labels)
         cost = 0.0
         for g in range(3):
@@ -272,7 +262,7 @@ def test_relaxation_bound_below_the_exhaustive_optimum(case: int) -> None:
     opts = DesignOptions(areas=k, health=("H",), economic=("E",), keep_whole=(), weights=w, min_pop=int(lo),
                          max_pop=int(hi), time_limit=0.1)
     obj = build_objective(geo, build_blocks(geo, opts), opts)
-    feasible = [a for a in map(np.array, _partitions(n, k)) if (pieces_per_area(geo.adjacency, a, k) == 1).all()
+    feasible = [a for a in map(np.array, partitions(n, k)) if (pieces_per_area(geo.adjacency, a, k) == 1).all()
                 and lo <= np.bincount(a, weights=pop, minlength=k).min()
                 and np.bincount(a, weights=pop, minlength=k).max() <= hi]
     scored = [score_assignment(obj, a) for a in feasible]
