@@ -11,7 +11,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from devoplan.pipeline import DEFAULT_DRAWS, DEFAULT_TIME_LIMIT, STEPS, DemoOptions, DemoResult, StepEvent, run_demo
-from devoplan.report.words import STATUS_WORDS, mip_improved
+from devoplan.governance.classify import STATUS_WORDS
+from devoplan.report.words import mip_improved
 
 MEASURES: dict[str, str] = {
     "coterminosity@ICB": "coterminosity with ICBs",

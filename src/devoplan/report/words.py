@@ -11,19 +11,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devoplan.geography.model import Geography
+from devoplan.governance.classify import STATUS_WORDS
 from devoplan.report.data import FundingView
 from devoplan.report.html import esc
 from devoplan.report.tables import Html, table
 
 HEALTH, ECONOMIC = "ICB", "LEP"
-STATUS_WORDS: dict[str, str] = {
-    "existing_combined_authority": "could be run by an existing combined authority",
-    "extend_combined_authority": "would extend an existing combined authority",
-    "merge_combined_authorities": "would merge combined authorities",
-    "new_combined_authority": "need a new combined authority",
-    "single_unitary": "are a single unitary council",
-    "single_county": "are a single county",
-}
 TERM_WORDS: dict[str, str] = {
     "health": "health misalignment (1 − coterminosity with health layers)",
     "economic": "economic misalignment (1 − coterminosity with economic layers)",
