@@ -35,6 +35,7 @@ from devoplan.funding import FundingResult, fund
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
+from devoplan.governance.assess import Assessment, Money, assess
 from devoplan.jsonio import finite, write_json
 from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
@@ -146,10 +147,20 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
     steps.done("compare", f"against {len(comparison['columns']) - 1} of today's layers")
 
     steps.start("report")
-    doc = metrics_doc(geo, result, funding, audit, comparison, opts, steps.timings)
+    governed = assess(geo, result.plan, money=Money.from_funding(funding))  # governance model and roadmap
+    doc = metrics_doc(geo, result, funding, audit, comparison, opts, steps.timings) | finite(governed.to_dict())
     files = write_outputs(geo, result, funding, doc, opts.out)
     steps.done("report", str(files["report"]))
-    return DemoResult(opts.out, files, headline(geo, result, funding, comparison, audit), dict(steps.timings))
+    summary = headline(geo, result, funding, comparison, audit) | bodies_headline(governed)
+    return DemoResult(opts.out, files, summary, dict(steps.timings))
+
+
+def bodies_headline(governed: Assessment) -> dict[str, Any]:
+    """Commissioning bodies before and after, nationally, and the roadmap's last year."""
+    s = governed.model.simplification
+    return {"bodies": {"before": s.before, "after": s.after, "split": s.split_bodies,
+                       "by_family": {f.family: f.touching for f in s.national}},
+            "roadmap_end": governed.roadmap.to_dict()["last_end"]}
 
 
 def _design_progress(steps: _Steps, p: SearchProgress) -> None:

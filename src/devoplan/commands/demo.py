@@ -105,6 +105,11 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
     lines.append("Who would run them: " + "; ".join(f"{n} {STATUS_WORDS.get(k, k.replace('_', ' '))}"
                                                    for k, n in sorted(s["governance"].items(), key=lambda x: -x[1]))
                  + ".")  # the report's own words, so terminal and report agree
+    if s.get("bodies"):
+        b = s["bodies"]
+        lines.append(f"Commissioning bodies: {b['before']} today ("
+                     + ", ".join(f"{n} {k}" for k, n in b["by_family"].items())
+                     + f") → {b['after']} single commissioning bodies; roadmap to {s.get('roadmap_end')}.")
     years = s["years"]
     money = (f"Funding: £{s['to_areas'][years[0]] / 1e9:,.1f}bn to areas in {years[0]} "
              f"(£{s['per_head'][years[0]]:,.0f} per head) → £{s['to_areas'][years[-1]] / 1e9:,.1f}bn in {years[-1]}")

@@ -1,7 +1,7 @@
 """The report's sections, each built from :class:`ReportData` into trusted HTML.
 
 Section ids (stable; the tests and anchors use them): ``summary``, ``patchwork``, ``areas``,
-``comparison``, ``funding``, ``cards``, ``sources``. A part whose inputs are missing (no funding
+``comparison``, ``funding``, ``governance``, ``cards``, ``sources``. A part whose inputs are missing (no funding
 table, no design result) says so in place rather than disappearing.
 """
 
@@ -20,13 +20,15 @@ from devoplan.report.cards import area_cards
 from devoplan.report.comparison import HEADLINE, in_words
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.figures import FigureSink
+from devoplan.report.governance import governance_section
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, kpis, note
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.tables import Html, cards, fmt_row, money, table
 from devoplan.report.words import baseline_assumed, design_facts, findings, glossary
 
-SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources")
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "governance", "cards",
+                                "sources")
 HEALTH, ECONOMIC = "ICB", "LEP"
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
@@ -46,6 +48,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         areas_section(data, sink),
         comparison_section(data.metrics.get("comparison"), data.geography),
         funding_section(data, fv, sink),
+        governance_section(data, sink),
         cards_section(data, fv),
         sources_section(data),
     ]
