@@ -11,10 +11,13 @@ Rules (docs/design.md, "Area names"):
    :data:`MATCH`. Without a match the lead is the largest upper-tier piece.
 3. **The rest is named until the name covers** :data:`COVER` **of the residents**: the largest
    upper-tier pieces outside the lead are added ("Cornwall and the Isles of Scilly, and Plymouth"),
-   at most :data:`MAX_PARTS` names; what is still unnamed is counted ("..., and 4 more").
-   So a name never names places holding less than half the residents without saying "and ...".
+   at most :data:`MAX_PARTS` names (four when only one piece is left); what is still unnamed is
+   counted ("..., and 4 more"). So a name never names places holding less than half the residents
+   without saying "and ...".
 4. **A body mostly but not wholly inside the area is called "most of X"** (under
-   :data:`WHOLE` of its residents inside), **and "part of X"** under half.
+   :data:`WHOLE` of its residents inside), **and "part of X"** under half. A name of whole pieces
+   that hedges less wins over a match that hedges ("Wiltshire and Swindon", not "most of Bath and
+   North East Somerset, Swindon and Wiltshire").
 5. Locked areas keep the name the lock gave them; duplicates get the most populous district in
    brackets.
 
@@ -176,19 +179,26 @@ class _Namer:
         self.pieces_key = next((k for k in geography.layers if k.upper() == "UTLA"), None)
 
     def name(self, units: np.ndarray) -> AreaName:
+        """The best match leads when it is the whole body; a body only mostly inside gives way to a name
+        of whole upper-tier pieces that says everything ("Wiltshire and Swindon", not "most of Bath and
+        North East Somerset, Swindon and Wiltshire")."""
         weights = self.pop[units]
         total = float(weights.sum()) or 1.0
+        pieces = self._named(self._pieces(units, weights, total), [], "pieces")
         lead = self._best_match(units, total)
         if lead is None:
-            pieces = self._pieces(units, weights, total)
-            parts, rest = _take(pieces, 0.0)
-            how = "pieces"
-        else:
-            part, lead_w = lead
-            pieces = self._pieces(units, weights * (1.0 - lead_w), total)
-            more, rest = _take(pieces, part.share, room=MAX_PARTS - 1)
-            parts = [part, *more]
-            how = "match"
+            return pieces
+        part, lead_w = lead
+        matched = self._named(self._pieces(units, weights * (1.0 - lead_w), total), [part], "match")
+        return pieces if _caveats(pieces) < _caveats(matched) else matched
+
+    @staticmethod
+    def _named(pieces: list[NamePart], lead: list[NamePart], how: str) -> AreaName:
+        covered = sum(p.share for p in lead)
+        more, rest = _take(pieces, covered, room=MAX_PARTS - len(lead))
+        parts = [*lead, *more]
+        if rest == 1:  # "and 1 more" says less than the name itself: name it
+            parts, rest = [*parts, pieces[len(more)]], 0
         labels = [p.label for p in parts] + ([f"{rest} more"] if rest else [])
         return AreaName(join_names(labels), tuple(parts), how, rest)
 
@@ -236,6 +246,11 @@ class _Namer:
                     inside = float(np.asarray(layer.membership[units][:, [b]].T @ self.pop[units]).sum())
                     return NamePart(name, clean_name(raw), layer.key, layer.area_codes[b], inside, inside / total)
         return None
+
+
+def _caveats(name: AreaName) -> int:
+    """How much a name hedges: places only partly inside, plus one for an unnamed remainder."""
+    return sum(p.label != p.place for p in name.parts) + (name.unnamed > 0)
 
 
 def _whole_or_most(place: str, inside_share: float) -> str:
