@@ -20,11 +20,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from devoplan.design.naming import clean_name
 from devoplan.errors import DevoplanError
 from devoplan.fileio import check_out_dir, staged_outputs
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
-from devoplan.design.naming import clean_name
 from devoplan.governance.assess import Assessment, Money, assess
 from devoplan.governance.facts import TIER_WORDS
 from devoplan.governance.roadmap import AreaRoadmap

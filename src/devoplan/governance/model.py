@@ -92,6 +92,6 @@ def governance_model(geography: Geography, plan: Plan, *, budgets: Budgets | Non
                      adopt_mayor=adopt_mayor)
     simple = simplification(geography, plan, families=families, body_costs=body_costs)
     pops = plan.area_totals(geography.units.population.astype(np.float64))
-    areas = tuple(AreaModel(code, plan.area_names[a], int(round(pops[a])), gov[a], cabinet(gov[a], budgets),
+    areas = tuple(AreaModel(code, plan.area_names[a], round(pops[a]), gov[a], cabinet(gov[a], budgets),
                             simple.areas[a]) for a, code in enumerate(plan.area_codes))
     return GovernanceModel(areas, simple, body_table().sources)

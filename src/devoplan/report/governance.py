@@ -21,7 +21,7 @@ from devoplan.governance.roadmap_spec import default_roadmap_path, load_roadmap
 from devoplan.report.data import ReportData
 from devoplan.report.figures import FigureSink, new_figure
 from devoplan.report.html import Section, esc, figure, kpis, note
-from devoplan.report.tables import money, table
+from devoplan.report.tables import Cell, money, table
 
 SECTION_ID = "governance"
 FIXED_COLOURS: dict[str, str] = {"shadow": "#BBBBBB", "establishment": "#332288", "integrated_settlement": "#CC3311"}
@@ -77,7 +77,7 @@ def _families_sentence(result: Assessment) -> str:
 
 
 def _table(result: Assessment) -> str:
-    rows = []
+    rows: list[list[Cell]] = []
     for i, (a, r) in enumerate(zip(result.model.areas, result.roadmap.areas, strict=True)):
         g, c = a.governance, a.cabinet
         body = g.body or "—"
