@@ -138,6 +138,12 @@ def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
                    "Who would run them:", "Funding: £", "against an assumed baseline", "Open the report:",
                    "allocations.csv", "maps/*.png"):
         assert phrase in text, phrase
+    bodies = demo.summary["bodies"]
+    assert bodies["after"] == demo.summary["areas"] and bodies["before"] == sum(bodies["by_family"].values())
+    assert f"Commissioning bodies: {bodies['before']} today" in text
+    assert f"{bodies['before']} → {bodies['after']}" in demo.report.read_text(encoding="utf-8")
+    doc = json.loads((demo.out / "metrics.json").read_text(encoding="utf-8"))
+    assert doc["governance"]["bodies_before"] == bodies["before"] and len(doc["roadmap"]["areas"]) == bodies["after"]
 
 
 # -- headless Chromium ------------------------------------------------------------------------------

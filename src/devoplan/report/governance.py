@@ -48,8 +48,8 @@ def governance_section(data: ReportData, sink: FigureSink) -> Section:
     body = kpis(items)
     body += "<p>" + esc(_families_sentence(result)) + "</p>"
     body += _table(result)
-    body += figure(sink.svg(gantt_chart(r, [clean_name(a.name) for a in result.model.areas]), "Roadmap by area",
-                            png_name="roadmap"), _gantt_caption(r), wide=True)
+    body += figure(sink.svg(gantt_chart(r, [clean_name(a.name) for a in result.model.areas]), "Roadmap by area"),
+                  _gantt_caption(r), wide=True)
     late = [a for a in r.areas if a.beyond_horizon]
     if late:
         body += note(f"{len(late)} area(s) finish after the roadmap's horizon ({r.spec.end_year}): "
