@@ -46,6 +46,8 @@ MAX_STRENGTH = 10.0
 MAX_RELATIVE = 1e6
 # Residents of one unit (the world has about 8 billion people); a total of 10^6 such units fits int64.
 MAX_POPULATION = 10**10
+# A search budget in seconds (a week).
+MAX_TIME_LIMIT = 7 * 24 * 3600.0
 # Financial years a plan can sensibly cover (``"1990/91"`` to ``"2100/01"``).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 # Input files are read whole; refuse bigger ones before reading (England's largest bundled file is ~4 MB).

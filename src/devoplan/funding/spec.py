@@ -371,7 +371,7 @@ def _line(ctx: _Ctx, key: str, table: dict[str, Any], root: _Prov) -> ServiceLin
     path = f"lines.{key}"
     _only(ctx, table, path, LINE_KEYS)
     prov = _prov(ctx, table, path, root)
-    total = _number(ctx, table, "total", path, prov, lo=0.0, hi=MAX_POUNDS)
+    total = _number(ctx, table, "total", path, prov, lo=1.0, hi=MAX_POUNDS)
     if total <= 0:
         raise ctx.error(_join(path, "total"), "must be positive")
     total_year = _str(ctx, table, "total_year", path)
@@ -427,8 +427,7 @@ def _age_sex(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> AgeSex
     for sex in ("female", "male"):
         raw = t.get(sex)
         key = _join(full, sex)
-        if (not isinstance(raw, list) or len(raw) != len(bands)
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw)):
+        if not isinstance(raw, list) or len(raw) != len(bands):
             raise ctx.error(key, f"must be a list of {len(bands)} numbers, one per band")
         raw = [checked_number(v, Key(f"{key}[{i}]", ctx.file), lo=0.0, hi=MAX_RELATIVE) for i, v in enumerate(raw)]
         curves.append(tuple(float(v) for v in raw))
