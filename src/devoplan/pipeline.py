@@ -62,8 +62,8 @@ class DemoOptions:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.time_limit) and 0 < self.time_limit <= MAX_TIME_LIMIT):
-            raise DevoplanError(f"--time-limit must be a positive number of seconds up to {MAX_TIME_LIMIT:,.0f} "
-                                f"(a week), got {self.time_limit:g}")
+            raise DevoplanError(f"--time-limit must be a positive number of seconds, got {self.time_limit} "
+                                f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
         if self.draws < 0:
             raise DevoplanError(f"draws must be 0 or more, got {self.draws}")
         if self.seed < 0:

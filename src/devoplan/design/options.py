@@ -85,8 +85,8 @@ def validate(opts: DesignOptions) -> None:
         if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
             raise DevoplanError(f"weight '{key}' must be a finite number >= 0, got {w}")
     if not (math.isfinite(opts.time_limit) and 0 < opts.time_limit <= MAX_TIME_LIMIT):
-        raise DevoplanError(f"--time-limit must be a positive number of seconds up to {MAX_TIME_LIMIT:,.0f} "
-                            f"(a week), got {opts.time_limit:g}")
+        raise DevoplanError(f"--time-limit must be a positive number of seconds, got {opts.time_limit} "
+                            f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
     overlap = set(opts.keep_whole) & set(opts.keep_whole_soft)
     if overlap:
         raise DevoplanError(f"layer(s) {', '.join(sorted(overlap))} named both hard and soft keep-whole")
