@@ -30,6 +30,7 @@ p.lead { color: var(--muted); margin-top: 0; }
 figure { margin: 8px 0; break-inside: avoid; }
 figure svg { width: 100%; height: auto; max-width: 640px; display: block; }
 figure.wide svg { max-width: 900px; }
+figure.map svg { max-width: 1120px; }
 figcaption { color: var(--muted); font-size: 0.88em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.86em; margin: 6px 0 12px; }
 th, td { border-bottom: 1px solid var(--rule); padding: 3px 6px; text-align: left; vertical-align: top; }
@@ -100,9 +101,11 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def figure(svg: str, caption: str, *, wide: bool = False) -> str:
-    """A figure with its caption; ``wide`` lets charts with long labels use more of the page."""
-    cls = ' class="wide"' if wide else ""
+def figure(svg: str, caption: str, *, wide: bool = False, css: str = "") -> str:
+    """A figure with its caption; ``wide`` lets charts with long labels use more of the page; ``css``
+    names a class (``map``: a map with its legend of names beside it, the page's full width)."""
+    classes = " ".join(c for c in ("wide" if wide else "", css) if c)
+    cls = f' class="{esc(classes)}"' if classes else ""
     return f"<figure{cls}>{svg}<figcaption>{esc(caption)}</figcaption></figure>"
 
 

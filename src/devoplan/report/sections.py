@@ -195,18 +195,19 @@ def areas_section(data: ReportData, sink: FigureSink) -> Section:
     layout = hex_layout(geo)
     colours = maps.area_colours(geo, plan, layout)
     figs = [figure(sink.svg(maps.plan_map(geo, plan, colours), "Proposed areas", png_name="map_plan"),
-                   "Proposed areas, numbered as in the cards below; neighbouring areas have different colours.")
+                   "Proposed areas, numbered and named beside the map (the same numbers as the cards below); "
+                   "neighbouring areas have different colours.", css="map")
             if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")]
     if layout is not None:
         figs.append(figure(sink.svg(maps.hex_plan_map(layout, plan, colours), "Hex map", png_name="map_plan_hex"),
-                           "The same areas on a hex map: every district the same size."))
+                           "The same areas on a hex map: every district the same size.", css="map"))
     design = _design(data)
     raw_bounds = design.get("bounds")
     bounds: Mapping[str, Any] = raw_bounds if isinstance(raw_bounds, Mapping) else {}
     lower, upper = bounds.get("min_pop"), bounds.get("max_pop")
     pops = plan.area_totals(geo.units.population.astype(float))
     pop_fig = charts.population_chart(plan.area_names, pops, lower, upper)
-    body = grid(*figs) + figure(sink.svg(pop_fig, "Population against bounds"),
+    body = "".join(figs) + figure(sink.svg(pop_fig, "Population against bounds"),
                                 "Areas outside the bounds are drawn red." if lower or upper else
                                 "No design bounds were given with this plan.", wide=True)
     body += _design_facts(design)
@@ -282,10 +283,11 @@ def _funding_maps(geo: Geography, plan: Plan, fv: FundingView, sink: FigureSink)
     dist = maps.value_map(geo, plan, fv.distance_pct[0], title=f"Distance from target, {first}",
                           label="allocation above (+) or below (−) target", cmap="RdBu", diverging=True,
                           tick_format="{:+.0f}%")
-    return grid(figure(sink.svg(head, "Allocation per head", png_name="map_allocation_per_head"),
-                       "All service lines together."),
-                figure(sink.svg(dist, "Distance from target", png_name="map_distance_from_target"),
-                       "Below zero: funded below the formula's target; pace of change closes the gap over time."))
+    return (figure(sink.svg(head, "Allocation per head", png_name="map_allocation_per_head"),
+                   "All service lines together.", css="map") +
+            figure(sink.svg(dist, "Distance from target", png_name="map_distance_from_target"),
+                   "Below zero: funded below the formula's target; pace of change closes the gap over time.",
+                   css="map"))
 
 
 def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
