@@ -38,7 +38,7 @@ th { background: #eef1f5; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.best { font-weight: bold; color: var(--good); }
 .scroll { max-height: 560px; overflow: auto; border: 1px solid var(--rule); }
-.kpis { display:grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 10px; margin: 10px 0; }
+.kpis { display:grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; margin: 10px 0; }
 .kpi { border:1px solid var(--rule); border-radius:6px; padding:8px 12px; }
 .kpi b { display:block; font-size: 1.35em; }
 .kpi span { color: var(--muted); font-size: 0.85em; }
@@ -56,6 +56,14 @@ table.compare td:first-child { min-width: 22em; }
 h3 { break-after: avoid; }
 .note { background:#fff8e1; border-left: 4px solid #e0a800; padding: 6px 10px; font-size: 0.9em; }
 .missing { background:#fdecea; border-left: 4px solid var(--bad); padding: 6px 10px; }
+.brief { display:grid; grid-template-columns: 1fr 1fr; gap: 4px 22px; }
+.brief h3 { margin: 10px 0 2px; color: var(--accent); }
+.brief ul { margin: 0; padding-left: 18px; }
+.brief li { margin: 2px 0; }
+p.dl { margin: -6px 0 12px; font-size: 0.8em; text-align: right; }
+p.dl a, a.button { color: var(--accent); }
+a.button { display:inline-block; border:1px solid var(--accent); border-radius:5px; padding:5px 12px;
+           text-decoration:none; font-weight:bold; }
 footer { margin-top: 30px; color: var(--muted); font-size: 0.85em; }
 @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } nav ol { columns: 1; } }
 @page { size: A4; margin: 14mm 12mm; }
@@ -73,6 +81,11 @@ footer { margin-top: 30px; color: var(--muted); font-size: 0.85em; }
   th { position: static; }
   .grid { grid-template-columns: 1fr 1fr; }
   a { color: inherit; text-decoration: none; }
+  p.dl { display: none; }
+  #summary { font-size: 9.5pt; }
+  #summary .kpis { grid-template-columns: repeat(3, 1fr); }
+  #summary .kpi { padding: 4px 8px; }
+  #summary .brief { grid-template-columns: 1fr 1fr; }
 }
 """
 
