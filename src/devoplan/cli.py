@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.fund",
     "devoplan.commands.report",
     "devoplan.commands.demo",
+    "devoplan.commands.outcomes",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
