@@ -38,6 +38,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.compare",
     "devoplan.commands.demo",
     "devoplan.commands.roadmap",
+    "devoplan.commands.outcomes",
     "devoplan.commands.pbr",
 )
 
