@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.design",
     "devoplan.commands.fund",
     "devoplan.commands.report",
+    "devoplan.commands.compare",
     "devoplan.commands.demo",
 )
 

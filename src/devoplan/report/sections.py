@@ -22,6 +22,7 @@ from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.figures import FigureSink
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, kpis, note
+from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.tables import Html, cards, fmt_row, money, table
 from devoplan.report.words import baseline_assumed, design_facts, findings, glossary
@@ -47,8 +48,14 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         comparison_section(data.metrics.get("comparison"), data.geography),
         funding_section(data, fv, sink),
         cards_section(data, fv),
+        *optional(scenarios_section(data.metrics)),
         sources_section(data),
     ]
+
+
+def optional(section: Section | None) -> list[Section]:
+    """A section that is there only when its inputs are (e.g. scenarios: only after devoplan compare)."""
+    return [] if section is None else [section]
 
 
 def has_geometry(geo: Geography) -> bool:
