@@ -35,7 +35,7 @@ class Budgets:
         """The ``year``-th settlement year of a funding result (pence to pounds)."""
         pounds = np.array([ln.allocation_pence[year] for ln in result.lines], dtype=np.float64) / 100.0
         return cls(result.years[year], tuple(ln.key for ln in result.lines), tuple(ln.name for ln in result.lines),
-                   tuple(result.areas.codes), pounds)
+                   tuple(result.areas.area_codes), pounds)
 
     @classmethod
     def from_allocations(cls, frame: pd.DataFrame, plan: Plan) -> Budgets:
