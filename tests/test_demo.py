@@ -94,7 +94,7 @@ def test_report_holds_every_section_and_area_and_no_external_url(demo: DemoResul
     # London's crowded labels get an enlarged inset on the plan map and both funding maps
     assert text.count("Enlarged: areas ") == 3
     summary = re.search(r'<section id="summary">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
-    assert "Key findings" in summary and "The baseline is assumed, not measured" in summary
+    assert "Key findings" in summary and "Baselines are what each area&#x27;s districts receive or spend today" in summary
 
 
 def test_report_re_renders_from_the_saved_files(demo: DemoResult, tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
     render_summary(demo, console)
     text = console.export_text()
     for phrase in ("coterminosity: 1 = the same map", "today ICBs and LEPs have a coterminosity of",
-                   "Who would run them:", "Funding: £", "against an assumed baseline", "Open the report:",
+                   "Who would run them:", "Funding: £", "baselines are today's money", "Open the report:",
                    "allocations.csv", "maps/*.png"):
         assert phrase in text, phrase
 

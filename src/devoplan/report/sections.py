@@ -25,7 +25,7 @@ from devoplan.report.html import Section, esc, figure, grid, kpis, note
 from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.tables import Html, cards, fmt_row, money, table
-from devoplan.report.words import baseline_assumed, design_facts, findings, glossary
+from devoplan.report.words import baseline_assumed, baseline_caveat, design_facts, findings, glossary
 
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources")
 HEALTH, ECONOMIC = "ICB", "LEP"
@@ -261,7 +261,7 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
                                     fv.p5[-1] if fv.p5 is not None else None,
                                     fv.p95[-1] if fv.p95 is not None else None, national, year=last)
     conv = charts.convergence_chart(plan.area_names, fv.years, fv.distance_pct)
-    body = note(BASELINE_CAVEAT) if baseline_assumed(data.metrics) else ""
+    body = note(baseline_caveat(data.metrics)) if baseline_assumed(data.metrics) else ""
     body += _funding_maps(geo, plan, fv, sink) if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")
     body += figure(sink.svg(alloc, "Allocation per head with sensitivity"),
                    "Bars: 5th–95th percentile over the Monte Carlo draws (each draw picks the indicator weights, "

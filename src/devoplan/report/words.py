@@ -124,9 +124,29 @@ def _money_sentence(metrics: Mapping[str, Any], fv: FundingView, national: str =
                  f"{float(wl.get('national_cash_growth_pct', 0.0)):.1f}% cash growth on the baseline and "
                  f"{wl['n_losers']} slower.")
     if baseline_assumed(metrics):
-        text += (" The baseline is assumed, not measured (devoplan holds no spending by area), so gains and "
-                 "distances from target show the formula's direction, not changes from today's budgets.")
+        text += " " + baseline_caveat(metrics)
     return text
+
+
+def assumed_lines(metrics: Mapping[str, Any]) -> list[str]:
+    """Service lines whose baseline is assumed (no data by area and no baseline file)."""
+    funding = metrics.get("funding")
+    baseline = funding.get("baseline") if isinstance(funding, Mapping) else None
+    lines = baseline.get("lines_assumed") if isinstance(baseline, Mapping) else None
+    return [str(x) for x in lines] if isinstance(lines, list) else []
+
+
+def baseline_caveat(metrics: Mapping[str, Any]) -> str:
+    """Which baselines are today's money and which are assumed, in one or two sentences."""
+    assumed = assumed_lines(metrics)
+    funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
+    n_lines = len(funding.get("lines", [])) if isinstance(funding, Mapping) else 0
+    if assumed and n_lines and len(assumed) < n_lines:
+        return (f"Baselines are what each area's districts receive or spend today, except for {', '.join(assumed)}: "
+                "there is no spending data by area for those, so their baseline is an assumed share and their "
+                "gains show the formula's direction, not changes from today's budgets.")
+    return ("The baseline is assumed, not measured (no spending by area was given), so gains and distances from "
+            "target show the formula's direction, not changes from today's budgets.")
 
 
 def baseline_assumed(metrics: Mapping[str, Any]) -> bool:
