@@ -75,14 +75,14 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
                    f"other (1 = the same map); {split} districts are split between ICBs and {shared} sit in two "
                    "or more LEPs.")
     comparison = metrics.get("comparison") if isinstance(metrics.get("comparison"), Mapping) else {}
-    out += _alignment_sentence(comparison or {}, n_areas)
-    out += _governance_sentence(metrics)
+    out += alignment_sentences(comparison or {}, n_areas)
+    out += governance_sentences(metrics)
     if fv is not None:
         out.append(_money_sentence(metrics, fv, national))
     return out
 
 
-def _alignment_sentence(comparison: Mapping[str, Any], n_areas: int) -> list[str]:
+def alignment_sentences(comparison: Mapping[str, Any], n_areas: int) -> list[str]:
     c_h, c_e = _row(comparison, f"coterminosity@{HEALTH}"), _row(comparison, f"coterminosity@{ECONOMIC}")
     if not c_h or not c_e or c_h[0] is None or c_e[0] is None:
         return []
@@ -97,7 +97,7 @@ def _alignment_sentence(comparison: Mapping[str, Any], n_areas: int) -> list[str
     return [text + "."]
 
 
-def _governance_sentence(metrics: Mapping[str, Any]) -> list[str]:
+def governance_sentences(metrics: Mapping[str, Any]) -> list[str]:
     design = metrics.get("design") if isinstance(metrics.get("design"), Mapping) else {}
     governance = design.get("governance") if isinstance(design, Mapping) else None
     if not isinstance(governance, Mapping) or not governance:
@@ -118,6 +118,7 @@ def _money_sentence(metrics: Mapping[str, Any], fv: FundingView, national: str =
     text = (f"The settlement gives areas £{a0 / 1e9:,.1f}bn in {first} (£{a0 / pop:,.0f} per head), rising to "
             f"£{a1 / 1e9:,.1f}bn in {last}.")
     funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
+    text += totals_sentence(funding if isinstance(funding, Mapping) else {})
     wl = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
     if isinstance(wl, Mapping) and wl.get("n_winners") is not None:
         text += (f" By {wl.get('year', last)}, {wl['n_winners']} areas grow faster than {national} "
@@ -126,6 +127,23 @@ def _money_sentence(metrics: Mapping[str, Any], fv: FundingView, national: str =
     if baseline_assumed(metrics):
         text += " " + baseline_caveat(metrics)
     return text
+
+
+def totals_sentence(funding: Mapping[str, Any]) -> str:
+    """Where the control totals come from: how many lines' totals are sourced and from what."""
+    lines = funding.get("lines") if isinstance(funding, Mapping) else None
+    if not isinstance(lines, list) or not lines:
+        return ""
+    sourced = {f.get("key"): f.get("source") for f in funding.get("sources", []) if isinstance(f, Mapping)}
+    assumed = {f.get("key") for f in funding.get("assumptions", []) if isinstance(f, Mapping)}
+    keys = [f"lines.{ln.get('key')}.total" for ln in lines if isinstance(ln, Mapping)]
+    good = [k for k in keys if sourced.get(k) and k not in assumed]
+    if not good:
+        return " Its control totals are assumptions (see Assumptions and sources)."
+    publishers = [p for p in ("NHS England", "MHCLG") if any(p in str(sourced[k]) for k in good)]
+    return (f" {len(good)} of its {len(keys)} service lines' totals are published figures"
+            + (f" ({' and '.join(publishers)})" if publishers else "")
+            + (f"; the other {len(keys) - len(good)} are assumptions" if len(good) < len(keys) else "") + ".")
 
 
 def assumed_lines(metrics: Mapping[str, Any]) -> list[str]:
