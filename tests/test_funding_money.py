@@ -3,7 +3,6 @@ the issue's must-show checks, computed here from the source files (skipped when 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,19 +13,14 @@ from devoplan.funding import control_totals, fund, load_spec, parse_spec
 from devoplan.funding.allocate import default_spec_path
 from devoplan.funding.result import FundingResult, LineResult
 from devoplan.geography.loader import load_geography
+from devoplan.testing.sources import SOURCE_MISSING, source_dir
 
 HEALTH = ("health_core", "health_primary_care", "health_other_primary_care", "health_specialised",
           "health_running_costs")
 
 
-def _source_dir() -> Path:
-    env = os.environ.get("DEVOPLAN_SOURCE")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-SOURCE = _source_dir()
-needs_source = pytest.mark.skipif(not SOURCE.is_dir(),
-                                  reason=f"official source data not found at {SOURCE} (set DEVOPLAN_SOURCE)")
+SOURCE = source_dir()
+needs_source = pytest.mark.skipif(not SOURCE.is_dir(), reason=SOURCE_MISSING)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +40,7 @@ def _line(result: FundingResult, key: str) -> LineResult:
 def test_health_baseline_per_icb_is_the_published_2025_26_allocation(icb_result: FundingResult) -> None:
     published = _summary()["total_2025_26_icb_allocation_gbpk"] * 1000
     base = sum(_line(icb_result, k).baseline_pence for k in HEALTH) / 100
-    codes = list(icb_result.areas.codes)
+    codes = list(icb_result.areas.area_codes)
     ratio = base / published.reindex(codes).to_numpy()
     assert icb_result.lines[0].base_year == "2025/26"
     assert np.abs(ratio - 1).max() <= 0.001
@@ -57,14 +51,14 @@ def test_core_need_index_matches_nhs_england(icb_result: FundingResult) -> None:
     src = pd.read_csv(SOURCE / "spending/nhse_aif_weighted_population_icb_2023_24_to_2025_26.csv")
     src = src[src["allocation_year"] == "2025/26"].set_index("ICB24CD")
     ours = _line(icb_result, "health_core").need_index[0]  # type: ignore[index]
-    theirs = src["Final_need_index"].reindex(list(icb_result.areas.codes)).to_numpy()
+    theirs = src["Final_need_index"].reindex(list(icb_result.areas.area_codes)).to_numpy()
     assert np.corrcoef(ours, theirs)[0, 1] >= 0.995
     assert np.abs(ours - theirs).max() <= 0.01
 
 
 @needs_source
 def test_target_per_head_follows_the_published_fair_shares_target(icb_result: FundingResult) -> None:
-    summary = _summary().reindex(list(icb_result.areas.codes))
+    summary = _summary().reindex(list(icb_result.areas.area_codes))
     published = summary["core_2024_25_fair_shares_target_gbpk"] / summary["core_2025_26_population_implied"]
     core = _line(icb_result, "health_core")
     ours = core.target_pence[0] / core.population  # type: ignore[operator]

@@ -3,9 +3,6 @@ source files when they are present), and the ICB crosswalk round-trips through t
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,16 +10,10 @@ import pytest
 from devoplan.build.money_nhs import crosswalk
 from devoplan.funding import money
 from devoplan.geography.loader import load_geography
+from devoplan.testing.sources import SOURCE_MISSING, source_dir
 
-
-def _source_dir() -> Path:
-    env = os.environ.get("DEVOPLAN_SOURCE")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-SOURCE = _source_dir()
-needs_source = pytest.mark.skipif(not SOURCE.is_dir(),
-                                  reason=f"official source data not found at {SOURCE} (set DEVOPLAN_SOURCE)")
+SOURCE = source_dir()
+needs_source = pytest.mark.skipif(not SOURCE.is_dir(), reason=SOURCE_MISSING)
 
 
 def test_crosswalk_round_trips_a_split_district() -> None:
@@ -65,7 +56,7 @@ def test_council_spending_reconciles_to_the_england_rows() -> None:
     for service, column in services:
         total = money.baseline_per_unit(geo, f"council:{service}").sum() / 1000
         assert total == pytest.approx(england[f"{column} - Net Current Expenditure (C7 = C3 - C6)"], rel=1e-9)
-    spending = pd.read_csv(geo.directory / "council_spending.csv")  # type: ignore[operator]
+    spending = pd.read_csv(geo.assets.directory / "council_spending.csv")  # type: ignore[operator]
     missing = set(rsx.loc[rsx["Certification"] == "[x]", "ONS_code"])
     assert len(missing) == 9
     assert set(spending.loc[spending["imputed_gbpk"] != 0, "unit_code"]) == missing

@@ -85,7 +85,7 @@ def render(result: FundingResult, console: Console) -> None:
     assumed = result.summary["baseline"]["lines_assumed"]
     note = f"; {len(assumed)} of {len(result.lines)} lines have no data by area, so their baseline is assumed" \
         if assumed else ""
-    title = (f"Block grants {result.years[0]} to {last} ({result.areas.label}, all lines; "
+    title = (f"Block grants {result.years[0]} to {last} ({result.areas.title}, all lines; "
              f"baseline {result.lines[0].base_year}: what the areas receive today{note})")
     caption = (f"{last}: £/head allocated; vs target = allocation against the formula's target; growth = cash "
                f"growth on the {result.lines[0].base_year} baseline; gain = allocation minus the baseline grown "
@@ -102,7 +102,7 @@ def render(result: FundingResult, console: Console) -> None:
     for c in cols[1:]:
         table.add_column(c, justify="right", no_wrap=True)
     for i in rows:
-        cells = [_short(result.areas.names[i]), f"{index[i]:.3f}",
+        cells = [_short(result.areas.area_names[i]), f"{index[i]:.3f}",
                  f"{alloc[i] / result.population[i]:,.0f}",
                  f"{(alloc[i] / target[i] - 1) * 100:+.1f}%", f"{(alloc[i] / base[i] - 1) * 100:+.1f}%",
                  f"{gains[i] / 1e6:+,.0f}"]

@@ -52,11 +52,6 @@ def weights_year(available: Sequence[str], year: str) -> str:
 
 def implied_area_cost(geography: Geography) -> AreaCost:
     """Per-unit area cost factors implied by NHS England's 2025/26 core fair-shares targets."""
-    key = "money:implied_area_cost"
-    if key in geography._cache:
-        cached = geography._cache[key]
-        assert isinstance(cached, AreaCost)
-        return cached
     layer = geography.layer(AREA_COST_LAYER)
     alloc = money.nhs_allocations(geography)
     rows = alloc[(alloc["holder_type"] == "ICB") & (alloc["stream"] == "core_services")
@@ -77,9 +72,7 @@ def implied_area_cost(geography: Geography) -> AreaCost:
     per_unit = np.asarray(m @ factor)
     covered = np.asarray(m.sum(axis=1)).ravel()
     per_unit = np.where(covered > 0, per_unit / np.where(covered > 0, covered, 1.0), 1.0)
-    out = AreaCost(per_unit, codes, factor, need_index, per_head * 1000.0)
-    geography._cache[key] = out
-    return out
+    return AreaCost(per_unit, codes, factor, need_index, per_head * 1000.0)
 
 
 def nhs_need_by_year(geography: Geography, spec: FundingSpec, need: NhsNeedSpec,
