@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devoplan.errors import DevoplanError
-from devoplan.fileio import staged_outputs
+from devoplan.fileio import output_set
 from devoplan.geography.loader import load_geography
 from devoplan.jsonio import dumps
 from devoplan.metrics.audit import audit
@@ -65,8 +65,8 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> st
 
 
 def write_tables(out: Path, files: dict[str, str]) -> None:
-    """Write every file into a temporary directory inside ``out``, then move each into place."""
-    with staged_outputs(out, ".tables-") as tmp:
+    """Write the tables as one output set: ``out`` holds the previous set or this one, never a mix."""
+    with output_set(out) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
 
