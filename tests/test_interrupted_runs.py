@@ -9,7 +9,6 @@ must survive. Kill times are drawn from a seeded generator, so a failure reprodu
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import multiprocessing
 import os

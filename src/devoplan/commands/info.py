@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.loader import load_geography
 from devoplan.geography.summary import summarise
 
@@ -24,7 +25,10 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Summarise a geography: units, population, layers, adjacency and indicators."""
-    summary = summarise(load_geography(geography))
+    geo = load_geography(geography)
+    if geo.directory is not None and (geo.directory / GEOMETRY_FILE).exists():
+        geo.display_geometry()  # validates the boundaries too (types, validity, WGS84)
+    summary = summarise(geo)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

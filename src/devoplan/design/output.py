@@ -118,4 +118,5 @@ def write_outputs(geography: Geography, result: DesignResult, out: Path) -> list
         doc = metrics_document(geography, result)
         doc["areas_geojson"] = "areas.geojson" if has_geometry(geography) else "not written: no display geometry"
         (tmp / "metrics.json").write_text(dumps(doc), encoding="utf-8")
-    return [out / name for name in OUTPUT_FILES if (out / name).exists()]
+        written = [name for name in OUTPUT_FILES if (tmp / name).exists()]
+    return [out / name for name in written]
