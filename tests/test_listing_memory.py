@@ -15,8 +15,8 @@ from devoplan.metrics.synthetic import grid_geography
 def test_the_cap_shrinks_as_blocks_grow() -> None:
     assert listing_cap(109) == MAX_SETS  # England's defaults keep their 8 million
     per_set = 4 * 8 * 157 + 32  # 10,000 blocks: 157 words a bitset
-    assert listing_cap(10_000) == 2 * 1024**3 // per_set < 500_000
-    assert listing_cap(10_000) * per_set <= 2 * 1024**3
+    assert listing_cap(10_000) == 1024**3 // per_set < 250_000
+    assert listing_cap(10_000) * per_set <= 1024**3
 
 
 def test_listing_gives_up_when_the_memory_cap_binds(monkeypatch: pytest.MonkeyPatch) -> None:

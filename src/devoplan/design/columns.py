@@ -33,8 +33,9 @@ from devoplan.design.blocks import Blocks
 MAX_SETS = 8_000_000
 # Memory the listing may hold. A visited set costs about 4 bitsets of ceil(blocks / 64) words (its
 # members, extension and allowed sets while its level grows, its place in the listing) plus ~32 bytes,
-# so the cap on sets shrinks as blocks grow: 8 million on England's 109 blocks, ~420,000 on 10,000.
-LISTING_MEMORY = 2 * 1024**3
+# so the cap on sets shrinks as blocks grow: 8 million on England's 109 blocks, ~210,000 on 10,000.
+# Growing a level briefly holds its parts and their join together, so the peak is about twice this.
+LISTING_MEMORY = 1024**3
 _SLICE_MEMORY = 64 * 1024**2  # the bytes one slice's unpacked extension sets may take
 _WORD = 64
 _SLICE = 100_000  # sets grown at once at most (memory: a byte per bit of their extension sets)
