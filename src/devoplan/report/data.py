@@ -24,7 +24,8 @@ from devoplan.csvcells import restore
 from devoplan.errors import InputError
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
-from devoplan.validate import Bounds, financial_year, numbers
+from devoplan.report.schema import DEMO, DESIGN_DOC, FUNDING, check_metrics
+from devoplan.validate import Bounds, Cell, financial_year, numbers, parse_document, read_text
 
 ALL_LINES = "all"  # the allocations rows that total every service line
 ALLOCATION_COLUMNS: tuple[str, ...] = (
@@ -84,10 +85,13 @@ def metrics_sections(doc: Mapping[str, Any], path: Path, geography: Geography) -
     ``devoplan fund`` (the ``funding`` part: assumptions, sources, winners and losers).
     """
     if any(k in doc for k in DEMO_KEYS):
+        check_metrics(doc, path, DEMO)
         return dict(doc)
     if "area_list" in doc and "objective" in doc:
+        check_metrics(doc, path, DESIGN_DOC)
         return _from_design_document(doc, geography)
     if "assumptions" in doc and "national" in doc:
+        check_metrics(doc, path, FUNDING)
         return {"funding": dict(doc)}
     raise InputError("not a metrics.json from devoplan demo or design, nor a summary.json from devoplan fund "
                      f"(top-level keys: {', '.join(list(doc)[:8]) or 'none'})", file=path)
@@ -280,8 +284,8 @@ def read_metrics(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError("metrics file not found", file=path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = parse_document(read_text(path, what="metrics file"), json.loads, Cell(path))
+    except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc}", file=path) from None
     if not isinstance(doc, dict):
         raise InputError("must hold a JSON object", file=path)
