@@ -1,6 +1,6 @@
 """Memory at scale: ``design`` on a 10,000-unit synthetic geography with no kept-whole layer.
 
-A 100 x 100 grid (``metrics.synthetic.grid_geography``: random populations, partition, cover and
+A 100 x 100 grid (``testing.grids.grid_geography``: random populations, partition, cover and
 partial layers, indicators) designed into 38 areas with ``keep_whole=()``, so every unit is its own
 block — the case that grew to 24 GB when the exact model's listing was capped at a fixed 8 million
 sets whatever their size. The listing is now capped by memory too (``design/columns.py``,
@@ -27,7 +27,7 @@ import json, resource, sys, time
 from devoplan.design.api import design
 from devoplan.design.columns import listing_cap
 from devoplan.design.options import DesignOptions
-from devoplan.metrics.synthetic import grid_geography
+from devoplan.testing.grids import grid_geography
 side, limit = int(sys.argv[1]), float(sys.argv[2])
 t0 = time.perf_counter()
 geo = grid_geography(side, side, seed=0)

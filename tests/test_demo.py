@@ -62,6 +62,12 @@ def test_demo_writes_every_output(demo: DemoResult) -> None:
                     "map_plan.png", "map_plan_hex.png"]
     temps = [p for p in demo.out.iterdir() if p.name.startswith(".") and p.name != ".devoplan-outputs.json"]
     assert not temps  # no staging leftovers; the manifest lists the output set
+    # the report's tables as files too: one CSV each and the workbook, the same bytes as the report's links
+    html_text = (demo.out / "report.html").read_text(encoding="utf-8")
+    csvs = sorted((demo.out / "tables").glob("*.csv"))
+    assert len(csvs) == html_text.count("Download this table (CSV)") > 5
+    assert (demo.out / "report_tables.xlsx").read_bytes()[:2] == b"PK"
+    assert demo.files["table:report_tables"] == demo.out / "report_tables.xlsx"
     assert set(demo.timings) == {"load", "audit", "design", "fund", "compare", "report"}
 
 
@@ -92,10 +98,14 @@ def test_report_holds_every_section_and_area_and_no_external_url(demo: DemoResul
     for i, name in enumerate(plan.area_names, start=1):
         assert f'id="area-{i}"' in cards and f"{i}. {html.escape(name)}</h3>" in cards, name
     assert demo.report.stat().st_size < 5_000_000
-    # London's crowded labels get an enlarged inset on the plan map and both funding maps
-    assert text.count("Enlarged: areas ") == 3
+    # London's crowded labels get an enlarged inset beside the plan map and both funding maps
+    assert text.count("Enlarged (framed on the map): areas ") == 3
+    areas = re.search(r'<section id="areas">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
+    assert all(html.escape(name.split()[-1]) in areas for name in plan.area_names)  # the maps' legends name them
     summary = re.search(r'<section id="summary">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
-    assert "Key findings" in summary and "The baseline is assumed, not measured" in summary
+    for block in ("What is proposed", "What it costs", "Who gains", "What is assumed"):
+        assert f"<h3>{block}</h3>" in summary
+    assert "Gains are measured against an assumed baseline" in summary and "Largest gains: " in summary
 
 
 def test_report_re_renders_from_the_saved_files(demo: DemoResult, tmp_path: Path) -> None:

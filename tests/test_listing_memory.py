@@ -9,7 +9,7 @@ from devoplan.design.api import design
 from devoplan.design.blocks import build_blocks
 from devoplan.design.columns import MAX_SETS, enumerate_columns, listing_cap
 from devoplan.design.options import DesignOptions, resolved_bounds
-from devoplan.metrics.synthetic import grid_geography
+from devoplan.testing.grids import grid_geography
 
 
 def test_the_cap_shrinks_as_blocks_grow() -> None:

@@ -37,6 +37,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.report",
     "devoplan.commands.compare",
     "devoplan.commands.demo",
+    "devoplan.commands.outcomes",
+    "devoplan.commands.pbr",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

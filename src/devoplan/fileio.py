@@ -22,6 +22,7 @@ killed run (their PID no longer runs) are removed by the next run into the same 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -81,6 +82,12 @@ def output_set(out: str | Path) -> Iterator[Path]:
         raise DevoplanError(f"--out {out}: cannot write the outputs ({exc.strerror or exc})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def staged_outputs(out: str | Path, prefix: str = "") -> contextlib.AbstractContextManager[Path]:
+    """The name commands used before output sets were swapped in whole: now :func:`output_set`."""
+    del prefix  # staging folders are named by the target and the process now
+    return output_set(out)
 
 
 def _target(out: str | Path) -> Path:

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.loader import load_geography
 from devoplan.geography.summary import summarise
 
@@ -26,7 +25,7 @@ def info(
 ) -> None:
     """Summarise a geography: units, population, layers, adjacency and indicators."""
     geo = load_geography(geography)
-    if geo.directory is not None and (geo.directory / GEOMETRY_FILE).exists():
+    if geo.assets.has_geometry:
         geo.display_geometry()  # validates the boundaries too (types, validity, WGS84)
     summary = summarise(geo)
     if as_json:

@@ -10,12 +10,14 @@ import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from devoplan import __version__, fileio
 from devoplan.errors import DevoplanError, InputError
+from devoplan.funding import fund
+from devoplan.funding.spec import FundingSpec
 from devoplan.geography.model import Geography
 from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
@@ -30,10 +32,14 @@ from devoplan.report.data import (
 )
 from devoplan.report.html import Page, esc, render_page
 
+if TYPE_CHECKING:
+    from devoplan.compare import PlanComparison
+
 
 def render(data: ReportData, *, png_dir: Path | None = None) -> str:
     """The report as one HTML string; maps also go to ``png_dir`` as PNG files when given."""
     # Drawing needs matplotlib (half a second to import): load it here, not when any CLI command starts.
+    from devoplan.report.downloads import with_downloads
     from devoplan.report.figures import FigureSink
     from devoplan.report.sections import build_sections
 
@@ -47,8 +53,9 @@ def render(data: ReportData, *, png_dir: Path | None = None) -> str:
     footer = (f"Made by devoplan {esc(__version__)} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
               "Self-contained: no scripts and nothing loaded from elsewhere; when printed, each section starts "
               "on a new page.")
-    return render_page(Page(title=data.title, subtitle=subtitle, sections=sections, footer=footer,
+    page = render_page(Page(title=data.title, subtitle=subtitle, sections=sections, footer=footer,
                             meta={"generator": "devoplan"}))  # GENERATOR_TAG: check_out knows its own reports
+    return with_downloads(page)
 
 
 GENERATOR_TAG = '<meta name="generator" content="devoplan">'
@@ -154,3 +161,11 @@ def write_atomic(path: Path, text: str) -> Path:
         return fileio.write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise DevoplanError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def write_scenarios_report(geography: Geography, plan: Plan, comparison: PlanComparison, out: Path, *,
+                           spec: FundingSpec | None = None) -> Path:
+    """The report of ``plan`` (funded with ``spec``, no draws) holding every compared plan side by side."""
+    funding = fund(geography, plan, spec)
+    return build_report(geography, plan, out, allocations=funding.allocations,
+                        metrics={"funding": funding.summary, "scenarios": comparison.to_dict()})
