@@ -197,6 +197,22 @@ def test_report_renders_in_chromium_without_console_errors(demo: DemoResult, tmp
     assert browser_errors(demo.report, tmp_path) == []
 
 
+@needs_chromium
+def test_summary_prints_on_one_a4_page(demo: DemoResult, tmp_path: Path) -> None:
+    """The title and the summary, printed alone (the print rules of the page, the rest hidden), fill one page."""
+    only = tmp_path / "summary.html"
+    hide = "<style>@media print { section:not(#summary), footer { display: none } }</style>"
+    only.write_text(demo.report.read_text(encoding="utf-8").replace("</head>", hide + "</head>", 1), encoding="utf-8")
+    pdf = tmp_path / "summary.pdf"
+    chromium = find_chromium()
+    assert chromium is not None
+    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--no-pdf-header-footer", f"--print-to-pdf={pdf}", only.resolve().as_uri()],
+                         capture_output=True, timeout=90, check=False)
+    assert run.returncode == 0 and pdf.is_file(), run.stderr[-2000:]
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--time-limit", "0"], "--time-limit must be a positive number of seconds, got 0.0"),
     (["--draws", "-1"], "draws must be 0 or more, got -1"),
