@@ -9,6 +9,7 @@ must survive. Kill times are drawn from a seeded generator, so a failure reprodu
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import multiprocessing
 import os
@@ -16,7 +17,9 @@ import pickle
 import random
 import re
 import signal
+import threading
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -219,8 +222,32 @@ def demo_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     opts = DemoOptions(time_limit=0.3, draws=0)
     docs = [metrics_doc(geo, result, f, layers, comparison, opts, {}) for f in fundings]
     path = tmp_path_factory.mktemp("demo") / "inputs.pickle"
-    path.write_bytes(pickle.dumps((geo, result, fundings, docs)))
+    path.write_bytes(_dumps((geo, result, fundings, docs)))
     return path
+
+
+def _proxy(items: dict[str, Any]) -> types.MappingProxyType[str, Any]:
+    return types.MappingProxyType(items)
+
+
+_LOCKS = (type(threading.Lock()), type(threading.RLock()))
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a geography for the child: its read-only maps as maps, its asset lock as a new lock."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, types.MappingProxyType):
+            return (_proxy, (dict(obj),))
+        if isinstance(obj, _LOCKS):
+            return (threading.RLock if isinstance(obj, _LOCKS[1]) else threading.Lock, ())
+        return NotImplemented
+
+
+def _dumps(obj: Any) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer).dump(obj)
+    return buffer.getvalue()
 
 
 @pytest.mark.slow
