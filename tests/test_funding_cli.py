@@ -42,7 +42,7 @@ def test_fund_layer_writes_exact_totals_and_assumptions(tmp_path: Path, capsys: 
     code, stdout, err = run(["fund", "--layer", "ICB", "--out", str(out), "--draws", "200", "--seed", "3"], capsys)
     assert code == 0, err
     assert "Block grants 2026/27 to 2029/30" in stdout and "assumptions" in stdout
-    assert sorted(p.name for p in out.iterdir()) == ["allocations.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".devoplan-outputs.json", "allocations.csv", "summary.json"]
     df = pd.read_csv(out / "allocations.csv", dtype={"allocation": str, "target": str})
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["baseline"]["assumption"] is True and len(summary["assumptions"]) > 20

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devoplan.errors import DevoplanError
-from devoplan.fileio import check_out_dir, staged_outputs
+from devoplan.fileio import check_out_dir, output_set
 from devoplan.funding import FundingResult, default_spec_path, fund, load_spec
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
@@ -67,7 +67,7 @@ def write_outputs(result: FundingResult, out: Path) -> None:
 
 
 def _write(result: FundingResult, out: Path) -> None:
-    with staged_outputs(out, ".fund-") as tmp:
+    with output_set(out) as tmp:
         write_allocations_csv(result, tmp / "allocations.csv")
         write_summary_json(result, tmp / "summary.json")
 
