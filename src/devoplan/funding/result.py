@@ -231,7 +231,7 @@ class FundingResult:
         prices = self.price_index()
         base = self.spec.deflator.base_year if self.spec.deflator else None
         return {year: {"to_areas": int(alloc[y].sum()) / 100,
-                       "to_areas_real": round(int(alloc[y].sum()) / 100 / prices[y], 2),
+                       "to_areas_real": round(float(int(alloc[y].sum()) / 100 / prices[y]), 2),
                        "prices": base and f"{base} prices", "price_index": round(float(prices[y]), 6),
                        "top_sliced": sum(int(v[y]) for ln in self.lines for v in ln.top_slice_pence.values()) / 100,
                        "per_head": round(int(alloc[y].sum()) / 100 / pop, 2)}
