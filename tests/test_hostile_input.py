@@ -241,7 +241,7 @@ def test_baseline_amount_refuses_hostile_cells(tmp_path_factory: pytest.TempPath
                                                capsys: pytest.CaptureFixture[str], value: str) -> None:
     tmp = tmp_path_factory.mktemp("base")
     base = tmp / "baseline.csv"
-    base.write_text(f"code,line,amount\nE54000008,health,{value}\n", encoding="utf-8")
+    base.write_text(f"code,line,amount\nE54000008,health_core,{value}\n", encoding="utf-8")
     code, _, err = run_cli(["fund", "--layer", "ICB", "--baseline", str(base), "--draws", "0",
                             "--out", str(tmp / "out")], capsys)
     assert_refused(code, err, "row 2, field 'amount'", tmp / "out")

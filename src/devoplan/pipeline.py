@@ -258,5 +258,6 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         "to_areas": {y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
         "per_head": {y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
         "winners": {k: winners.get(k) for k in ("year", "national_cash_growth_pct", "n_winners", "n_losers")},
-        "baseline_assumed": bool(funding.summary.get("baseline", {}).get("assumption", False)),
+        "baseline_assumed": len(funding.summary["baseline"]["lines_assumed"]) == len(funding.lines),
+        "baseline_assumed_lines": list(funding.summary["baseline"]["lines_assumed"]),
     })

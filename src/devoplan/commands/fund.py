@@ -82,8 +82,11 @@ def render(result: FundingResult, console: Console) -> None:
     index = result.need_index()
     order = np.argsort(-gains, kind="stable")
     rows = list(order) if len(order) <= MAX_ROWS else [*order[:10], *order[-10:]]
+    assumed = result.summary["baseline"]["lines_assumed"]
+    note = f"; {len(assumed)} of {len(result.lines)} lines have no data by area, so their baseline is assumed" \
+        if assumed else ""
     title = (f"Block grants {result.years[0]} to {last} ({result.areas.title}, all lines; "
-             f"baseline {result.lines[0].base_year}{' assumed' if result.summary['baseline']['assumption'] else ''})")
+             f"baseline {result.lines[0].base_year}: what the areas receive today{note})")
     caption = (f"{last}: £/head allocated; vs target = allocation against the formula's target; growth = cash "
                f"growth on the {result.lines[0].base_year} baseline; gain = allocation minus the baseline grown "
                "at the national rate")
