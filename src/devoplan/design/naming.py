@@ -18,7 +18,7 @@ import numpy as np
 
 from devoplan.geography.model import Geography
 
-NAME_LAYERS: tuple[str, ...] = ("CAUTH", "ICB", "UTLA", "LEP", "REGION")
+NAME_LAYERS: tuple[str, ...] = ("CAUTH25", "CAUTH", "ICB", "UTLA", "LEP", "REGION")
 MATCH = 0.64
 _STRIP = (
     r"^NHS\s+",
