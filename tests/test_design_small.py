@@ -241,7 +241,7 @@ def test_area_names_join_unambiguously_when_a_name_holds_and() -> None:
     assert join_names(["Kent", "Medway"]) == "Kent and Medway"
     assert join_names(["Cheshire East", "Shropshire", "Warrington"]) == "Cheshire East, Shropshire and Warrington"
     assert (join_names(["North Yorkshire", "Cumberland", "Westmorland and Furness"])
-            == "North Yorkshire + Cumberland + Westmorland and Furness")
+            == "North Yorkshire, Cumberland, and Westmorland and Furness")
     assert join_names(["Solo"]) == "Solo"
 
 
@@ -325,5 +325,5 @@ def test_area_named_after_its_upper_tier_pieces_without_ambiguity() -> None:
     geo.layers["UTLA"] = Layer(utla.key, utla.name, utla.kind, utla.area_codes, names, utla.membership)
     # no UTLA matches the single area well (best 34%), so it is named after its three pieces, largest first
     assert area_names(geo, np.zeros(3, dtype=np.int64), 1, {}) == [
-        "North Yorkshire + Cumberland + Westmorland and Furness"]
+        "North Yorkshire, Cumberland, and Westmorland and Furness"]
     assert area_names(geo, np.array([0, 0, 1]), 2, {1: "Lakes"}) == ["North Yorkshire and Cumberland", "Lakes"]

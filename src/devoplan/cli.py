@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
+from typing import NoReturn
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.text import Text
 
+from devoplan.commands.numbers import checked_numbers
 from devoplan.errors import DevoplanError
 
 app = typer.Typer(
@@ -31,7 +35,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.design",
     "devoplan.commands.fund",
     "devoplan.commands.report",
+    "devoplan.commands.compare",
     "devoplan.commands.demo",
+    "devoplan.commands.pbr",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -46,6 +52,9 @@ def _register_all() -> None:
                 continue
             raise
         module.register(app)
+    for info in app.registered_commands:  # every numeric option of every command, whoever adds it
+        if info.callback is not None:
+            info.callback = checked_numbers(info.callback)
 
 
 @app.callback()
@@ -57,12 +66,39 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point. Usage errors are Click's (exit 2); a DevoplanError becomes one line and exit 2."""
-    try:
-        app(args=argv)
-    except DevoplanError as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))
-        sys.exit(2)
+    """Entry point: a usage error or a DevoplanError becomes one line on stderr and exit status 2.
+
+    Click would draw usage errors as a multi-line box after the usage text; here they are one line
+    like every other user error (``devoplan COMMAND --help`` still shows the usage). Numeric warnings
+    (overflow, division by zero inside numpy) are not shown: results are checked where they matter.
+    """
+    command = typer.main.get_command(app)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            code = command.main(args=argv, prog_name="devoplan", standalone_mode=False)
+        except DevoplanError as exc:
+            _fail(str(exc))
+        except typer.TyperException as exc:  # Click's usage errors (bad or missing options, unknown commands)
+            _fail(_usage_line(exc))
+        except (typer.Abort, KeyboardInterrupt):
+            err_console.print("interrupted")
+            sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str) -> NoReturn:
+    err_console.print(Text.assemble(("error: ", "bold red"), " ".join(message.split())))
+    sys.exit(2)
+
+
+def _usage_line(exc: typer.TyperException) -> str:
+    """Click's message with the command it concerns, e.g. "devoplan design: Missing option '--out'"."""
+    ctx = getattr(exc, "ctx", None)
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if ctx is None:
+        return str(message)
+    return f"{ctx.command_path}: {message} (see {ctx.command_path} --help)"
 
 
 if __name__ == "__main__":  # pragma: no cover

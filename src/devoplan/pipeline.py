@@ -41,6 +41,7 @@ from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
 from devoplan.report.comparison import PLAN_LABEL, comparison_table
 from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations, read_metrics
+from devoplan.validate import MAX_TIME_LIMIT
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
 # Search budget in seconds. The exact model that follows proves the England plan optimal from any budget
@@ -60,8 +61,9 @@ class DemoOptions:
     draws: int = DEFAULT_DRAWS
 
     def __post_init__(self) -> None:
-        if not math.isfinite(self.time_limit) or self.time_limit <= 0:
-            raise DevoplanError(f"--time-limit must be a positive number of seconds, got {self.time_limit}")
+        if not (math.isfinite(self.time_limit) and 0 < self.time_limit <= MAX_TIME_LIMIT):
+            raise DevoplanError(f"--time-limit must be a positive number of seconds, got {self.time_limit} "
+                                f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
         if self.draws < 0:
             raise DevoplanError(f"draws must be 0 or more, got {self.draws}")
         if self.seed < 0:

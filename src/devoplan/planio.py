@@ -24,6 +24,7 @@ from devoplan.geography.model import Geography
 from devoplan.geography.tables import read_table, row_number
 from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
+from devoplan.validate import MAX_MAGNITUDE, Cell, parse_document, read_text, readable_file
 
 UNIT_COLUMNS: tuple[str, ...] = ("LAD24CD", "code", "unit_code")
 CSV_HEADER: tuple[str, str, str] = ("LAD24CD", "area_code", "area_name")
@@ -32,9 +33,7 @@ CSV_HEADER: tuple[str, str, str] = ("LAD24CD", "area_code", "area_name")
 # -- reading ------------------------------------------------------------------------------------
 def read_plan(path: str | Path, geography: Geography) -> Plan:
     """Read and check a plan (CSV, or GeoJSON by its .geojson/.json suffix) against the geography's units."""
-    file = Path(path)
-    if not file.is_file():
-        raise InputError("plan file not found", file=file)
+    file = readable_file(Path(path), what="plan file")
     if file.suffix.lower() in (".geojson", ".json"):
         return read_plan_geojson(file, geography)
     df = _canonical_columns(read_table(file, ()), file)
@@ -76,8 +75,8 @@ def _area_labels(df: pd.DataFrame, file: Path) -> pd.Series:
         field = "area_code"
     elif "area" in df.columns:
         labels, field = df["area"], "area"
-        numbers = pd.to_numeric(labels.where(labels != ""), errors="coerce")
-        bad = (numbers.isna() | (numbers != numbers.round())).to_numpy() & (labels != "").to_numpy()
+        values = pd.to_numeric(labels.where(labels != ""), errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~_whole(values) & (labels != "").to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"area '{labels.iloc[i]}' is not a whole number", file=file, row=row_number(i),
@@ -88,6 +87,12 @@ def _area_labels(df: pd.DataFrame, file: Path) -> pd.Series:
     if empty.any():
         raise InputError("area is missing", file=file, row=row_number(int(np.flatnonzero(empty)[0])), field=field)
     return labels
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    """Finite whole numbers of a sane size (``inf`` and ``1e400`` are not area ids)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) <= MAX_MAGNITUDE)
 
 
 def _not_in(geography: Geography) -> str:
@@ -205,8 +210,8 @@ def _feature_assignment(file: Path, geography: Geography, members: list[list[str
 
 def _features(file: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = parse_document(read_text(file, what="plan file"), json.loads, Cell(file))
+    except json.JSONDecodeError as exc:
         raise InputError(f"is not valid GeoJSON ({exc})", file=file) from None
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list) or not features:

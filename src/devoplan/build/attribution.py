@@ -11,7 +11,8 @@ DESCRIPTION = (
     "year of age, eight service layers (ICB 2024, LEP 2021, combined authorities 2024, police force areas, "
     "fire and rescue authorities, regions, upper-tier authorities, LSIP areas), shared-border adjacency "
     "from ONS BGC boundaries with ferry links for the Isle of Wight and the Isles of Scilly, IMD 2025, "
-    "ONS Health Index 2021 and APS employment indicators, display boundaries and a hex map."
+    "ONS Health Index 2021 and APS employment indicators, NHS England allocations and weighted "
+    "populations and MHCLG 2024-25 revenue outturn by district, display boundaries and a hex map."
 )
 
 ATTRIBUTION = """\
@@ -48,6 +49,18 @@ local authority district summaries); ONS Health Index for England 2015-2021, und
 data; ONS Annual Population Survey table T01 (via Nomis); mapped from 2021 to 2024 districts with
 the ONS LAD (2022) to LAD (2023) lookup and Census 2021 TS009 populations. OGL v3.0.
 
+**`nhs_population.csv`, `nhs_allocations.csv`, `nhs_baselines.csv`** — NHS England, ICB revenue
+allocations 2023/24 to 2025/26 (allocations workbooks: core, primary medical care, other primary
+care, pharmacy/optometry/dental, delegated specialised, running costs) and the ICB allocation tools'
+GP-practice registered and weighted populations for 2025/26 and 2026/27 to 2028/29, summed by the
+district where each practice stands (an approximation of where patients live). `nhs_baselines.csv`
+is devoplan's crosswalk of each ICB's allocation to its districts (docs/funding.md). OGL v3.0.
+
+**`council_spending.csv`** — MHCLG, Local authority revenue expenditure and financing England:
+2024 to 2025 individual local authority data, outturn (RSX and RO3), net current expenditure by
+service, apportioned to districts by Census 2021 residents (docs/funding.md); the 9 returns not
+received are imputed so totals equal MHCLG's England row. OGL v3.0.
+
 **`hexmap.hexjson`** — Open Innovations (formerly ODI Leeds) *UK local authority districts 2023*
 HexJSON (github.com/odileeds/hexmaps), England hexes only. MIT licence, not OGL.
 
@@ -57,7 +70,9 @@ the permission notice are included; it is provided "as is", without warranty of 
 
 The official files were obtained from snapshots of public repositories that redistribute them
 (humaniverse/geographr, humaniverse/IMD, humaniverse/healthyr, dfe-analytical-services/lsip_dashboard,
-Urban-Analytics-Technology-Platform/poppusher, odileeds/hexmaps); check key figures against the
+Urban-Analytics-Technology-Platform/poppusher, odileeds/hexmaps, JuanBlanco9/German-Budget-Galaxy,
+nhsengland/ICB_Allocation_Tool_update, nhsengland/ICB_Place_Based_Tool_2627-2829,
+dfe-analytical-services/CSC_outcomes_and_enablers); check key figures against the
 publishers' own releases before relying on them.
 """
 

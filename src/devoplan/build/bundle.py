@@ -22,6 +22,7 @@ from devoplan.build.adjacency import add_links, border_edges
 from devoplan.build.boundaries import read_coverage
 from devoplan.build.indicators import build_indicators
 from devoplan.build.layers import WEIGHT_DECIMALS, LayerTable, build_layers
+from devoplan.build.money import money_texts
 from devoplan.build.output import csv_text, frame_text
 from devoplan.build.sources import SourceDir
 from devoplan.build.units import build_units
@@ -29,7 +30,7 @@ from devoplan.errors import InputError
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "england2024"
 INDICATOR_DECIMALS = 4
-STEPS: tuple[str, ...] = ("units", "layers", "boundaries", "adjacency", "indicators", "geometry", "write")
+STEPS: tuple[str, ...] = ("units", "layers", "boundaries", "adjacency", "indicators", "money", "geometry", "write")
 
 Progress = Callable[[str], None]
 
@@ -90,6 +91,8 @@ def compute_bundle(source: str | Path, progress: Progress | None = None) -> tupl
     edges = add_links(src, border_edges(coverage), units.codes)
     step("indicators")
     indicators = build_indicators(src, units.codes)
+    step("money")
+    money = money_texts(src, units, layers)
     step("geometry")
     display = geometry.display_geometry(coverage)
     if not geometry.bounds_ok(display):
@@ -105,6 +108,7 @@ def compute_bundle(source: str | Path, progress: Progress | None = None) -> tupl
         "indicator_meta.csv": frame_text(indicators.meta),
         "geometry.geojson": geometry.geojson_text(display),
         "hexmap.hexjson": geometry.hexjson_text(geometry.hexmap(src, units.codes)),
+        **money,
     }
     return files, _facts(layers, units.units, edges, indicators.values)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from devoplan.errors import DevoplanError, reject_unknown
 from devoplan.plan import Plan
+from devoplan.validate import MAX_TIME_LIMIT
 
 WEIGHT_KEYS: tuple[str, ...] = ("health", "economic", "needs", "compact", "balance", "identity")
 DEFAULT_WEIGHTS: Mapping[str, float] = {
@@ -86,8 +87,9 @@ def validate(opts: DesignOptions) -> None:
             raise reject_unknown("weight", key, WEIGHT_KEYS)
         if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
             raise DevoplanError(f"weight '{key}' must be a finite number >= 0, got {w}")
-    if not math.isfinite(opts.time_limit) or opts.time_limit <= 0:
-        raise DevoplanError(f"--time-limit must be a positive number of seconds, got {opts.time_limit}")
+    if not (math.isfinite(opts.time_limit) and 0 < opts.time_limit <= MAX_TIME_LIMIT):
+        raise DevoplanError(f"--time-limit must be a positive number of seconds, got {opts.time_limit} "
+                            f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
     overlap = set(opts.keep_whole) & set(opts.keep_whole_soft)
     if overlap:
         raise DevoplanError(f"layer(s) {', '.join(sorted(overlap))} named both hard and soft keep-whole")

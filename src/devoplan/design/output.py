@@ -15,6 +15,7 @@ import numpy as np
 
 from devoplan import fileio
 from devoplan.design.api import DesignResult
+from devoplan.design.naming import name_sources
 from devoplan.errors import DevoplanError
 from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.model import Geography
@@ -36,11 +37,13 @@ def metrics_document(geography: Geography, result: DesignResult) -> dict[str, ob
     pops = result.populations(geography)
     plan = result.plan
     areas = []
+    sources = name_sources(geography, plan)
     for a, (code, name) in enumerate(zip(plan.area_codes, plan.area_names, strict=True)):
         members = np.flatnonzero(plan.assignment == a)
         areas.append({
             "code": code,
             "name": name,
+            "name_source": sources[a].to_dict(),
             "population": int(pops[a]),
             "districts": [geography.units.codes[u] for u in members],
             "governance": result.governance[a].to_dict(),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from devoplan.errors import DevoplanError
+from devoplan.errors import DevoplanError, SpecError
 from devoplan.funding.areas import Areas, areas_from_layer, areas_from_plan
 from devoplan.funding.inputs import read_baseline
 from devoplan.funding.pace import check_feasible, pace_step
@@ -25,6 +25,7 @@ from devoplan.funding.targets import LineInputs, area_shares, baseline_shares, p
 from devoplan.funding.years import format_year, grown_totals, parse_range, parse_year
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
+from devoplan.validate import MAX_POUNDS
 
 MAX_DRAWS = 20_000  # (draws, years, areas) float arrays: about 0.2 GB for 296 areas and 4 years
 
@@ -126,8 +127,12 @@ def control_totals(line: ServiceLine, years: Sequence[str]) -> tuple[np.ndarray,
     A top-slice given as an amount keeps its share of the gross in ``total_year`` and grows with
     the line; a percentage is of each year's gross.
     """
-    gross = np.array([to_pence(v) for v in grown_totals(line.total, line.total_year, line.growth,
-                                                         line.growth_by_year, years)], dtype=np.int64)
+    grown = grown_totals(line.total, line.total_year, line.growth, line.growth_by_year, years)
+    for year, value in zip(years, grown, strict=True):
+        if not value <= MAX_POUNDS:  # compounding a large total over many years; NaN fails too
+            raise SpecError(f"the total grows to £{value:,.3g} in {year}, beyond the £{MAX_POUNDS:,.0g} devoplan "
+                            "handles (check total, growth and the years)", key=f"lines.{line.key}.growth")
+    gross = np.array([to_pence(v) for v in grown], dtype=np.int64)
     slices: dict[str, np.ndarray] = {}
     for t in line.top_slices:
         share = (t.amount / line.total) if t.amount is not None else (t.percent or 0.0) / 100.0

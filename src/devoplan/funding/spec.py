@@ -18,10 +18,13 @@ from typing import Any
 
 from devoplan.errors import SpecError
 from devoplan.funding.years import check_consecutive, parse_year
+from devoplan.validate import MAX_POUNDS, MAX_RATE, MAX_RELATIVE, MAX_STRENGTH, Key, parse_document, read_text
+from devoplan.validate import number as checked_number
 
 COMBINE_MODES: tuple[str, ...] = ("multiplicative", "additive")
 BASELINE_METHODS: tuple[str, ...] = ("age_sex_only", "equal_per_head")
 UNSOURCED = "no source given in the spec"
+MAX_AGE = 150
 
 
 @dataclass(frozen=True)
@@ -193,11 +196,12 @@ class _Prov:
 def load_spec(path: str | Path) -> FundingSpec:
     """Read and validate a funding spec TOML file."""
     file = Path(path)
-    if not file.is_file():
+    if not file.is_file() and not file.is_dir():
         raise SpecError("spec file not found", file=file)
+    text = read_text(file, what="spec file")
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = parse_document(text, tomllib.loads, Key("(document)", file))
+    except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"not valid TOML: {exc}", file=file) from None
     return parse_spec(data, file=file)
 
@@ -291,13 +295,7 @@ def _number(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, prov: _Pro
         if "value" not in raw:
             raise ctx.error(_join(full, "value"), "is missing")
         raw = raw["value"]
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise ctx.error(full, f"must be a number, not {raw!r}")
-    value = float(raw)
-    if lo is not None and value < lo:
-        raise ctx.error(full, f"must be at least {lo:g}, not {value:g}")
-    if hi is not None and value > hi:
-        raise ctx.error(full, f"must be at most {hi:g}, not {value:g}")
+    value = checked_number(raw, Key(full, ctx.file), lo=lo, hi=hi)
     _record(ctx, full, value, prov)
     return value
 
@@ -315,7 +313,7 @@ def _range(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, centre: flo
     if (not isinstance(raw, list) or len(raw) != 2
             or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw)):
         raise ctx.error(full, "must be a list of two numbers [low, high]")
-    a, b = float(raw[0]), float(raw[1])
+    a, b = (checked_number(v, Key(f"{full}[{i}]", ctx.file)) for i, v in enumerate(raw))
     if a > b:
         raise ctx.error(full, f"low {a:g} is above high {b:g}")
     if a < lo or (hi is not None and b > hi):
@@ -355,8 +353,8 @@ def _pace(ctx: _Ctx, table: dict[str, Any], root: _Prov) -> PaceSpec:
     _only(ctx, table, "pace", ("convergence", "floor", "cap", "source", "assumption", "note"))
     prov = _prov(ctx, table, "pace", root)
     convergence = _number(ctx, table, "convergence", "pace", prov, lo=0.0, hi=1.0)
-    floor = _number(ctx, table, "floor", "pace", prov, lo=-1.0)
-    cap = _number(ctx, table, "cap", "pace", prov, lo=-1.0)
+    floor = _number(ctx, table, "floor", "pace", prov, lo=-1.0, hi=MAX_RATE)
+    cap = _number(ctx, table, "cap", "pace", prov, lo=-1.0, hi=MAX_RATE)
     if floor <= -1.0:
         raise ctx.error("pace.floor", f"must be above -1 (a floor of {floor:g} lets an area lose all its money, "
                         "and pace of change cannot grow from zero)")
@@ -373,7 +371,7 @@ def _line(ctx: _Ctx, key: str, table: dict[str, Any], root: _Prov) -> ServiceLin
     path = f"lines.{key}"
     _only(ctx, table, path, LINE_KEYS)
     prov = _prov(ctx, table, path, root)
-    total = _number(ctx, table, "total", path, prov, lo=0.0)
+    total = _number(ctx, table, "total", path, prov, lo=1.0, hi=MAX_POUNDS)
     if total <= 0:
         raise ctx.error(_join(path, "total"), "must be positive")
     total_year = _str(ctx, table, "total_year", path)
@@ -381,7 +379,7 @@ def _line(ctx: _Ctx, key: str, table: dict[str, Any], root: _Prov) -> ServiceLin
         parse_year(total_year)
     except ValueError as exc:
         raise ctx.error(_join(path, "total_year"), str(exc)) from None
-    growth = _number(ctx, table, "growth", path, prov, lo=-0.99)
+    growth = _number(ctx, table, "growth", path, prov, lo=-0.99, hi=MAX_RATE)
     by_year = _growth_by_year(ctx, table.get("growth_by_year", {}), _join(path, "growth_by_year"), prov)
     combine = _str(ctx, table, "combine", path, default="multiplicative")
     if combine not in COMBINE_MODES:
@@ -413,7 +411,7 @@ def _growth_by_year(ctx: _Ctx, raw: Any, path: str, prov: _Prov) -> dict[str, fl
             parse_year(year)
         except ValueError as exc:
             raise ctx.error(_join(path, year), str(exc)) from None
-        out[year] = _number(ctx, raw, year, path, prov, lo=-0.99)
+        out[year] = _number(ctx, raw, year, path, prov, lo=-0.99, hi=MAX_RATE)
     return out
 
 
@@ -429,11 +427,9 @@ def _age_sex(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> AgeSex
     for sex in ("female", "male"):
         raw = t.get(sex)
         key = _join(full, sex)
-        if (not isinstance(raw, list) or len(raw) != len(bands)
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw)):
+        if not isinstance(raw, list) or len(raw) != len(bands):
             raise ctx.error(key, f"must be a list of {len(bands)} numbers, one per band")
-        if any(v < 0 for v in raw):
-            raise ctx.error(key, "relative costs must not be negative")
+        raw = [checked_number(v, Key(f"{key}[{i}]", ctx.file), lo=0.0, hi=MAX_RELATIVE) for i, v in enumerate(raw)]
         curves.append(tuple(float(v) for v in raw))
         _record(ctx, key, [float(v) for v in raw], prov)
     if not any(curves[0]) and not any(curves[1]):
@@ -458,6 +454,8 @@ def _bands(ctx: _Ctx, raw: Any, path: str) -> tuple[tuple[int, int], ...]:
                 lo, hi = int(a), int(b)
         except ValueError as exc:
             raise ctx.error(f"{path}[{i}]", f"'{band}' is not a band like \"5-14\" or \"85+\" ({exc})") from None
+        if lo > MAX_AGE or MAX_AGE < hi != 10_000:
+            raise ctx.error(f"{path}[{i}]", f"band '{band}' goes beyond age {MAX_AGE}")
         if lo != expected or hi < lo:
             raise ctx.error(f"{path}[{i}]", f"band '{band}' should start at age {expected} and not end before it")
         out.append((lo, hi))
@@ -474,8 +472,8 @@ def _need(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> NeedSpec 
     t = _table(ctx, table, "need", path)
     _only(ctx, t, full, ("strength", "strength_range", "indicators", "source", "assumption", "note"))
     prov = _prov(ctx, t, full, prov)
-    strength = _number(ctx, t, "strength", full, prov, lo=0.0)
-    s_range = _range(ctx, t, "strength_range", full, strength, prov, 0.0)
+    strength = _number(ctx, t, "strength", full, prov, lo=0.0, hi=MAX_STRENGTH)
+    s_range = _range(ctx, t, "strength_range", full, strength, prov, 0.0, MAX_STRENGTH)
     raw = t.get("indicators")
     if not isinstance(raw, list) or not raw or not all(isinstance(r, dict) for r in raw):
         raise ctx.error(_join(full, "indicators"), "must be a non-empty array of tables ([[...indicators]])")
@@ -485,10 +483,10 @@ def _need(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> NeedSpec 
         _only(ctx, ind, ipath, ("key", "weight", "weight_range", "include_probability", "source",
                                 "assumption", "note"))
         iprov = _prov(ctx, ind, ipath, prov)
-        weight = _number(ctx, ind, "weight", ipath, iprov, lo=0.0)
+        weight = _number(ctx, ind, "weight", ipath, iprov, lo=0.0, hi=MAX_RELATIVE)
         items.append(IndicatorWeight(
             key=_str(ctx, ind, "key", ipath), weight=weight,
-            weight_range=_range(ctx, ind, "weight_range", ipath, weight, iprov, 0.0),
+            weight_range=_range(ctx, ind, "weight_range", ipath, weight, iprov, 0.0, MAX_RELATIVE),
             include_probability=_number(ctx, ind, "include_probability", ipath, iprov, 1.0, lo=0.0, hi=1.0),
             path=ipath,
         ))
@@ -508,9 +506,9 @@ def _uplift(ctx: _Ctx, table: dict[str, Any], key: str, path: str, prov: _Prov) 
     t = _table(ctx, table, key, path)
     _only(ctx, t, full, ("indicator", "strength", "strength_range", "source", "assumption", "note"))
     prov = _prov(ctx, t, full, prov)
-    strength = _number(ctx, t, "strength", full, prov, lo=0.0)
+    strength = _number(ctx, t, "strength", full, prov, lo=0.0, hi=MAX_STRENGTH)
     return UpliftSpec(_str(ctx, t, "indicator", full), strength,
-                      _range(ctx, t, "strength_range", full, strength, prov, 0.0), full)
+                      _range(ctx, t, "strength_range", full, strength, prov, 0.0, MAX_STRENGTH), full)
 
 
 def _area_cost(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> AreaCostSpec | None:
@@ -546,7 +544,7 @@ def _top_slices(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> tup
         sprov = _prov(ctx, s, spath, prov)
         if ("amount" in s) == ("percent" in s):
             raise ctx.error(spath, "give exactly one of 'amount' or 'percent'")
-        amount = _number(ctx, s, "amount", spath, sprov, lo=0.0) if "amount" in s else None
+        amount = _number(ctx, s, "amount", spath, sprov, lo=0.0, hi=MAX_POUNDS) if "amount" in s else None
         percent = _number(ctx, s, "percent", spath, sprov, lo=0.0, hi=100.0) if "percent" in s else None
         out.append(TopSlice(key, _str(ctx, s, "name", spath, default=key), amount, percent))
     return tuple(out)

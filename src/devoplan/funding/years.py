@@ -9,16 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
+from devoplan.validate import financial_year
+
 
 def parse_year(text: str) -> int:
-    """The starting calendar year of a financial year ``"2026/27"`` (raises ValueError)."""
-    parts = text.strip().split("/")
-    if len(parts) != 2 or len(parts[0]) != 4 or len(parts[1]) != 2 or not (parts[0] + parts[1]).isdigit():
-        raise ValueError(f"'{text}' is not a financial year like \"2026/27\"")
-    start = int(parts[0])
-    if int(parts[1]) != (start + 1) % 100:
-        raise ValueError(f"'{text}' is not a financial year: {parts[1]} does not follow {start}")
-    return start
+    """The starting calendar year of a financial year ``"2026/27"`` in the supported range (raises ValueError)."""
+    return financial_year(text)
 
 
 def format_year(start: int) -> str:

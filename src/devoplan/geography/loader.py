@@ -36,6 +36,7 @@ from devoplan.geography.tables import (
     read_table,
     row_number,
 )
+from devoplan.validate import MAX_POPULATION
 
 BUNDLE_DIR = Path(__file__).resolve().parent.parent / "data" / "england2024"
 WEIGHT_TOLERANCE = 1e-6
@@ -80,7 +81,10 @@ def read_units(directory: Path) -> Units:
         raise InputError("has no units", file=path)
     check_not_empty(df, "code", path)
     check_unique(df, ["code"], path, "unit code")
-    population = parse_numbers(df, "population", path, integer=True, minimum=0)
+    population = parse_numbers(df, "population", path, integer=True, minimum=0, maximum=MAX_POPULATION)
+    if not population.any():
+        raise InputError(f"every unit has population 0; areas are balanced by population, so at least one "
+                         f"of the {len(population)} units needs residents", file=path, field="population")
     codes = tuple(df["code"])
     age_sex = read_age_sex(directory, codes, population)
     return Units(codes=codes, names=tuple(df["name"]), population=population.astype(np.int64), age_sex=age_sex)
@@ -103,7 +107,8 @@ def read_age_sex(directory: Path, codes: tuple[str, ...], population: np.ndarray
     rows = df["code"].map(index).to_numpy()
     sexes = df["sex"].map({s: i for i, s in enumerate(SEXES)}).to_numpy()
     for j, age in enumerate(ages):
-        table[rows, sexes, j] = parse_numbers(df, age, path, integer=True, minimum=0).astype(np.int64)
+        counts = parse_numbers(df, age, path, integer=True, minimum=0, maximum=MAX_POPULATION)
+        table[rows, sexes, j] = counts.astype(np.int64)
     seen = np.zeros((len(codes), len(SEXES)), dtype=bool)
     seen[rows, sexes] = True
     if not seen.all():

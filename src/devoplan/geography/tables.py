@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from devoplan.errors import InputError
+from devoplan.validate import Bounds, Cell, numbers, parse_document, read_text
 
 HEADER_ROWS = 1
 
@@ -34,15 +35,9 @@ def read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     index and shift every value one field to the left). Short rows are padded with empty cells;
     a UTF-8 byte-order mark (as spreadsheets write) is accepted; blank lines at the end are ignored.
     """
-    if not path.is_file():
+    if not path.exists():
         raise InputError("required file is missing", file=path)
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"is not UTF-8 text (byte {data[exc.start]:#04x} on line {line}); save it as UTF-8",
-                         file=path, row=line) from None
+    text = read_text(path, what="CSV file")
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
@@ -76,30 +71,23 @@ def parse_numbers(
     integer: bool = False,
     allow_missing: bool = False,
     minimum: float | None = None,
+    maximum: float | None = None,
 ) -> np.ndarray:
-    """Parse a text column as numbers, naming the first bad row."""
+    """Parse a text column as numbers, naming the first bad row (checks: :mod:`devoplan.validate`).
+
+    Missing cells are NaN when ``allow_missing``; every other cell must be a finite number within
+    ``[minimum, maximum]`` (and below :data:`~devoplan.validate.MAX_MAGNITUDE`), whole and within
+    int64 when ``integer``.
+    """
     text = df[column]
     values = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(dtype=np.float64)
     empty = (text == "").to_numpy()
-    bad = np.isnan(values) & ~empty
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"'{text.iloc[i]}' is not a number", file=path, row=row_number(i), field=column)
     if empty.any() and not allow_missing:
         i = int(np.flatnonzero(empty)[0])
         raise InputError("value is missing", file=path, row=row_number(i), field=column)
-    finite = ~np.isnan(values)
-    if (~np.isfinite(values[finite])).any():
-        i = int(np.flatnonzero(finite & ~np.isfinite(values))[0])
-        raise InputError("value is not finite", file=path, row=row_number(i), field=column)
-    if minimum is not None and (values[finite] < minimum).any():
-        i = int(np.flatnonzero(finite & (values < minimum))[0])
-        raise InputError(
-            f"value {text.iloc[i]} is below the minimum {minimum:g}", file=path, row=row_number(i), field=column
-        )
-    if integer and (values[finite] != np.round(values[finite])).any():
-        i = int(np.flatnonzero(finite & (values != np.round(values)))[0])
-        raise InputError(f"'{text.iloc[i]}' is not a whole number", file=path, row=row_number(i), field=column)
+    present = np.flatnonzero(~empty)
+    numbers(values[present], path, column, Bounds(minimum, maximum, integer=integer),
+            rows=[row_number(int(i)) for i in present], text=text.iloc[present].tolist())
     return values
 
 
@@ -133,10 +121,10 @@ def check_not_empty(df: pd.DataFrame, column: str, path: Path) -> None:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if not path.exists():
         raise InputError("required file is missing", file=path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    try:  # UTF-8, a byte-order mark allowed (docs/data-format.md), as for every CSV of the geography
+        data = parse_document(read_text(path, what="manifest"), json.loads, Cell(path))
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", file=path) from None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):

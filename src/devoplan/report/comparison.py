@@ -74,19 +74,24 @@ def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] =
     Polsby-Popper needs display geometry; without it that metric is left out.
     """
     layers = [geography.layer(k).key for k in today if k.upper() in {x.upper() for x in geography.layers}]
-    shapes = _shapes(geography)
-    opts = ScoreOptions(lower=lower, upper=upper, shapes=shapes)
     plans: list[tuple[str, Plan]] = [(PLAN_LABEL, plan)] + [
         (f"Today's {TODAY_LABELS.get(k.upper(), k)}", Plan.from_layer(geography, k)) for k in layers]
-    scored = [plan_scalars(geography, p, opts) for _, p in plans]
-    names = [m for m in HEADLINE if m in scored[0]] + sorted(m for m in scored[0] if m not in HEADLINE)
     return {
         "columns": [label for label, _ in plans],
         "layers": [None, *layers],
         "areas": [p.n_areas for _, p in plans],
-        "rows": [{"metric": m, "words": in_words(m), "values": [_json(s.get(m)) for s in scored]}
-                 for m in names],
+        "rows": score_plans(geography, plans, lower=lower, upper=upper),
     }
+
+
+def score_plans(geography: Geography, plans: Sequence[tuple[str, Plan]], *, lower: float | None = None,
+                upper: float | None = None) -> list[dict[str, Any]]:
+    """Every metric for each ``(label, plan)``, scored alike: ``[{"metric", "words", "values"}]``, headline
+    measures first (in :data:`HEADLINE` order), then the rest alphabetically (the first plan's metrics)."""
+    opts = ScoreOptions(lower=lower, upper=upper, shapes=_shapes(geography))
+    scored = [plan_scalars(geography, p, opts) for _, p in plans]
+    names = [m for m in HEADLINE if m in scored[0]] + sorted(m for m in scored[0] if m not in HEADLINE)
+    return [{"metric": m, "words": in_words(m), "values": [_json(s.get(m)) for s in scored]} for m in names]
 
 
 def dominant_areas(geography: Geography, plan: Plan, key: str) -> list[tuple[str, float]]:
