@@ -162,7 +162,15 @@ def _read_icb26(src: SourceDir, units: tuple[str, ...]) -> tuple[pd.DataFrame, p
     )
     members = members[members["weight"] > 0]  # a share under half a millionth rounds away
     names = raw.rename(columns={"ICB": "area_code", "ICBname": "area_name"})[["area_code", "area_name"]]
+    names["area_name"] = names["area_name"].map(_small_words)
     return _areas(src, rel, names, "ICB"), members
+
+
+def _small_words(name: str) -> str:
+    """'NHS Cornwall and The Isles Of Scilly ICB' -> '... the Isles of Scilly ICB': the practice file
+    capitalises the small words of one ICB name, unlike the ONS names of every other layer."""
+    words = name.split(" ")
+    return " ".join([words[0], *(w.lower() if w in ("The", "Of", "And") else w for w in words[1:])])
 
 
 def _read_gla(src: SourceDir, units: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
