@@ -24,7 +24,10 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Summarise a geography: units, population, layers, adjacency and indicators."""
-    summary = summarise(load_geography(geography))
+    geo = load_geography(geography)
+    if geo.assets.has_geometry:
+        geo.display_geometry()  # validates the boundaries too (types, validity, WGS84)
+    summary = summarise(geo)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
