@@ -38,6 +38,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.compare",
     "devoplan.commands.demo",
     "devoplan.commands.pbr",
+    "devoplan.commands.markets",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
