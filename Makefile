@@ -38,6 +38,7 @@ browser:
 # Rebuild the committed England bundle from the official source files (not committed).
 bundle: $(STAMP)
 	$(BIN)/devoplan data build --source $(SOURCE)
+	$(BIN)/devoplan data outcomes --source $(SOURCE)
 
 # Benchmarks need the optional comparison libraries (GerryChain, spopt).
 bench: $(STAMP)

@@ -91,10 +91,14 @@ def test_report_holds_every_section_and_area_and_no_external_url(demo: DemoResul
     for i, name in enumerate(plan.area_names, start=1):
         assert f'id="area-{i}"' in cards and f"{i}. {html.escape(name)}</h3>" in cards, name
     assert demo.report.stat().st_size < 5_000_000
-    # London's crowded labels get an enlarged inset on the plan map and both funding maps
-    assert text.count("Enlarged: areas ") == 3
+    # London's crowded labels get an enlarged inset beside the plan map and both funding maps
+    assert text.count("Enlarged (framed on the map): areas ") == 3
+    areas = re.search(r'<section id="areas">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
+    assert all(html.escape(name.split()[-1]) in areas for name in plan.area_names)  # the maps' legends name them
     summary = re.search(r'<section id="summary">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
-    assert "Key findings" in summary and "The baseline is assumed, not measured" in summary
+    for block in ("What is proposed", "What it costs", "Who gains", "What is assumed"):
+        assert f"<h3>{block}</h3>" in summary
+    assert "Gains are measured against an assumed baseline" in summary and "Largest gains: " in summary
 
 
 def test_report_re_renders_from_the_saved_files(demo: DemoResult, tmp_path: Path) -> None:

@@ -138,6 +138,8 @@ def test_pngs_written_for_maps(rendered_dir: Path) -> None:
     assert pngs == ["map_allocation_per_head.png", "map_distance_from_target.png", "map_misalignments.png",
                     "map_plan.png", "map_plan_hex.png"]
     assert all((rendered_dir / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    for p in pngs:  # wide enough for a full-width slide: the width is bytes 16-20 of the PNG header
+        assert int.from_bytes((rendered_dir / p).read_bytes()[16:20], "big") >= 1600, p
 
 
 def test_missing_inputs_are_said_in_place(tmp_path: Path) -> None:

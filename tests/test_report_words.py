@@ -17,7 +17,7 @@ from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
 from devoplan.report.data import bound_facts, funding_view, plan_fingerprint
-from devoplan.report.maps import _number_list, crowded_cluster, inset_place
+from devoplan.report.maps import _number_list, area_figure, crowded_cluster
 from devoplan.report.sources import assumption_rows, format_value
 from devoplan.report.tables import fmt_row
 from devoplan.report.words import design_facts, findings
@@ -38,16 +38,21 @@ def test_fmt_row_formats_a_row_alike() -> None:
     assert fmt_row([None, 0.5]) == ["–", "0.500"]
 
 
-def test_crowded_labels_are_found_and_the_inset_goes_where_the_land_is_not() -> None:
+def test_crowded_labels_are_found_and_enlarged_beside_the_map_not_over_it() -> None:
     # four labels within 1 unit of each other in a 100-unit map, two far apart
     points = np.array([[50, 50], [50.5, 50], [51, 50.5], [50, 51], [10, 90], [90, 10]], dtype=float)
     assert crowded_cluster(points, 100.0) == [0, 1, 2, 3]
     assert crowded_cluster(points[3:], 100.0) == []  # no three labels crowd
-    # land fills the map except its top-left quarter: the inset goes there
-    land = np.array([shapely.box(0, 0, 100, 50), shapely.box(50, 50, 100, 100)], dtype=object)
-    x, y, w, h = inset_place(land, (0, 0, 100, 100), 1.0)
-    assert (x, y + h) == (0, 100) and w == h == 30
     assert _number_list([18, 28, 33, 34, 35, 36, 37]) == "19, 29, 34–38"
+    cells = [shapely.box(x, y, x + 1, y + 1) for x, y in [(50, 50), (51, 50), (50, 51), (51, 51)]]
+    areas = np.array([*cells, shapely.box(0, 80, 20, 100), shapely.box(80, 0, 100, 20)], dtype=object)
+    fig, ax = area_figure(areas, ["#88CCEE"] * 6, points, [f"Area {i}" for i in range(6)], "t", width=0.5, size=6)
+    fig.draw_without_rendering()
+    inset, legend = (a for a in fig.axes if a is not ax)
+    # the inset and the legend of names sit beside the map, overlapping none of it
+    assert not ax.get_position().overlaps(inset.get_position())
+    assert not ax.get_position().overlaps(legend.get_position())
+    assert [t.get_text() for t in legend.texts if t.get_text().startswith("Area")] == [f"Area {i}" for i in range(6)]
 
 
 def test_spec_figures_are_shown_in_pounds_and_percent() -> None:

@@ -54,6 +54,23 @@ def build(
     console.print(facts)
 
 
+@data_app.command("outcomes")
+def outcomes(
+    source: Annotated[Path, typer.Option("--source", help="Directory of official files (layout of ../shared/data).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output directory (default: the packaged outcomes bundle)."),
+    ] = None,
+) -> None:
+    """Build the outcomes bundle (indicators by district, published values, neighbour sets) from SOURCE."""
+    from devoplan.build.outcomes import OUTCOMES_OUT, build_outcome_bundle
+
+    target = out if out is not None else OUTCOMES_OUT
+    sizes = build_outcome_bundle(source, target)
+    console.print(f"outcomes bundle written to {target}: "
+                  + ", ".join(f"{name} {size:,} B" for name, size in sizes.items()))
+
+
 def register(app: typer.Typer) -> None:
     """Attach the ``data`` command group."""
     app.add_typer(data_app, name="data")

@@ -33,6 +33,7 @@ from devoplan.report.html import Page, esc, render_page
 def render(data: ReportData, *, png_dir: Path | None = None) -> str:
     """The report as one HTML string; maps also go to ``png_dir`` as PNG files when given."""
     # Drawing needs matplotlib (half a second to import): load it here, not when any CLI command starts.
+    from devoplan.report.downloads import with_downloads
     from devoplan.report.figures import FigureSink
     from devoplan.report.sections import build_sections
 
@@ -46,8 +47,9 @@ def render(data: ReportData, *, png_dir: Path | None = None) -> str:
     footer = (f"Made by devoplan {esc(__version__)} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
               "Self-contained: no scripts and nothing loaded from elsewhere; when printed, each section starts "
               "on a new page.")
-    return render_page(Page(title=data.title, subtitle=subtitle, sections=sections, footer=footer,
+    page = render_page(Page(title=data.title, subtitle=subtitle, sections=sections, footer=footer,
                             meta={"generator": "devoplan"}))
+    return with_downloads(page)
 
 
 def for_plan(metrics: Mapping[str, Any], geography: Geography, plan: Plan) -> tuple[dict[str, Any], list[str]]:

@@ -9,6 +9,7 @@ it keeps the page small and lets a reader search or copy area names.
 from __future__ import annotations
 
 import io
+import math
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ matplotlib.use("Agg")  # headless, deterministic; must precede pyplot
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+MIN_PNG_WIDTH = 1600  # pixels: a full-width image on a 16:9 slide
 FONT_FAMILY = ["DejaVu Sans", "Helvetica", "Arial", "sans-serif"]
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^)"]+)')
@@ -71,8 +73,9 @@ def _compact_path(d: str) -> str:
     return " ".join(out)
 
 
-def save_png(fig: Figure, path: Path, *, dpi: int = 110) -> Path:
-    """Write the figure as a PNG (modest DPI keeps the files small)."""
+def save_png(fig: Figure, path: Path, *, min_width: int = MIN_PNG_WIDTH) -> Path:
+    """Write the figure as a PNG at least ``min_width`` pixels wide (sharp on a slide, no larger than that)."""
+    dpi = math.ceil(min_width / fig.get_figwidth())
     with plt.rc_context({"font.family": FONT_FAMILY}):
         fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None})
     return path

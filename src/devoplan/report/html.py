@@ -30,6 +30,7 @@ p.lead { color: var(--muted); margin-top: 0; }
 figure { margin: 8px 0; break-inside: avoid; }
 figure svg { width: 100%; height: auto; max-width: 640px; display: block; }
 figure.wide svg { max-width: 900px; }
+figure.map svg { max-width: 1120px; }
 figcaption { color: var(--muted); font-size: 0.88em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.86em; margin: 6px 0 12px; }
 th, td { border-bottom: 1px solid var(--rule); padding: 3px 6px; text-align: left; vertical-align: top; }
@@ -37,7 +38,7 @@ th { background: #eef1f5; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.best { font-weight: bold; color: var(--good); }
 .scroll { max-height: 560px; overflow: auto; border: 1px solid var(--rule); }
-.kpis { display:grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 10px; margin: 10px 0; }
+.kpis { display:grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; margin: 10px 0; }
 .kpi { border:1px solid var(--rule); border-radius:6px; padding:8px 12px; }
 .kpi b { display:block; font-size: 1.35em; }
 .kpi span { color: var(--muted); font-size: 0.85em; }
@@ -55,6 +56,14 @@ table.compare td:first-child { min-width: 22em; }
 h3 { break-after: avoid; }
 .note { background:#fff8e1; border-left: 4px solid #e0a800; padding: 6px 10px; font-size: 0.9em; }
 .missing { background:#fdecea; border-left: 4px solid var(--bad); padding: 6px 10px; }
+.brief { display:grid; grid-template-columns: 1fr 1fr; gap: 4px 22px; }
+.brief h3 { margin: 10px 0 2px; color: var(--accent); }
+.brief ul { margin: 0; padding-left: 18px; }
+.brief li { margin: 2px 0; }
+p.dl { margin: -6px 0 12px; font-size: 0.8em; text-align: right; }
+p.dl a, a.button { color: var(--accent); }
+a.button { display:inline-block; border:1px solid var(--accent); border-radius:5px; padding:5px 12px;
+           text-decoration:none; font-weight:bold; }
 footer { margin-top: 30px; color: var(--muted); font-size: 0.85em; }
 @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } nav ol { columns: 1; } }
 @page { size: A4; margin: 14mm 12mm; }
@@ -72,6 +81,11 @@ footer { margin-top: 30px; color: var(--muted); font-size: 0.85em; }
   th { position: static; }
   .grid { grid-template-columns: 1fr 1fr; }
   a { color: inherit; text-decoration: none; }
+  p.dl { display: none; }
+  #summary { font-size: 9.5pt; }
+  #summary .kpis { grid-template-columns: repeat(3, 1fr); }
+  #summary .kpi { padding: 4px 8px; }
+  #summary .brief { grid-template-columns: 1fr 1fr; }
 }
 """
 
@@ -100,9 +114,11 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def figure(svg: str, caption: str, *, wide: bool = False) -> str:
-    """A figure with its caption; ``wide`` lets charts with long labels use more of the page."""
-    cls = ' class="wide"' if wide else ""
+def figure(svg: str, caption: str, *, wide: bool = False, css: str = "") -> str:
+    """A figure with its caption; ``wide`` lets charts with long labels use more of the page; ``css``
+    names a class (``map``: a map with its legend of names beside it, the page's full width)."""
+    classes = " ".join(c for c in ("wide" if wide else "", css) if c)
+    cls = f' class="{esc(classes)}"' if classes else ""
     return f"<figure{cls}>{svg}<figcaption>{esc(caption)}</figcaption></figure>"
 
 

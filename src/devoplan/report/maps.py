@@ -7,6 +7,7 @@ per-area cards and tables use the same numbers, which keeps 38 labels legible on
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import networkx as nx
@@ -90,49 +91,89 @@ def crowded_cluster(points: np.ndarray, extent: float, *, share: float = CROWDED
     return groups[0] if groups and len(groups[0]) >= 3 else []
 
 
-def draw_areas(ax: Axes, areas: np.ndarray, colours: Sequence[str], points: np.ndarray, *,
-               width: float, size: float) -> None:
-    """Areas with number labels. Labels that crowd together (London) are shown in an enlarged inset
-    placed where it covers least of the map (the sea, on England's map); the enlarged part is framed."""
-    draw_shapes(ax, list(areas), colours, edge=EDGE, width=width)
+MAP_SIZE = (11.0, 8.2)  # inches: the map on the left, the enlarged inset and the legend of names beside it
+SIDE_RATIO = 0.78  # width of the side column against the map's
+LEGEND_WRAP = 30  # characters per legend line
+
+
+def area_figure(areas: np.ndarray, colours: Sequence[str], points: np.ndarray, names: Sequence[str], title: str, *,
+                width: float, size: float) -> tuple[Figure, Axes]:
+    """A map of numbered areas with a numbered legend of their names beside it.
+
+    Labels that crowd together (London) are left off the map and shown in an enlarged inset above
+    the legend, outside the map, so the inset hides no area; the enlarged part is framed on the map.
+    """
     xmin, ymin, xmax, ymax = shapely.total_bounds(areas)
     crowd = crowded_cluster(points, max(xmax - xmin, ymax - ymin))
+    fig = new_figure(*MAP_SIZE)
+    grid = fig.add_gridspec(2 if crowd else 1, 2, width_ratios=[1.0, SIDE_RATIO],
+                            height_ratios=[0.34, 0.66] if crowd else None)
+    ax = fig.add_subplot(grid[:, 0])
+    draw_shapes(ax, list(areas), colours, edge=EDGE, width=width)
     _number_labels(ax, points, size=size, skip=frozenset(crowd))
-    if not crowd:
-        return
+    if crowd:
+        _enlarged(fig.add_subplot(grid[0, 1]), ax, areas, colours, points, crowd, width=width, size=size + 1)
+    name_legend(fig.add_subplot(grid[-1, 1]), names, colours)
+    _frame(ax, title)
+    return fig, ax
+
+
+def _enlarged(inset: Axes, ax: Axes, areas: np.ndarray, colours: Sequence[str], points: np.ndarray,
+              crowd: Sequence[int], *, width: float, size: float) -> None:
+    """The crowded areas enlarged in their own axes; their frame drawn on the main map."""
     x0, y0, x1, y1 = shapely.total_bounds(areas[list(crowd)])
     pad = 0.04 * max(x1 - x0, y1 - y0)
     x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="black", lw=1.0))
-    place = inset_place(areas, (xmin, ymin, xmax, ymax), (x1 - x0) / (y1 - y0))
-    inset = ax.inset_axes(place, transform=ax.transData)
     near = [a for a in range(len(areas)) if shapely.intersects(areas[a], shapely.box(x0, y0, x1, y1))]
     clipped = [shapely.clip_by_rect(areas[a], x0, y0, x1, y1) for a in near]  # only what shows: small SVG
     draw_shapes(inset, clipped, [colours[a] for a in near], edge=EDGE, width=width)
     inset.set_xlim(x0, x1)
     inset.set_ylim(y0, y1)
+    inset.set_aspect("equal")
     inset.set_xticks([])
     inset.set_yticks([])
     others = frozenset(set(range(len(points))) - set(crowd))
-    _number_labels(inset, points, size=size + 1, skip=others)
-    inset.set_title(f"Enlarged: areas {_number_list(crowd)}", fontsize=8, loc="left", pad=2)
+    _number_labels(inset, points, size=size, skip=others)
+    inset.set_title(f"Enlarged (framed on the map): areas {_number_list(crowd)}", fontsize=8, loc="left", pad=2)
 
 
-def inset_place(areas: np.ndarray, bounds: tuple[float, float, float, float], aspect: float, *,
-                height: float = 0.3, max_width: float = 0.42) -> tuple[float, float, float, float]:
-    """``(x, y, width, height)`` in map units for an inset of the given aspect: of the four corners
-    and the middle of the left and right edges, the one that covers the least land."""
-    xmin, ymin, xmax, ymax = bounds
-    w_map, h_map = xmax - xmin, ymax - ymin
-    h = height * h_map
-    w = min(max_width * w_map, h * aspect)
-    h = w / aspect
-    spots = [(xmin, ymax - h), (xmax - w, ymax - h), (xmin, ymin), (xmax - w, ymin),
-             (xmin, ymin + (h_map - h) / 2), (xmax - w, ymin + (h_map - h) / 2)]
-    cover = [float(shapely.area(shapely.intersection(areas, shapely.box(x, y, x + w, y + h))).sum())
-             for x, y in spots]
-    x, y = spots[int(np.argmin(cover))]
-    return (x, y, w, h)
+def name_legend(ax: Axes, names: Sequence[str], colours: Sequence[str] | None = None) -> None:
+    """Each area's number and name (wrapped), in one or two columns filling the axes, with its colour."""
+    ax.set_axis_off()
+    entries = [textwrap.wrap(name, LEGEND_WRAP) or [""] for name in names]
+    columns = 1 if sum(len(e) for e in entries) <= 26 else 2
+    per_column = _rows_per_column([len(e) for e in entries], columns)
+    step = 1.0 / max(per_column, 14)
+    height_in = ax.get_position().height * MAP_SIZE[1]  # before layout: the gridspec's share of the figure
+    size = float(np.clip(step * height_in * 72 / 1.3, 4.5, 8.0))
+    col, row = 0, 0
+    for i, wrapped in enumerate(entries):
+        if row + len(wrapped) > per_column and col + 1 < columns:
+            col, row = col + 1, 0
+        x = col / columns
+        y = 1.0 - row * step
+        if colours is not None:
+            ax.add_patch(Rectangle((x, y - 0.85 * step), 0.025, 0.8 * step, transform=ax.transAxes,
+                                   fc=colours[i], ec=EDGE, lw=0.4, clip_on=False))
+        ax.text(x + 0.032, y, f"{i + 1}", transform=ax.transAxes, fontsize=size, fontweight="bold", va="top")
+        for j, line in enumerate(wrapped):
+            ax.text(x + 0.032 + 0.09 / columns, y - j * step, line, transform=ax.transAxes, fontsize=size, va="top")
+        row += len(wrapped)
+
+
+def _rows_per_column(heights: Sequence[int], columns: int) -> int:
+    """The fewest rows per column that fit every entry whole, filling columns in order."""
+    rows = max(-(-sum(heights) // columns), max(heights, default=1))
+    while True:
+        col, used = 0, 0
+        for h in heights:
+            if used + h > rows:
+                col, used = col + 1, 0
+            used += h
+        if col < columns:
+            return rows
+        rows += 1
 
 
 def _number_list(indices: Sequence[int]) -> str:
@@ -152,10 +193,7 @@ def plan_map(geography: Geography, plan: Plan, colours: Sequence[str], *,
     """The plan's areas in the given colours (see :func:`area_colours`), numbered 1..k."""
     mg = map_geometry(geography)
     areas = mg.dissolve(plan.assignment, plan.n_areas)
-    fig = new_figure(6.2, 7.0)
-    ax = fig.add_subplot()
-    draw_areas(ax, areas, colours, mg.label_points(areas), width=0.6, size=7)
-    _frame(ax, title)
+    fig, _ = area_figure(areas, colours, mg.label_points(areas), plan.area_names, title, width=0.6, size=7)
     return fig
 
 
@@ -197,14 +235,11 @@ def value_map(geography: Geography, plan: Plan, values: np.ndarray, *, title: st
     else:
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         norm = Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1.0)
-    fig = new_figure(6.2, 7.0)
-    ax = fig.add_subplot()
     mapper = _mapper(norm, cmap)
-    colours = [mapper.to_rgba(v) if np.isfinite(v) else NO_DATA for v in values]
-    draw_areas(ax, areas, [_hex(c) for c in colours], mg.label_points(areas), width=0.5, size=6)
+    colours = [_hex(mapper.to_rgba(v)) if np.isfinite(v) else NO_DATA for v in values]
+    fig, ax = area_figure(areas, colours, mg.label_points(areas), plan.area_names, title, width=0.5, size=6)
     bar = fig.colorbar(mapper, ax=ax, shrink=0.5, label=label, location="bottom", pad=0.02)
     bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_format.format(v).replace("+0%", "0%")))
-    _frame(ax, title)
     return fig
 
 
@@ -218,8 +253,10 @@ def hex_plan_map(layout: HexLayout, plan: Plan, colours: Sequence[str], *,
                  title: str = "The same areas, one hexagon per district") -> Figure:
     """The plan on the hex layout: each district one hexagon, coloured by its area, area numbers on top."""
     present = layout.present
-    fig = new_figure(6.2, 7.0)
-    ax = fig.add_subplot()
+    fig = new_figure(*MAP_SIZE)
+    grid = fig.add_gridspec(1, 2, width_ratios=[1.0, SIDE_RATIO])
+    ax = fig.add_subplot(grid[0, 0])
+    name_legend(fig.add_subplot(grid[0, 1]), plan.area_names, colours)
     faces = [colours[plan.assignment[u]] for u in present]
     ax.add_collection(PolyCollection(layout.polygons(), facecolors=faces, edgecolors="white", linewidths=0.4))
     ax.autoscale_view()

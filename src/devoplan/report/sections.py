@@ -1,8 +1,11 @@
 """The report's sections, each built from :class:`ReportData` into trusted HTML.
 
 Section ids (stable; the tests and anchors use them): ``summary``, ``patchwork``, ``areas``,
-``comparison``, ``funding``, ``cards``, ``sources``. A part whose inputs are missing (no funding
-table, no design result) says so in place rather than disappearing.
+``comparison``, ``funding``, ``cards``, then the appendix: ``sources`` (assumptions and sources) and
+``downloads`` (every table as CSV and one XLSX workbook). A part whose inputs are missing (no funding
+table, no design result) says so in place rather than disappearing. A new section is a module of
+its own under ``report/``, added to :func:`build_sections`'s body list with one line; the appendix
+stays last.
 """
 
 from __future__ import annotations
@@ -19,15 +22,18 @@ from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
 from devoplan.report.comparison import HEADLINE, in_words
 from devoplan.report.data import FundingView, ReportData, funding_view
+from devoplan.report.downloads import downloads_section
 from devoplan.report.figures import FigureSink
 from devoplan.report.hexmap import hex_layout
-from devoplan.report.html import Section, esc, figure, grid, kpis, note
+from devoplan.report.html import Section, esc, figure, grid, note
 from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
-from devoplan.report.tables import Html, cards, fmt_row, money, table
-from devoplan.report.words import baseline_assumed, design_facts, findings, glossary
+from devoplan.report.summary import national_words, summary_section
+from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
+from devoplan.report.words import baseline_assumed, design_facts, glossary
 
-SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources")
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources",
+                                 "downloads")
 HEALTH, ECONOMIC = "ICB", "LEP"
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
@@ -39,18 +45,18 @@ BASELINE_CAVEAT = ("The baseline (each area's funding in the year before the set
 
 
 def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
-    """All sections in reading order."""
+    """All sections in reading order: the one-page summary, the body, then the appendix."""
     fv = funding_view(data.allocations, data.plan) if data.allocations is not None else None
-    return [
-        summary_section(data, fv),
+    body = [
         patchwork_section(data.geography, data.metrics.get("audit"), sink),
         areas_section(data, sink),
         comparison_section(data.metrics.get("comparison"), data.geography),
         funding_section(data, fv, sink),
         cards_section(data, fv),
         *optional(scenarios_section(data.metrics)),
-        sources_section(data),
     ]
+    appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv)))]
+    return [summary_section(data, fv), *body, *appendix]
 
 
 def optional(section: Section | None) -> list[Section]:
@@ -71,78 +77,6 @@ def _design(data: ReportData) -> Mapping[str, Any]:
 def _funding_summary(data: ReportData) -> Mapping[str, Any]:
     funding = data.metrics.get("funding")
     return funding if isinstance(funding, Mapping) else {}
-
-
-def _comparison_value(comparison: Mapping[str, Any] | None, metric: str, column: int) -> float | None:
-    for row in (comparison or {}).get("rows", []):
-        if row["metric"] == metric and column < len(row["values"]):
-            return row["values"][column]
-    return None
-
-
-# -- 1. summary -------------------------------------------------------------------------------------
-def summary_section(data: ReportData, fv: FundingView | None) -> Section:
-    geo, plan = data.geography, data.plan
-    pops = plan.area_totals(geo.units.population.astype(float))
-    comp = data.metrics.get("comparison")
-    items = [(str(plan.n_areas), f"commissioning areas from {geo.n_units} districts"),
-             (_people_range(float(pops.min()), float(pops.max())), "residents per area (smallest–largest)")]
-    for key in (HEALTH, ECONOMIC):
-        value = _comparison_value(comp, f"coterminosity@{key}", 0)
-        if value is not None:
-            items.append((f"{value:.3f}", f"coterminosity with today's {key}s (1 = identical)"))
-    if fv is not None:
-        items.append((f"£{fv.allocation[0].sum() / 1e9:,.1f}bn", f"to areas in {fv.years[0]}"))
-        items.append((f"£{fv.allocation[0].sum() / fv.population.sum():,.0f}", f"per head in {fv.years[0]}"))
-    body = kpis(items)
-    steps = data.metrics.get("steps_not_run") or []
-    if steps:
-        body += note("Not in this report yet: " + "; ".join(map(str, steps)), kind="missing")
-    for text in data.metrics.get("report_notes") or []:
-        body += note(str(text), kind="missing")
-    sentences = findings(data.metrics, fv, plan.n_areas, national=_national(data.geography))
-    if sentences:
-        body += "<h3>Key findings</h3><ul>" + "".join(f"<li>{esc(t)}</li>" for t in sentences) + "</ul>"
-    run = data.metrics.get("run")
-    if isinstance(run, Mapping) and run:
-        body += f"<p>{esc(_run_line(run))}</p>"
-    return Section("summary", "Summary", body,
-                   lead=f"{_services(data.geography)} are commissioned over maps that do not line up. This report "
-                        "audits today's patchwork, proposes commissioning areas drawn to line up with health and "
-                        "economic footprints, and funds them.")
-
-
-def _people_range(lo: float, hi: float) -> str:
-    """Millions for England-sized areas; whole numbers when areas are small (0.00m says nothing)."""
-    if hi >= 100_000:
-        return f"{lo / 1e6:.2f}m–{hi / 1e6:.2f}m"
-    return f"{lo:,.0f}–{hi:,.0f}"
-
-
-def _services(geo: Geography) -> str:
-    """"England's public services" for the England bundle; a user's own geography is not called England."""
-    return "England's public services" if _is_england(geo) else "Public services"
-
-
-def _national(geo: Geography) -> str:
-    """Whose cash growth winners are measured against: England's, or the whole of a user's geography."""
-    return "England's" if _is_england(geo) else "the national"
-
-
-def _is_england(geo: Geography) -> bool:
-    return geo.name.lower().startswith("england")
-
-
-def _run_line(run: Mapping[str, Any]) -> str:
-    """How the demo was run, in words (seed, optimiser time limit, Monte Carlo draws)."""
-    parts = []
-    if "seed" in run:
-        parts.append(f"seed {run['seed']}")
-    if "time_limit_s" in run:
-        parts.append(f"optimiser time limit {float(run['time_limit_s']):g} s")
-    if "draws" in run:
-        parts.append(f"{int(run['draws']):,} Monte Carlo draws for funding sensitivity")
-    return "Run: " + " · ".join(parts) if parts else ""
 
 
 # -- 2. today's patchwork -----------------------------------------------------------------------------
@@ -195,18 +129,19 @@ def areas_section(data: ReportData, sink: FigureSink) -> Section:
     layout = hex_layout(geo)
     colours = maps.area_colours(geo, plan, layout)
     figs = [figure(sink.svg(maps.plan_map(geo, plan, colours), "Proposed areas", png_name="map_plan"),
-                   "Proposed areas, numbered as in the cards below; neighbouring areas have different colours.")
+                   "Proposed areas, numbered and named beside the map (the same numbers as the cards below); "
+                   "neighbouring areas have different colours.", css="map")
             if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")]
     if layout is not None:
         figs.append(figure(sink.svg(maps.hex_plan_map(layout, plan, colours), "Hex map", png_name="map_plan_hex"),
-                           "The same areas on a hex map: every district the same size."))
+                           "The same areas on a hex map: every district the same size.", css="map"))
     design = _design(data)
     raw_bounds = design.get("bounds")
     bounds: Mapping[str, Any] = raw_bounds if isinstance(raw_bounds, Mapping) else {}
     lower, upper = bounds.get("min_pop"), bounds.get("max_pop")
     pops = plan.area_totals(geo.units.population.astype(float))
     pop_fig = charts.population_chart(plan.area_names, pops, lower, upper)
-    body = grid(*figs) + figure(sink.svg(pop_fig, "Population against bounds"),
+    body = "".join(figs) + figure(sink.svg(pop_fig, "Population against bounds"),
                                 "Areas outside the bounds are drawn red." if lower or upper else
                                 "No design bounds were given with this plan.", wide=True)
     body += _design_facts(design)
@@ -282,10 +217,11 @@ def _funding_maps(geo: Geography, plan: Plan, fv: FundingView, sink: FigureSink)
     dist = maps.value_map(geo, plan, fv.distance_pct[0], title=f"Distance from target, {first}",
                           label="allocation above (+) or below (−) target", cmap="RdBu", diverging=True,
                           tick_format="{:+.0f}%")
-    return grid(figure(sink.svg(head, "Allocation per head", png_name="map_allocation_per_head"),
-                       "All service lines together."),
-                figure(sink.svg(dist, "Distance from target", png_name="map_distance_from_target"),
-                       "Below zero: funded below the formula's target; pace of change closes the gap over time."))
+    return (figure(sink.svg(head, "Allocation per head", png_name="map_allocation_per_head"),
+                   "All service lines together.", css="map") +
+            figure(sink.svg(dist, "Distance from target", png_name="map_distance_from_target"),
+                   "Below zero: funded below the formula's target; pace of change closes the gap over time.",
+                   css="map"))
 
 
 def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
@@ -315,17 +251,34 @@ def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
 
 
 # -- 6. cards -------------------------------------------------------------------------------------------
-def cards_section(data: ReportData, fv: FundingView | None) -> Section:
+def _cards(data: ReportData, fv: FundingView | None) -> list[AreaCard]:
     colours = maps.area_colours(data.geography, data.plan, hex_layout(data.geography))
     governance = _design(data).get("governance")
-    items = area_cards(data.geography, data.plan, colours,
-                       governance=governance if isinstance(governance, Mapping) else None, funding=fv,
-                       baseline_assumed=baseline_assumed(data.metrics))
+    return area_cards(data.geography, data.plan, colours,
+                      governance=governance if isinstance(governance, Mapping) else None, funding=fv,
+                      baseline_assumed=baseline_assumed(data.metrics))
+
+
+def areas_table(items: Sequence[AreaCard]) -> str:
+    """The cards as one table (one row per area): what a spreadsheet user wants from them."""
+    if not items:
+        return ""
+    first = items[0]
+    header = ["number", "code", "name", "residents", "districts", *(f"dominant {k}" for k, _, _ in first.dominant),
+              "who could run it", *(label for label, _ in first.funding)]
+    rows: list[list[Cell]] = [[c.number, c.code, c.name, c.population, len(c.districts),
+                               *(f"{name} ({share:.0%})" for _, name, share in c.dominant), c.governance,
+                               *(value for _, value in c.funding)] for c in items]
+    return "<h3>The areas, one row each</h3>" + table(header, rows, numeric=[0, 3, 4], scroll=True)
+
+
+def cards_section(data: ReportData, fv: FundingView | None) -> Section:
+    items = _cards(data, fv)
     lead = ("Districts, population, the health and economic areas each mostly is, who could run it, and what it "
             "would be funded. Numbers match the maps.")
     if fv is not None and fv.winner_frequency is not None:
         lead += (f" 'Gains in draws' is the share of the sensitivity draws in which the area's cash growth on its "
-                 f"baseline by {fv.years[-1]} beats {_national(data.geography)}.")
+                 f"baseline by {fv.years[-1]} beats {national_words(data.geography)}.")
     return Section("cards", "The areas one by one", cards(items), lead=lead)
 
 
@@ -346,7 +299,7 @@ def sources_section(data: ReportData) -> Section:
     statements = attribution_statements(data.geography)
     if statements:
         body += "<h3>Attribution statements</h3><ul>" + "".join(f"<li>{esc(t)}</li>" for t in statements) + "</ul>"
-    return Section("sources", "Assumptions and sources", body,
+    return Section("sources", "Appendix A: assumptions and sources", body,
                    lead="What the numbers rest on. Figures marked as assumptions are judgement calls, not "
                         "published values.")
 

@@ -75,14 +75,14 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
                    f"other (1 = the same map); {split} districts are split between ICBs and {shared} sit in two "
                    "or more LEPs.")
     comparison = metrics.get("comparison") if isinstance(metrics.get("comparison"), Mapping) else {}
-    out += _alignment_sentence(comparison or {}, n_areas)
-    out += _governance_sentence(metrics)
+    out += alignment_sentences(comparison or {}, n_areas)
+    out += governance_sentences(metrics)
     if fv is not None:
         out.append(_money_sentence(metrics, fv, national))
     return out
 
 
-def _alignment_sentence(comparison: Mapping[str, Any], n_areas: int) -> list[str]:
+def alignment_sentences(comparison: Mapping[str, Any], n_areas: int) -> list[str]:
     c_h, c_e = _row(comparison, f"coterminosity@{HEALTH}"), _row(comparison, f"coterminosity@{ECONOMIC}")
     if not c_h or not c_e or c_h[0] is None or c_e[0] is None:
         return []
@@ -97,7 +97,7 @@ def _alignment_sentence(comparison: Mapping[str, Any], n_areas: int) -> list[str
     return [text + "."]
 
 
-def _governance_sentence(metrics: Mapping[str, Any]) -> list[str]:
+def governance_sentences(metrics: Mapping[str, Any]) -> list[str]:
     design = metrics.get("design") if isinstance(metrics.get("design"), Mapping) else {}
     governance = design.get("governance") if isinstance(design, Mapping) else None
     if not isinstance(governance, Mapping) or not governance:

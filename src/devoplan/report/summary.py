@@ -1,0 +1,177 @@
+"""The report's first page: what is proposed, what it costs, who gains, and what is assumed.
+
+A reader who stops after one printed page knows the proposal. Four short blocks, each built only
+from figures the report holds (a block whose figures are missing says so in one line), then the
+notes about what is not in this report. The detail behind each block is in the sections after it,
+and every assumption is listed in the appendix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from devoplan.geography.model import Geography
+from devoplan.report.data import FundingView, ReportData
+from devoplan.report.html import Section, esc, kpis, note
+from devoplan.report.words import alignment_sentences, baseline_assumed, governance_sentences
+
+HEALTH, ECONOMIC = "ICB", "LEP"
+TOP = 3  # areas named among the largest gainers and the smallest
+
+
+def summary_section(data: ReportData, fv: FundingView | None) -> Section:
+    """The one-page summary (section id ``summary``)."""
+    geo, plan = data.geography, data.plan
+    pops = plan.area_totals(geo.units.population.astype(float))
+    comp = data.metrics.get("comparison")
+    items = [(str(plan.n_areas), f"commissioning areas from {geo.n_units} districts"),
+             (people_range(float(pops.min()), float(pops.max())), "residents per area (smallest–largest)")]
+    for key in (HEALTH, ECONOMIC):
+        value = _comparison_value(comp, f"coterminosity@{key}", 0)
+        if value is not None:
+            items.append((f"{value:.3f}", f"coterminosity with today's {key}s (1 = identical)"))
+    if fv is not None:
+        items.append((f"£{fv.allocation[0].sum() / 1e9:,.1f}bn", f"to areas in {fv.years[0]}"))
+        items.append((f"£{fv.allocation[0].sum() / fv.population.sum():,.0f}", f"per head in {fv.years[0]}"))
+    blocks = [_block("What is proposed", _proposed(data)), _block("What it costs", _costs(data, fv)),
+              _block("Who gains", _gains(data, fv)), _block("What is assumed", _assumed(data))]
+    body = kpis(items) + '<div class="brief">' + "".join(blocks) + "</div>"
+    steps = data.metrics.get("steps_not_run") or []
+    if steps:
+        body += note("Not in this report yet: " + "; ".join(map(str, steps)), kind="missing")
+    for text in data.metrics.get("report_notes") or []:
+        body += note(str(text), kind="missing")
+    run = data.metrics.get("run")
+    if isinstance(run, Mapping) and run:
+        body += f'<p class="small">{esc(run_line(run))}</p>'
+    return Section("summary", "Summary", body,
+                   lead=f"{services(geo)} are commissioned over maps that do not line up. This report audits "
+                        "today's patchwork, proposes commissioning areas drawn to line up with health and economic "
+                        "footprints, and funds them. This page is the whole proposal in brief.")
+
+
+def _block(title: str, sentences: Sequence[str]) -> str:
+    items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+    return f"<div><h3>{esc(title)}</h3><ul>{items}</ul></div>"
+
+
+def _proposed(data: ReportData) -> list[str]:
+    geo, plan = data.geography, data.plan
+    pops = plan.area_totals(geo.units.population.astype(float))
+    out = [f"{plan.n_areas} commissioning areas built from whole districts, each with one commissioning body "
+           f"and one block grant; {people_range(float(pops.min()), float(pops.max()))} residents each."]
+    comparison = data.metrics.get("comparison")
+    out += alignment_sentences(comparison if isinstance(comparison, Mapping) else {}, plan.n_areas)
+    out += governance_sentences(data.metrics)
+    scenarios = data.metrics.get("scenarios")
+    if isinstance(scenarios, Mapping) and scenarios.get("labels"):
+        out.append(f"{len(scenarios['labels'])} plans are compared side by side in 'Scenarios side by side'.")
+    return out
+
+
+def _costs(data: ReportData, fv: FundingView | None) -> list[str]:
+    if fv is None:
+        return ["No funding settlement was given with this plan, so its money is not shown."]
+    first, last = fv.years[0], fv.years[-1]
+    pop = float(fv.population.sum())
+    a0, a1 = float(fv.allocation[0].sum()), float(fv.allocation[-1].sum())
+    out = [f"£{a0 / 1e9:,.1f}bn goes to the areas as block grants in {first} (£{a0 / pop:,.0f} per head), "
+           f"£{a1 / 1e9:,.1f}bn in {last}."]
+    national = _funding(data).get("national")
+    if isinstance(national, Mapping):
+        year = national.get(first)
+        top = year.get("top_sliced") if isinstance(year, Mapping) else None
+        if isinstance(top, int | float) and top > 0:
+            out.append(f"£{float(top) / 1e9:,.1f}bn of the same services is kept central as top-slices in {first}.")
+    per_head = fv.allocation[0] / fv.population
+    out.append(f"Per head, areas get £{per_head.min():,.0f} to £{per_head.max():,.0f} in {first}: the formula "
+               "shares the services' control totals by need; it adds no spending of its own, and the cost of "
+               "setting up new bodies is not estimated here.")
+    return out
+
+
+def _gains(data: ReportData, fv: FundingView | None) -> list[str]:
+    wl = _funding(data).get("winners_and_losers")
+    if fv is None or not isinstance(wl, Mapping) or wl.get("n_winners") is None:
+        return ["No winners and losers were computed for this plan."]
+    growth = float(wl.get("national_cash_growth_pct", 0.0))
+    year = wl.get("year", fv.years[-1])
+    out = [f"By {year}, {wl['n_winners']} areas grow faster than {national_words(data.geography)} {growth:.1f}% "
+           f"cash growth on their baseline and {wl['n_losers']} slower."]
+    for key, verb in (("winners", "Largest gains"), ("losers", "Smallest gains")):
+        rows = wl.get(key)
+        if isinstance(rows, Sequence) and rows:
+            named = ", ".join(f"{r['area_name']} ({float(r['cash_growth_pct']):+.1f}%)" for r in rows[:TOP])
+            out.append(f"{verb}: {named}.")
+    if baseline_assumed(data.metrics):
+        out.append("Gains are measured against an assumed baseline (devoplan holds no spending by area): they "
+                   "show the formula's direction, not changes from today's budgets.")
+    return out
+
+
+def _assumed(data: ReportData) -> list[str]:
+    funding = _funding(data)
+    out = []
+    assumptions = funding.get("assumptions")
+    if isinstance(assumptions, Sequence) and assumptions:
+        out.append(f"{len(assumptions)} figures of the funding formula are judgement calls, not published values "
+                   "(each is listed in the appendix, 'Assumptions and sources').")
+    if baseline_assumed(data.metrics):
+        out.append("Each area's current funding (the baseline) is a stand-in shared out by age and sex.")
+    design = data.metrics.get("design")
+    bounds = design.get("bounds") if isinstance(design, Mapping) else None
+    if isinstance(bounds, Mapping) and bounds.get("min_pop") and bounds.get("max_pop"):
+        out.append(f"Areas must hold {float(bounds['min_pop']):,.0f}–{float(bounds['max_pop']):,.0f} residents, and "
+                   "the design weighs alignment with today's maps as 'How the plan was found' sets out.")
+    out.append(f"Population: {data.geography.units.total_population:,} residents of {data.geography.name}; "
+               "the data sets and their dates are in the appendix.")
+    return out
+
+
+def _funding(data: ReportData) -> Mapping[str, Any]:
+    funding = data.metrics.get("funding")
+    return funding if isinstance(funding, Mapping) else {}
+
+
+def _comparison_value(comparison: Any, metric: str, column: int) -> float | None:
+    for row in (comparison or {}).get("rows", []) if isinstance(comparison, Mapping) else []:
+        if row["metric"] == metric and column < len(row["values"]):
+            value = row["values"][column]
+            return None if value is None else float(value)
+    return None
+
+
+def people_range(lo: float, hi: float) -> str:
+    """Millions for England-sized areas; whole numbers when areas are small (0.00m says nothing)."""
+    if hi >= 100_000:
+        return f"{lo / 1e6:.2f}m–{hi / 1e6:.2f}m"
+    return f"{lo:,.0f}–{hi:,.0f}"
+
+
+def services(geo: Geography) -> str:
+    """"England's public services" for the England bundle; a user's own geography is not called England."""
+    return "England's public services" if is_england(geo) else "Public services"
+
+
+def national_words(geo: Geography) -> str:
+    """Whose cash growth winners are measured against: England's, or the whole of a user's geography."""
+    return "England's" if is_england(geo) else "the national"
+
+
+def is_england(geo: Geography) -> bool:
+    return geo.name.lower().startswith("england")
+
+
+def run_line(run: Mapping[str, Any]) -> str:
+    """How the demo was run, in words (seed, optimiser time limit, Monte Carlo draws)."""
+    parts = []
+    if "seed" in run:
+        parts.append(f"seed {run['seed']}")
+    if "time_limit_s" in run:
+        parts.append(f"optimiser time limit {float(run['time_limit_s']):g} s")
+    if "draws" in run:
+        parts.append(f"{int(run['draws']):,} Monte Carlo draws for funding sensitivity")
+    return "Run: " + " · ".join(parts) if parts else ""
+
+
