@@ -18,10 +18,11 @@ import numpy as np
 
 from benchmarks.docs import write_section
 from devoplan import load_geography
-from devoplan.funding import areas_from_plan, default_spec_path, fund, load_spec
+from devoplan.funding import default_spec_path, fund, load_spec
 from devoplan.funding.sensitivity import simulate
 from devoplan.funding.targets import prepare_line
 from devoplan.plan import Plan
+from devoplan.zoning import Zoning
 
 DRAWS = 1000
 REPEATS = 5
@@ -32,7 +33,7 @@ def measure() -> dict[str, float]:
     geo = load_geography()
     spec = load_spec(default_spec_path())
     plan = Plan.from_labels(geo.units.codes, list(geo.units.codes))
-    areas = areas_from_plan(plan, "one area per district")
+    areas = Zoning.one_hot(plan.assignment, plan.area_codes, plan.area_names, name="one area per district")
     result = fund(geo, areas, spec)  # deterministic run gives the baselines and control totals
     inputs = [prepare_line(geo, spec, line) for line in spec.lines]
     baseline = np.array([ln.baseline_pence / 100.0 for ln in result.lines])

@@ -61,6 +61,12 @@ def test_demo_writes_every_output(demo: DemoResult) -> None:
     assert maps == ["map_allocation_per_head.png", "map_distance_from_target.png", "map_misalignments.png",
                     "map_plan.png", "map_plan_hex.png"]
     assert not [p for p in demo.out.iterdir() if p.name.startswith(".")]  # no temp leftovers
+    # the report's tables as files too: one CSV each and the workbook, the same bytes as the report's links
+    html_text = (demo.out / "report.html").read_text(encoding="utf-8")
+    csvs = sorted((demo.out / "tables").glob("*.csv"))
+    assert len(csvs) == html_text.count("Download this table (CSV)") > 5
+    assert (demo.out / "report_tables.xlsx").read_bytes()[:2] == b"PK"
+    assert demo.files["table:report_tables"] == demo.out / "report_tables.xlsx"
     assert set(demo.timings) == {"load", "audit", "design", "fund", "compare", "report"}
 
 

@@ -25,8 +25,8 @@ from devoplan.design.objective import Objective, build_objective, score_assignme
 from devoplan.design.options import DesignOptions
 from devoplan.design.prove import prove
 from devoplan.geography.model import Geography
-from devoplan.metrics.synthetic import grid_geography, grid_plan_labels
 from devoplan.plan import Plan
+from devoplan.testing import grid_geography, grid_plan_labels
 from tests.bruteforce import ALL_TERMS, feasible_plans
 
 

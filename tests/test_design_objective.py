@@ -13,8 +13,8 @@ from devoplan.design.options import DesignOptions
 from devoplan.metrics.compactness import cut_edges
 from devoplan.metrics.homogeneity import homogeneity
 from devoplan.metrics.overlap import containment, coterminosity
-from devoplan.metrics.synthetic import grid_geography
 from devoplan.plan import Plan
+from devoplan.testing import grid_geography
 
 GEO = grid_geography(5, 6, seed=4)
 K = 5

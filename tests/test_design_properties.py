@@ -11,7 +11,7 @@ from devoplan.design.api import design
 from devoplan.design.options import DesignOptions
 from devoplan.errors import DevoplanError
 from devoplan.metrics.contiguity import pieces_per_area
-from devoplan.metrics.synthetic import grid_geography
+from devoplan.testing import grid_geography
 
 GEO = grid_geography(4, 5, seed=2)
 CODES = GEO.units.codes

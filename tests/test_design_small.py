@@ -322,7 +322,8 @@ def test_area_named_after_its_upper_tier_pieces_without_ambiguity() -> None:
     geo = grid(1, 3, [34, 33, 33], {"UTLA": [0, 1, 2]}, np.zeros((3, 1)))
     utla = geo.layers["UTLA"]
     names = ("North Yorkshire", "Cumberland", "Westmorland and Furness")
-    geo.layers["UTLA"] = Layer(utla.key, utla.name, utla.kind, utla.area_codes, names, utla.membership)
+    geo = geo.with_layers({**geo.layers, "UTLA": Layer(utla.key, utla.name, utla.kind, utla.area_codes, names,
+                                                        utla.membership)})
     # no UTLA matches the single area well (best 34%), so it is named after its three pieces, largest first
     assert area_names(geo, np.zeros(3, dtype=np.int64), 1, {}) == [
         "North Yorkshire, Cumberland, and Westmorland and Furness"]

@@ -267,10 +267,10 @@ def test_cover_and_partial_layers() -> None:
     geo = Geography(name="t", units=geo.units, layers={"E": cover, "P": partial}, adjacency=geo.adjacency,
                     indicators=geo.indicators)
     res = fund(geo, "E", parse_spec(spec_dict()))
-    assert res.areas.codes == ("E1", "E2")
+    assert res.areas.area_codes == ("E1", "E2")
     assert res.lines[0].target_share == pytest.approx([200 / 1000, 800 / 1000])  # 100 + 200/2 : 200/2 + 700
     res = fund(geo, "P", parse_spec(spec_dict()))
-    assert res.areas.codes == ("P1", "U2", "U3")
+    assert res.areas.area_codes == ("P1", "U2", "U3")
     assert res.lines[0].target_share == pytest.approx([0.3, 0.3, 0.4])
     assert res.lines[0].allocation_pence.sum(axis=1).tolist() == res.lines[0].control_pence.tolist()
 
@@ -287,7 +287,7 @@ def test_sensitivity_without_ranges_reproduces_the_settlement() -> None:
     assert s.per_head_p5 == pytest.approx(per_head, abs=0.011)
     assert s.per_head_p95 == pytest.approx(s.per_head_p5, abs=1e-9)
     winners = {w["area_code"] for w in res.summary["winners_and_losers"]["winners"]}
-    assert winners and {res.areas.codes[i] for i in np.flatnonzero(s.winner_frequency[-1] == 1)} == winners
+    assert winners and {res.areas.area_codes[i] for i in np.flatnonzero(s.winner_frequency[-1] == 1)} == winners
     assert set(np.unique(s.winner_frequency)) <= {0.0, 1.0}
 
 

@@ -168,7 +168,7 @@ def test_documented_icb_need_indices_are_what_the_code_gives() -> None:
     columns = []
     for variant in (age_sex_only, need_only, full):
         res = fund(geo, "ICB", parse_spec(variant))
-        names = [n.removeprefix("NHS ").removesuffix(" Integrated Care Board") for n in res.areas.names]
+        names = [n.removeprefix("NHS ").removesuffix(" Integrated Care Board") for n in res.areas.area_names]
         columns.append(dict(zip(names, np.round(res.need_index("health"), 3), strict=True)))
     for name, *documented in rows:
         assert [f"{col[name]:.3f}" for col in columns] == documented, name

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from devoplan import DevoplanError
 from devoplan.geography.model import Adjacency, Geography, Units
 from devoplan.metrics import IncrementalScorer, ScoreOptions, plan_scalars
-from devoplan.metrics.synthetic import grid_geography, grid_plan_labels, grid_shapes
 from devoplan.plan import Plan
+from devoplan.testing import grid_geography, grid_plan_labels, grid_shapes
 from tests.test_metrics_overlap import tiny_geography, tiny_plan
 from tests.test_metrics_plan import unit_squares
 

@@ -15,7 +15,6 @@ from devoplan.metrics import (
     Comparison,
     IncrementalScorer,
     ScoreOptions,
-    Zoning,
     audit,
     compare,
     get_metric,
@@ -24,6 +23,7 @@ from devoplan.metrics import (
     score,
 )
 from devoplan.metrics.audit import crossings, nestings
+from devoplan.zoning import Zoning
 from tests.test_metrics_overlap import tiny_geography, tiny_plan
 
 

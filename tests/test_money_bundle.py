@@ -65,7 +65,7 @@ def test_council_spending_reconciles_to_the_england_rows() -> None:
     for service, column in services:
         total = money.baseline_per_unit(geo, f"council:{service}").sum() / 1000
         assert total == pytest.approx(england[f"{column} - Net Current Expenditure (C7 = C3 - C6)"], rel=1e-9)
-    spending = pd.read_csv(geo.directory / "council_spending.csv")  # type: ignore[operator]
+    spending = pd.read_csv(geo.assets.directory / "council_spending.csv")  # type: ignore[operator]
     missing = set(rsx.loc[rsx["Certification"] == "[x]", "ONS_code"])
     assert len(missing) == 9
     assert set(spending.loc[spending["imputed_gbpk"] != 0, "unit_code"]) == missing

@@ -8,6 +8,7 @@ from devoplan.errors import DevoplanError, InfeasibleError, InputError, SpecErro
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
 from devoplan.plan import Plan
+from devoplan.zoning import Zoning
 
 __all__ = [
     "Adjacency",
@@ -21,6 +22,7 @@ __all__ = [
     "Plan",
     "SpecError",
     "Units",
+    "Zoning",
     "load_geography",
 ]
 __version__ = "0.1.0"

@@ -7,7 +7,8 @@
 3. fund them with the default spec over its four-year settlement, with a seeded Monte Carlo;
 4. score the plan side by side with today's ICBs, LEPs, regions and police force areas;
 5. write ``report.html``, ``plan.csv``, ``plan.geojson``, ``allocations.csv``, ``funding_summary.json``,
-   ``metrics.json`` and ``maps/*.png`` into the output directory.
+   ``metrics.json``, ``maps/*.png``, and the report's tables as ``tables/*.csv`` and
+   ``report_tables.xlsx`` into the output directory.
 
 Everything is written into a temporary directory beside ``out`` first and moved into place at the
 end, so a failed or interrupted run never leaves a half-written set of outputs. Same seed and time
@@ -41,6 +42,7 @@ from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
 from devoplan.report.comparison import PLAN_LABEL, comparison_table
 from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations, read_metrics
+from devoplan.report.downloads import write_tables
 from devoplan.validate import MAX_TIME_LIMIT
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
@@ -214,8 +216,10 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
         saved = read_allocations(tmp / "allocations.csv", result.plan, result.populations(geo))
         build_report(geo, result.plan, tmp / "report.html", allocations=saved,
                      metrics=read_metrics(tmp / "metrics.json"), png_dir=tmp / "maps")
+        tables = write_tables((tmp / "report.html").read_text(encoding="utf-8"), tmp)  # the report's tables as files
         pngs = sorted(p.name for p in (tmp / "maps").glob("*.png"))
     files = {f"map:{Path(name).stem}": out / "maps" / name for name in pngs}
+    files |= {f"table:{p.stem}": out / p.relative_to(tmp) for p in tables}
     for name in ("plan.csv", "plan.geojson", "allocations.csv", "funding_summary.json", "metrics.json",
                  "report.html"):
         files[name.split(".")[0] if name != "plan.geojson" else "plan_geojson"] = out / name

@@ -13,7 +13,8 @@ from functools import cached_property
 import numpy as np
 
 from devoplan.errors import DevoplanError, reject_unknown
-from devoplan.geography.model import Geography, Layer
+from devoplan.geography.model import Geography
+from devoplan.zoning import Zoning
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,15 +72,35 @@ class Plan:
         Units outside a partial layer (e.g. districts in no combined authority) each become
         their own single-unit area, coded by the unit, so the plan still covers every unit.
         """
-        layer: Layer = geography.layer(key)
-        main = layer.main_area
-        labels = [
-            layer.area_codes[m] if m >= 0 else geography.units.codes[u] for u, m in enumerate(main)
-        ]
-        names = dict(zip(layer.area_codes, layer.area_names, strict=True))
-        names.update({c: n for c, n in zip(geography.units.codes, geography.units.names, strict=True)
-                      if c not in names})
+        zoning = geography.layer(key).complete(geography)
+        labels = [zoning.area_codes[m] for m in zoning.main_area]
+        names = dict(zip(zoning.area_codes, zoning.area_names, strict=True))
         return cls.from_labels(geography.units.codes, labels, names)
+
+    # -- the plan as a zoning ------------------------------------------------------------------
+    @cached_property
+    def zoning(self) -> Zoning:
+        """The plan's one-hot :class:`~devoplan.zoning.Zoning` (built once per plan value)."""
+        return Zoning.one_hot(self.assignment, self.area_codes, self.area_names)
+
+    def check(self, geography: Geography) -> None:
+        """Refuse a plan that is not over ``geography``'s units (same codes in the same order).
+
+        Every consumer of a plan and a geography (metrics, funding, design, output) calls this one
+        check, so the message is the same wherever a mismatched plan is caught.
+        """
+        if self.unit_codes is geography.units.codes or self.unit_codes == geography.units.codes:
+            return
+        theirs = set(geography.units.codes)
+        extra = [c for c in self.unit_codes if c not in theirs]
+        ours = set(self.unit_codes)
+        missing = [c for c in geography.units.codes if c not in ours]
+        detail = (f"unit {extra[0]} is not in the geography" if extra else
+                  f"unit {missing[0]} is missing" if missing else "the units are in a different order")
+        raise DevoplanError(
+            f"the plan's {self.n_units} units do not match the {geography.n_units} units of geography "
+            f"'{geography.name}' ({detail}; the same codes in the same order are required)"
+        )
 
     # -- queries ------------------------------------------------------------------------------
     @property
@@ -128,7 +149,7 @@ class Plan:
         return np.bincount(self.assignment, minlength=self.n_areas)
 
     def area_totals(self, values: np.ndarray) -> np.ndarray:
-        """Sum a per-unit array (e.g. population) over each area."""
+        """Sum a per-unit array (e.g. population) over each area (:meth:`Zoning.aggregate` for one-hot)."""
         return np.bincount(self.assignment, weights=values, minlength=self.n_areas)
 
     def labels(self) -> list[str]:
@@ -150,10 +171,6 @@ class Plan:
         new = self.assignment.copy()
         new[u] = a
         return Plan(self.unit_codes, new, self.area_codes, self.area_names)
-
-    def with_assignment(self, assignment: np.ndarray) -> Plan:
-        """Same areas and names, a different assignment (used by optimisers for bulk changes)."""
-        return Plan(self.unit_codes, assignment, self.area_codes, self.area_names)
 
     def renamed(self, area_codes: Sequence[str], area_names: Sequence[str]) -> Plan:
         return Plan(self.unit_codes, self.assignment, tuple(area_codes), tuple(area_names))

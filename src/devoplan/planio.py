@@ -22,7 +22,6 @@ from devoplan.errors import InputError
 from devoplan.fileio import write_atomic
 from devoplan.geography.model import Geography
 from devoplan.geography.tables import read_table, row_number
-from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
 from devoplan.validate import MAX_MAGNITUDE, Cell, parse_document, read_text, readable_file
 
@@ -261,7 +260,7 @@ def write_plan_csv(plan: Plan, path: str | Path) -> Path:
 
 def plan_areas_geojson(plan: Plan, geography: Geography) -> dict[str, object]:
     """A GeoJSON FeatureCollection of the plan's areas dissolved from unit display boundaries."""
-    check_plan(geography, plan)
+    plan.check(geography)
     gdf = geography.display_geometry()[["geometry"]].copy()
     gdf["area_code"] = [plan.area_codes[a] for a in plan.assignment]
     gdf["population"] = geography.units.population

@@ -239,7 +239,7 @@ def score_command(
 
 
 def _has_geometry(geo: Any) -> bool:
-    return geo.directory is not None and (Path(geo.directory) / "geometry.geojson").is_file()
+    return geo.assets.has_geometry
 
 
 def render_score(result: dict[str, Any], console: Console,

@@ -56,7 +56,7 @@ def compare(
     else:
         print_tables(result, Console())
     if report is not None:
-        from devoplan.report.scenarios import write_scenarios_report
+        from devoplan.report.build import write_scenarios_report
 
         path = write_scenarios_report(geo, named[0][1], result, report, spec=funding_spec)
         Console(stderr=as_json).print(f"[bold]Report:[/] {path}")

@@ -84,7 +84,7 @@ def render_summary(result: DemoResult, console: Console) -> None:
     console.print(f"Steps took {total:.0f}s: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()),
                   highlight=False)
     console.print(f"Files in {result.out}: " + ", ".join(sorted({p.name if p.parent == result.out else
-                                                                   f"{p.parent.name}/*.png"
+                                                                   f"{p.parent.name}/*{p.suffix}"
                                                                    for p in result.files.values()})),
                   highlight=False)
     console.print(f"[bold]Open the report:[/] {result.report}")

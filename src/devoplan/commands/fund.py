@@ -82,7 +82,7 @@ def render(result: FundingResult, console: Console) -> None:
     index = result.need_index()
     order = np.argsort(-gains, kind="stable")
     rows = list(order) if len(order) <= MAX_ROWS else [*order[:10], *order[-10:]]
-    title = (f"Block grants {result.years[0]} to {last} ({result.areas.label}, all lines; "
+    title = (f"Block grants {result.years[0]} to {last} ({result.areas.title}, all lines; "
              f"baseline {result.lines[0].base_year}{' assumed' if result.summary['baseline']['assumption'] else ''})")
     caption = (f"{last}: £/head allocated; vs target = allocation against the formula's target; growth = cash "
                f"growth on the {result.lines[0].base_year} baseline; gain = allocation minus the baseline grown "
@@ -99,7 +99,7 @@ def render(result: FundingResult, console: Console) -> None:
     for c in cols[1:]:
         table.add_column(c, justify="right", no_wrap=True)
     for i in rows:
-        cells = [_short(result.areas.names[i]), f"{index[i]:.3f}",
+        cells = [_short(result.areas.area_names[i]), f"{index[i]:.3f}",
                  f"{alloc[i] / result.population[i]:,.0f}",
                  f"{(alloc[i] / target[i] - 1) * 100:+.1f}%", f"{(alloc[i] / base[i] - 1) * 100:+.1f}%",
                  f"{gains[i] / 1e6:+,.0f}"]

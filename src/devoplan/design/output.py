@@ -17,7 +17,6 @@ from devoplan import fileio
 from devoplan.design.api import DesignResult
 from devoplan.design.naming import name_sources
 from devoplan.errors import DevoplanError
-from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.model import Geography
 from devoplan.jsonio import dumps, finite
 from devoplan.metrics.compactness import shape_stats
@@ -29,7 +28,7 @@ OUTPUT_FILES: tuple[str, ...] = ("plan.csv", "areas.geojson", "metrics.json")
 
 def has_geometry(geography: Geography) -> bool:
     """Whether the geography ships display boundaries (needed for areas.geojson and Polsby-Popper)."""
-    return geography.directory is not None and (geography.directory / GEOMETRY_FILE).is_file()
+    return geography.assets.has_geometry
 
 
 def metrics_document(geography: Geography, result: DesignResult) -> dict[str, object]:

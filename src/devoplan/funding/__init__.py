@@ -9,19 +9,15 @@ Usage::
 """
 
 from devoplan.funding.allocate import control_totals, default_spec_path, fund
-from devoplan.funding.areas import Areas, areas_from_layer, areas_from_plan
 from devoplan.funding.result import FundingResult, LineResult
 from devoplan.funding.sensitivity import SensitivityResult
 from devoplan.funding.spec import FundingSpec, load_spec, parse_spec
 
 __all__ = [
-    "Areas",
     "FundingResult",
     "FundingSpec",
     "LineResult",
     "SensitivityResult",
-    "areas_from_layer",
-    "areas_from_plan",
     "control_totals",
     "default_spec_path",
     "fund",

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from devoplan.errors import DevoplanError, SpecError
-from devoplan.funding.areas import Areas, areas_from_layer, areas_from_plan
 from devoplan.funding.inputs import read_baseline
 from devoplan.funding.pace import check_feasible, pace_step
 from devoplan.funding.result import Baseline, FundingResult, LineResult
@@ -26,6 +25,7 @@ from devoplan.funding.years import format_year, grown_totals, parse_range, parse
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.validate import MAX_POUNDS
+from devoplan.zoning import Zoning
 
 MAX_DRAWS = 20_000  # (draws, years, areas) float arrays: about 0.2 GB for 296 areas and 4 years
 
@@ -37,7 +37,7 @@ def default_spec_path() -> Path:
 
 def fund(
     geography: Geography,
-    plan: Plan | Areas | str,
+    plan: Plan | Zoning | str,
     spec: FundingSpec | str | Path | None = None,
     *,
     years: str | Sequence[str] | None = None,
@@ -47,7 +47,7 @@ def fund(
 ) -> FundingResult:
     """Allocate every service line of ``spec`` to the areas of ``plan`` for each year.
 
-    ``plan`` is a :class:`~devoplan.plan.Plan`, prepared :class:`Areas`, or a layer key of the
+    ``plan`` is a :class:`~devoplan.plan.Plan`, prepared :class:`Zoning`, or a layer key of the
     geography (e.g. ``"ICB"``: split districts share their need by membership weight). ``years``
     is ``"2026/27-2029/30"`` or a list of consecutive years (default: the spec's settlement).
     ``baseline`` is a CSV ``code,line,amount`` by area or by unit; lines it does not cover use the
@@ -108,17 +108,16 @@ def _years(years: str | Sequence[str] | None, spec: FundingSpec) -> tuple[str, .
         raise DevoplanError(f"years: {exc}") from None
 
 
-def _areas(geography: Geography, plan: Plan | Areas | str) -> Areas:
-    if isinstance(plan, Areas):
-        if plan.membership.shape[0] != geography.n_units:
-            raise DevoplanError(f"areas cover {plan.membership.shape[0]} units but the geography has "
-                                f"{geography.n_units}")
-        return plan
+def _areas(geography: Geography, plan: Plan | Zoning | str) -> Zoning:
+    """The zoning money goes to; units outside a partial layer become their own areas."""
+    if isinstance(plan, Zoning):
+        if plan.n_units != geography.n_units:
+            raise DevoplanError(f"areas cover {plan.n_units} units but the geography has {geography.n_units}")
+        return plan.complete(geography)
     if isinstance(plan, str):
-        return areas_from_layer(geography, plan)
-    if plan.unit_codes != geography.units.codes:
-        raise DevoplanError("the plan's units are not the geography's units (same codes, same order)")
-    return areas_from_plan(plan)
+        return geography.layer(plan).complete(geography)
+    plan.check(geography)
+    return plan.zoning
 
 
 def control_totals(line: ServiceLine, years: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -140,7 +139,7 @@ def control_totals(line: ServiceLine, years: Sequence[str]) -> tuple[np.ndarray,
     return gross, slices
 
 
-def _fund_line(inputs: LineInputs, areas: Areas, spec: FundingSpec, years: tuple[str, ...],
+def _fund_line(inputs: LineInputs, areas: Zoning, spec: FundingSpec, years: tuple[str, ...],
                baseline_file: np.ndarray | None) -> LineResult:
     line = inputs.line
     base_year = format_year(parse_year(years[0]) - 1)
@@ -152,7 +151,7 @@ def _fund_line(inputs: LineInputs, areas: Areas, spec: FundingSpec, years: tuple
     else:
         prev = baseline_shares(inputs, areas, spec.baseline.method) * float(to_areas[0])
     if (prev <= 0).any():
-        raise DevoplanError(f"line {line.key}: area {areas.codes[int(np.argmin(prev))]} has a zero baseline; "
+        raise DevoplanError(f"line {line.key}: area {areas.area_codes[int(np.argmin(prev))]} has a zero baseline; "
                             "pace of change needs a positive starting allocation")
     base = largest_remainder(prev, round(float(prev.sum())))
     targets = np.empty((len(years), areas.n_areas), dtype=np.int64)

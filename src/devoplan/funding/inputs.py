@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from devoplan.errors import InputError
-from devoplan.funding.areas import Areas
 from devoplan.geography.model import Geography
 from devoplan.geography.tables import check_known, check_unique, parse_numbers, read_table, row_number
+from devoplan.zoning import Zoning
 
 
 def read_area_cost(path: Path, geography: Geography) -> np.ndarray:
@@ -34,7 +34,7 @@ def read_area_cost(path: Path, geography: Geography) -> np.ndarray:
     return out
 
 
-def read_baseline(path: Path, geography: Geography, areas: Areas,
+def read_baseline(path: Path, geography: Geography, areas: Zoning,
                   lines: Sequence[str]) -> dict[str, np.ndarray]:
     """Baseline cash (pounds) per line and area from ``code,line,amount``.
 
@@ -48,8 +48,8 @@ def read_baseline(path: Path, geography: Geography, areas: Areas,
     check_known(df, "line", lines, path, "line", tuple(lines))
     check_unique(df, ["line", "code"], path, "line and code")
     amount = parse_numbers(df, "amount", path, minimum=0.0)
-    by_area = df["code"].isin(list(areas.codes)).all()
-    known = areas.codes if by_area else geography.units.codes
+    by_area = df["code"].isin(list(areas.area_codes)).all()
+    known = areas.area_codes if by_area else geography.units.codes
     check_known(df, "code", known, path, "area or unit code (use all area codes or all unit codes)")
     index = {c: i for i, c in enumerate(known)}
     out: dict[str, np.ndarray] = {}
@@ -64,7 +64,7 @@ def read_baseline(path: Path, geography: Geography, areas: Areas,
             raise InputError(f"line '{line}' has no baseline for {missing}", file=path, field="code")
         result = values if by_area else areas.aggregate(values)
         if (result <= 0).any():
-            bad = areas.codes[int(np.flatnonzero(result <= 0)[0])]
+            bad = areas.area_codes[int(np.flatnonzero(result <= 0)[0])]
             raise InputError(f"line '{line}': area {bad} has a zero baseline; pace of change needs a "
                              "positive starting allocation", file=path, field="amount")
         out[line] = result

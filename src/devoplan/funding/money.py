@@ -15,7 +15,6 @@ them say so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,15 +29,14 @@ COUNCIL_SPENDING = "council_spending.csv"
 
 
 def _read(geography: Geography, name: str, columns: Sequence[str]) -> pd.DataFrame:
-    """A money table of the geography (cached on it), with its columns checked."""
-    key = f"money:{name}"
-    if key in geography._cache:
-        cached = geography._cache[key]
-        assert isinstance(cached, pd.DataFrame)
-        return cached
-    if geography.directory is None:
+    """A money table of the geography (read once, kept by its assets), with its columns checked."""
+    return geography.assets.derived(f"money:{name}", lambda: _read_table(geography, name, columns))
+
+
+def _read_table(geography: Geography, name: str, columns: Sequence[str]) -> pd.DataFrame:
+    if geography.assets.directory is None:
         raise InputError("the geography has no directory, so no money tables", file=name)
-    path = Path(geography.directory) / name
+    path = geography.assets.directory / name
     if not path.is_file():
         raise InputError("money table not found in the geography (rebuild the bundle with `devoplan data build`)",
                          file=path)
@@ -46,7 +44,6 @@ def _read(geography: Geography, name: str, columns: Sequence[str]) -> pd.DataFra
     for column in columns:
         if column not in frame.columns:
             raise InputError("expected column is missing", file=path, field=column)
-    geography._cache[key] = frame
     return frame
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from devoplan.funding.areas import Areas
 from devoplan.funding.sensitivity import SensitivityResult
 from devoplan.funding.spec import FundingSpec
+from devoplan.zoning import Zoning
 
 ALL_LINES = "all"
 METHOD_NOTES = {
@@ -71,7 +71,7 @@ class FundingResult:
 
     spec: FundingSpec
     years: tuple[str, ...]
-    areas: Areas
+    areas: Zoning
     population: np.ndarray
     lines: tuple[LineResult, ...]
     baseline: Baseline
@@ -135,8 +135,8 @@ class FundingResult:
             "year": np.repeat(self.years, n_areas),
             "line": key,
             "line_name": name,
-            "area_code": np.tile(self.areas.codes, n_years),
-            "area_name": np.tile(self.areas.names, n_years),
+            "area_code": np.tile(self.areas.area_codes, n_years),
+            "area_name": np.tile(self.areas.area_names, n_years),
             "population": np.tile(np.round(self.population, 3), n_years),
             "need_index": index.ravel().round(6),
             "target_share": shares.ravel().round(9),
@@ -154,7 +154,7 @@ class FundingResult:
         """Everything a reader needs besides the table: totals, assumptions, winners, sensitivity."""
         return {
             "spec": {"name": self.spec.name, "file": str(self.spec.path) if self.spec.path else None},
-            "areas": {"source": self.areas.label, "count": self.areas.n_areas},
+            "areas": {"source": self.areas.title, "count": self.areas.n_areas},
             "years": list(self.years),
             "baseline_year": self.lines[0].base_year,
             "baseline": self._baseline_summary(),
@@ -213,7 +213,7 @@ class FundingResult:
         for key in [None, *(ln.key for ln in self.lines)]:
             idx = self.need_index(key)
             out[key or ALL_LINES] = {"min": round(float(idx.min()), 4), "max": round(float(idx.max()), 4),
-                                     "by_area": {c: round(float(v), 4) for c, v in zip(self.areas.codes, idx,
+                                     "by_area": {c: round(float(v), 4) for c, v in zip(self.areas.area_codes, idx,
                                                                                        strict=True)}}
         return out
 
@@ -225,7 +225,7 @@ class FundingResult:
         order = np.argsort(-gains, kind="stable")
 
         def row(i: int) -> dict[str, Any]:
-            return {"area_code": self.areas.codes[i], "area_name": self.areas.names[i],
+            return {"area_code": self.areas.area_codes[i], "area_name": self.areas.area_names[i],
                     "gain": round(float(gains[i]), 2), "cash_growth_pct": round(float(growth[i]) * 100, 3)}
 
         winners = [row(int(i)) for i in order if growth[i] > national + 1e-12]

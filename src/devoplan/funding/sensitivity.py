@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from devoplan.funding.areas import Areas
 from devoplan.funding.pace import pace_step
 from devoplan.funding.spec import PaceSpec
 from devoplan.funding.targets import LineInputs, area_shares, unit_need
+from devoplan.zoning import Zoning
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +63,7 @@ def draw_need(inputs: LineInputs, draws: int, rng: np.random.Generator) -> np.nd
     return np.broadcast_to(need, (draws, need.shape[-1]))
 
 
-def simulate(inputs: Sequence[LineInputs], areas: Areas, baseline: np.ndarray, control: np.ndarray,
+def simulate(inputs: Sequence[LineInputs], areas: Zoning, baseline: np.ndarray, control: np.ndarray,
              pace: PaceSpec, draws: int, seed: int | None) -> SensitivityResult:
     """Run ``draws`` settlements. ``baseline`` is ``(lines, areas)``, ``control`` ``(lines, years)``."""
     rng = np.random.default_rng(seed)

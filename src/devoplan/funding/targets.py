@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from devoplan.errors import DevoplanError, SpecError
-from devoplan.funding.areas import Areas
 from devoplan.funding.components import (
     band_curve,
     combine,
@@ -26,6 +25,7 @@ from devoplan.funding.components import (
 from devoplan.funding.inputs import read_area_cost
 from devoplan.funding.spec import FundingSpec, ServiceLine, UpliftSpec
 from devoplan.geography.model import Geography
+from devoplan.zoning import Zoning
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,7 +125,7 @@ def unit_need(inputs: LineInputs, *, need_weights: np.ndarray | None = None,
     return inputs.cost_population * combine(factors, line.combine)
 
 
-def area_shares(need: np.ndarray, areas: Areas) -> np.ndarray:
+def area_shares(need: np.ndarray, areas: Zoning) -> np.ndarray:
     """Target shares of the areas (last axis), summing to 1."""
     by_area = areas.aggregate(need)
     total = by_area.sum(axis=-1, keepdims=True)
@@ -134,7 +134,7 @@ def area_shares(need: np.ndarray, areas: Areas) -> np.ndarray:
     return by_area / total
 
 
-def baseline_shares(inputs: LineInputs, areas: Areas, method: str) -> np.ndarray:
+def baseline_shares(inputs: LineInputs, areas: Zoning, method: str) -> np.ndarray:
     """Shares implied by the spec's baseline rule (used when no baseline file is given)."""
     weights = inputs.population if method == "equal_per_head" else inputs.cost_population
     return area_shares(weights, areas)

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import sparse
 
 from devoplan.errors import InputError
+from devoplan.geography.assets import GeographyAssets
 from devoplan.geography.graph import check_connected
 from devoplan.geography.model import (
     DIRECTIONS,
@@ -69,7 +70,7 @@ def _load(directory: Path) -> Geography:
         layers=read_layers(directory, units),
         adjacency=read_adjacency(directory, units),
         indicators=read_indicators(directory, units),
-        directory=directory,
+        assets=GeographyAssets(directory),
     )
 
 

@@ -8,9 +8,9 @@ enter and leave through :mod:`devoplan.geography.geometry`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
 import networkx as nx
@@ -18,21 +18,17 @@ import numpy as np
 from scipy import sparse
 
 from devoplan.errors import reject_unknown
+from devoplan.geography.assets import GeographyAssets
+from devoplan.zoning import ZONING_KINDS, Zoning, ZoningKind, frozen_array
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-LayerKind = Literal["partition", "cover", "partial"]
-LAYER_KINDS: tuple[str, ...] = ("partition", "cover", "partial")
+LayerKind = ZoningKind
+LAYER_KINDS: tuple[str, ...] = ZONING_KINDS
 Direction = Literal["higher_is_worse", "higher_is_better"]
 DIRECTIONS: tuple[str, ...] = ("higher_is_worse", "higher_is_better")
 SEXES: tuple[str, ...] = ("F", "M")
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a)
-    a.setflags(write=False)
-    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,9 +45,9 @@ class Units:
     age_sex: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "population", _frozen(self.population.astype(np.int64)))
+        object.__setattr__(self, "population", frozen_array(self.population.astype(np.int64)))
         if self.age_sex is not None:
-            object.__setattr__(self, "age_sex", _frozen(self.age_sex.astype(np.int64)))
+            object.__setattr__(self, "age_sex", frozen_array(self.age_sex.astype(np.int64)))
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -75,59 +71,15 @@ class Units:
 
 
 @dataclass(frozen=True, eq=False)
-class Layer:
-    """A service geography expressed as memberships of units in areas.
+class Layer(Zoning):
+    """A service geography: a :class:`~devoplan.zoning.Zoning` plus its vintage and source.
 
-    ``membership`` is a sparse ``(n_units, n_areas)`` matrix of weights:
-
-    * ``partition``: every unit's weights sum to 1; a unit split between areas carries its
-      shares (ICB 2024: share of the district's LSOA21s in each ICB).
-    * ``cover``: every unit belongs wholly to one or more areas; weights are ``1/k`` for a unit in
-      ``k`` areas so that population is not double counted (LEP 2021).
-    * ``partial``: a unit belongs to at most one area or to none (combined authorities 2024).
+    ``Layer(key, name, kind, area_codes, area_names, membership, vintage, source)``; see
+    :mod:`devoplan.zoning` for what the weights of a partition, cover or partial layer mean.
     """
 
-    key: str
-    name: str
-    kind: LayerKind
-    area_codes: tuple[str, ...]
-    area_names: tuple[str, ...]
-    membership: sparse.csr_array
     vintage: str = ""
     source: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind not in LAYER_KINDS:
-            raise reject_unknown("layer kind", self.kind, LAYER_KINDS)
-        object.__setattr__(self, "membership", sparse.csr_array(self.membership, dtype=np.float64))
-
-    @property
-    def n_areas(self) -> int:
-        return len(self.area_codes)
-
-    @cached_property
-    def area_index(self) -> Mapping[str, int]:
-        return {c: i for i, c in enumerate(self.area_codes)}
-
-    @cached_property
-    def areas_per_unit(self) -> np.ndarray:
-        """Number of areas each unit has a positive weight in (0 for units outside a partial layer)."""
-        return _frozen(np.diff(self.membership.indptr))
-
-    @cached_property
-    def main_area(self) -> np.ndarray:
-        """For each unit, the area holding its largest weight (ties: lowest area index); -1 if none."""
-        dense = self.membership.toarray()
-        main = np.where(dense.max(axis=1) > 0, dense.argmax(axis=1), -1)
-        return _frozen(main)
-
-    def multi_member_units(self) -> np.ndarray:
-        """Positions of units split between (partition) or shared by (cover) several areas."""
-        return np.flatnonzero(self.areas_per_unit > 1)
-
-    def covered_units(self) -> np.ndarray:
-        """Positions of units that belong to some area (all units unless the layer is partial)."""
-        return np.flatnonzero(self.areas_per_unit > 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,8 +97,8 @@ class Adjacency:
     note: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "edges", _frozen(np.asarray(self.edges, dtype=np.int64).reshape(-1, 2)))
-        object.__setattr__(self, "length_m", _frozen(np.asarray(self.length_m, dtype=np.float64)))
+        object.__setattr__(self, "edges", frozen_array(np.asarray(self.edges, dtype=np.int64).reshape(-1, 2)))
+        object.__setattr__(self, "length_m", frozen_array(np.asarray(self.length_m, dtype=np.float64)))
 
     @cached_property
     def matrix(self) -> sparse.csr_array:
@@ -191,7 +143,7 @@ class Indicators:
     values: np.ndarray
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "values", _frozen(np.asarray(self.values, dtype=np.float64)))
+        object.__setattr__(self, "values", frozen_array(np.asarray(self.values, dtype=np.float64)))
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -215,16 +167,23 @@ class Indicators:
 
 @dataclass(frozen=True, eq=False)
 class Geography:
-    """A validated geography: the single object the rest of devoplan takes as input."""
+    """A validated geography: the single object the rest of devoplan takes as input.
+
+    It is a value: no file path, nothing mutable, so one geography can be shared between threads.
+    What lives in files beside it (display boundaries, hex layout, attribution) is reached through
+    :attr:`assets`, an explicit object that loads each file once, under a lock.
+    """
 
     name: str
     units: Units
     layers: Mapping[str, Layer]
     adjacency: Adjacency
     indicators: Indicators
-    directory: Path | None = None
     description: str = ""
-    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+    assets: GeographyAssets = field(default_factory=GeographyAssets, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", MappingProxyType(dict(self.layers)))
 
     @property
     def n_units(self) -> int:
@@ -243,14 +202,14 @@ class Geography:
                 return layer
         raise reject_unknown("layer", key, tuple(self.layers))
 
+    def with_layers(self, layers: Mapping[str, Layer]) -> Geography:
+        """The same geography with a different set of layers (e.g. a user's extra layer)."""
+        return replace(self, layers=layers)
+
     @cached_property
     def graph(self) -> nx.Graph:
         return self.adjacency.graph()
 
     def display_geometry(self) -> gpd.GeoDataFrame:
-        """Simplified unit boundaries (EPSG:4326) in unit order; loaded on first use."""
-        from devoplan.geography.geometry import read_display_geometry
-
-        if "geometry" not in self._cache:
-            self._cache["geometry"] = read_display_geometry(self)
-        return self._cache["geometry"]
+        """Simplified unit boundaries (EPSG:4326) in unit order, from :attr:`assets` (loaded once)."""
+        return self.assets.display_geometry(self.units.codes)

@@ -36,7 +36,7 @@ def summarise(geography: Geography) -> dict[str, Any]:
     islands = isolated_without_links(adjacency)
     return {
         "name": geography.name,
-        "directory": str(geography.directory) if geography.directory else None,
+        "directory": str(geography.assets.directory) if geography.assets.directory else None,
         "units": len(units),
         "population": units.total_population,
         "layers": [layer_summary(geography, layer) for layer in geography.layers.values()],

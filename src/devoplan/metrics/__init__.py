@@ -19,6 +19,7 @@ from devoplan.metrics.incremental import IncrementalScorer
 from devoplan.metrics.overlap import (
     Comparison,
     adjusted_rand,
+    as_zoning,
     compare,
     containment,
     coterminosity,
@@ -28,7 +29,6 @@ from devoplan.metrics.overlap import (
 )
 from devoplan.metrics.registry import REGISTRY, Metric, get_metric, metric_names, score
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
-from devoplan.metrics.zoning import Zoning, as_zoning
 
 __all__ = [
     "REGISTRY",
@@ -37,7 +37,6 @@ __all__ = [
     "Metric",
     "ScoreOptions",
     "ShapeStats",
-    "Zoning",
     "adjusted_rand",
     "as_zoning",
     "audit",

@@ -8,7 +8,6 @@ import numpy as np
 
 from devoplan.errors import DevoplanError
 from devoplan.geography.model import Geography
-from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
 
 
@@ -65,7 +64,7 @@ def balance(
     geography: Geography, plan: Plan, *, lower: float | None = None, upper: float | None = None
 ) -> BalanceResult:
     """Area populations of the plan, checked against optional bounds."""
-    check_plan(geography, plan)
+    plan.check(geography)
     check_bounds(lower, upper)
     pops = plan.area_totals(geography.units.population.astype(np.float64))
     return BalanceResult(plan.area_codes, pops, lower, upper)

@@ -16,7 +16,6 @@ import numpy as np
 from scipy import sparse
 
 from devoplan.geography.model import Geography
-from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
 
 SHAPE_CACHE_KEY = "metrics.shape_stats"
@@ -32,10 +31,11 @@ class ShapeStats:
 
 
 def shape_stats(geography: Geography) -> ShapeStats:
-    """Measure the display geometry once per geography (cached on it); needs ``geometry.geojson``."""
-    cached = geography._cache.get(SHAPE_CACHE_KEY)
-    if isinstance(cached, ShapeStats):
-        return cached
+    """Measure the display geometry once per geography (kept by its assets); needs ``geometry.geojson``."""
+    return geography.assets.derived(SHAPE_CACHE_KEY, lambda: _measure(geography))
+
+
+def _measure(geography: Geography) -> ShapeStats:
     import shapely
 
     gdf = geography.display_geometry()
@@ -47,9 +47,7 @@ def shape_stats(geography: Geography) -> ShapeStats:
     n = geography.n_units
     rows, cols = np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])
     shared = sparse.csr_array((np.concatenate([lengths, lengths]), (rows, cols)), shape=(n, n))
-    stats = ShapeStats(shapely.area(geoms).astype(np.float64), shapely.length(geoms).astype(np.float64), shared)
-    geography._cache[SHAPE_CACHE_KEY] = stats
-    return stats
+    return ShapeStats(shapely.area(geoms).astype(np.float64), shapely.length(geoms).astype(np.float64), shared)
 
 
 def area_shapes(stats: ShapeStats, assignment: np.ndarray, n_areas: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +93,7 @@ class CompactnessResult:
 
 def compactness(geography: Geography, plan: Plan, *, shapes: ShapeStats | None = None) -> CompactnessResult:
     """Cut-edge fraction always; Polsby-Popper when ``shapes`` are given (see :func:`shape_stats`)."""
-    check_plan(geography, plan)
+    plan.check(geography)
     edges = geography.adjacency.edges
     pp = None
     if shapes is not None:

@@ -13,7 +13,6 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from devoplan.geography.model import Adjacency, Geography
-from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
 
 
@@ -51,5 +50,5 @@ def pieces_per_area(adjacency: Adjacency, assignment: np.ndarray, n_areas: int) 
 
 def contiguity(geography: Geography, plan: Plan) -> ContiguityResult:
     """Pieces per area of the plan over the geography's adjacency (links included)."""
-    check_plan(geography, plan)
+    plan.check(geography)
     return ContiguityResult(plan.area_codes, pieces_per_area(geography.adjacency, plan.assignment, plan.n_areas))

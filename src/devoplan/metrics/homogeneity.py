@@ -15,7 +15,6 @@ import numpy as np
 
 from devoplan.errors import DevoplanError
 from devoplan.geography.model import Geography
-from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
 
 
@@ -93,6 +92,6 @@ def within_variance(std: Standardised, assignment: np.ndarray, n_areas: int) -> 
 
 def homogeneity(geography: Geography, plan: Plan, *, indicators: Sequence[str] | None = None) -> HomogeneityResult:
     """Within-area variance and between-area share of the standardised needs indicators."""
-    check_plan(geography, plan)
+    plan.check(geography)
     std = standardise(geography, indicators)
     return HomogeneityResult(std.keys, within_variance(std, plan.assignment, plan.n_areas))

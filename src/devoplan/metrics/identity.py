@@ -14,8 +14,8 @@ import numpy as np
 from scipy import sparse
 
 from devoplan.geography.model import Geography
-from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
+from devoplan.zoning import one_hot_matrix
 
 IDENTITY_LAYERS: tuple[str, ...] = ("UTLA", "CAUTH")
 
@@ -40,9 +40,7 @@ class IdentityResult:
 def unit_counts(membership: sparse.csr_array, assignment: np.ndarray, n_areas: int) -> np.ndarray:
     """``C[l, a]``: number of units of L-area ``l`` assigned to plan area ``a``."""
     member = sparse.csr_array((membership > 0).astype(np.float64))
-    n = len(assignment)
-    onehot = sparse.csr_array((np.ones(n), (np.arange(n), assignment)), shape=(n, n_areas))
-    return np.rint((member.T @ onehot).toarray()).astype(np.int64)
+    return np.rint((member.T @ one_hot_matrix(assignment, n_areas)).toarray()).astype(np.int64)
 
 
 def default_identity_layers(geography: Geography) -> tuple[str, ...]:
@@ -53,7 +51,7 @@ def default_identity_layers(geography: Geography) -> tuple[str, ...]:
 
 def identity(geography: Geography, plan: Plan, *, layers: Sequence[str] | None = None) -> IdentityResult:
     """Areas of each reference layer split by the plan (default: UTLA and CAUTH when present)."""
-    check_plan(geography, plan)
+    plan.check(geography)
     keys = tuple(layers) if layers is not None else default_identity_layers(geography)
     parts: dict[str, dict[str, int]] = {}
     for key in keys:

@@ -40,7 +40,6 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.incremental_overlap import PAIR_MEASURES, LayerChange, OverlapState
 from devoplan.metrics.incremental_plan import PlanChange, PlanState
 from devoplan.metrics.scalars import ScoreOptions
-from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
 
 
@@ -62,7 +61,7 @@ class IncrementalScorer:
 
     def __init__(self, geography: Geography, plan: Plan, options: ScoreOptions | None = None) -> None:
         opts = options or ScoreOptions()
-        check_plan(geography, plan)
+        plan.check(geography)
         opts.check(geography)
         self.geography, self.options = geography, opts
         self._codes, self._names = plan.area_codes, plan.area_names

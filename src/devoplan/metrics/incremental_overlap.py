@@ -26,6 +26,7 @@ from scipy import sparse
 from devoplan.errors import DevoplanError
 from devoplan.geography.model import Geography
 from devoplan.metrics.overlap import INTERFACE_THRESHOLD, SPLIT_THRESHOLD, TOLERANCE, ZERO_POPULATION
+from devoplan.zoning import one_hot_matrix
 
 PAIR_MEASURES: tuple[str, ...] = (
     "containment_plan_in", "containment_layer_in", "coterminosity", "adjusted_rand",
@@ -109,9 +110,7 @@ class OverlapState:
         pop = geography.units.population.astype(np.float64)
         weighted = sparse.csr_array(sparse.dia_array((pop, 0), shape=(n, n)) @ stacked)
         weighted.sort_indices()
-        onehot = sparse.csr_array((np.ones(n), (np.arange(n), np.array(assignment, dtype=np.int64))),
-                                  shape=(n, k))
-        matrix = np.asarray((onehot.T @ weighted).toarray(), dtype=np.float64).reshape(k, n_cols)
+        matrix = np.asarray((one_hot_matrix(assignment, k).T @ weighted).toarray(), dtype=np.float64).reshape(k, n_cols)
         colsum = matrix.sum(axis=0)
         self.layer_total: list[float] = np.bincount(self.col_layer, weights=colsum,
                                                     minlength=len(widths)).tolist()

@@ -16,8 +16,8 @@ import numpy as np
 from scipy import sparse
 
 from devoplan.geography.model import Geography, Layer
-from devoplan.metrics.zoning import Zoning, as_zoning
 from devoplan.plan import Plan
+from devoplan.zoning import Zoning
 
 SPLIT_THRESHOLD = 0.99
 INTERFACE_THRESHOLD = 0.01
@@ -31,6 +31,16 @@ ZoningLike = str | Layer | Plan | Zoning
 
 
 # -- the matrix ---------------------------------------------------------------------------------
+def as_zoning(geography: Geography, item: ZoningLike) -> Zoning:
+    """Accept a layer key, a Layer, a Plan (checked against the geography) or a Zoning."""
+    if isinstance(item, Zoning):
+        return item
+    if isinstance(item, Plan):
+        item.check(geography)
+        return item.zoning
+    return geography.layer(item)
+
+
 def overlap_from_weights(population: np.ndarray, wa: sparse.csr_array, wb: sparse.csr_array) -> np.ndarray:
     """Dense ``(a, b)`` overlap ``W_A^T diag(p) W_B``; a zoning against itself gives ``diag(W^T p)``.
 
@@ -56,7 +66,7 @@ def same_weights(wa: sparse.csr_array, wb: sparse.csr_array) -> bool:
 def overlap_matrix(geography: Geography, a: ZoningLike, b: ZoningLike) -> np.ndarray:
     """Population of each A-area lying in each B-area (rows A, columns B)."""
     za, zb = as_zoning(geography, a), as_zoning(geography, b)
-    return overlap_from_weights(geography.units.population, za.weights, zb.weights)
+    return overlap_from_weights(geography.units.population, za.membership, zb.membership)
 
 
 # -- measures of a matrix -----------------------------------------------------------------------
@@ -192,7 +202,7 @@ class Comparison:
 def compare(geography: Geography, a: ZoningLike, b: ZoningLike) -> Comparison:
     """Compare two zonings (layer keys, layers or plans) over the geography's population."""
     za, zb = as_zoning(geography, a), as_zoning(geography, b)
-    m = overlap_from_weights(geography.units.population, za.weights, zb.weights)
+    m = overlap_from_weights(geography.units.population, za.membership, zb.membership)
     return Comparison(za, zb, m, float(m.sum()), float(geography.units.total_population))
 
 

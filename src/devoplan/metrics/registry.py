@@ -23,7 +23,6 @@ from devoplan.metrics.contiguity import contiguity
 from devoplan.metrics.homogeneity import homogeneity
 from devoplan.metrics.identity import identity
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
-from devoplan.metrics.zoning import check_plan
 from devoplan.plan import Plan
 
 MetricKind = Literal["pair", "plan"]
@@ -97,7 +96,7 @@ def score(geography: Geography, plan: Plan, options: ScoreOptions | None = None)
     every scalar under the names used by :class:`~devoplan.metrics.incremental.IncrementalScorer`.
     """
     opts = options or ScoreOptions()
-    check_plan(geography, plan)
+    plan.check(geography)
     opts.check(geography)
     layers = {}
     for key in opts.layer_keys(geography):

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from devoplan import __version__, fileio
 from devoplan.errors import DevoplanError, InputError
+from devoplan.funding import fund
+from devoplan.funding.spec import FundingSpec
 from devoplan.geography.model import Geography
 from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
@@ -28,6 +30,9 @@ from devoplan.report.data import (
     read_metrics,
 )
 from devoplan.report.html import Page, esc, render_page
+
+if TYPE_CHECKING:
+    from devoplan.compare import PlanComparison
 
 
 def render(data: ReportData, *, png_dir: Path | None = None) -> str:
@@ -133,3 +138,11 @@ def write_atomic(path: Path, text: str) -> Path:
         return fileio.write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise DevoplanError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def write_scenarios_report(geography: Geography, plan: Plan, comparison: PlanComparison, out: Path, *,
+                           spec: FundingSpec | None = None) -> Path:
+    """The report of ``plan`` (funded with ``spec``, no draws) holding every compared plan side by side."""
+    funding = fund(geography, plan, spec)
+    return build_report(geography, plan, out, allocations=funding.allocations,
+                        metrics={"funding": funding.summary, "scenarios": comparison.to_dict()})

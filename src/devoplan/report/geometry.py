@@ -68,18 +68,17 @@ def drop_specks(geom: shapely.Geometry, min_area: float) -> shapely.Geometry:
 
 
 def map_geometry(geography: Geography) -> MapGeometry:
-    """Project the display boundaries once per geography (cached on it)."""
-    cached = geography._cache.get(CACHE_KEY)
-    if isinstance(cached, MapGeometry):
-        return cached
+    """Project the display boundaries once per geography (kept by its assets)."""
+    return geography.assets.derived(CACHE_KEY, lambda: _project(geography))
+
+
+def _project(geography: Geography) -> MapGeometry:
     gdf = geography.display_geometry()
     crs = gdf.estimate_utm_crs()
     projected = gdf.to_crs(crs)
     geoms = np.asarray(shapely.make_valid(projected.geometry.to_numpy()), dtype=object)
     geoms = simplify_for_display(geoms)
-    result = MapGeometry(np.asarray(geoms, dtype=object), crs.to_string())
-    geography._cache[CACHE_KEY] = result
-    return result
+    return MapGeometry(np.asarray(geoms, dtype=object), crs.to_string())
 
 
 def area_graph(geography: Geography, plan: Plan, extra_pairs: np.ndarray | None = None) -> nx.Graph:

@@ -72,9 +72,10 @@ def read_hexjson(path: Path) -> tuple[str, dict[str, tuple[int, int]]]:
 
 def hex_layout(geography: Geography) -> HexLayout | None:
     """The geography's hex layout, or ``None`` when it ships no HexJSON file."""
-    if geography.directory is None or not (geography.directory / HEXJSON_FILE).is_file():
+    path = geography.assets.path(HEXJSON_FILE)
+    if path is None:
         return None
-    layout, cells = read_hexjson(geography.directory / HEXJSON_FILE)
+    layout, cells = read_hexjson(path)
     return layout_from_cells(layout, cells, geography.units.codes)
 
 

@@ -8,14 +8,9 @@ plan's areas (folded, to keep the page short). Without a comparison the section 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from devoplan.compare import PlanComparison, from_dict
-from devoplan.funding import fund
-from devoplan.funding.spec import FundingSpec
-from devoplan.geography.model import Geography
-from devoplan.plan import Plan
 from devoplan.report.html import Section, esc
 from devoplan.report.tables import Cell, Html, fmt_row, money, table
 from devoplan.report.words import STATUS_WORDS
@@ -59,13 +54,3 @@ def _funding_rows(cmp: PlanComparison) -> list[list[Cell]]:
             ["per head", *(f"£{p.per_head[0]:,.0f}" for p in cmp.plans)],
             ["per head, lowest area", *(f"£{p.per_head_range[0]:,.0f}" for p in cmp.plans)],
             ["per head, highest area", *(f"£{p.per_head_range[1]:,.0f}" for p in cmp.plans)]]
-
-
-def write_scenarios_report(geography: Geography, plan: Plan, comparison: PlanComparison, out: Path, *,
-                           spec: FundingSpec | None = None) -> Path:
-    """The report of ``plan`` (funded with ``spec``, no draws) holding every compared plan side by side."""
-    from devoplan.report.build import build_report
-
-    funding = fund(geography, plan, spec)
-    return build_report(geography, plan, out, allocations=funding.allocations,
-                        metrics={"funding": funding.summary, "scenarios": comparison.to_dict()})

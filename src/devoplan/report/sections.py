@@ -66,7 +66,7 @@ def optional(section: Section | None) -> list[Section]:
 
 def has_geometry(geo: Geography) -> bool:
     """Whether the geography ships display boundaries (optional in the format; maps need them)."""
-    return geo.directory is not None and (geo.directory / GEOMETRY_FILE).is_file()
+    return geo.assets.has_geometry
 
 
 def _design(data: ReportData) -> Mapping[str, Any]:

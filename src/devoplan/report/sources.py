@@ -101,9 +101,10 @@ def data_sources(geography: Geography) -> list[tuple[str, str, str]]:
 
 def attribution_text(geography: Geography) -> str:
     """The bundle's ATTRIBUTION.md, or empty when there is none."""
-    if geography.directory is None or not (geography.directory / ATTRIBUTION_FILE).is_file():
+    path = geography.assets.path(ATTRIBUTION_FILE)
+    if path is None:
         return ""
-    return (geography.directory / ATTRIBUTION_FILE).read_text(encoding="utf-8")
+    return path.read_text(encoding="utf-8")
 
 
 def attribution_statements(geography: Geography) -> list[str]:

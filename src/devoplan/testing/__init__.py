@@ -1,0 +1,12 @@
+"""Public helpers for tests and benchmarks (ours and users'): small geographies whose answers are
+known, so a test can state exact expected values and run in milliseconds.
+
+* :func:`line_geography` — a handful of units in a line, for hand-worked aggregations;
+* :func:`grid_geography` — a random ``rows x cols`` grid with every layer kind (partition with
+  split units, cover, partial) plus :func:`grid_plan_labels` and :func:`grid_shapes`.
+"""
+
+from devoplan.testing.grids import grid_geography, grid_plan_labels, grid_shapes
+from devoplan.testing.tiny import line_geography
+
+__all__ = ["grid_geography", "grid_plan_labels", "grid_shapes", "line_geography"]

@@ -1,0 +1,70 @@
+"""Rules about the code itself: no import cycle in the package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+import devoplan
+
+PACKAGE = Path(devoplan.__file__).resolve().parent
+
+
+def _module_name(path: Path) -> str:
+    parts = ["devoplan", *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imports(tree: ast.AST, modules: dict[str, Path]) -> set[str]:
+    """Modules of the package a module imports, at load time or inside functions (not for typing only)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in modules)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for a in node.names:
+                sub = f"{node.module}.{a.name}"
+                found.add(sub if sub in modules else node.module)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return {m for m in found if m in modules}
+
+
+def test_no_import_cycle_in_the_package() -> None:
+    modules = _modules()
+    graph = nx.DiGraph()
+    for name, path in modules.items():
+        graph.add_node(name)
+        for target in _imports(ast.parse(path.read_text(encoding="utf-8")), modules):
+            # a package's __init__ re-exporting its own modules is not a cycle between two ideas
+            if target != name and not name.startswith(f"{target}.") and not target.startswith(f"{name}."):
+                graph.add_edge(name, target)
+    cycles = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_the_cycle_checker_sees_a_cycle() -> None:
+    graph = nx.DiGraph([("a", "b"), ("b", "a")])
+    assert [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1] == [["a", "b"]]
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import devoplan.plan\n"
+                     "def f():\n    from devoplan.zoning import Zoning\n")
+    assert _imports(tree, _modules()) == {"devoplan.zoning"}
