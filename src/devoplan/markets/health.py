@@ -26,9 +26,9 @@ import pandas as pd
 from scipy import sparse
 
 from devoplan.errors import InputError
-from devoplan.funding.areas import Areas, areas_from_layer, areas_from_plan
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
+from devoplan.zoning import Zoning
 
 GP_FILE = "gp_practices.csv"
 GP_COLUMNS = ("practice_code", "unit_code", "icb_code", "contract_type", "registered_patients",
@@ -72,36 +72,37 @@ class MarketHealth:
 
 def read_gp_practices(geography: Geography) -> pd.DataFrame:
     """The geography's practice table (cached on it); an InputError when the geography has none."""
-    key = "markets:gp_practices"
-    if key in geography._cache:
-        cached = geography._cache[key]
-        assert isinstance(cached, pd.DataFrame)
-        return cached
-    if geography.directory is None or not (geography.directory / GP_FILE).is_file():
+    return geography.assets.derived("markets:gp_practices", lambda: _read_practices(geography))
+
+
+def _read_practices(geography: Geography) -> pd.DataFrame:
+    path = geography.assets.path(GP_FILE)
+    if path is None:
         raise InputError("this geography has no GP practice table (the England bundle has one)", file=GP_FILE)
-    path = geography.directory / GP_FILE
     frame = pd.read_csv(path, dtype={"practice_code": str, "unit_code": str, "icb_code": str,
                                      "contract_type": str}, keep_default_na=False)
     for col in GP_COLUMNS:
         if col not in frame.columns:
             raise InputError("expected column is missing", file=path, field=col)
-    geography._cache[key] = frame
     return frame
 
 
-def target_areas(geography: Geography, target: Plan | str) -> Areas:
-    """The areas to report on: a plan's or a layer's (one place to switch to a shared zoning type)."""
-    return areas_from_layer(geography, target) if isinstance(target, str) else areas_from_plan(target)
+def target_areas(geography: Geography, target: Plan | str) -> Zoning:
+    """The areas to report on: a layer's (uncovered units as their own areas) or a plan's."""
+    if isinstance(target, str):
+        return geography.layer(target).complete(geography)
+    target.check(geography)
+    return target.zoning
 
 
-def practice_weights(geography: Geography, practices: pd.DataFrame, areas: Areas) -> sparse.csr_array:
+def practice_weights(geography: Geography, practices: pd.DataFrame, areas: Zoning) -> sparse.csr_array:
     """``(n_practices, n_areas)`` weights: through the district, or exactly by the practice's own ICB."""
     index = geography.units.index
     unit_pos = practices["unit_code"].map(lambda c: index.get(c, -1)).to_numpy()
     rows = np.flatnonzero(unit_pos >= 0)
     pick = sparse.csr_array((np.ones(len(rows)), (rows, unit_pos[rows])), shape=(len(practices), len(index)))
     weights = sparse.lil_array(pick @ sparse.csr_array(areas.membership))
-    area_pos = {c: i for i, c in enumerate(areas.codes)}
+    area_pos = {c: i for i, c in enumerate(areas.area_codes)}
     own = practices["icb_code"].map(lambda c: area_pos.get(c, -1)).to_numpy()
     for i in np.flatnonzero(own >= 0):
         weights[[i], :] = 0.0
@@ -133,10 +134,10 @@ def market_health(geography: Geography, target: Plan | str) -> MarketHealth:
     areas = target_areas(geography, target)
     weights = practice_weights(geography, practices, areas).tocsc()
     rows = []
-    for j, (code, name) in enumerate(zip(areas.codes, areas.names, strict=True)):
+    for j, (code, name) in enumerate(zip(areas.area_codes, areas.area_names, strict=True)):
         col = weights[:, [j]].toarray().ravel()
         rows.append(_area(code, name, practices, col))
     placed = np.asarray(weights.sum(axis=1)).ravel()
-    return MarketHealth(label=areas.label, areas=tuple(rows),
+    return MarketHealth(label=f"{areas.key} ({areas.name})", areas=tuple(rows),
                         england=_area("E92000001", "England", practices, np.ones(len(practices))),
                         practices_without_area=int((placed < 1e-9).sum()))
