@@ -67,13 +67,14 @@ def _layer_table(summary: dict[str, Any]) -> Table:
     table = Table(title="Service layers", title_justify="left",
                   caption="overlap: units split between areas, in two areas, or in none", caption_justify="left")
     table.add_column("layer", no_wrap=True)
-    table.add_column("name", min_width=16)
+    table.add_column("name", min_width=10, overflow="fold")
     table.add_column("kind", no_wrap=True)
+    table.add_column("vintage", min_width=8, overflow="fold")
     table.add_column("areas", justify="right", no_wrap=True)
     table.add_column("units in", justify="right", no_wrap=True)
-    table.add_column("overlap", no_wrap=True)
+    table.add_column("overlap", min_width=9, overflow="fold")
     for lay in summary["layers"]:
-        table.add_row(lay["key"], lay["name"], lay["kind"], str(lay["areas"]),
+        table.add_row(lay["key"], lay["name"], lay["kind"], lay["vintage"], str(lay["areas"]),
                       f"{lay['units_covered']}/{summary['units']}", overlap_text(lay))
     return table
 

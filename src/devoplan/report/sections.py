@@ -93,7 +93,7 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
     matrix = doc.get("coterminosity")
     if isinstance(matrix, Mapping) and matrix:
         keys = list(matrix)
-        rows = [[a, *(f"{float(matrix[a][b]):.3f}" for b in keys)] for a in keys]  # one format for the matrix
+        rows = [[a, *(_ratio(matrix[a][b]) for b in keys)] for a in keys]  # one format for the matrix
         parts.append("<h3>Coterminosity of today's layers</h3>" +
                      table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)) + glossary(geo, keys))
     else:
@@ -105,6 +105,11 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
     return Section("patchwork", "Today's patchwork", "".join(parts),
                    lead="How far today's service geographies line up with each other (coterminosity 1.0 = the "
                         "same map; the mean of the two containment shares, population-weighted).")
+
+
+def _ratio(value: Any) -> str:
+    """A coterminosity to 3 decimals; a dash where two layers share no residents (GLA and a combined authority)."""
+    return "–" if value is None or value != value else f"{float(value):.3f}"
 
 
 def _split_lists(splits: Sequence[Mapping[str, Any]], present: set[str]) -> str:
