@@ -1,7 +1,7 @@
 """Funding sensitivity speed: 1,000 Monte Carlo draws x 296 districts x 4 years, all lines.
 
 Every district of the England 2024 bundle is its own area (296 areas), the shipped default spec
-(five service lines) is used, and the whole settlement (targets, then pace of change for each of
+(twelve service lines) is used, and the whole settlement (targets, then pace of change for each of
 the four years) is evaluated for every draw. Target: under one second. The measured times are
 written into the "Funding sensitivity" section of docs/benchmarks.md (other sections untouched).
 
@@ -35,7 +35,8 @@ def measure() -> dict[str, float]:
     plan = Plan.from_labels(geo.units.codes, list(geo.units.codes))
     areas = Zoning.one_hot(plan.assignment, plan.area_codes, plan.area_names, name="one area per district")
     result = fund(geo, areas, spec)  # deterministic run gives the baselines and control totals
-    inputs = [prepare_line(geo, spec, line) for line in spec.lines]
+    years = (result.lines[0].base_year, *result.years)
+    inputs = [prepare_line(geo, spec, line, years) for line in spec.lines]
     baseline = np.array([ln.baseline_pence / 100.0 for ln in result.lines])
     control = np.array([ln.control_pence / 100.0 for ln in result.lines])
     times = []
@@ -56,8 +57,9 @@ def section(m: dict[str, float]) -> str:
         f"`python -m benchmarks.bench_funding` on {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, NumPy {np.__version__}, measured {time.strftime('%Y-%m-%d')}.\n\n"
         f"{DRAWS:,} Monte Carlo draws x {int(m['areas'])} districts (each its own area) x {int(m['years'])} "
-        f"years x {int(m['lines'])} service lines of the default spec; each draw redraws indicator weights, "
-        "indicator inclusion and component strengths, recomputes targets and runs the pace of change "
+        f"years x {int(m['lines'])} service lines of the default spec (the NHS lines use NHS England's "
+        "weights year by year, which no draw varies; the others redraw indicator weights, "
+        "indicator inclusion and component strengths); every draw recomputes targets and runs the pace of change "
         "(safeguarded Newton on the piecewise-linear total) year by year. Target: under 1 second.\n\n"
         "| measure | seconds |\n|---|---|\n"
         f"| Monte Carlo (`simulate`), best of {REPEATS} | {m['best']:.3f} |\n"

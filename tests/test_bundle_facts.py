@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import networkx as nx
@@ -54,7 +55,10 @@ def test_age_sex_table_sums_to_population(units: pd.DataFrame) -> None:
     [
         ("ICB", "partition", 42, 296, 13),
         ("LEP", "cover", 38, 296, 7),
-        ("CAUTH", "partial", 11, 72, 0),
+        ("CAUTH24", "partial", 11, 72, 0),
+        ("ICB26", "partition", 36, 296, 22),
+        ("CAUTH25", "partial", 15, 106, 0),
+        ("GLA", "partial", 1, 33, 0),
         ("PFA", "partition", 39, 296, 0),
         ("FRA", "partition", 44, 296, 0),
         ("REGION", "partition", 9, 296, 0),
@@ -129,6 +133,8 @@ def test_every_existing_body_is_contiguous_with_the_links(units: pd.DataFrame) -
     for (layer, area), rows in memberships.groupby(["layer", "area_code"]):
         if layer == "LEP":  # a cover: overlapping LEPs need not be contiguous (South East LEP spans the Thames)
             continue
+        if layer == "ICB26":  # shares are where practices stand: Lewisham's 0.05% in North East London is
+            rows = rows[rows["weight"] >= 0.01]  # one practice's list, not territory (docs/data.md)
         if not nx.is_connected(graph.subgraph(rows["unit_code"])):
             broken.append((layer, area))
     assert broken == []
@@ -219,3 +225,55 @@ def test_documented_adjacency_statistics() -> None:
     for phrase in ("**Edge count: 747**", "5 are under 100 m and 16 are under 1 km", "at 23.3 m",
                    "median border is 14.9 km", "14,704 km", "between 1 and 15 neighbours, 5.05 on average"):
         assert phrase in doc.replace("\n", " "), phrase
+
+
+SOURCE = Path(os.environ.get("DEVOPLAN_SOURCE") or Path(__file__).resolve().parents[2] / "shared" / "data")
+needs_source = pytest.mark.skipif(not SOURCE.is_dir(), reason=f"official source data not found at {SOURCE}")
+
+
+def _layer_sets(memberships: pd.DataFrame, layer: str) -> dict[str, set[str]]:
+    m = memberships[memberships["layer"] == layer]
+    return {a: set(g["unit_code"]) for a, g in m.groupby("area_code")}
+
+
+@needs_source
+def test_cauth25_is_the_may_2025_lookup(memberships: pd.DataFrame, units: pd.DataFrame) -> None:
+    """15 combined authorities on 106 districts, each exactly as ONS lists it (2025 codes of Barnsley and
+    Sheffield read as their 2024 codes, same names)."""
+    src = pd.read_csv(SOURCE / "lookups" / "lad25_cauth25.csv", dtype=str)
+    names = units.set_index("code")["name"]
+    recode = {"E08000038": "E08000016", "E08000039": "E08000019"}
+    assert set(src["LAD25CD"]) - set(units["code"]) == set(recode)
+    for new, old in recode.items():
+        assert src.loc[src["LAD25CD"] == new, "LAD25NM"].item() == names[old]
+    src = src.assign(unit=src["LAD25CD"].replace(recode))
+    expected = {a: set(g["unit"]) for a, g in src.groupby("CAUTH25CD")}
+    assert len(expected) == 15 and sum(map(len, expected.values())) == 106
+    assert _layer_sets(memberships, "CAUTH25") == expected
+    assert {"Greater Lincolnshire", "Lancashire", "Devon and Torbay", "Hull and East Yorkshire"} <= set(
+        src["CAUTH25NM"])
+
+
+@needs_source
+def test_gla_is_the_33_london_districts(memberships: pd.DataFrame) -> None:
+    regions = pd.read_csv(SOURCE / "lookups" / "lad24_rgn24.csv", dtype=str)
+    london = set(regions.loc[regions["RGN24NM"] == "London", "LAD24CD"])
+    assert len(london) == 33 and "E09000001" in london  # the City of London
+    assert _layer_sets(memberships, "GLA") == {"E61000001": london}
+
+
+@needs_source
+def test_icb26_shares_are_registered_patient_shares(memberships: pd.DataFrame, units: pd.DataFrame) -> None:
+    """36 ICBs; every district's weights are its practices' registered-patient shares (to 1e-6)."""
+    raw = pd.read_csv(SOURCE / "spending" / "nhse_place_tool_gp_practice_weighted_population_2026_2027.csv",
+                      dtype={"LAD": str}, encoding="utf-8-sig")
+    later = pd.read_csv(SOURCE / "lookups" / "lad22_lad23_uk.csv", dtype=str)
+    raw["LAD"] = raw["LAD"].replace(dict(zip(later["LAD22CD"], later["LAD23CD"], strict=True)))
+    assert set(raw["LAD"]) == set(units["code"])
+    assert raw["ICB"].nunique() == 36 and {f"T0{i}" for i in (1, 2, 3, 4, 5, 7)} <= set(raw["ICB"])
+    counts = raw.groupby(["LAD", "ICB"])["Registered Patients"].sum()
+    expected = (counts / counts.groupby(level="LAD").transform("sum")).rename("share")
+    m = memberships[memberships["layer"] == "ICB26"].set_index(["unit_code", "area_code"])["weight"]
+    joined = pd.concat([m, expected], axis=1).fillna(0.0)
+    assert (joined["weight"] - joined["share"]).abs().max() <= 1e-6
+    assert int((m.groupby(level="unit_code").size() > 1).sum()) == 22

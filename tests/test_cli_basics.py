@@ -49,10 +49,14 @@ def test_info_on_the_bundle_states_the_facts_through_the_loader(capsys: pytest.C
     layers = {lay["key"]: (lay["kind"], lay["areas"], lay["units_covered"], lay["units_in_several_areas"])
               for lay in summary["layers"]}
     assert layers == {
-        "ICB": ("partition", 42, 296, 13), "LEP": ("cover", 38, 296, 7), "CAUTH": ("partial", 11, 72, 0),
+        "ICB26": ("partition", 36, 296, 22), "CAUTH25": ("partial", 15, 106, 0), "GLA": ("partial", 1, 33, 0),
+        "ICB": ("partition", 42, 296, 13), "LEP": ("cover", 38, 296, 7), "CAUTH24": ("partial", 11, 72, 0),
         "PFA": ("partition", 39, 296, 0), "FRA": ("partition", 44, 296, 0), "REGION": ("partition", 9, 296, 0),
         "UTLA": ("partition", 153, 296, 0), "LSIP": ("partition", 38, 296, 0),
     }
+    vintages = {lay["key"]: lay["vintage"] for lay in summary["layers"]}
+    assert vintages["ICB26"] == "April 2026" and vintages["CAUTH25"] == "May 2025"
+    assert {k for k, v in vintages.items() if v.endswith("(historical)")} == {"ICB", "CAUTH24", "LEP"}
     assert summary["adjacency"]["isolated_without_links"] == ISLANDS
     assert {lk["b"] for lk in summary["adjacency"]["links"]} | {lk["a"] for lk in summary["adjacency"]["links"]} >= set(
         ISLANDS)
@@ -60,13 +64,18 @@ def test_info_on_the_bundle_states_the_facts_through_the_loader(capsys: pytest.C
     assert coverage["imd_score"] == 296 and coverage["employment_rate"] == 295 and coverage["smoking"] == 294
 
 
-def test_info_table_says_how_each_layer_departs_from_a_partition(capsys: pytest.CaptureFixture[str]) -> None:
+def test_info_table_says_how_each_layer_departs_from_a_partition(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "150")  # one line per layer (at 80 columns the cells wrap, nothing is cut)
     code, out, _ = run(["info"], capsys)
     assert code == 0
     assert "296 units, 56,490,040 residents" in out
     rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 5}
     assert "13 split" in rows["ICB"] and "42" in rows["ICB"]
     assert "7 double-covered" in rows["LEP"]
-    assert "224 outside" in rows["CAUTH"] and "72/296" in rows["CAUTH"]
+    assert "224 outside" in rows["CAUTH24"] and "72/296" in rows["CAUTH24"]
+    assert "May 2025" in rows["CAUTH25"] and "106/296" in rows["CAUTH25"] and "April 2026" in rows["ICB26"]
+    assert "April 2024 (historical)" in rows["ICB"] and "May 2021 (historical)" in rows["LEP"]
     assert "none" in rows["REGION"]
     assert "without links these units would be cut off: E06000046, E06000053" in out.replace("\n", " ")

@@ -58,9 +58,11 @@ def test_demo_writes_every_output(demo: DemoResult) -> None:
                  "funding_summary.json"):
         assert (demo.out / name).is_file(), name
     maps = sorted(p.name for p in (demo.out / "maps").glob("*.png"))
-    assert maps == ["map_allocation_per_head.png", "map_distance_from_target.png", "map_misalignments.png",
+    assert maps == ["map_allocation_per_head.png", "map_allocation_vs_today.png", "map_distance_from_target.png",
+                    "map_misalignments.png",
                     "map_plan.png", "map_plan_hex.png"]
-    assert not [p for p in demo.out.iterdir() if p.name.startswith(".")]  # no temp leftovers
+    temps = [p for p in demo.out.iterdir() if p.name.startswith(".") and p.name != ".devoplan-outputs.json"]
+    assert not temps  # no staging leftovers; the manifest lists the output set
     # the report's tables as files too: one CSV each and the workbook, the same bytes as the report's links
     html_text = (demo.out / "report.html").read_text(encoding="utf-8")
     csvs = sorted((demo.out / "tables").glob("*.csv"))
@@ -97,14 +99,20 @@ def test_report_holds_every_section_and_area_and_no_external_url(demo: DemoResul
     for i, name in enumerate(plan.area_names, start=1):
         assert f'id="area-{i}"' in cards and f"{i}. {html.escape(name)}</h3>" in cards, name
     assert demo.report.stat().st_size < 5_000_000
-    # London's crowded labels get an enlarged inset beside the plan map and both funding maps
-    assert text.count("Enlarged (framed on the map): areas ") == 3
+    # London's crowded labels get an enlarged inset beside the plan map and the three funding maps
+    assert text.count("Enlarged (framed on the map): areas ") == 4
     areas = re.search(r'<section id="areas">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
     assert all(html.escape(name.split()[-1]) in areas for name in plan.area_names)  # the maps' legends name them
     summary = re.search(r'<section id="summary">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
     for block in ("What is proposed", "What it costs", "Who gains", "What is assumed"):
         assert f"<h3>{block}</h3>" in summary
-    assert "Gains are measured against an assumed baseline" in summary and "Largest gains: " in summary
+    assert "Baselines are what each area&#x27;s districts receive or spend today" in summary
+    assert "Largest gains: " in summary and "published figures (NHS England and MHCLG)" in summary
+    funding = re.search(r'<section id="funding">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
+    for part in ("Where the totals come from", "Each area against what its districts receive today",
+                 "assumed: no data by area", "Why London&#x27;s per-head figures look as they do",
+                 "NHS England, ICB allocations 2025/26"):
+        assert part in funding, part
 
 
 def test_report_re_renders_from_the_saved_files(demo: DemoResult, tmp_path: Path) -> None:
@@ -145,7 +153,7 @@ def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
     render_summary(demo, console)
     text = console.export_text()
     for phrase in ("coterminosity: 1 = the same map", "today ICBs and LEPs have a coterminosity of",
-                   "Who would run them:", "Funding: £", "against an assumed baseline", "Open the report:",
+                   "Who would run them:", "Funding: £", "baselines are today's money", "Open the report:",
                    "allocations.csv", "maps/*.png"):
         assert phrase in text, phrase
 
@@ -194,6 +202,22 @@ def test_browser_check_catches_errors(tmp_path: Path) -> None:
 @needs_chromium
 def test_report_renders_in_chromium_without_console_errors(demo: DemoResult, tmp_path: Path) -> None:
     assert browser_errors(demo.report, tmp_path) == []
+
+
+@needs_chromium
+def test_summary_prints_on_one_a4_page(demo: DemoResult, tmp_path: Path) -> None:
+    """The title and the summary, printed alone (the print rules of the page, the rest hidden), fill one page."""
+    only = tmp_path / "summary.html"
+    hide = "<style>@media print { section:not(#summary), footer { display: none } }</style>"
+    only.write_text(demo.report.read_text(encoding="utf-8").replace("</head>", hide + "</head>", 1), encoding="utf-8")
+    pdf = tmp_path / "summary.pdf"
+    chromium = find_chromium()
+    assert chromium is not None
+    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--no-pdf-header-footer", f"--print-to-pdf={pdf}", only.resolve().as_uri()],
+                         capture_output=True, timeout=90, check=False)
+    assert run.returncode == 0 and pdf.is_file(), run.stderr[-2000:]
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -31,7 +31,7 @@ def test_design_writes_outputs_and_is_reproducible(tmp_path: Path) -> None:
     assert doc["areas"] == 38 and doc["checks"]["ok"] is True
     assert doc["bound"]["lower_bound"] <= doc["objective"]
     assert "coterminosity@ICB" in doc["metrics"] and "coterminosity@LEP" in doc["metrics"]
-    assert doc["metrics"]["identity.split@UTLA"] == 0 and doc["metrics"]["identity.split@CAUTH"] == 0
+    assert doc["metrics"]["identity.split@UTLA"] == 0 and doc["metrics"]["identity.split@CAUTH24"] == 0
     gm = next(a for a in doc["area_list"] if "E08000003" in a["districts"])  # Manchester
     assert gm["governance"]["status"] == "existing_combined_authority" and gm["governance"]["mayor"] is True
     rows = (tmp_path / "a" / "plan.csv").read_text().splitlines()

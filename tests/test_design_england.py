@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 GEO = load_geography()
 
 
-def _assert_valid(res: object, k: int, whole: tuple[str, ...] = ("UTLA", "CAUTH")) -> None:
+def _assert_valid(res: object, k: int, whole: tuple[str, ...] = ("UTLA", "CAUTH24")) -> None:
     """Checked here from the unit assignment, independently of the optimiser's own verify()."""
     plan = res.plan  # type: ignore[attr-defined]
     assert plan.n_areas == k
@@ -83,10 +83,10 @@ def test_negotiated_design_honours_locks_together_apart() -> None:
 
 
 def test_other_k_and_soft_keep_whole() -> None:
-    opts = DesignOptions(areas=20, keep_whole=("CAUTH",), keep_whole_soft=("UTLA",), time_limit=1.5,
+    opts = DesignOptions(areas=20, keep_whole=("CAUTH24",), keep_whole_soft=("UTLA",), time_limit=1.5,
                          compute_bound=False)
     res = design(GEO, opts, seed=2)
-    _assert_valid(res, 20, whole=("CAUTH",))
+    _assert_valid(res, 20, whole=("CAUTH24",))
     assert res.terms["identity"] == pytest.approx(1 - res.metrics["containment_layer_in@UTLA"], abs=1e-9)
 
 

@@ -204,15 +204,17 @@ def test_outputs_without_display_geometry(tmp_path: Path) -> None:
     import json
 
     from devoplan.design.output import write_outputs
+    from devoplan.fileio import output_set
 
     geo = _grid4()
     res = design(geo, DesignOptions(areas=3, health=("H",), economic=("E",), keep_whole=(), time_limit=0.3), seed=1)
     out = tmp_path / "out"
     out.mkdir()
-    (out / "areas.geojson").write_text("stale")
+    with output_set(out) as earlier:  # an earlier design's set held an areas.geojson
+        (earlier / "areas.geojson").write_text("stale")
     files = write_outputs(geo, res, out)
     assert [f.name for f in files] == ["plan.csv", "metrics.json"]
-    assert not (out / "areas.geojson").exists()
+    assert not (out / "areas.geojson").exists()  # dropped with that set; a user's own one would be kept
     doc = json.loads((out / "metrics.json").read_text())
     assert doc["areas_geojson"].startswith("not written") and doc["checks"]["ok"] is True
     assert (out / "plan.csv").read_text().splitlines()[0] == "LAD24CD,area_code,area_name"

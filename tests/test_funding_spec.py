@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from devoplan.errors import SpecError
-from devoplan.funding import control_totals, default_spec_path, load_spec, parse_spec
+from devoplan.funding import control_totals, default_spec_path, load_spec, parse_spec, shipped_spec_path
 from devoplan.funding.spec import UNSOURCED
 
 
@@ -107,8 +107,8 @@ def test_control_totals_and_top_slices_in_pence() -> None:
     assert slices["b"].tolist() == [5_000, 5_250]  # an amount keeps its share and grows with the line
 
 
-def test_default_spec_is_the_policy_scope_with_every_figure_accounted_for() -> None:
-    spec = load_spec(default_spec_path())
+def test_transparent_spec_is_the_policy_scope_with_every_figure_accounted_for() -> None:
+    spec = load_spec(shipped_spec_path("transparent"))
     assert spec.years == ("2026/27", "2027/28", "2028/29", "2029/30")
     to_areas = {}
     for line in spec.lines:
@@ -123,6 +123,25 @@ def test_default_spec_is_the_policy_scope_with_every_figure_accounted_for() -> N
     assert any("Reform" in (f.source or "") for f in spec.figures)
     assert spec.pace.floor <= min(ln.growth for ln in spec.lines) <= spec.pace.cap
     assert np.isclose(spec.line("health").top_slice_fraction(), 0.05)
+
+
+def test_default_spec_is_todays_money_by_stream() -> None:
+    spec = load_spec(default_spec_path())
+    assert spec.years == ("2026/27", "2027/28", "2028/29", "2029/30")
+    keys = [ln.key for ln in spec.lines]
+    assert keys[:5] == ["health_core", "health_primary_care", "health_other_primary_care", "health_specialised",
+                        "health_running_costs"]
+    assert {"adult_social_care", "childrens_social_care", "public_health", "youth_justice", "employment",
+            "probation", "adult_skills"} <= set(keys)
+    gross_2025 = sum(control_totals(spec.line(k), ["2025/26"])[0][0] for k in keys[:5])
+    assert gross_2025 == 160_241_164_482_00 + 6_929_205_938_00 + 60_562_026_00  # ICB streams + HCDD + regional POD
+    assert spec.line("health_specialised").top_slices[0].name.startswith("Specialised: high-cost drugs")
+    assert all(f.note != UNSOURCED for f in spec.figures), [f.key for f in spec.figures if f.note == UNSOURCED]
+    assert all(f.source or f.assumption for f in spec.figures)
+    assert spec.deflator is not None and spec.deflator.base_year == "2025/26"
+    assert spec.pace.floor <= min(ln.growth for ln in spec.lines) <= spec.pace.cap
+    with_data = [ln.key for ln in spec.lines if ln.baseline_from]
+    assert with_data == keys[:9]  # every line with data by area starts from it
 
 
 def _numeric_leaves(node: Any, path: str = "") -> list[str]:
@@ -140,10 +159,11 @@ def _numeric_leaves(node: Any, path: str = "") -> list[str]:
     return []
 
 
-def test_every_number_in_the_default_spec_carries_a_source_or_an_assumption_flag() -> None:
+@pytest.mark.parametrize("name", ["default", "transparent"])
+def test_every_number_in_a_shipped_spec_carries_a_source_or_an_assumption_flag(name: str) -> None:
     import tomllib
 
-    path = default_spec_path()
+    path = shipped_spec_path(name)
     leaves = _numeric_leaves(tomllib.loads(path.read_text(encoding="utf-8")))
     figures = {f.key: f for f in load_spec(path).figures}
     assert len(leaves) > 60
@@ -151,4 +171,5 @@ def test_every_number_in_the_default_spec_carries_a_source_or_an_assumption_flag
     assert missing == []  # nothing escapes the provenance record, not even sensitivity ranges
     assert all(figures[leaf].source or figures[leaf].assumption for leaf in leaves)
     assert figures["settlement.years"].assumption
-    assert figures["lines.health.need.indicators[0].weight_range"].value == [0.3, 0.5]
+
+

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from devoplan.cli import app
 from devoplan.commands.numbers import option_flags
+from devoplan.report.schema import DEMO, DESIGN_DOC
 from tests.cli import run_cli
 
 HOSTILE_NUMBERS: list[Any] = [math.nan, math.inf, -math.inf, 1e308, -1e308, 2**63, 2**64, -(2**63) - 1, 10**30]
@@ -240,7 +241,7 @@ def test_baseline_amount_refuses_hostile_cells(tmp_path_factory: pytest.TempPath
                                                capsys: pytest.CaptureFixture[str], value: str) -> None:
     tmp = tmp_path_factory.mktemp("base")
     base = tmp / "baseline.csv"
-    base.write_text(f"code,line,amount\nE54000008,health,{value}\n", encoding="utf-8")
+    base.write_text(f"code,line,amount\nE54000008,health_core,{value}\n", encoding="utf-8")
     code, _, err = run_cli(["fund", "--layer", "ICB", "--baseline", str(base), "--draws", "0",
                             "--out", str(tmp / "out")], capsys)
     assert_refused(code, err, "row 2, field 'amount'", tmp / "out")
@@ -286,3 +287,88 @@ def test_every_numeric_option_refuses_hostile_values(tmp_path_factory: pytest.Te
               for i, a in enumerate(needed)]
     code, _, err = run_cli([command, *needed, flag, value], capsys)
     assert_refused(code, err, flag, tmp / "out")
+
+
+# -- saved results read by devoplan report ----------------------------------------------------------
+def _leaves(schema: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    """Every (path, kind) the schema names; list items get index 0, any-key maps the key 'k'."""
+    if isinstance(schema, str):
+        return [(path, schema)]
+    if isinstance(schema, list):
+        return _leaves(schema[0], (*path, 0))
+    out = []
+    for key, sub in schema.items():
+        out += _leaves(sub, (*path, "k" if key == "*" else key))
+    return out
+
+
+def _nest(path: tuple[Any, ...], value: Any) -> Any:
+    for step in reversed(path):
+        value = [value] if step == 0 else {step: value}
+    return value
+
+
+def _name(path: tuple[Any, ...]) -> str:
+    text = ""
+    for step in path:
+        text += "[0]" if step == 0 else (f".{step}" if text else str(step))
+    return text
+
+
+METRIC_FIELDS: list[tuple[str, tuple[Any, ...], str]] = [
+    *[("demo", p, k) for p, k in _leaves(DEMO)], *[("design", p, k) for p, k in _leaves(DESIGN_DOC)],
+]
+WRONG: dict[str, list[Any]] = {"number": ["x", True, [1], {"a": 1}], "whole number": ["x", 1.5, False],
+                               "string": [1, [1], {"a": "b"}], "true or false": ["yes", 1]}
+
+
+@pytest.mark.parametrize("field", METRIC_FIELDS, ids=[f"{k}:{_name(p)}" for k, p, _ in METRIC_FIELDS])
+@examples(2)
+@given(data=st.data())
+def test_every_metrics_field_refuses_the_wrong_kind(tmp_path_factory: pytest.TempPathFactory,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    field: tuple[str, tuple[Any, ...], str],
+                                                    data: st.DataObject) -> None:
+    kind, path, expected = field
+    value = data.draw(st.sampled_from(WRONG[expected] + ([math.nan, math.inf] if expected == "number" else [])))
+    doc = _nest(path, value)
+    base = {"area_list": [], "objective": 1.0} if kind == "design" else {"run": {}}
+    doc = {**base, **doc}  # a design document is recognised by area_list and objective
+    tmp = tmp_path_factory.mktemp("metrics")
+    geo = write_geography(tmp / "g")
+    plan = tmp / "plan.csv"
+    plan.write_text("code,area\nA,1\nB,1\nC,2\n", encoding="utf-8")
+    metrics = tmp / "metrics.json"
+    metrics.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp / "report.html"
+    code, _, err = run_cli(["report", "--plan", str(plan), "-g", str(geo), "--metrics", str(metrics),
+                            "--out", str(out)], capsys)
+    assert_refused(code, err, f"field '{_name(path)}'")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("column", ["population", "target", "baseline", "allocation", "per_head",
+                                    "distance_from_target_pct", "winner_frequency"])
+@examples(4)
+@given(value=st.sampled_from(["x", "inf", "1e300", "-1e400"]))
+def test_every_allocations_column_refuses_hostile_cells(tmp_path_factory: pytest.TempPathFactory,
+                                                        capsys: pytest.CaptureFixture[str], column: str,
+                                                        value: str) -> None:
+    tmp = tmp_path_factory.mktemp("alloc")
+    geo = write_geography(tmp / "g")
+    plan = tmp / "plan.csv"
+    plan.write_text("code,area_code\nA,X1\nB,X1\nC,X2\n", encoding="utf-8")
+    header = ("year,line,area_code,area_name,population,target,baseline,allocation,per_head,"
+              "distance_from_target_pct,winner_frequency")
+    rows = ["2026/27,h,X1,X1,300,10,10,10,0.03,0,0.5", "2026/27,all,X1,X1,300,10,10,10,0.03,0,0.5",
+            "2026/27,all,X2,X2,300,10,10,10,0.03,0,0.5"]
+    cells = rows[0].split(",")
+    cells[header.split(",").index(column)] = value
+    rows[0] = ",".join(cells)
+    alloc = tmp / "allocations.csv"
+    alloc.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    out = tmp / "report.html"
+    code, _, err = run_cli(["report", "--plan", str(plan), "-g", str(geo), "--allocations", str(alloc),
+                            "--out", str(out)], capsys)
+    assert_refused(code, err, f"row 2, field '{column}'")
+    assert not out.exists()

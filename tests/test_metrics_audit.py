@@ -97,8 +97,9 @@ def test_score_covers_every_layer_and_matches_the_incremental_names() -> None:
 def test_england_audit_facts() -> None:
     geo = devoplan.load_geography()
     result = audit(geo)
-    assert [layer["key"] for layer in result["layers"]] == ["ICB", "LEP", "CAUTH", "PFA", "FRA", "REGION",
-                                                            "UTLA", "LSIP"]
+    assert [layer["key"] for layer in result["layers"]] == ["ICB26", "CAUTH25", "GLA", "PFA", "FRA", "REGION",
+                                                            "UTLA", "LSIP", "ICB", "CAUTH24", "LEP"]
+    assert result["containment"]["GLA"]["REGION"] == pytest.approx(1.0)  # Greater London is the London region
     assert result["containment"]["UTLA"]["REGION"] == pytest.approx(1.0)  # counties nest in regions
     assert 0.95 < result["containment"]["ICB"]["REGION"] < 1.0  # a few ICBs cross a regional boundary
     pfa_icb = {x["a_name"] for x in result["crossings"] if (x["a_layer"], x["b_layer"]) == ("PFA", "ICB")}
@@ -107,7 +108,7 @@ def test_england_audit_facts() -> None:
     pfa_nested = {x["a_name"] for x in result["nestings"] if (x["a_layer"], x["b_layer"]) == ("PFA", "ICB")}
     assert "Metropolitan Police" in pfa_nested and not pfa_nested & pfa_icb
     assert compare(geo, "ICB", "ICB").coterminosity == 1.0  # 13 split districts overlap no ICB but their own
-    assert {s["layer"] for s in result["unit_splits"]} == {"ICB", "LEP"}
+    assert {s["layer"] for s in result["unit_splits"]} == {"ICB26", "ICB", "LEP"}
     json.dumps(result)
 
 

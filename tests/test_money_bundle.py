@@ -3,9 +3,6 @@ source files when they are present), and the ICB crosswalk round-trips through t
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,16 +10,10 @@ import pytest
 from devoplan.build.money_nhs import crosswalk
 from devoplan.funding import money
 from devoplan.geography.loader import load_geography
+from devoplan.testing.sources import SOURCE_MISSING, source_dir
 
-
-def _source_dir() -> Path:
-    env = os.environ.get("DEVOPLAN_SOURCE")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-SOURCE = _source_dir()
-needs_source = pytest.mark.skipif(not SOURCE.is_dir(),
-                                  reason=f"official source data not found at {SOURCE} (set DEVOPLAN_SOURCE)")
+SOURCE = source_dir()
+needs_source = pytest.mark.skipif(not SOURCE.is_dir(), reason=SOURCE_MISSING)
 
 
 def test_crosswalk_round_trips_a_split_district() -> None:

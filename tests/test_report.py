@@ -135,7 +135,8 @@ def test_sources_list_assumptions_and_licences(rendered: str) -> None:
 
 def test_pngs_written_for_maps(rendered_dir: Path) -> None:
     pngs = sorted(p.name for p in rendered_dir.glob("*.png"))
-    assert pngs == ["map_allocation_per_head.png", "map_distance_from_target.png", "map_misalignments.png",
+    assert pngs == ["map_allocation_per_head.png", "map_allocation_vs_today.png", "map_distance_from_target.png",
+                    "map_misalignments.png",
                     "map_plan.png", "map_plan_hex.png"]
     assert all((rendered_dir / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     for p in pngs:  # wide enough for a full-width slide: the width is bytes 16-20 of the PNG header

@@ -119,7 +119,7 @@ def test_funding_view_pivots_the_all_lines_rows_in_plan_order(tmp_path: Path) ->
     (lambda df: df[~((df["year"] == "2027/28") & (df["area_code"] == "H1"))],
      r"year 2027/28 has no row for plan area 'H1'"),
     (lambda df: df.assign(per_head=df["per_head"].astype(object).where(df.index != 5, "lots")),
-     r"row 7, field 'per_head': not a number"),
+     r"row 7, field 'per_head': 'lots' is not a number"),
 ])
 def test_bad_allocation_tables_are_rejected_with_row_and_field(tmp_path: Path, change: object,
                                                                 message: str) -> None:

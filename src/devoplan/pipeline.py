@@ -31,7 +31,7 @@ from devoplan.design.options import DesignOptions
 from devoplan.design.output import metrics_document
 from devoplan.design.search import Progress as SearchProgress
 from devoplan.errors import DevoplanError
-from devoplan.fileio import check_out_dir, staged_outputs
+from devoplan.fileio import check_out_dir, output_set
 from devoplan.funding import FundingResult, fund
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
@@ -203,9 +203,9 @@ def _bound_facts(result: DesignResult) -> dict[str, Any]:
 
 def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, doc: dict[str, Any],
                   out: Path) -> dict[str, Path]:
-    """Write every output into a temporary directory, then move each file into ``out``."""
+    """Write every output into a staging folder that then replaces ``out``'s output set whole."""
     out = Path(out)
-    with staged_outputs(out, ".demo-") as tmp:
+    with output_set(out) as tmp:
         (tmp / "maps").mkdir()
         write_plan_csv(result.plan, tmp / "plan.csv")
         write_plan_geojson(result.plan, geo, tmp / "plan.geojson")
@@ -258,5 +258,6 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         "to_areas": {y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
         "per_head": {y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
         "winners": {k: winners.get(k) for k in ("year", "national_cash_growth_pct", "n_winners", "n_losers")},
-        "baseline_assumed": bool(funding.summary.get("baseline", {}).get("assumption", False)),
+        "baseline_assumed": len(funding.summary["baseline"]["lines_assumed"]) == len(funding.lines),
+        "baseline_assumed_lines": list(funding.summary["baseline"]["lines_assumed"]),
     })

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from devoplan.csvcells import neutralise_frame, restore
 from devoplan.errors import InputError
 from devoplan.fileio import write_atomic
 from devoplan.geography.model import Geography
@@ -37,8 +38,8 @@ def read_plan(path: str | Path, geography: Geography) -> Plan:
         return read_plan_geojson(file, geography)
     df = _canonical_columns(read_table(file, ()), file)
     unit_col = _unit_column(df, file)
-    labels = _area_labels(df, file)
-    names = df["area_name"] if "area_name" in df.columns else labels
+    labels = _area_labels(df, file).map(restore)
+    names = df["area_name"].map(restore) if "area_name" in df.columns else labels
     if df.empty:
         raise InputError("has no rows", file=file)
     positions = _unit_positions(df[unit_col], geography, file, unit_col)
@@ -224,6 +225,7 @@ def _fill_spatially(file: Path, geography: Geography, features: list[dict[str, A
                     members: list[list[str] | None]) -> None:
     """Give each feature without ``unit_codes`` the units whose representative point it contains."""
     import geopandas as gpd
+    from shapely.errors import ShapelyError
     from shapely.geometry import shape
 
     for i, feature in enumerate(features):
@@ -236,8 +238,12 @@ def _fill_spatially(file: Path, geography: Geography, features: list[dict[str, A
             continue
         try:
             geom = gpd.GeoSeries([shape(feature["geometry"])], crs=4326).to_crs(27700).iloc[0]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ShapelyError) as exc:
             raise InputError(f"geometry cannot be read ({exc})", file=file, field=f"features[{i}].geometry") from None
+        if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
+            why = geom.geom_type if geom.geom_type not in ("Polygon", "MultiPolygon") else "an invalid polygon"
+            raise InputError(f"an area must be a Polygon or MultiPolygon, not {why}", file=file,
+                             field=f"features[{i}].geometry")
         inside = np.flatnonzero(points.within(geom).to_numpy())
         members[i] = [geography.units.codes[u] for u in inside]
 
@@ -254,7 +260,7 @@ def plan_table(plan: Plan) -> pd.DataFrame:
 
 def write_plan_csv(plan: Plan, path: str | Path) -> Path:
     """Write the plan CSV (readable by :func:`read_plan`)."""
-    table = plan_table(plan)
+    table = neutralise_frame(plan_table(plan))  # names starting with = + - @ are written as text
     return write_atomic(path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
 
 

@@ -7,7 +7,7 @@ silently dropped. Weights follow docs/data-format.md: partition shares, cover ``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +17,14 @@ from devoplan.build import sources
 from devoplan.build.sources import SourceDir
 
 WEIGHT_DECIMALS = 6  # ICB shares are stored in millionths that sum exactly to 1 per district
+
+# April 2025 boundary change between Barnsley and Sheffield (a few streets) gave both new codes; the
+# bundle's units are the December 2024 districts, so the 2025 lookup's codes are read as the 2024 ones.
+LAD25_TO_LAD24: Mapping[str, str] = {"E08000038": "E08000016", "E08000039": "E08000019"}
+
+# The Greater London Authority covers the 32 London boroughs and the City of London: exactly the
+# London region (RGN24 E12000007). E61000001 is its ONS code.
+LONDON_REGION, GLA_CODE, GLA_NAME = "E12000007", "E61000001", "Greater London Authority"
 
 
 @dataclass(frozen=True)
@@ -65,12 +73,19 @@ def _areas(src: SourceDir, rel: str, pairs: pd.DataFrame, code_col: str) -> pd.D
 
 
 def _single_area(
-    unit_col: str, code_col: str, name_col: str, rel: str
+    unit_col: str, code_col: str, name_col: str, rel: str, recode: Mapping[str, str] | None = None
 ) -> Callable[[SourceDir, tuple[str, ...]], tuple[pd.DataFrame, pd.DataFrame]]:
-    """Reader for a lookup giving each district at most one area (duplicate rows are merged)."""
+    """Reader for a lookup giving each district at most one area (duplicate rows are merged).
+
+    ``recode`` maps district codes of a later vintage to the bundle's 2024 codes before anything
+    else is checked (see :data:`LAD25_TO_LAD24`).
+    """
 
     def read(src: SourceDir, units: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        raw = _england_rows(src, rel, src.table(rel, [unit_col, code_col, name_col]), unit_col, units)
+        table = src.table(rel, [unit_col, code_col, name_col])
+        if recode:
+            table[unit_col] = table[unit_col].replace(dict(recode))
+        raw = _england_rows(src, rel, table, unit_col, units)
         raw = raw.dropna(subset=[code_col]).drop_duplicates([unit_col, code_col])
         if raw[unit_col].duplicated().any():
             dup = raw.loc[raw[unit_col].duplicated(), unit_col].iloc[0]
@@ -121,6 +136,54 @@ def _read_icb(src: SourceDir, units: tuple[str, ...]) -> tuple[pd.DataFrame, pd.
     return areas, members
 
 
+def _read_icb26(src: SourceDir, units: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ICB 2026 as a partition: a district's weight in an ICB is its share of the registered patients
+    of the GP practices located in the district (NHS England place-based tool, 2026/27).
+
+    The practice file gives each practice's 2026 ICB and the pre-2023 code of the district it stands in;
+    those codes are carried to 2024 with the LAD22 -> LAD23 lookup (whole-district mergers only).
+    """
+    rel = sources.ICB26_PRACTICES
+    raw = src.table(rel, ["ICB", "ICBname", "LAD", "Registered Patients"])
+    raw = raw.assign(n=src.numeric(raw, "Registered Patients", rel))
+    if raw[["ICB", "ICBname", "LAD"]].isna().any().any():
+        raise src.fail(rel, "a practice has no ICB or district", field="LAD")
+    if raw["n"].isna().any() or (raw["n"] < 0).any():
+        raise src.fail(rel, "registered patients must be 0 or more", field="Registered Patients")
+    later = src.table(sources.LAD22_LAD23_LOOKUP, ["LAD22CD", "LAD23CD"]).drop_duplicates()
+    raw["LAD"] = raw["LAD"].replace(dict(zip(later["LAD22CD"], later["LAD23CD"], strict=True)))
+    raw = _england_rows(src, rel, raw, "LAD", units)
+    counts = raw.groupby(["LAD", "ICB"], sort=True)["n"].sum()
+    counts = counts[counts > 0]
+    weights = np.concatenate([apportion(g.to_numpy()) for _, g in counts.groupby(level="LAD", sort=True)])
+    members = pd.DataFrame(
+        {"unit_code": counts.index.get_level_values("LAD"), "area_code": counts.index.get_level_values("ICB"),
+         "weight": weights}
+    )
+    members = members[members["weight"] > 0]  # a share under half a millionth rounds away
+    names = raw.rename(columns={"ICB": "area_code", "ICBname": "area_name"})[["area_code", "area_name"]]
+    names["area_name"] = names["area_name"].map(_small_words)
+    return _areas(src, rel, names, "ICB"), members
+
+
+def _small_words(name: str) -> str:
+    """'NHS Cornwall and The Isles Of Scilly ICB' -> '... the Isles of Scilly ICB': the practice file
+    capitalises the small words of one ICB name, unlike the ONS names of every other layer."""
+    words = name.split(" ")
+    return " ".join([words[0], *(w.lower() if w in ("The", "Of", "And") else w for w in words[1:])])
+
+
+def _read_gla(src: SourceDir, units: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Greater London as a one-area partial layer: the districts of the London region."""
+    rel = sources.REGION_LOOKUP
+    raw = _england_rows(src, rel, src.table(rel, ["LAD24CD", "RGN24CD"]), "LAD24CD", units)
+    london = sorted(raw.loc[raw["RGN24CD"] == LONDON_REGION, "LAD24CD"])
+    if not london:
+        raise src.fail(rel, f"no district is in the London region {LONDON_REGION}", field="RGN24CD")
+    areas = pd.DataFrame({"area_code": [GLA_CODE], "area_name": [GLA_NAME]})
+    return areas, pd.DataFrame({"unit_code": london, "area_code": GLA_CODE, "weight": 1.0})
+
+
 def _read_lep(src: SourceDir, units: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """LEP 2021 as a cover: a district in ``k`` LEPs gets weight ``1/k`` in each."""
     rel = sources.LEP_LOOKUP
@@ -143,33 +206,33 @@ def _read_lep(src: SourceDir, units: tuple[str, ...]) -> tuple[pd.DataFrame, pd.
 
 _SPECS: tuple[_Spec, ...] = (
     _Spec(
-        "ICB",
-        "Integrated Care Boards",
+        "ICB26",
+        "Integrated Care Boards (2026)",
         "partition",
-        "April 2024",
-        "ONS LSOA (2021) to Sub-ICB Location to ICB (April 2024) lookup, aggregated to LAD24; "
-        "weight = share of the district's LSOA21s in the ICB",
-        sources.ICB_LOOKUP,
-        _read_icb,
+        "April 2026",
+        "NHS England ICB place-based allocation tool 2026/27 (GP practices with their 2026 ICB and district); "
+        "weight = share of the registered patients of the district's practices in the ICB",
+        sources.ICB26_PRACTICES,
+        _read_icb26,
     ),
     _Spec(
-        "LEP",
-        "Local Enterprise Partnerships",
-        "cover",
-        "May 2021",
-        "ONS LEP (May 2021) and LAD (December 2024) BGC boundaries, spatial overlay (>= 50% of area); "
-        "weight 1/k for a district in k LEPs",
-        sources.LEP_LOOKUP,
-        _read_lep,
-    ),
-    _Spec(
-        "CAUTH",
-        "Combined authorities",
+        "CAUTH25",
+        "Combined authorities (2025)",
         "partial",
-        "May 2024",
-        "ONS LAD to Combined Authority (May 2024) Lookup in EN",
-        sources.CAUTH_LOOKUP,
-        _single_area("LAD24CD", "CAUTH24CD", "CAUTH24NM", sources.CAUTH_LOOKUP),
+        "May 2025",
+        "ONS LAD to Combined Authority (May 2025) Lookup in EN (Barnsley and Sheffield read as their 2024 codes)",
+        sources.CAUTH25_LOOKUP,
+        _single_area("LAD25CD", "CAUTH25CD", "CAUTH25NM", sources.CAUTH25_LOOKUP, LAD25_TO_LAD24),
+    ),
+    _Spec(
+        "GLA",
+        "Greater London Authority",
+        "partial",
+        "December 2024",
+        "ONS LAD to Region (December 2024) Lookup in EN: the London region's 33 districts "
+        "(32 boroughs and the City), which the GLA covers",
+        sources.REGION_LOOKUP,
+        _read_gla,
     ),
     _Spec(
         "PFA",
@@ -217,6 +280,35 @@ _SPECS: tuple[_Spec, ...] = (
         sources.LSIP_LOOKUP,
         _single_area("LAD23CD", "LSIP23CD", "LSIP23NM", sources.LSIP_LOOKUP),
     ),
+    _Spec(
+        "ICB",
+        "Integrated Care Boards (2024)",
+        "partition",
+        "April 2024 (historical)",
+        "ONS LSOA (2021) to Sub-ICB Location to ICB (April 2024) lookup, aggregated to LAD24; "
+        "weight = share of the district's LSOA21s in the ICB",
+        sources.ICB_LOOKUP,
+        _read_icb,
+    ),
+    _Spec(
+        "CAUTH24",
+        "Combined authorities (2024)",
+        "partial",
+        "May 2024 (historical)",
+        "ONS LAD to Combined Authority (May 2024) Lookup in EN",
+        sources.CAUTH24_LOOKUP,
+        _single_area("LAD24CD", "CAUTH24CD", "CAUTH24NM", sources.CAUTH24_LOOKUP),
+    ),
+    _Spec(
+        "LEP",
+        "Local Enterprise Partnerships",
+        "cover",
+        "May 2021 (historical)",
+        "ONS LEP (May 2021) and LAD (December 2024) BGC boundaries, spatial overlay (>= 50% of area); "
+        "weight 1/k for a district in k LEPs",
+        sources.LEP_LOOKUP,
+        _read_lep,
+    ),
 )
 
 LAYER_KEYS: tuple[str, ...] = tuple(spec.key for spec in _SPECS)
@@ -235,7 +327,7 @@ def _check_kind(src: SourceDir, spec: _Spec, members: pd.DataFrame, units: tuple
 
 
 def build_layers(src: SourceDir, units: tuple[str, ...]) -> tuple[LayerTable, ...]:
-    """All eight England layers, in :data:`LAYER_KEYS` order."""
+    """All England layers (today's first, then the historical ones), in :data:`LAYER_KEYS` order."""
     tables = []
     for spec in _SPECS:
         areas, members = spec.read(src, units)

@@ -74,7 +74,7 @@ def served_units(src: SourceDir, units: tuple[str, ...]) -> dict[str, list[str]]
     """Authority code -> the districts it serves (counties, police, fire, combined authorities, GLA)."""
     out: dict[str, list[str]] = {u: [u] for u in units}
     lookups = ((sources.UTLA_LOOKUP, "LTLA23CD", "UTLA23CD"), (sources.PFA_LOOKUP, "LAD24CD", "PFA24CD"),
-               (sources.FRA_LOOKUP, "LAD24CD", "FRA24CD"), (sources.CAUTH_LOOKUP, "LAD24CD", "CAUTH24CD"),
+               (sources.FRA_LOOKUP, "LAD24CD", "FRA24CD"), (sources.CAUTH24_LOOKUP, "LAD24CD", "CAUTH24CD"),
                (sources.REGION_LOOKUP, "LAD24CD", "RGN24CD"))
     for rel, unit_col, area_col in lookups:
         table = src.table(rel, [unit_col, area_col])

@@ -16,8 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from devoplan.csvcells import neutralise
 from devoplan.errors import DevoplanError
-from devoplan.fileio import staged_outputs
+from devoplan.fileio import output_set
 from devoplan.geography.loader import load_geography
 from devoplan.jsonio import dumps
 from devoplan.metrics.audit import audit
@@ -60,13 +61,13 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> st
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: neutralise(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
 def write_tables(out: Path, files: dict[str, str]) -> None:
-    """Write every file into a temporary directory inside ``out``, then move each into place."""
-    with staged_outputs(out, ".tables-") as tmp:
+    """Write the tables as one output set: ``out`` holds the previous set or this one, never a mix."""
+    with output_set(out) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
 

@@ -113,6 +113,9 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
                   f"{w['national_cash_growth_pct']:.1f}% and {w['n_losers']} slower")
     if s.get("baseline_assumed"):
         money += " (against an assumed baseline: devoplan holds no spending by area)"
+    elif s.get("baseline_assumed_lines"):
+        money += (" (baselines are today's money; assumed for " + ", ".join(s["baseline_assumed_lines"])
+                  + ", which have no data by area)")
     lines.append(money + ".")
     return lines
 

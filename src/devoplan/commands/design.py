@@ -1,9 +1,10 @@
 """`devoplan design`: draw k coterminous commissioning areas and write plan, map and metrics.
 
 Defaults (documented in docs/design.md): 38 areas; health layer ICB, economic layer LEP; UTLA and
-CAUTH kept whole (those of them the geography has); population bounds 0.5x..2x the mean area
-population, the upper bound raised to the largest kept-whole block if that is bigger; 30 s search
-budget, then the exact model (docs/design.md), which on England proves the plan optimal; seed 0.
+CAUTH24 (or a custom geography's CAUTH) kept whole (those of them the geography has); population
+bounds 0.5x..2x the mean area population, the upper bound raised to the largest kept-whole block if
+that is bigger; 30 s search budget, then the exact model (docs/design.md), which on England proves
+the plan optimal; seed 0.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from devoplan.design.options import (
     DEFAULT_AREAS,
     DEFAULT_ECONOMIC,
     DEFAULT_HEALTH,
-    DEFAULT_KEEP_WHOLE,
+    DEFAULT_KEEP_WHOLE_IF_PRESENT,
     DEFAULT_TIME_LIMIT,
     DesignOptions,
     parse_groups,
@@ -62,7 +63,7 @@ def design_command(
         str | None,
         typer.Option(
             "--keep-whole",
-            help="Layers never split, comma-separated ('none' for none) [UTLA,CAUTH, those the geography has].",
+            help="Layers never split, comma-separated ('none' for none) [UTLA,CAUTH24, those the geography has].",
         ),
     ] = None,
     keep_whole_soft: Annotated[
@@ -130,10 +131,10 @@ def _default_layer(geo: Geography, default: tuple[str, ...], option: str) -> tup
 
 
 def _keep_whole(geo: Geography, text: str | None) -> tuple[str, ...]:
-    """The named layers, or by default those of UTLA and CAUTH the geography has (a custom one may lack them)."""
+    """The named layers, or by default those of UTLA and CAUTH24 (or CAUTH) the geography has."""
     if text is not None:
         return parse_layers(text)
-    return tuple(key for key in DEFAULT_KEEP_WHOLE if key in geo.layers)
+    return tuple(key for key in DEFAULT_KEEP_WHOLE_IF_PRESENT if key in geo.layers)
 
 
 def _run(geo: Geography, opts: DesignOptions, seed: int, console: Console, quiet: bool) -> DesignResult:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devoplan.errors import DevoplanError
-from devoplan.fileio import check_out_dir, staged_outputs
+from devoplan.fileio import check_out_dir, output_set
 from devoplan.funding import FundingResult, default_spec_path, fund, load_spec
 from devoplan.funding.output import write_allocations_csv, write_summary_json
 from devoplan.geography.loader import load_geography
@@ -67,7 +67,7 @@ def write_outputs(result: FundingResult, out: Path) -> None:
 
 
 def _write(result: FundingResult, out: Path) -> None:
-    with staged_outputs(out, ".fund-") as tmp:
+    with output_set(out) as tmp:
         write_allocations_csv(result, tmp / "allocations.csv")
         write_summary_json(result, tmp / "summary.json")
 
@@ -82,8 +82,11 @@ def render(result: FundingResult, console: Console) -> None:
     index = result.need_index()
     order = np.argsort(-gains, kind="stable")
     rows = list(order) if len(order) <= MAX_ROWS else [*order[:10], *order[-10:]]
+    assumed = result.summary["baseline"]["lines_assumed"]
+    note = f"; {len(assumed)} of {len(result.lines)} lines have no data by area, so their baseline is assumed" \
+        if assumed else ""
     title = (f"Block grants {result.years[0]} to {last} ({result.areas.title}, all lines; "
-             f"baseline {result.lines[0].base_year}{' assumed' if result.summary['baseline']['assumption'] else ''})")
+             f"baseline {result.lines[0].base_year}: what the areas receive today{note})")
     caption = (f"{last}: £/head allocated; vs target = allocation against the formula's target; growth = cash "
                f"growth on the {result.lines[0].base_year} baseline; gain = allocation minus the baseline grown "
                "at the national rate")

@@ -24,7 +24,10 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Summarise a geography: units, population, layers, adjacency and indicators."""
-    summary = summarise(load_geography(geography))
+    geo = load_geography(geography)
+    if geo.assets.has_geometry:
+        geo.display_geometry()  # validates the boundaries too (types, validity, WGS84)
+    summary = summarise(geo)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
@@ -64,13 +67,14 @@ def _layer_table(summary: dict[str, Any]) -> Table:
     table = Table(title="Service layers", title_justify="left",
                   caption="overlap: units split between areas, in two areas, or in none", caption_justify="left")
     table.add_column("layer", no_wrap=True)
-    table.add_column("name", min_width=16)
+    table.add_column("name", min_width=10, overflow="fold")
     table.add_column("kind", no_wrap=True)
+    table.add_column("vintage", min_width=8, overflow="fold")
     table.add_column("areas", justify="right", no_wrap=True)
     table.add_column("units in", justify="right", no_wrap=True)
-    table.add_column("overlap", no_wrap=True)
+    table.add_column("overlap", min_width=9, overflow="fold")
     for lay in summary["layers"]:
-        table.add_row(lay["key"], lay["name"], lay["kind"], str(lay["areas"]),
+        table.add_row(lay["key"], lay["name"], lay["kind"], lay["vintage"], str(lay["areas"]),
                       f"{lay['units_covered']}/{summary['units']}", overlap_text(lay))
     return table
 

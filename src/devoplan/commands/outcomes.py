@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -22,6 +22,7 @@ from devoplan.fileio import check_out_dir, staged_outputs
 from devoplan.geography.loader import load_geography
 from devoplan.jsonio import dumps, write_json
 from devoplan.outcomes import OutcomesResult, areas_for, load_outcomes, outcomes, result_json
+from devoplan.outcomes.whatworks import library_json, link_to_plan, load_library
 from devoplan.planio import read_plan
 
 
@@ -34,6 +35,8 @@ def outcomes_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write outcomes.json and outcomes.csv here.")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="An outcomes directory (default: shipped).")] = None,
+    whatworks: Annotated[Path | None, typer.Option(
+        "--whatworks", help="A directory of what-works TOML entries (default: shipped library).")] = None,
     geography: Annotated[Path | None, typer.Option("--geography", "-g",
                                                    help="A geography directory (default: England 2024).")] = None,
 ) -> None:
@@ -47,25 +50,35 @@ def outcomes_command(
     bundle = load_outcomes(data)
     areas = read_plan(plan, geo) if plan is not None else areas_for(geo, layer=layer or "REGION")
     label = str(plan) if plan is not None else f"layer {layer or 'REGION'}"
+    library = load_library(whatworks, geo.units.codes)
     try:
         result = outcomes(bundle, geo, areas, keys, period=period, label=label)
     except DevoplanError as exc:  # name the flag the library's parameter came from
         raise DevoplanError(str(exc).replace("unknown indicator", "--indicators: unknown indicator")) from None
+    doc = result_json(result)
+    doc["what_works"] = library_json(library, areas)
     if out is not None:
-        write_outputs(result, out)
+        write_outputs(result, doc, out)
     if as_json:
-        typer.echo(dumps(result_json(result)), nl=False)
+        typer.echo(dumps(doc), nl=False)
         return
-    render(result, Console(width=None if Console().is_terminal else 150))
+    console = Console(width=None if Console().is_terminal else 150)
+    render(result, console)
+    links = link_to_plan(library, areas)
+    for entry in library:
+        where = ", ".join(areas.area_names[areas.area_position(c)] for c in links[entry.id][:3])
+        more = len(links[entry.id]) - 3
+        where += f" and {more} more" if more > 0 else ""
+        console.print(f"what works: {entry.model} ({entry.place_names}) -> {where or 'outside these areas'}")
     if out is not None:
         Console().print(f"wrote {out / 'outcomes.json'} and {out / 'outcomes.csv'}")
 
 
-def write_outputs(result: OutcomesResult, out: Path) -> None:
+def write_outputs(result: OutcomesResult, doc: dict[str, Any], out: Path) -> None:
     """Both files into a staging directory inside ``out``, then moved into place together."""
     try:
         with staged_outputs(out, ".outcomes-") as tmp:
-            write_json(tmp / "outcomes.json", result_json(result))
+            write_json(tmp / "outcomes.json", doc)
             _write_csv(result, tmp / "outcomes.csv")
     except OSError as exc:
         raise DevoplanError(f"{out}: cannot write the outputs ({exc.strerror or exc})") from None

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from devoplan.geography.loader import load_geography
-from devoplan.report.build import render_from_files
+from devoplan.report.build import check_out, render_from_files
 
 
 def report(
@@ -19,13 +19,16 @@ def report(
     metrics: Annotated[list[Path] | None, typer.Option(
         "--metrics", help="metrics.json from devoplan demo or design, or summary.json from devoplan fund "
                           "(repeat to combine).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html"),
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write (.html).")] = Path("report.html"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out even if it is not a report devoplan "
+                                                        "wrote.")] = False,
     geography: Annotated[Path | None, typer.Option("--geography", "-g",
                                                    help="A geography directory (default: England 2024).")] = None,
 ) -> None:
     """Render a self-contained HTML report from a plan and, optionally, its allocations and metrics."""
+    check_out(out, force=force)  # before loading anything
     geo = load_geography(geography)
-    path = render_from_files(plan, allocations, metrics, out, geography=geo)
+    path = render_from_files(plan, allocations, metrics, out, geography=geo, force=force)
     Console().print(f"[bold]Report:[/] {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -27,11 +27,25 @@ import numpy as np
 
 from devoplan.design.blocks import Blocks
 
-# Listing stops (and the exact model is skipped) after this many connected sets, feasible or not.
-# England's defaults visit 3.8 million (about 1.3 s); see docs/design.md.
+# Listing stops (and the exact model is skipped) after this many connected sets, feasible or not,
+# or earlier when the sets would not fit LISTING_MEMORY (listing_cap). England's defaults visit
+# 3.8 million (about 1.3 s); see docs/design.md.
 MAX_SETS = 8_000_000
+# Memory the listing may hold. A visited set costs about 4 bitsets of ceil(blocks / 64) words (its
+# members, extension and allowed sets while its level grows, its place in the listing) plus ~32 bytes,
+# so the cap on sets shrinks as blocks grow: 8 million on England's 109 blocks, ~210,000 on 10,000.
+# Growing a level briefly holds its parts and their join together, so the peak is about twice this.
+LISTING_MEMORY = 1024**3
+_SLICE_MEMORY = 64 * 1024**2  # the bytes one slice's unpacked extension sets may take
 _WORD = 64
-_SLICE = 100_000  # sets grown at once (memory: a byte per bit of their extension sets)
+_SLICE = 100_000  # sets grown at once at most (memory: a byte per bit of their extension sets)
+
+
+def listing_cap(n_blocks: int, memory: int | None = None) -> int:
+    """The most connected sets the listing visits for ``n_blocks`` blocks: MAX_SETS or the memory cap."""
+    n_words = max(1, -(-n_blocks // _WORD))
+    budget = LISTING_MEMORY if memory is None else memory
+    return int(min(MAX_SETS, budget // (4 * 8 * n_words + 32)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,8 +81,10 @@ class Columns:
 
 
 def enumerate_columns(blocks: Blocks, min_pop: float, max_pop: float, max_sets: int = MAX_SETS) -> Columns | None:
-    """Every feasible area of ``blocks``, or ``None`` if more than ``max_sets`` connected sets exist."""
+    """Every feasible area of ``blocks``, or ``None`` if more connected sets exist than ``max_sets`` or than
+    fit in memory (:func:`listing_cap`): the caller then falls back to a bound that needs no listing."""
     n = blocks.n_blocks
+    max_sets = min(max_sets, listing_cap(n))
     frozen = [b for b in range(n) if blocks.frozen[b] is not None]
     bits = _BlockBits.of(blocks, set(frozen))
     pop = np.asarray(blocks.population, dtype=np.float64)
@@ -136,8 +152,9 @@ def _levels(
     levels, visited = [level], len(roots)
     while len(pops) and visited <= budget:
         parts: list[tuple[np.ndarray, ...]] = []
-        for s in range(0, len(pops), _SLICE):
-            node, w = _set_bits(ext[s : s + _SLICE])
+        step = max(1, min(_SLICE, _SLICE_MEMORY // (bits.n_words * _WORD)))
+        for s in range(0, len(pops), step):
+            node, w = _set_bits(ext[s : s + step])
             node += s
             q = pops[node] + pop[w]
             keep = ~(q > hi)

@@ -67,7 +67,7 @@ class AreaGovernance:
 
 def governance(geography: Geography, plan: Plan) -> list[AreaGovernance]:
     """Readiness of every area of ``plan`` (see the module docstring for the rules)."""
-    ca = _find(geography, "CAUTH")
+    ca = _find(geography, "CAUTH25") or _find(geography, "CAUTH")
     utla = _find(geography, "UTLA")
     ca_sets = _area_sets(ca) if ca is not None else []
     utla_sets = _area_sets(utla) if utla is not None else []

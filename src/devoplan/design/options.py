@@ -27,7 +27,10 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
 DEFAULT_AREAS = 38
 DEFAULT_HEALTH: tuple[str, ...] = ("ICB",)
 DEFAULT_ECONOMIC: tuple[str, ...] = ("LEP",)
-DEFAULT_KEEP_WHOLE: tuple[str, ...] = ("UTLA", "CAUTH")
+DEFAULT_KEEP_WHOLE: tuple[str, ...] = ("UTLA", "CAUTH24")
+# What the command keeps whole by default: those of these a geography has (a custom geography keys its
+# combined authorities CAUTH, docs/data-format.md).
+DEFAULT_KEEP_WHOLE_IF_PRESENT: tuple[str, ...] = ("UTLA", "CAUTH24", "CAUTH")
 DEFAULT_TIME_LIMIT = 30.0
 # Default population bounds, as multiples of the mean area population (total / k); the upper
 # bound is raised to the largest block that must stay whole if that is bigger (see docs/design.md).

@@ -1,14 +1,13 @@
 """Write a design's outputs (plan.csv, areas.geojson, metrics.json) into a directory, atomically.
 
-Everything is written into a fresh temporary directory beside the target, then swapped into place,
-so an interrupted run never leaves a half-written output. The files hold no timings or paths, so the
+Everything is written into a staging folder that then replaces the target's output set whole, so an
+interrupted or concurrent run never leaves a half-written or mixed output (``fileio.output_set``).
+The files hold no timings or paths, so the
 same inputs and seed give byte-identical files.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -104,40 +103,19 @@ def check_out_dir(out: Path) -> None:
 
 
 def write_outputs(geography: Geography, result: DesignResult, out: Path) -> list[Path]:
-    """Write plan.csv, areas.geojson and metrics.json into ``out`` (created or replaced atomically).
+    """Write plan.csv, areas.geojson and metrics.json as ``out``'s new output set (``fileio.output_set``).
 
-    A geography without display boundaries gets no areas.geojson (metrics.json says so).
+    A geography without display boundaries gets no areas.geojson (metrics.json says so); one left by
+    an earlier design run goes with that run's set, a file of the user's own is kept.
     """
     out = Path(out)
     check_out_dir(out)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as exc:
-        raise DevoplanError(f"--out {out}: cannot write in {out.parent} ({exc.strerror})") from None
-    try:
+    with fileio.output_set(out) as tmp:
         write_plan_csv(result.plan, tmp / "plan.csv")
         if has_geometry(geography):
             write_plan_geojson(result.plan, geography, tmp / "areas.geojson")
         doc = metrics_document(geography, result)
         doc["areas_geojson"] = "areas.geojson" if has_geometry(geography) else "not written: no display geometry"
         (tmp / "metrics.json").write_text(dumps(doc), encoding="utf-8")
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return [out / name for name in OUTPUT_FILES if (out / name).exists()]
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by ``tmp``: our three files replace theirs; other files in ``out`` are kept."""
-    if not out.exists():
-        tmp.rename(out)
-        return
-    written = sorted(tmp.iterdir())
-    for f in written:
-        f.replace(out / f.name)
-    names = {f.name for f in written}
-    for name in OUTPUT_FILES:  # an output of an earlier run that this run did not write would mislead
-        if name not in names and (out / name).exists():
-            (out / name).unlink()
-    tmp.rmdir()
+        written = [name for name in OUTPUT_FILES if (tmp / name).exists()]
+    return [out / name for name in written]

@@ -28,7 +28,7 @@ from scipy.optimize import linear_sum_assignment
 from devoplan.design.blocks import Blocks
 from devoplan.design.bound import BoundResult, lower_bound
 from devoplan.design.column_costs import ColumnCosts, column_costs
-from devoplan.design.columns import MAX_SETS, enumerate_columns
+from devoplan.design.columns import MAX_SETS, enumerate_columns, listing_cap
 from devoplan.design.exact import MAX_MIP_COLUMNS, TOL, run_mip, solve_exact
 from devoplan.design.objective import Objective
 from devoplan.errors import InfeasibleError
@@ -57,7 +57,8 @@ def prove(
     columns = enumerate_columns(blocks, min_pop, max_pop, MAX_SETS)
     if columns is None:
         fallback = lower_bound(obj, population, (min_pop, max_pop))
-        note = f"skipped: more than {MAX_SETS:,} connected sets of blocks to list; term-wise relaxation used"
+        note = (f"skipped: more than {listing_cap(blocks.n_blocks):,} connected sets of blocks to list "
+                "(the cap on sets and on memory); term-wise relaxation used")
         return replace(fallback, details={"exact_model": note}), assign
     t_list = time.perf_counter()
     if tick is not None:

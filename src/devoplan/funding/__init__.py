@@ -8,7 +8,7 @@ Usage::
     result.summary      # dict: control totals, top-slices, need indices, winners, assumptions
 """
 
-from devoplan.funding.allocate import control_totals, default_spec_path, fund
+from devoplan.funding.allocate import control_totals, default_spec_path, fund, shipped_spec_path
 from devoplan.funding.result import FundingResult, LineResult
 from devoplan.funding.sensitivity import SensitivityResult
 from devoplan.funding.spec import FundingSpec, load_spec, parse_spec
@@ -23,4 +23,5 @@ __all__ = [
     "fund",
     "load_spec",
     "parse_spec",
+    "shipped_spec_path",
 ]

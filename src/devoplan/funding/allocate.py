@@ -20,7 +20,7 @@ from devoplan.funding.result import Baseline, FundingResult, LineResult
 from devoplan.funding.rounding import largest_remainder, to_pence
 from devoplan.funding.sensitivity import simulate
 from devoplan.funding.spec import FundingSpec, ServiceLine, load_spec
-from devoplan.funding.targets import LineInputs, area_shares, baseline_shares, prepare_line, unit_need
+from devoplan.funding.targets import LineInputs, area_shares, baseline_shares, prepare_line, year_need
 from devoplan.funding.years import format_year, grown_totals, parse_range, parse_year
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
@@ -30,9 +30,20 @@ from devoplan.zoning import Zoning
 MAX_DRAWS = 20_000  # (draws, years, areas) float arrays: about 0.2 GB for 296 areas and 4 years
 
 
+SHIPPED_SPECS: tuple[str, ...] = ("default", "transparent")
+
+
+def shipped_spec_path(name: str = "default") -> Path:
+    """A spec shipped with devoplan: ``default`` (today's money by stream, NHS England's own need
+    weights) or ``transparent`` (every line from devoplan's district-level formula)."""
+    if name not in SHIPPED_SPECS:
+        raise DevoplanError(f"unknown shipped spec '{name}'; allowed: {', '.join(SHIPPED_SPECS)}")
+    return Path(str(resources.files("devoplan.funding").joinpath("specs", f"{name}.toml")))
+
+
 def default_spec_path() -> Path:
-    """The shipped default spec (the policy's scope: about £108bn a year moving to areas)."""
-    return Path(str(resources.files("devoplan.funding").joinpath("specs", "default.toml")))
+    """The shipped default spec: today's money by stream, with NHS England's own need weights."""
+    return shipped_spec_path("default")
 
 
 def fund(
@@ -57,7 +68,8 @@ def fund(
     spec = _spec(spec)
     settlement = _years(years, spec)
     areas = _areas(geography, plan)
-    inputs = [prepare_line(geography, spec, line) for line in spec.lines]
+    base_year = format_year(parse_year(settlement[0]) - 1)
+    inputs = [prepare_line(geography, spec, line, (base_year, *settlement)) for line in spec.lines]
     files = read_baseline(Path(baseline), geography, areas, [ln.key for ln in spec.lines]) if baseline else {}
     results = [_fund_line(li, areas, spec, settlement, files.get(li.line.key)) for li in inputs]
     sens = None
@@ -145,11 +157,8 @@ def _fund_line(inputs: LineInputs, areas: Zoning, spec: FundingSpec, years: tupl
     base_year = format_year(parse_year(years[0]) - 1)
     gross, slices = control_totals(line, (base_year, *years))
     to_areas = gross - sum(slices.values(), np.zeros_like(gross))
-    shares = area_shares(unit_need(inputs), areas)
-    if baseline_file is not None:
-        prev = np.asarray(baseline_file, dtype=np.float64) * 100.0
-    else:
-        prev = baseline_shares(inputs, areas, spec.baseline.method) * float(to_areas[0])
+    shares_by_year = [area_shares(year_need(inputs, y + 1), areas) for y in range(len(years))]
+    prev, source, scale = _baseline(inputs, areas, spec, baseline_file, float(to_areas[0]))
     if (prev <= 0).any():
         raise DevoplanError(f"line {line.key}: area {areas.area_codes[int(np.argmin(prev))]} has a zero baseline; "
                             "pace of change needs a positive starting allocation")
@@ -159,17 +168,51 @@ def _fund_line(inputs: LineInputs, areas: Zoning, spec: FundingSpec, years: tupl
     pace = spec.pace
     for y, year in enumerate(years):
         total = int(to_areas[y + 1])
+        shares = shares_by_year[y]
         targets[y] = largest_remainder(shares, total)
         check_feasible(float(prev.sum()), float(total), pace.floor, pace.cap, f"line {line.key}, {year}",
                        slack=float(areas.n_areas))
         step = pace_step(prev, shares * total, float(total), pace.convergence, pace.floor, pace.cap)
         alloc[y] = largest_remainder(step, total)
         prev = step  # the path is carried unrounded so pennies of rounding never compound
+    basis = areas.aggregate(inputs.basis if inputs.basis is not None else inputs.population)
     return LineResult(
         key=line.key, name=line.name, base_year=base_year,
         gross_pence=gross[1:], base_gross_pence=int(gross[0]),
         top_slice_pence={k: v[1:] for k, v in slices.items()},
         top_slice_names={t.key: t.name for t in line.top_slices},
         control_pence=to_areas[1:], base_control_pence=int(to_areas[0]),
-        target_share=shares, target_pence=targets, baseline_pence=base, allocation_pence=alloc,
+        target_share=shares_by_year[0], target_pence=targets, baseline_pence=base, allocation_pence=alloc,
+        population=basis, population_basis=line.population,
+        need_index=np.array([_index(areas.aggregate(year_need(inputs, y, raw=True)), basis)
+                             for y in range(len(years) + 1)]),
+        baseline_source=source, baseline_scale=scale, weights_years=inputs.weights_years,
     )
+
+
+def _index(need: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Need per head relative to England (1 = average)."""
+    return (need / basis) / (need.sum() / basis.sum())
+
+
+def _baseline(inputs: LineInputs, areas: Zoning, spec: FundingSpec, baseline_file: np.ndarray | None,
+              control: float) -> tuple[np.ndarray, str, float]:
+    """Base-year allocation per area (pence), where it comes from and the scale applied to the data.
+
+    Today's money from the data is scaled to the line's base-year control total (exactly 1 when the
+    control total is the published year the data comes from; otherwise the spending pattern of the
+    data year carried to the base year's total).
+    """
+    if baseline_file is not None:
+        return np.asarray(baseline_file, dtype=np.float64) * 100.0, "file", 1.0
+    assumed = baseline_shares(inputs, areas, spec.baseline.method) * control
+    if inputs.baseline_units is not None:
+        today = areas.aggregate(inputs.baseline_units) * 100.0
+        scale = control / float(today.sum())
+        today = today * scale
+        empty = today <= 0  # an area with no spending in the data starts from the assumed rule
+        if empty.any():
+            today[empty] = assumed[empty]
+            today *= control / float(today.sum())
+        return today, f"data:{inputs.line.baseline_from}", scale
+    return assumed, f"assumed:{spec.baseline.method}", 1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devoplan.csvcells import neutralise_frame
 from devoplan.funding.result import FundingResult
 from devoplan.jsonio import write_json
 
@@ -15,7 +16,7 @@ def write_allocations_csv(result: FundingResult, path: Path) -> None:
     table = result.allocations.copy()
     for col in MONEY_COLUMNS:
         table[col] = table[col].map("{:.2f}".format)
-    table.to_csv(path, index=False)
+    neutralise_frame(table).to_csv(path, index=False)  # area names starting with = + - @ written as text
 
 
 def write_summary_json(result: FundingResult, path: Path) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from devoplan.funding.sensitivity import SensitivityResult
 from devoplan.funding.spec import FundingSpec
+from devoplan.funding.years import grown_totals
 from devoplan.zoning import Zoning
 
 ALL_LINES = "all"
@@ -53,6 +54,16 @@ class LineResult:
     target_pence: np.ndarray
     baseline_pence: np.ndarray
     allocation_pence: np.ndarray
+    population: np.ndarray | None = None  # (areas,) the per-head basis: residents or registered patients
+    population_basis: str = "residents"
+    need_index: np.ndarray | None = None  # (1 + years, areas): base year, then each settlement year
+    baseline_source: str = ""  # "file", "data:<source>" or "assumed:<method>"
+    baseline_scale: float = 1.0
+    weights_years: tuple[str, ...] = ()
+
+    @property
+    def baseline_from_data(self) -> bool:
+        return self.baseline_source.startswith(("data:", "file"))
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,8 @@ class FundingResult:
 
     def need_index(self, line: str | None = None) -> np.ndarray:
         """Target per head / national target per head (first settlement year)."""
+        if line is not None and self._line(line).need_index is not None:
+            return self._line(line).need_index[1]  # type: ignore[index]
         target = self.total_target()[0] if line is None else self._line(line).target_pence[0]
         return (target / self.population) / (target.sum() / self.population.sum())
 
@@ -170,10 +183,13 @@ class FundingResult:
         }
 
     def _baseline_summary(self) -> dict[str, Any]:
-        assumed = [ln.key for ln in self.lines if ln.key not in self.baseline.lines_from_file]
+        assumed = [ln.key for ln in self.lines if not ln.baseline_from_data]
         return {
             "file": self.baseline.file,
             "lines_from_file": list(self.baseline.lines_from_file),
+            "lines_from_data": {ln.key: {"source": ln.baseline_source[5:],
+                                         "scale_to_base_year": round(ln.baseline_scale, 6)}
+                                for ln in self.lines if ln.baseline_source.startswith("data:")},
             "lines_assumed": assumed,
             "assumption": bool(assumed),
             "method": self.baseline.method if assumed else None,
@@ -181,7 +197,7 @@ class FundingResult:
         }
 
     def _baseline_assumptions(self) -> list[dict[str, Any]]:
-        assumed = [ln.key for ln in self.lines if ln.key not in self.baseline.lines_from_file]
+        assumed = [ln.key for ln in self.lines if not ln.baseline_from_data]
         if not assumed:
             return []
         return [{"key": "baseline", "value": self.baseline.method, "lines": assumed,
@@ -198,12 +214,25 @@ class FundingResult:
                 "equals_control_total": bool(ln.allocation_pence[y].sum() == ln.control_pence[y]),
             }
         return {"key": ln.key, "name": ln.name, "baseline_to_areas": ln.base_control_pence / 100,
+                "baseline_source": ln.baseline_source, "population_basis": ln.population_basis,
+                "weights_years": dict(zip((ln.base_year, *self.years), ln.weights_years, strict=False)),
                 "baseline_allocated": int(ln.baseline_pence.sum()) / 100, "years": years}
+
+    def price_index(self) -> np.ndarray:
+        """Prices of each settlement year relative to the deflator's base year (1 without a deflator)."""
+        d = self.spec.deflator
+        if d is None:
+            return np.ones(len(self.years))
+        return np.array(grown_totals(1.0, d.base_year, d.rate, d.rate_by_year, self.years))
 
     def _national(self) -> dict[str, Any]:
         alloc = self.total_allocation()
         pop = float(self.population.sum())
+        prices = self.price_index()
+        base = self.spec.deflator.base_year if self.spec.deflator else None
         return {year: {"to_areas": int(alloc[y].sum()) / 100,
+                       "to_areas_real": round(float(int(alloc[y].sum()) / 100 / prices[y]), 2),
+                       "prices": base and f"{base} prices", "price_index": round(float(prices[y]), 6),
                        "top_sliced": sum(int(v[y]) for ln in self.lines for v in ln.top_slice_pence.values()) / 100,
                        "per_head": round(int(alloc[y].sum()) / 100 / pop, 2)}
                 for y, year in enumerate(self.years)}

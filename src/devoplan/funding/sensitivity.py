@@ -19,7 +19,7 @@ import numpy as np
 
 from devoplan.funding.pace import pace_step
 from devoplan.funding.spec import PaceSpec
-from devoplan.funding.targets import LineInputs, area_shares, unit_need
+from devoplan.funding.targets import LineInputs, area_shares, unit_need, year_need
 from devoplan.zoning import Zoning
 
 
@@ -70,9 +70,13 @@ def simulate(inputs: Sequence[LineInputs], areas: Zoning, baseline: np.ndarray, 
     n_years = control.shape[1]
     total = np.zeros((draws, n_years, areas.n_areas))
     for li, line_inputs in enumerate(inputs):
-        shares = area_shares(draw_need(line_inputs, draws, rng), areas)
-        prev = np.broadcast_to(baseline[li], shares.shape)
+        if line_inputs.nhs_need is not None:  # NHS England's weights: no judgement to vary, but year by year
+            by_year = [area_shares(year_need(line_inputs, y + 1), areas) for y in range(n_years)]
+        else:
+            by_year = [area_shares(draw_need(line_inputs, draws, rng), areas)] * n_years
+        prev = np.broadcast_to(baseline[li], (draws, areas.n_areas))
         for y in range(n_years):
+            shares = by_year[y]
             prev = pace_step(prev, shares * control[li, y], control[li, y], pace.convergence, pace.floor, pace.cap)
             total[:, y, :] += prev
     population = areas.aggregate(inputs[0].population)

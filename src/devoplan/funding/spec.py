@@ -23,6 +23,9 @@ from devoplan.validate import number as checked_number
 
 COMBINE_MODES: tuple[str, ...] = ("multiplicative", "additive")
 BASELINE_METHODS: tuple[str, ...] = ("age_sex_only", "equal_per_head")
+POPULATIONS: tuple[str, ...] = ("residents", "registered")
+AREA_COSTS: tuple[str, ...] = ("implied", "none")
+BASELINE_KINDS: tuple[str, ...] = ("nhs", "council")
 UNSOURCED = "no source given in the spec"
 MAX_AGE = 150
 
@@ -95,6 +98,25 @@ class AreaCostSpec:
 
 
 @dataclass(frozen=True)
+class NhsNeedSpec:
+    """Need from NHS England's weighted populations (a component of the allocation formula), year by
+    year, optionally times the area cost factor implied by the published fair-shares targets."""
+
+    component: str
+    area_cost: str
+    path: str
+
+
+@dataclass(frozen=True)
+class DeflatorSpec:
+    """Prices for real terms: ``rate`` a year (or per year), real = cash in ``base_year`` prices."""
+
+    base_year: str
+    rate: float
+    rate_by_year: Mapping[str, float]
+
+
+@dataclass(frozen=True)
 class TopSlice:
     """Money kept central before the line is allocated: a fixed amount or a share of the gross."""
 
@@ -121,6 +143,9 @@ class ServiceLine:
     sparsity: UpliftSpec | None
     area_cost: AreaCostSpec | None
     top_slices: tuple[TopSlice, ...]
+    population: str = "residents"
+    baseline_from: str | None = None
+    nhs_need: NhsNeedSpec | None = None
 
     def top_slice_fraction(self) -> float:
         """Share of the gross total kept central (amounts are in ``total_year`` cash)."""
@@ -158,6 +183,7 @@ class FundingSpec:
     lines: tuple[ServiceLine, ...]
     figures: tuple[Figure, ...] = field(default=())
     path: Path | None = None
+    deflator: DeflatorSpec | None = None
 
     def line(self, key: str) -> ServiceLine:
         for ln in self.lines:
@@ -209,7 +235,7 @@ def load_spec(path: str | Path) -> FundingSpec:
 def parse_spec(data: Mapping[str, Any], *, file: Path | None = None) -> FundingSpec:
     """Validate a spec already read into a dict (``file`` only labels messages, resolves paths)."""
     ctx = _Ctx(file)
-    _only(ctx, data, "", ("name", "description", "settlement", "baseline", "pace", "lines"))
+    _only(ctx, data, "", ("name", "description", "settlement", "baseline", "pace", "deflator", "lines"))
     root = _prov(ctx, data, "", _Prov(None, False))
     years = _settlement(ctx, _table(ctx, data, "settlement"), root)
     baseline = _baseline(ctx, _table(ctx, data, "baseline"))
@@ -218,10 +244,12 @@ def parse_spec(data: Mapping[str, Any], *, file: Path | None = None) -> FundingS
     if not lines_t:
         raise ctx.error("lines", "needs at least one service line")
     lines = tuple(_line(ctx, key, _table(ctx, lines_t, key, "lines"), root) for key in lines_t)
+    deflator = _deflator(ctx, _table(ctx, data, "deflator"), root) if "deflator" in data else None
     return FundingSpec(
         name=_str(ctx, data, "name", "", default="funding spec"),
         description=_str(ctx, data, "description", "", default=""),
         years=years, baseline=baseline, pace=pace, lines=lines, figures=tuple(ctx.figures), path=file,
+        deflator=deflator,
     )
 
 
@@ -364,7 +392,9 @@ def _pace(ctx: _Ctx, table: dict[str, Any], root: _Prov) -> PaceSpec:
 
 
 LINE_KEYS = ("name", "total", "total_year", "growth", "growth_by_year", "combine", "age_sex", "need",
-             "unmet_need", "sparsity", "area_cost", "top_slices", "source", "assumption", "note")
+             "unmet_need", "sparsity", "area_cost", "top_slices", "population", "baseline_from", "nhs_need",
+             "source", "assumption", "note")
+FORMULA_KEYS = ("age_sex", "need", "unmet_need", "sparsity", "area_cost")
 
 
 def _line(ctx: _Ctx, key: str, table: dict[str, Any], root: _Prov) -> ServiceLine:
@@ -391,6 +421,8 @@ def _line(ctx: _Ctx, key: str, table: dict[str, Any], root: _Prov) -> ServiceLin
         unmet_need=_uplift(ctx, table, "unmet_need", path, prov),
         sparsity=_uplift(ctx, table, "sparsity", path, prov),
         area_cost=_area_cost(ctx, table, path, prov), top_slices=_top_slices(ctx, table, path, prov),
+        population=_choice(ctx, table, "population", path, POPULATIONS, "residents"),
+        baseline_from=_baseline_from(ctx, table, path), nhs_need=_nhs_need(ctx, table, path, prov),
     )
     if line.top_slice_fraction() >= 1.0:
         kept = line.top_slice_fraction() * total
@@ -548,3 +580,66 @@ def _top_slices(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> tup
         percent = _number(ctx, s, "percent", spath, sprov, lo=0.0, hi=100.0) if "percent" in s else None
         out.append(TopSlice(key, _str(ctx, s, "name", spath, default=key), amount, percent))
     return tuple(out)
+
+
+def _choice(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, allowed: tuple[str, ...],
+            default: str | None = None) -> str:
+    value = _str(ctx, table, key, path, default=default)
+    if value not in allowed:
+        raise ctx.error(_join(path, key), f"unknown value '{value}'; allowed: {', '.join(allowed)}")
+    return value
+
+
+def _baseline_from(ctx: _Ctx, table: Mapping[str, Any], path: str) -> str | None:
+    """``nhs:<stream>:<year>`` or ``council:<service>``: today's money by unit from the geography.
+
+    Only the form is checked here; whether the geography holds that stream and year is checked
+    when the spec meets a geography (:func:`devoplan.funding.targets.prepare_line`).
+    """
+    if "baseline_from" not in table:
+        return None
+    value = _str(ctx, table, "baseline_from", path)
+    kind, _, rest = value.partition(":")
+    parts = rest.split(":")
+    ok = (kind == "nhs" and len(parts) == 2 and all(parts)) or (kind == "council" and len(parts) == 1 and parts[0])
+    if not ok:
+        raise ctx.error(_join(path, "baseline_from"),
+                        f"'{value}' is not a baseline source like \"nhs:core_services:2025/26\" or "
+                        "\"council:adult_social_care\"")
+    if kind == "nhs":
+        try:
+            parse_year(parts[1])
+        except ValueError as exc:
+            raise ctx.error(_join(path, "baseline_from"), str(exc)) from None
+    ctx.figures.append(Figure(_join(path, "baseline_from"), value, f"the geography's money tables ({value})", False))
+    return value
+
+
+def _nhs_need(ctx: _Ctx, table: Mapping[str, Any], path: str, prov: _Prov) -> NhsNeedSpec | None:
+    if "nhs_need" not in table:
+        return None
+    full = _join(path, "nhs_need")
+    clash = [k for k in FORMULA_KEYS if k in table]
+    if clash:
+        raise ctx.error(_join(path, clash[0]), "a line with nhs_need takes its need from NHS England's weights; "
+                        f"remove '{clash[0]}' (or remove nhs_need)")
+    t = _table(ctx, table, "nhs_need", path)
+    _only(ctx, t, full, ("component", "area_cost", "source", "assumption", "note"))
+    component = _str(ctx, t, "component", full)
+    area_cost = _choice(ctx, t, "area_cost", full, AREA_COSTS, "none")
+    ctx.figures.append(Figure(full, f"{component}, area cost {area_cost}",
+                              *_astuple(_prov(ctx, t, full, prov))))
+    return NhsNeedSpec(component, area_cost, full)
+
+
+def _deflator(ctx: _Ctx, table: dict[str, Any], root: _Prov) -> DeflatorSpec:
+    _only(ctx, table, "deflator", ("base_year", "rate", "rate_by_year", "source", "assumption", "note"))
+    prov = _prov(ctx, table, "deflator", root)
+    base = _str(ctx, table, "base_year", "deflator")
+    try:
+        parse_year(base)
+    except ValueError as exc:
+        raise ctx.error("deflator.base_year", str(exc)) from None
+    rate = _number(ctx, table, "rate", "deflator", prov, lo=-0.5, hi=1.0)
+    by_year = _growth_by_year(ctx, table.get("rate_by_year", {}), "deflator.rate_by_year", prov)
+    return DeflatorSpec(base, rate, by_year)

@@ -9,11 +9,13 @@ districts (fractional weights) are handled the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from devoplan.errors import DevoplanError, SpecError
+from devoplan.errors import DevoplanError, InputError, SpecError
+from devoplan.funding import money
 from devoplan.funding.components import (
     band_curve,
     combine,
@@ -23,6 +25,7 @@ from devoplan.funding.components import (
     uplift,
 )
 from devoplan.funding.inputs import read_area_cost
+from devoplan.funding.nhs import nhs_need_by_year, registered_patients
 from devoplan.funding.spec import FundingSpec, ServiceLine, UpliftSpec
 from devoplan.geography.model import Geography
 from devoplan.zoning import Zoning
@@ -41,6 +44,12 @@ class LineInputs:
     sparsity_z: np.ndarray | None  # (n,)
     area_cost: np.ndarray | None  # (n,)
     filled: dict[str, int]  # indicator -> units whose missing value was set to the national mean
+    years: tuple[str, ...] = ()  # (base year, *settlement years) the per-year arrays follow
+    nhs_need: tuple[np.ndarray, ...] | None = None  # per year: NHS weighted population x area cost
+    nhs_raw: tuple[np.ndarray, ...] | None = None  # per year: NHS weighted population (no area cost)
+    weights_years: tuple[str, ...] = ()  # the published weights year used for each year
+    basis: np.ndarray | None = None  # (n,) the population per-head figures divide by
+    baseline_units: np.ndarray | None = None  # (n,) today's money per unit (pounds), from the data
 
 
 def _indicator_column(geography: Geography, key: str, path: str, spec: FundingSpec) -> tuple[np.ndarray, bool]:
@@ -62,11 +71,24 @@ def _uplift_z(geography: Geography, spec: FundingSpec, up: UpliftSpec | None,
     return st.z[:, 0]
 
 
-def prepare_line(geography: Geography, spec: FundingSpec, line: ServiceLine) -> LineInputs:
-    """Validate the line against the geography (indicators, age-sex data) and precompute."""
+def prepare_line(geography: Geography, spec: FundingSpec, line: ServiceLine,
+                 years: Sequence[str] = ()) -> LineInputs:
+    """Validate the line against the geography (indicators, age-sex data, money tables) and precompute.
+
+    ``years`` is ``(base year, *settlement years)``; lines with NHS need get one need array per year.
+    """
     pop = geography.units.population.astype(np.float64)
     if pop.sum() <= 0:
         raise DevoplanError("the geography has no residents to allocate to")
+    years = tuple(years) or spec.years
+    basis = (registered_patients(geography, spec, f"lines.{line.key}.population", years[min(1, len(years) - 1)])
+             if line.population == "registered" else pop)
+    today = _baseline_units(geography, spec, line)
+    if line.nhs_need is not None:
+        need, raw, used = nhs_need_by_year(geography, spec, line.nhs_need, years)
+        return LineInputs(line=line, population=pop, cost_population=pop, need_z=None, need_weights=np.zeros(0),
+                          unmet_z=None, sparsity_z=None, area_cost=None, filled={}, years=years, nhs_need=need,
+                          nhs_raw=raw, weights_years=used, basis=basis, baseline_units=today)
     if line.age_sex is not None:
         age_sex = geography.units.age_sex
         if age_sex is None:
@@ -95,8 +117,27 @@ def prepare_line(geography: Geography, spec: FundingSpec, line: ServiceLine) -> 
         line=line, population=pop, cost_population=cost_pop, need_z=need_z, need_weights=weights,
         unmet_z=_uplift_z(geography, spec, line.unmet_need, filled),
         sparsity_z=_uplift_z(geography, spec, line.sparsity, filled),
-        area_cost=area_cost, filled=filled,
+        area_cost=area_cost, filled=filled, years=years, basis=basis, baseline_units=today,
     )
+
+
+def _baseline_units(geography: Geography, spec: FundingSpec, line: ServiceLine) -> np.ndarray | None:
+    """Today's money per unit for ``baseline_from`` (a SpecError naming the key when the data lacks it)."""
+    if line.baseline_from is None:
+        return None
+    try:
+        values = money.baseline_per_unit(geography, line.baseline_from)
+    except InputError as exc:
+        raise SpecError(str(exc), key=f"lines.{line.key}.baseline_from", file=spec.path) from None
+    return np.maximum(values, 0.0)  # net income above spending (a few youth justice teams) counts as zero
+
+
+def year_need(inputs: LineInputs, y: int, *, raw: bool = False) -> np.ndarray:
+    """Per-unit need in year ``y`` (index into ``inputs.years``); formula lines do not vary by year."""
+    per_year = inputs.nhs_raw if raw else inputs.nhs_need
+    if per_year is not None:
+        return per_year[y]
+    return unit_need(inputs)
 
 
 def unit_need(inputs: LineInputs, *, need_weights: np.ndarray | None = None,

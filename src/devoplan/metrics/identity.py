@@ -17,7 +17,9 @@ from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.zoning import one_hot_matrix
 
-IDENTITY_LAYERS: tuple[str, ...] = ("UTLA", "CAUTH")
+# CAUTH25 is the England bundle's combined authorities (May 2025); CAUTH is the key a custom geography
+# uses for its combined authorities (docs/data-format.md). CAUTH24 is historical and not a default.
+IDENTITY_LAYERS: tuple[str, ...] = ("UTLA", "CAUTH24", "CAUTH")
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,13 @@ def unit_counts(membership: sparse.csr_array, assignment: np.ndarray, n_areas: i
 
 
 def default_identity_layers(geography: Geography) -> tuple[str, ...]:
-    """The identity layers present in the geography (UTLA and CAUTH in the England bundle)."""
+    """The identity layers present in the geography (UTLA and CAUTH25 in the England bundle)."""
     present = {k.upper() for k in geography.layers}
     return tuple(k for k in IDENTITY_LAYERS if k in present)
 
 
 def identity(geography: Geography, plan: Plan, *, layers: Sequence[str] | None = None) -> IdentityResult:
-    """Areas of each reference layer split by the plan (default: UTLA and CAUTH when present)."""
+    """Areas of each reference layer split by the plan (default: those of IDENTITY_LAYERS present)."""
     plan.check(geography)
     keys = tuple(layers) if layers is not None else default_identity_layers(geography)
     parts: dict[str, dict[str, int]] = {}

@@ -30,7 +30,7 @@ class ScoreOptions:
 
     layers: Sequence[str] | None = None  # all layers of the geography
     indicators: Sequence[str] | None = None  # all indicators with variation
-    identity_layers: Sequence[str] | None = None  # UTLA and CAUTH when present
+    identity_layers: Sequence[str] | None = None  # UTLA and CAUTH25 (or CAUTH) when present
     lower: float | None = None  # population bounds for balance.outside_bounds
     upper: float | None = None
     shapes: ShapeStats | None = None  # give it to get Polsby-Popper (see compactness.shape_stats)

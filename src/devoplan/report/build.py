@@ -6,6 +6,7 @@ interrupted run never leaves half a report.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,8 +54,11 @@ def render(data: ReportData, *, png_dir: Path | None = None) -> str:
               "Self-contained: no scripts and nothing loaded from elsewhere; when printed, each section starts "
               "on a new page.")
     page = render_page(Page(title=data.title, subtitle=subtitle, sections=sections, footer=footer,
-                            meta={"generator": "devoplan"}))
+                            meta={"generator": "devoplan"}))  # GENERATOR_TAG: check_out knows its own reports
     return with_downloads(page)
+
+
+GENERATOR_TAG = '<meta name="generator" content="devoplan">'
 
 
 def for_plan(metrics: Mapping[str, Any], geography: Geography, plan: Plan) -> tuple[dict[str, Any], list[str]]:
@@ -102,23 +106,42 @@ def build_report(geography: Geography, plan: Plan, out: Path, *, allocations: pd
     return write_atomic(Path(out), html)
 
 
-def check_out(out: Path) -> None:
-    """The report's path must name a file (not a directory) whose folder can be created: said before any work."""
+def check_out(out: Path, *, force: bool = False) -> None:
+    """Refuse, before any work, a report path that could destroy something: it must end in ``.html``,
+    lie in a folder that exists or can be made and be written, and be new or a report devoplan wrote
+    (its ``generator`` meta tag), unless ``force``."""
     if out.is_dir():
         raise InputError("is a directory; --out names the HTML file to write, e.g. out/report.html", file=out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError("the report is an HTML file: give a path ending in .html", file=out)
     parent = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
     if parent is not None and not parent.is_dir():
         raise InputError(f"cannot write the report: {parent} is a file, not a folder", file=out)
+    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write the report: no permission to write in {parent}", file=out)
+    if out.exists() and not force and not written_by_devoplan(out):
+        raise InputError("exists and is not a report devoplan wrote; choose another path or pass --force "
+                         "to overwrite it", file=out)
+
+
+def written_by_devoplan(path: Path) -> bool:
+    """Whether ``path`` is an HTML report devoplan wrote (its head names devoplan as generator)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return GENERATOR_TAG.encode() in head
 
 
 def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json: Path | Sequence[Path] | None,
-                      out: Path, *, geography: Geography | None = None) -> Path:
+                      out: Path, *, geography: Geography | None = None, force: bool = False) -> Path:
     """Re-render a report from saved outputs: ``plan.csv``, ``allocations.csv`` and any of the demo's
     ``metrics.json``, the design's ``metrics.json`` and the funding ``summary.json`` (merged in order)."""
     from devoplan.geography.loader import load_geography
     from devoplan.planio import read_plan
 
-    check_out(Path(out))
+    check_out(Path(out), force=force)
     geo = geography if geography is not None else load_geography()
     plan = read_plan(Path(plan_csv), geo)
     population = plan.area_totals(geo.units.population.astype(float))

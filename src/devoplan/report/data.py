@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from devoplan.csvcells import restore
 from devoplan.errors import InputError
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
+from devoplan.report.schema import DEMO, DESIGN_DOC, FUNDING, check_metrics
+from devoplan.validate import Bounds, Cell, financial_year, numbers, parse_document, read_text
 
 ALL_LINES = "all"  # the allocations rows that total every service line
 ALLOCATION_COLUMNS: tuple[str, ...] = (
@@ -82,10 +85,13 @@ def metrics_sections(doc: Mapping[str, Any], path: Path, geography: Geography) -
     ``devoplan fund`` (the ``funding`` part: assumptions, sources, winners and losers).
     """
     if any(k in doc for k in DEMO_KEYS):
+        check_metrics(doc, path, DEMO)
         return dict(doc)
     if "area_list" in doc and "objective" in doc:
+        check_metrics(doc, path, DESIGN_DOC)
         return _from_design_document(doc, geography)
     if "assumptions" in doc and "national" in doc:
+        check_metrics(doc, path, FUNDING)
         return {"funding": dict(doc)}
     raise InputError("not a metrics.json from devoplan demo or design, nor a summary.json from devoplan fund "
                      f"(top-level keys: {', '.join(list(doc)[:8]) or 'none'})", file=path)
@@ -206,14 +212,43 @@ def check_allocations(df: pd.DataFrame, plan: Plan, source: str | Path, *,
         if missing:
             raise InputError(f"year {year} has no row for plan area '{missing[0]}' "
                              f"({len(missing)} missing)", file=source, field="area_code")
+    check_allocation_numbers(df, source)
     for col in ("population", "allocation", "per_head"):
         values = pd.to_numeric(rows[col], errors="coerce")
         bad = values.isna().to_numpy()
         if bad.any():
             row = int(rows.index[np.flatnonzero(bad)[0]]) + 2
-            raise InputError("not a number", file=source, row=row, field=col)
+            raise InputError("value is missing", file=source, row=row, field=col)
     if population is not None:
         _check_population(df, rows, plan, population, source)
+
+
+# Numeric columns of allocations.csv and what their values may be (money and percentages: any finite
+# number of a sane size); blank cells are allowed (sensitivity columns are blank on single lines).
+NUMERIC_COLUMNS: dict[str, Bounds] = {
+    "population": Bounds(lo=0.0), "need_index": Bounds(lo=0.0), "target_share": Bounds(lo=0.0, hi=1.0),
+    "winner_frequency": Bounds(lo=0.0, hi=1.0),
+    **{c: Bounds() for c in ("target", "baseline", "allocation", "per_head", "distance_from_target_pct",
+                             "change_on_baseline", "change_on_baseline_pct", *SENSITIVITY_COLUMNS)},
+}
+
+
+def check_allocation_numbers(df: pd.DataFrame, source: str | Path) -> None:
+    """Every cell of every numeric column on every row: a finite number in range (or blank), and every
+    year a real financial year; the first bad cell is named by row and field."""
+    for col, bounds in NUMERIC_COLUMNS.items():
+        if col not in df.columns:
+            continue
+        cells = df[col]
+        present = np.flatnonzero(cells.notna().to_numpy())
+        text = cells.iloc[present].astype(str).tolist()
+        values = pd.to_numeric(cells.iloc[present].astype(str), errors="coerce").to_numpy(dtype=np.float64)
+        numbers(values, source, col, bounds, rows=[int(i) + 2 for i in present], text=text)
+    for i, year in enumerate(df["year"].astype(str)):
+        try:
+            financial_year(year)
+        except ValueError as exc:
+            raise InputError(str(exc), file=source, row=i + 2, field="year") from None
 
 
 def _check_population(df: pd.DataFrame, rows: pd.DataFrame, plan: Plan, population: np.ndarray,
@@ -237,6 +272,9 @@ def read_allocations(path: Path, plan: Plan, population: np.ndarray | None = Non
         df = pd.read_csv(path, dtype={"year": str, "line": str, "area_code": str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {exc}", file=path) from None
+    for col in ("area_code", "area_name"):  # devoplan writes formula-like names with a leading quote
+        if col in df.columns:
+            df[col] = df[col].map(lambda v: restore(v) if isinstance(v, str) else v)
     check_allocations(df, plan, path, population=population)
     return df
 
@@ -246,8 +284,8 @@ def read_metrics(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError("metrics file not found", file=path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = parse_document(read_text(path, what="metrics file"), json.loads, Cell(path))
+    except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc}", file=path) from None
     if not isinstance(doc, dict):
         raise InputError("must hold a JSON object", file=path)

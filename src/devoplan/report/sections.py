@@ -26,11 +26,12 @@ from devoplan.report.downloads import downloads_section
 from devoplan.report.figures import FigureSink
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, note
+from devoplan.report.money import money_parts
 from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.summary import national_words, summary_section
 from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
-from devoplan.report.words import baseline_assumed, design_facts, glossary
+from devoplan.report.words import baseline_assumed, baseline_caveat, design_facts, glossary
 
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources",
                                  "downloads")
@@ -38,10 +39,6 @@ HEALTH, ECONOMIC = "ICB", "LEP"
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
 WORST_CROSSINGS = 12
-BASELINE_CAVEAT = ("The baseline (each area's funding in the year before the settlement) is an assumption: devoplan "
-                   "holds no spending by area, so the default spec shares each service's total by age and sex "
-                   "alone. Distances from target, changes on baseline and winners are measured against that "
-                   "stand-in, not against today's budgets.")
 
 
 def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
@@ -96,7 +93,7 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
     matrix = doc.get("coterminosity")
     if isinstance(matrix, Mapping) and matrix:
         keys = list(matrix)
-        rows = [[a, *(f"{float(matrix[a][b]):.3f}" for b in keys)] for a in keys]  # one format for the matrix
+        rows = [[a, *(_ratio(matrix[a][b]) for b in keys)] for a in keys]  # one format for the matrix
         parts.append("<h3>Coterminosity of today's layers</h3>" +
                      table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)) + glossary(geo, keys))
     else:
@@ -108,6 +105,11 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
     return Section("patchwork", "Today's patchwork", "".join(parts),
                    lead="How far today's service geographies line up with each other (coterminosity 1.0 = the "
                         "same map; the mean of the two containment shares, population-weighted).")
+
+
+def _ratio(value: Any) -> str:
+    """A coterminosity to 3 decimals; a dash where two layers share no residents (GLA and a combined authority)."""
+    return "–" if value is None or value != value else f"{float(value):.3f}"
 
 
 def _split_lists(splits: Sequence[Mapping[str, Any]], present: set[str]) -> str:
@@ -196,8 +198,9 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
                                     fv.p5[-1] if fv.p5 is not None else None,
                                     fv.p95[-1] if fv.p95 is not None else None, national, year=last)
     conv = charts.convergence_chart(plan.area_names, fv.years, fv.distance_pct)
-    body = note(BASELINE_CAVEAT) if baseline_assumed(data.metrics) else ""
+    body = note(baseline_caveat(data.metrics)) if baseline_assumed(data.metrics) else ""
     body += _funding_maps(geo, plan, fv, sink) if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")
+    body += money_parts(data, fv, sink)
     body += figure(sink.svg(alloc, "Allocation per head with sensitivity"),
                    "Bars: 5th–95th percentile over the Monte Carlo draws (each draw picks the indicator weights, "
                    "which indicators are used, and the strength of need within the spec's ranges)."

@@ -14,7 +14,14 @@ from typing import Any
 from devoplan.geography.model import Geography
 from devoplan.report.data import FundingView, ReportData
 from devoplan.report.html import Section, esc, kpis, note
-from devoplan.report.words import alignment_sentences, baseline_assumed, governance_sentences
+from devoplan.report.words import (
+    alignment_sentences,
+    assumed_lines,
+    baseline_assumed,
+    baseline_caveat,
+    governance_sentences,
+    totals_sentence,
+)
 
 HEALTH, ECONOMIC = "ICB", "LEP"
 TOP = 3  # areas named among the largest gainers and the smallest
@@ -77,7 +84,7 @@ def _costs(data: ReportData, fv: FundingView | None) -> list[str]:
     pop = float(fv.population.sum())
     a0, a1 = float(fv.allocation[0].sum()), float(fv.allocation[-1].sum())
     out = [f"£{a0 / 1e9:,.1f}bn goes to the areas as block grants in {first} (£{a0 / pop:,.0f} per head), "
-           f"£{a1 / 1e9:,.1f}bn in {last}."]
+           f"£{a1 / 1e9:,.1f}bn in {last}.{totals_sentence(_funding(data))}"]
     national = _funding(data).get("national")
     if isinstance(national, Mapping):
         year = national.get(first)
@@ -105,8 +112,7 @@ def _gains(data: ReportData, fv: FundingView | None) -> list[str]:
             named = ", ".join(f"{r['area_name']} ({float(r['cash_growth_pct']):+.1f}%)" for r in rows[:TOP])
             out.append(f"{verb}: {named}.")
     if baseline_assumed(data.metrics):
-        out.append("Gains are measured against an assumed baseline (devoplan holds no spending by area): they "
-                   "show the formula's direction, not changes from today's budgets.")
+        out.append(baseline_caveat(data.metrics))
     return out
 
 
@@ -117,7 +123,11 @@ def _assumed(data: ReportData) -> list[str]:
     if isinstance(assumptions, Sequence) and assumptions:
         out.append(f"{len(assumptions)} figures of the funding formula are judgement calls, not published values "
                    "(each is listed in the appendix, 'Assumptions and sources').")
-    if baseline_assumed(data.metrics):
+    lines = assumed_lines(data.metrics)
+    if lines and len(lines) < len(_funding(data).get("lines", [])):
+        out.append(f"Current funding (the baseline) is a stand-in shared out by age and sex for {', '.join(lines)}, "
+                   "which have no spending data by area; every other line starts from what the districts get today.")
+    elif baseline_assumed(data.metrics):
         out.append("Each area's current funding (the baseline) is a stand-in shared out by age and sex.")
     design = data.metrics.get("design")
     bounds = design.get("bounds") if isinstance(design, Mapping) else None

@@ -118,15 +118,53 @@ def _money_sentence(metrics: Mapping[str, Any], fv: FundingView, national: str =
     text = (f"The settlement gives areas £{a0 / 1e9:,.1f}bn in {first} (£{a0 / pop:,.0f} per head), rising to "
             f"£{a1 / 1e9:,.1f}bn in {last}.")
     funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
+    text += totals_sentence(funding if isinstance(funding, Mapping) else {})
     wl = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
     if isinstance(wl, Mapping) and wl.get("n_winners") is not None:
         text += (f" By {wl.get('year', last)}, {wl['n_winners']} areas grow faster than {national} "
                  f"{float(wl.get('national_cash_growth_pct', 0.0)):.1f}% cash growth on the baseline and "
                  f"{wl['n_losers']} slower.")
     if baseline_assumed(metrics):
-        text += (" The baseline is assumed, not measured (devoplan holds no spending by area), so gains and "
-                 "distances from target show the formula's direction, not changes from today's budgets.")
+        text += " " + baseline_caveat(metrics)
     return text
+
+
+def totals_sentence(funding: Mapping[str, Any]) -> str:
+    """Where the control totals come from: how many lines' totals are sourced and from what."""
+    lines = funding.get("lines") if isinstance(funding, Mapping) else None
+    if not isinstance(lines, list) or not lines:
+        return ""
+    sourced = {f.get("key"): f.get("source") for f in funding.get("sources", []) if isinstance(f, Mapping)}
+    assumed = {f.get("key") for f in funding.get("assumptions", []) if isinstance(f, Mapping)}
+    keys = [f"lines.{ln.get('key')}.total" for ln in lines if isinstance(ln, Mapping)]
+    good = [k for k in keys if sourced.get(k) and k not in assumed]
+    if not good:
+        return " Its control totals are assumptions (see Assumptions and sources)."
+    publishers = [p for p in ("NHS England", "MHCLG") if any(p in str(sourced[k]) for k in good)]
+    return (f" {len(good)} of its {len(keys)} service lines' totals are published figures"
+            + (f" ({' and '.join(publishers)})" if publishers else "")
+            + (f"; the other {len(keys) - len(good)} are assumptions" if len(good) < len(keys) else "") + ".")
+
+
+def assumed_lines(metrics: Mapping[str, Any]) -> list[str]:
+    """Service lines whose baseline is assumed (no data by area and no baseline file)."""
+    funding = metrics.get("funding")
+    baseline = funding.get("baseline") if isinstance(funding, Mapping) else None
+    lines = baseline.get("lines_assumed") if isinstance(baseline, Mapping) else None
+    return [str(x) for x in lines] if isinstance(lines, list) else []
+
+
+def baseline_caveat(metrics: Mapping[str, Any]) -> str:
+    """Which baselines are today's money and which are assumed, in one or two sentences."""
+    assumed = assumed_lines(metrics)
+    funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
+    n_lines = len(funding.get("lines", [])) if isinstance(funding, Mapping) else 0
+    if assumed and n_lines and len(assumed) < n_lines:
+        return (f"Baselines are what each area's districts receive or spend today, except for {', '.join(assumed)}: "
+                "there is no spending data by area for those, so their baseline is an assumed share and their "
+                "gains show the formula's direction, not changes from today's budgets.")
+    return ("The baseline is assumed, not measured (no spending by area was given), so gains and distances from "
+            "target show the formula's direction, not changes from today's budgets.")
 
 
 def baseline_assumed(metrics: Mapping[str, Any]) -> bool:
