@@ -10,6 +10,7 @@ from scipy import sparse
 
 from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
 from devoplan.governance import Budgets, governance, governance_model, simplification
+from devoplan.funding.money import baseline_per_unit
 from devoplan.governance.facts import body_table, running_costs
 from devoplan.governance.simplify import DEFAULT_FAMILIES
 from devoplan.plan import Plan
@@ -153,6 +154,12 @@ def test_simplification_matches_a_recount_on_england() -> None:
     assert s.after == plan.n_areas == 39
     police = next(f for f in s.national if f.family == "PFA")
     assert (police.touching, police.split) == (39, 0)  # a plan of police force areas splits none of them
+    # ICB running costs come from the bundle's NHS money data, district by district
+    icb = next(c for c in running_costs() if c.layer == "ICB")
+    per_district = baseline_per_unit(geo, "nhs:running_cost_allowance:2025/26")
+    assert icb.baseline == "nhs:running_cost_allowance:2025/26"
+    assert [a.running_cost for a in s.areas] == pytest.approx(list(plan.area_totals(per_district)), rel=1e-12)
+    assert s.running_cost == pytest.approx(icb.pounds, abs=1.0)  # the bundle adds up to the published total
 
 
 def test_running_costs_are_sourced_and_add_up() -> None:
@@ -163,8 +170,8 @@ def test_running_costs_are_sourced_and_add_up() -> None:
     assert s.running_cost == pytest.approx(icb.pounds)  # the whole allowance lands in some area
     # shared by residents: area a holds ICB I0's units 0-2 (600 of 3,600 residents)
     assert s.areas[0].running_cost == pytest.approx(icb.pounds * 600 / 3600)
-    per_body = simplification(geo, _plan(geo, ["a"] * 3 + ["b"] * 5), body_costs={"ICB": {"I0": 5.0, "I1": 7.0}})
-    assert [a.running_cost for a in per_body.areas] == pytest.approx([5.0, 7.0])
+    given = simplification(geo, _plan(geo, ["a"] * 3 + ["b"] * 5), unit_costs={"ICB": np.arange(8.0)})
+    assert [a.running_cost for a in given.areas] == pytest.approx([0 + 1 + 2, 3 + 4 + 5 + 6 + 7])
 
 
 def test_every_body_row_is_attributed() -> None:

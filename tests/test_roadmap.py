@@ -35,7 +35,8 @@ def _facts(code: str = "A", **kw: Any) -> AreaFacts:
 def test_default_roadmap_covers_every_funded_line_over_15_to_20_years() -> None:
     spec = load_roadmap(default_roadmap_path(), service_lines=LINES)
     assert 15 <= spec.end_year - spec.start_year + 1 <= 20
-    assert {p.service_line for p in spec.phases if p.service_line} == set(LINES)
+    transferred = [line for p in spec.phases for line in p.service_lines]
+    assert sorted(transferred) == sorted(LINES)  # every funded line, each once
     keys = [p.key for p in spec.phases]
     assert all(keys.index(d) < keys.index(p.key) for p in spec.phases for d in p.after)  # dependency order
 
@@ -81,7 +82,8 @@ def test_phases_respect_order_conditions_and_cycles(flags: tuple[bool, ...], dis
 def test_unknown_funding_distance_does_not_meet_the_condition() -> None:
     spec = load_roadmap(default_roadmap_path())
     known, unknown = generate(spec, [_facts(), _facts("B", funding_distance_pct=None)]).areas
-    assert unknown.phases[2].waited == 4 and known.phases[2].waited == 0
+    health = [p.key for p in spec.phases].index("transfer_health")
+    assert unknown.phases[health].waited == 4 and known.phases[health].waited == 0
 
 
 def _bad(mutate: Any) -> dict[str, Any]:
@@ -96,8 +98,14 @@ def _bad(mutate: Any) -> dict[str, Any]:
     (lambda d: d["phases"]["shadow"].update(after=["integrated_settlement"]), ".after", "cycle"),
     (lambda d: d.update(end_year=2020), "end_year", "must be after start_year"),
     (lambda d: d["phases"]["shadow"].update(not_before=2099), "phases.shadow.not_before", "must lie in"),
-    (lambda d: d["phases"]["transfer_health"].update(service_line="defence"), "phases.transfer_health.service_line",
-     "unknown service line 'defence'"),
+    (lambda d: d["phases"]["transfer_health"]["service_lines"].append("defence"),
+     "phases.transfer_health.service_lines[5]", "unknown service line 'defence'"),
+    (lambda d: d["phases"]["transfer_probation"].update(service_lines=["youth_justice"]),
+     "phases.transfer_youth_justice.service_lines[0]", "already transferred by phase 'transfer_probation'"),
+    (lambda d: d["phases"]["transfer_probation"].update(service_lines="probation"),
+     "phases.transfer_probation.service_lines", "must be a list"),
+    (lambda d: d["phases"]["transfer_probation"].update(service_line="probation"),
+     "phases.transfer_probation.service_line", "unknown key"),
     (lambda d: d["phases"]["transfer_health"]["conditions"][1].pop("threshold"),
      "phases.transfer_health.conditions[1].threshold", "needs a threshold"),
     (lambda d: d["phases"]["shadow"].update(colour="red"), "phases.shadow.colour", "unknown key"),
@@ -154,16 +162,17 @@ def police_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_cli_writes_outputs_and_status_says_what_is_late(police_plan: Path, tmp_path: Path,
+def test_cli_writes_outputs_and_status_says_what_is_late(tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "rm"
-    code, stdout, _ = run_cli(["roadmap", "--plan", str(police_plan), "--out", str(out), "--json"], capsys)
+    code, stdout, _ = run_cli(["roadmap", "--layer", "PFA", "--out", str(out), "--json"], capsys)
     assert code == 0
     doc = json.loads(stdout)
     assert doc["governance"]["bodies_after"] == 39 and doc["governance"]["bodies_before"] > 39
     area = doc["governance"]["areas"][0]
     assert {p["line"] for p in area["portfolios"]} == set(LINES) and all(p["budget"] > 0 for p in area["portfolios"])
-    assert sorted(p.name for p in out.iterdir()) == ["governance.csv", "roadmap.csv", "roadmap.json", "tracker.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".devoplan-outputs.json", "governance.csv", "roadmap.csv",
+                                                     "roadmap.json", "tracker.csv"]
     code, stdout, _ = run_cli(["roadmap", "status", str(out / "tracker.csv"), "--as-of", "2029-06-01"], capsys)
     n_shadow = sum(1 for m in read_tracker(out / "tracker.csv") if m.phase in ("shadow", "establishment")
                    and m.due < dt.date(2029, 6, 1))
@@ -172,13 +181,17 @@ def test_cli_writes_outputs_and_status_says_what_is_late(police_plan: Path, tmp_
 
 def test_cli_bad_spec_is_one_line_naming_the_key(police_plan: Path, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    text = default_roadmap_path().read_text(encoding="utf-8").replace('service_line = "health"',
-                                                                     'service_line = "defence"')
+    text = default_roadmap_path().read_text(encoding="utf-8").replace('service_lines = ["health_core"',
+                                                                     'service_lines = ["defence"')
     bad = tmp_path / "bad.toml"
     bad.write_text(text, encoding="utf-8")
     out = tmp_path / "never"
     code, _, err = run_cli(["roadmap", "--plan", str(police_plan), "--spec", str(bad), "--out", str(out)], capsys)
-    assert code == 2 and "phases.transfer_health.service_line" in err and "defence" in err
+    assert code == 2 and "phases.transfer_health.service_lines[0]" in err and "defence" in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
     code, _, err = run_cli(["roadmap", "status", str(tmp_path / "t.csv"), "--as-of", "soon"], capsys)
     assert code == 2 and "--as-of" in err
+    code, _, err = run_cli(["roadmap", "--plan", str(police_plan), "--layer", "PFA"], capsys)
+    assert code == 2 and "not both" in err
+    code, _, err = run_cli(["roadmap", "--layer", "PCT"], capsys)
+    assert code == 2 and "unknown layer 'PCT'" in err

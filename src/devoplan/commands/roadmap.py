@@ -1,6 +1,6 @@
 """`devoplan roadmap`: who would run each area, what it replaces, and a phased roadmap to get there.
 
-``devoplan roadmap [--plan PLAN] [--spec ROADMAP.toml] [--json] [--out DIR]`` funds the plan with the
+``devoplan roadmap [--plan PLAN | --layer KEY] [--spec ROADMAP.toml] [--json] [--out DIR]`` funds the plan with the
 default spec (for the cabinet budgets and distances from target), builds the governance model and the
 roadmap, prints them (or the JSON), and with ``--out`` writes ``roadmap.json``, ``governance.csv``,
 ``roadmap.csv`` and ``tracker.csv`` atomically. ``devoplan roadmap status TRACKER`` says what is late.
@@ -41,6 +41,9 @@ def roadmap_command(
     ctx: typer.Context,
     plan: Annotated[Path | None, typer.Option("--plan", help="A plan CSV or GeoJSON (default: design the "
                                                             "default plan, as `devoplan design` does).")] = None,
+    layer: Annotated[str | None, typer.Option("--layer", help="Use a layer's areas as the plan, e.g. ICB, PFA, "
+                                                             "CAUTH25 (districts outside a partial layer stand "
+                                                             "alone).")] = None,
     spec: Annotated[Path | None, typer.Option("--spec", help="Roadmap TOML (default: the shipped 17-year "
                                                             "roadmap).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the governance model and roadmap as JSON.")] = False,
@@ -54,13 +57,15 @@ def roadmap_command(
     """Governance model and phased roadmap for a plan (subcommand `status` tracks milestones)."""
     if ctx.invoked_subcommand is not None:
         return
+    if plan is not None and layer is not None:
+        raise DevoplanError("give --plan FILE or --layer KEY, not both")
     if out is not None:
         check_out_dir(out)
     console = Console(stderr=as_json)
     if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
         console = Console(stderr=as_json, width=160)
     geo = load_geography(geography)
-    the_plan = _plan(geo, plan, console)
+    the_plan = Plan.from_layer(geo, layer) if layer is not None else _plan(geo, plan, console)
     from devoplan.funding import fund
 
     with console.status("funding the plan (default spec)"):
@@ -124,7 +129,7 @@ def governance_frame(result: Assessment) -> pd.DataFrame:
 def roadmap_frame(result: Assessment) -> pd.DataFrame:
     """One row per area and phase: years (blank when skipped), years waited and why."""
     return pd.DataFrame([{"area_code": a.code, "area_name": a.name, "phase": p.phase, "phase_name": p.name,
-                          "service_line": p.service_line or "", "start_year": p.start, "end_year": p.end,
+                          "service_lines": " ".join(p.service_lines), "start_year": p.start, "end_year": p.end,
                           "waited_years": p.waited, "reasons": "; ".join(p.reasons)}
                          for a in result.roadmap.areas for p in a.phases]).astype({"start_year": "Int64",
                                                                                   "end_year": "Int64"})

@@ -78,6 +78,7 @@ class RunningCost:
     pounds: float | None
     source: str | None
     note: str
+    baseline: str | None = None  # a per-district money source key (``nhs:<stream>:<year>``) used where present
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -122,5 +123,5 @@ def running_costs() -> tuple[RunningCost, ...]:
         out.append(RunningCost(str(layer), str(row["name"]), row.get("year"),
                                float(value) if value is not None else None,
                                row.get("source") or ("assumption" if row.get("assumption") else None),
-                               str(row.get("note", ""))))
+                               str(row.get("note", "")), row.get("baseline")))
     return tuple(out)

@@ -60,7 +60,7 @@ class GovernanceModel:
             "families_missing": list(s.missing_families),
             "running_cost": round(s.running_cost, 2),
             "running_costs": [{"family": c.layer, "name": c.name, "year": c.year, "pounds": c.pounds,
-                               "source": c.source, "note": c.note} for c in s.costs],
+                               "source": c.source, "baseline": c.baseline, "note": c.note} for c in s.costs],
             "statuses": self.status_counts(),
             "sources": dict(self.sources),
             "areas": [_area_dict(a) for a in self.areas],
@@ -86,11 +86,11 @@ def governance_model(geography: Geography, plan: Plan, *, budgets: Budgets | Non
                      ca_keys: str | Sequence[str] = CA_KEYS, gla_keys: str | Sequence[str] = GLA_KEYS,
                      utla_keys: str | Sequence[str] = UTLA_KEYS, families: Sequence[Family] = DEFAULT_FAMILIES,
                      adopt_mayor: bool = False,
-                     body_costs: Mapping[str, Mapping[str, float]] | None = None) -> GovernanceModel:
+                     unit_costs: Mapping[str, np.ndarray] | None = None) -> GovernanceModel:
     """The governance model of ``plan`` (layer keys are parameters; see the modules for the rules)."""
     gov = governance(geography, plan, ca_keys=ca_keys, gla_keys=gla_keys, utla_keys=utla_keys,
                      adopt_mayor=adopt_mayor)
-    simple = simplification(geography, plan, families=families, body_costs=body_costs)
+    simple = simplification(geography, plan, families=families, unit_costs=unit_costs)
     pops = plan.area_totals(geography.units.population.astype(np.float64))
     areas = tuple(AreaModel(code, plan.area_names[a], round(pops[a]), gov[a], cabinet(gov[a], budgets),
                             simple.areas[a]) for a, code in enumerate(plan.area_codes))

@@ -72,7 +72,7 @@ class PhasePlan:
 
     phase: str
     name: str
-    service_line: str | None
+    service_lines: tuple[str, ...]
     start: int | None
     end: int | None
     waited: int
@@ -118,13 +118,13 @@ class Roadmap:
         return {
             "name": s.name, "file": s.file, "start_year": s.start_year, "end_year": s.end_year,
             "cycles": asdict(s.cycles),
-            "phases": [{"key": p.key, "name": p.name, "service_line": p.service_line, "after": list(p.after),
+            "phases": [{"key": p.key, "name": p.name, "service_lines": list(p.service_lines), "after": list(p.after),
                         "align": p.align, "duration": p.duration} for p in s.phases],
             "last_end": max(ends) if ends else None,
             "beyond_horizon": [a.code for a in self.areas if a.beyond_horizon],
             "areas": [{"code": a.code, "name": a.name, "start": a.start, "end": a.end, "tier_today": a.tier_today,
                        "tier_reached": a.tier_reached, "beyond_horizon": a.beyond_horizon,
-                       "phases": [asdict(p) | {"reasons": list(p.reasons)} for p in a.phases]} for a in self.areas],
+                       "phases": [asdict(p) | {"service_lines": list(p.service_lines), "reasons": list(p.reasons)} for p in a.phases]} for a in self.areas],
         }
 
 
@@ -152,18 +152,18 @@ def _area(spec: RoadmapSpec, facts: AreaFacts) -> AreaRoadmap:
 def _phase(spec: RoadmapSpec, phase: Phase, facts: AreaFacts, ready: int) -> PhasePlan:
     met = [c for c in phase.skip_if if facts.meets(c)]
     if met:
-        return PhasePlan(phase.key, phase.name, phase.service_line, None, None, 0,
+        return PhasePlan(phase.key, phase.name, phase.service_lines, None, None, 0,
                          tuple(f"skipped: {c.replace('_', ' ')}" for c in met))
     unmet: list[Condition] = [c for c in phase.conditions if not facts.meets(c.criterion, c.threshold)]
     skip = [c for c in unmet if c.if_unmet == "skip"]
     if skip:
-        return PhasePlan(phase.key, phase.name, phase.service_line, None, None, 0,
+        return PhasePlan(phase.key, phase.name, phase.service_lines, None, None, 0,
                          tuple(f"skipped: not {_words(c)}" for c in skip))
     waited = sum(c.wait_years for c in unmet)
     earliest = max(ready + 1, phase.not_before or spec.start_year) + waited
     start = spec.cycles.next_start(phase.align, earliest)
     reasons = tuple(f"waits {c.wait_years} years: not {_words(c)}" for c in unmet)
-    return PhasePlan(phase.key, phase.name, phase.service_line, start, start + phase.duration - 1, waited, reasons)
+    return PhasePlan(phase.key, phase.name, phase.service_lines, start, start + phase.duration - 1, waited, reasons)
 
 
 def _words(c: Condition) -> str:

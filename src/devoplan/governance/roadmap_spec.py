@@ -2,7 +2,7 @@
 
 Every problem raises :class:`~devoplan.errors.SpecError` naming the key path (``phases.transfer_health.after[0]``)
 and what is wrong: unknown keys, a phase after an unknown phase, a cycle of phases, years out of order,
-an unknown service line or readiness criterion. See ``docs/governance.md`` for the format.
+an unknown service line (or one transferred by two phases) or readiness criterion. See ``docs/governance.md`` for the format.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ MAX_SPAN = 30
 DEFAULT_ROADMAP = "default_roadmap.toml"
 TOP_KEYS = ("name", "description", "start_year", "end_year", "cycles", "phases")
 CYCLE_KEYS = ("settlement_start", "settlement_years", "election_start", "election_years")
-PHASE_KEYS = ("name", "after", "duration", "align", "service_line", "conditions", "skip_if", "not_before", "tier")
+PHASE_KEYS = ("name", "after", "duration", "align", "service_lines", "conditions", "skip_if", "not_before", "tier")
 CONDITION_KEYS = ("criterion", "threshold", "if_unmet", "wait_years")
 
 
@@ -57,7 +57,7 @@ class Phase:
     after: tuple[str, ...]
     duration: int
     align: str
-    service_line: str | None
+    service_lines: tuple[str, ...]  # funded lines (keys of the funding spec) this phase transfers; () for none
     conditions: tuple[Condition, ...]
     skip_if: tuple[str, ...]
     not_before: int | None
@@ -134,6 +134,7 @@ def parse_roadmap(data: Mapping[str, Any], *, file: str | Path | None = None,
         raise err("phases", "needs at least one phase")
     phases = {key: _phase(str(key), _table(raw, key, f"phases.{key}", err), start, end, service_lines, err)
               for key in raw}
+    _transferred_once(phases, err)
     order = _order(phases, err)
     return RoadmapSpec(str(data.get("name", "roadmap")), str(data.get("description", "")), start, end, cycles,
                        tuple(phases[k] for k in order), str(file) if file is not None else None)
@@ -183,10 +184,7 @@ def _phase(key: str, table: dict[str, Any], start: int, end: int, lines: Collect
     align = table.get("align", "none")
     if align not in ALIGNS:
         raise err(f"{path}.align", f"must be one of {', '.join(ALIGNS)}, got {align!r}")
-    line = table.get("service_line")
-    if line is not None and lines is not None and line not in lines:
-        raise err(f"{path}.service_line", f"unknown service line {line!r}; the funding spec has: "
-                                           f"{', '.join(sorted(lines))}")
+    service_lines = _service_lines(table.get("service_lines", []), f"{path}.service_lines", lines, err)
     not_before = table.get("not_before")
     if not_before is not None:
         not_before = _int(table, "not_before", f"{path}.not_before", err)
@@ -204,7 +202,31 @@ def _phase(key: str, table: dict[str, Any], start: int, end: int, lines: Collect
     conditions = tuple(_condition(c, f"{path}.conditions[{i}]", err) for i, c in enumerate(raw))
     return Phase(key, str(table.get("name", key)), tuple(after),
                  _int(table, "duration", f"{path}.duration", err, default=1, minimum=1), align,
-                 str(line) if line is not None else None, conditions, tuple(skip_if), not_before, tier)
+                 service_lines, conditions, tuple(skip_if), not_before, tier)
+
+
+def _service_lines(raw: Any, path: str, known: Collection[str] | None, err: Err) -> tuple[str, ...]:
+    """A phase's funded lines: a list of distinct keys, each a line of the funding spec (when it is known)."""
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise err(path, "must be a list of funded line keys, such as [\"health_core\", \"public_health\"]")
+    for i, line in enumerate(raw):
+        if known is not None and line not in known:
+            raise err(f"{path}[{i}]", f"unknown service line {line!r}; the funding spec has: "
+                                      f"{', '.join(sorted(known))}")
+        if line in raw[:i]:
+            raise err(f"{path}[{i}]", f"service line {line!r} is listed twice")
+    return tuple(raw)
+
+
+def _transferred_once(phases: Mapping[str, Phase], err: Err) -> None:
+    """A funded line moves to the single body once: two phases transferring the same line are refused."""
+    first: dict[str, str] = {}
+    for key, phase in phases.items():
+        for i, line in enumerate(phase.service_lines):
+            if line in first:
+                raise err(f"phases.{key}.service_lines[{i}]",
+                          f"service line {line!r} is already transferred by phase {first[line]!r}")
+            first[line] = key
 
 
 def _condition(raw: Any, path: str, err: Err) -> Condition:

@@ -13,8 +13,10 @@ area. It is *absorbed* when all of its districts do, and *split* otherwise (its 
 shared out between several single bodies). Before = the bodies touching the area (nationally: every
 body of every family with at least one district); after = one single commissioning body per area.
 
-Running costs: a family's national running-cost allowance (``data/running_costs.toml``, or per-body
-figures when given) is shared between areas by each body's residents in the area.
+Running costs: a family's allowance per district, summed over each area's districts, where the
+geography's money tables hold it (``baseline`` in ``data/running_costs.toml``: the ICBs' running cost
+allowance, from the bundle's NHS money data) or the caller gives it (``unit_costs``); otherwise its
+national figure (``data/running_costs.toml``) shared between areas by each body's residents in the area.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from devoplan.errors import InputError
+from devoplan.funding.money import baseline_per_unit
 from devoplan.geography.model import Geography, Layer
 from devoplan.governance.facts import RunningCost, running_costs
 from devoplan.governance.layers import CA_KEYS, FIRE_KEYS, GLA_KEYS, ICB_KEYS, POLICE_KEYS, SKILLS_KEYS, find_layer
@@ -109,11 +113,12 @@ class Simplification:
 
 def simplification(geography: Geography, plan: Plan, *, families: Sequence[Family] = DEFAULT_FAMILIES,
                    costs: Sequence[RunningCost] | None = None,
-                   body_costs: Mapping[str, Mapping[str, float]] | None = None) -> Simplification:
+                   unit_costs: Mapping[str, np.ndarray] | None = None) -> Simplification:
     """Count today's commissioning bodies per area and nationally (see the module docstring).
 
-    ``body_costs`` maps a family key to per-body running costs (body code -> pounds a year); a family
-    without them shares its national figure from ``costs`` by residents.
+    ``unit_costs`` maps a family key to running costs per district (pounds a year, in the geography's
+    unit order); a family without them uses its ``baseline`` money source, else shares its national
+    figure from ``costs`` by residents.
     """
     costs = tuple(costs if costs is not None else running_costs())
     onehot = np.zeros((plan.n_units, plan.n_areas))
@@ -138,7 +143,7 @@ def simplification(geography: Geography, plan: Plan, *, families: Sequence[Famil
             per_area[a].append(FamilyCount(fam.key, len(whole), len(touching) - len(whole),
                                            tuple(lay.key for lay in layers),
                                            tuple(codes[b] for b in touching)))
-        amount = _family_cost(fam.key, codes, residents, costs, body_costs)
+        amount = _family_cost(geography, fam.key, residents, onehot, costs, unit_costs)
         if amount is not None:
             cost_area += amount
             costed.add(fam.key)
@@ -162,15 +167,23 @@ def _family(layers: list[Layer], onehot: np.ndarray, pop: np.ndarray) -> tuple[n
     return touch > 0, residents, tuple(codes)
 
 
-def _family_cost(family: str, codes: tuple[str, ...], residents: np.ndarray, costs: Sequence[RunningCost],
-                 body_costs: Mapping[str, Mapping[str, float]] | None) -> np.ndarray | None:
-    """Pounds a year per area for one family (shared by residents), or None when the family is not costed."""
-    total = residents.sum(axis=1, keepdims=True)
-    shares = np.divide(residents, total, out=np.zeros_like(residents), where=total > 0)
-    per_body = (body_costs or {}).get(family)
-    if per_body:
-        return np.asarray(np.array([float(per_body.get(c, 0.0)) for c in codes]) @ shares)
+def _family_cost(geography: Geography, family: str, residents: np.ndarray, onehot: np.ndarray,
+                 costs: Sequence[RunningCost], unit_costs: Mapping[str, np.ndarray] | None) -> np.ndarray | None:
+    """Pounds a year per area for one family, or None when the family is not costed."""
     cost = next((c for c in costs if c.layer == family), None)
+    per_unit = (unit_costs or {}).get(family)
+    if per_unit is None and cost is not None and cost.baseline is not None:
+        per_unit = _baseline(geography, cost.baseline)
+    if per_unit is not None:
+        return np.asarray(np.asarray(per_unit, dtype=np.float64) @ onehot)
     if cost is None or cost.pounds is None or residents.sum() <= 0:
         return None
     return np.asarray(cost.pounds * residents.sum(axis=0) / residents.sum())
+
+
+def _baseline(geography: Geography, source: str) -> np.ndarray | None:
+    """Pounds per district from the geography's money tables, or None when it has none (a test geography)."""
+    try:
+        return baseline_per_unit(geography, source)
+    except InputError:
+        return None

@@ -125,7 +125,7 @@ def _lanes(r: Roadmap) -> dict[str, int]:
     one another); each service line's transfer gets a lane of its own (transfers run side by side)."""
     out, k = {}, 0
     for p in r.spec.phases:
-        if p.service_line is None:
+        if not p.service_lines:
             out[p.key] = 0
         else:
             k += 1
