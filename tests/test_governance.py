@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from devoplan.funding.money import baseline_per_unit
 from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
 from devoplan.governance import Budgets, governance, governance_model, simplification
-from devoplan.funding.money import baseline_per_unit
 from devoplan.governance.facts import body_table, running_costs
 from devoplan.governance.simplify import DEFAULT_FAMILIES
 from devoplan.plan import Plan

@@ -41,7 +41,7 @@ COUNTY_PREFIX = "E10"
 STATUS_WORDS: dict[str, str] = {
     "existing_combined_authority": "could be run by an existing combined authority",
     "existing_gla": "could be run by the Greater London Authority",
-    "within_strategic_authority": "lie inside an existing strategic authority (a sub-regional body under it)",
+    "within_strategic_authority": "lie within a strategic authority",
     "extend_combined_authority": "would extend an existing combined authority",
     "merge_combined_authorities": "would merge combined authorities",
     "new_combined_authority": "need a new combined authority",

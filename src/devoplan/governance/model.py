@@ -59,6 +59,7 @@ class GovernanceModel:
                          for f in s.national],
             "families_missing": list(s.missing_families),
             "running_cost": round(s.running_cost, 2),
+            "running_cost_basis": dict(s.cost_basis),
             "running_costs": [{"family": c.layer, "name": c.name, "year": c.year, "pounds": c.pounds,
                                "source": c.source, "baseline": c.baseline, "note": c.note} for c in s.costs],
             "statuses": self.status_counts(),

@@ -124,7 +124,7 @@ class Roadmap:
             "beyond_horizon": [a.code for a in self.areas if a.beyond_horizon],
             "areas": [{"code": a.code, "name": a.name, "start": a.start, "end": a.end, "tier_today": a.tier_today,
                        "tier_reached": a.tier_reached, "beyond_horizon": a.beyond_horizon,
-                       "phases": [asdict(p) | {"service_lines": list(p.service_lines), "reasons": list(p.reasons)} for p in a.phases]} for a in self.areas],
+                       "phases": [asdict(p) | {"reasons": list(p.reasons)} for p in a.phases]} for a in self.areas],
         }
 
 

@@ -2,7 +2,8 @@
 
 Every problem raises :class:`~devoplan.errors.SpecError` naming the key path (``phases.transfer_health.after[0]``)
 and what is wrong: unknown keys, a phase after an unknown phase, a cycle of phases, years out of order,
-an unknown service line (or one transferred by two phases) or readiness criterion. See ``docs/governance.md`` for the format.
+an unknown service line (or one transferred by two phases) or readiness criterion. See ``docs/governance.md``
+for the format.
 """
 
 from __future__ import annotations

@@ -52,6 +52,10 @@ DEFAULT_FAMILIES: tuple[Family, ...] = (
 )
 
 
+BY_DISTRICT = "summed over each area's districts"
+BY_RESIDENTS = "the national figure shared between areas by residents"
+
+
 @dataclass(frozen=True)
 class FamilyCount:
     """One family's bodies in one area (or nationally): touching = absorbed + split."""
@@ -90,6 +94,7 @@ class Simplification:
     areas: tuple[AreaSimplification, ...]
     costs: tuple[RunningCost, ...]
     missing_families: tuple[str, ...] = field(default=())
+    cost_basis: tuple[tuple[str, str], ...] = field(default=())  # (family, how its running cost was shared)
 
     @property
     def before(self) -> int:
@@ -127,7 +132,7 @@ def simplification(geography: Geography, plan: Plan, *, families: Sequence[Famil
     per_area: list[list[FamilyCount]] = [[] for _ in range(plan.n_areas)]
     cost_area = np.zeros(plan.n_areas)
     costed: set[str] = set()
-    national, missing = [], []
+    national, missing, basis = [], [], []
     for fam in families:
         layers = [layer for keys in fam.layer_keys if (layer := find_layer(geography, keys)) is not None]
         if not layers:
@@ -143,13 +148,14 @@ def simplification(geography: Geography, plan: Plan, *, families: Sequence[Famil
             per_area[a].append(FamilyCount(fam.key, len(whole), len(touching) - len(whole),
                                            tuple(lay.key for lay in layers),
                                            tuple(codes[b] for b in touching)))
-        amount = _family_cost(geography, fam.key, residents, onehot, costs, unit_costs)
-        if amount is not None:
-            cost_area += amount
+        costed_family = _family_cost(geography, fam.key, residents, onehot, costs, unit_costs)
+        if costed_family is not None:
+            cost_area += costed_family[0]
             costed.add(fam.key)
+            basis.append((fam.key, costed_family[1]))
     areas = tuple(AreaSimplification(code, tuple(per_area[a]), float(cost_area[a]), tuple(sorted(costed)))
                   for a, code in enumerate(plan.area_codes))
-    return Simplification(tuple(families), tuple(national), areas, costs, tuple(missing))
+    return Simplification(tuple(families), tuple(national), areas, costs, tuple(missing), tuple(basis))
 
 
 def _family(layers: list[Layer], onehot: np.ndarray, pop: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -168,17 +174,18 @@ def _family(layers: list[Layer], onehot: np.ndarray, pop: np.ndarray) -> tuple[n
 
 
 def _family_cost(geography: Geography, family: str, residents: np.ndarray, onehot: np.ndarray,
-                 costs: Sequence[RunningCost], unit_costs: Mapping[str, np.ndarray] | None) -> np.ndarray | None:
-    """Pounds a year per area for one family, or None when the family is not costed."""
+                 costs: Sequence[RunningCost],
+                 unit_costs: Mapping[str, np.ndarray] | None) -> tuple[np.ndarray, str] | None:
+    """Pounds a year per area for one family and how they were found, or None when the family is not costed."""
     cost = next((c for c in costs if c.layer == family), None)
     per_unit = (unit_costs or {}).get(family)
     if per_unit is None and cost is not None and cost.baseline is not None:
         per_unit = _baseline(geography, cost.baseline)
     if per_unit is not None:
-        return np.asarray(np.asarray(per_unit, dtype=np.float64) @ onehot)
+        return np.asarray(np.asarray(per_unit, dtype=np.float64) @ onehot), BY_DISTRICT
     if cost is None or cost.pounds is None or residents.sum() <= 0:
         return None
-    return np.asarray(cost.pounds * residents.sum(axis=0) / residents.sum())
+    return np.asarray(cost.pounds * residents.sum(axis=0) / residents.sum()), BY_RESIDENTS
 
 
 def _baseline(geography: Geography, source: str) -> np.ndarray | None:

@@ -69,7 +69,8 @@ def _families_sentence(result: Assessment) -> str:
     costed = s.areas[0].running_cost_families if s.areas else ()
     missing = [c.name for c in s.costs if c.pounds is None]
     if costed:
-        text += (f" Running costs counted: {', '.join(costed)} (shared between areas by residents)"
+        how = "; ".join(f"{family}: {basis}" for family, basis in s.cost_basis)
+        text += (f" Running costs counted ({how})"
                  + (f"; not costed (no open figure): {'; '.join(missing)}." if missing else "."))
     if s.missing_families:
         text += f" Not in this geography: {', '.join(s.missing_families)}."
