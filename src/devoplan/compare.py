@@ -97,7 +97,7 @@ def compare_plans(geography: Geography, plans: Sequence[tuple[str, Plan]], *,
     if dupes:
         raise DevoplanError(f"plans: two plans share the label '{dupes[0]}'; give each its own label")
     scored = score_plans(geography, plans, lower=bounds[0], upper=bounds[1])
-    return PlanComparison(tuple(labels), tuple((r["metric"], r["words"], tuple(r["values"])) for r in scored),
+    return PlanComparison(tuple(labels), tuple((r.metric, r.words, r.values) for r in scored),
                           tuple(_summary(geography, label, plan, spec) for label, plan in plans))
 
 

@@ -41,7 +41,7 @@ from devoplan.jsonio import finite, write_json
 from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
-from devoplan.report.comparison import PLAN_LABEL, comparison_table
+from devoplan.report.comparison import PLAN_LABEL, ComparisonTable, comparison_table
 from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations, read_metrics
 from devoplan.report.downloads import write_tables
 from devoplan.validate import MAX_TIME_LIMIT
@@ -148,7 +148,7 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
 
     steps.start("compare")
     comparison = comparison_table(geo, result.plan, lower=result.min_pop, upper=result.max_pop)
-    steps.done("compare", f"against {len(comparison['columns']) - 1} of today's layers")
+    steps.done("compare", f"against {len(comparison.columns) - 1} of today's layers")
 
     steps.start("report")
     governed = assess(geo, result.plan, money=Money.from_funding(funding))  # governance model and roadmap
@@ -172,7 +172,7 @@ def _design_progress(steps: _Steps, p: SearchProgress) -> None:
 
 
 def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, audit: dict[str, Any],
-                comparison: dict[str, Any], opts: DemoOptions, timings: dict[str, float]) -> dict[str, Any]:
+                comparison: ComparisonTable, opts: DemoOptions, timings: dict[str, float]) -> dict[str, Any]:
     """The ``metrics.json`` document the report is rendered from (and re-rendered by ``devoplan report``)."""
     design_doc = metrics_document(geo, result)
     gap = result.gap
@@ -201,7 +201,7 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
             "governance": {g.area_code: g.to_dict() for g in result.governance},
             "result": design_doc,
         },
-        "comparison": comparison,
+        "comparison": comparison.to_dict(),
         "funding": funding.summary,
         "timings_s": dict(timings),
     })
@@ -237,16 +237,16 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
     return files
 
 
-def headline(geo: Geography, result: DesignResult, funding: FundingResult, comparison: dict[str, Any],
+def headline(geo: Geography, result: DesignResult, funding: FundingResult, comparison: ComparisonTable,
              audit: dict[str, Any] | None = None) -> dict[str, Any]:
     """The few figures ``devoplan demo`` prints: plan shape, alignment, money, and what they rest on."""
     pops = result.populations(geo)
-    rows = {r["metric"]: r["values"] for r in comparison["rows"]}
+    rows = {r.metric: r.values for r in comparison.rows}
     alloc = funding.total_allocation() / 100.0
     statuses: dict[str, int] = {}
     for g in result.governance:
         statuses[g.status] = statuses.get(g.status, 0) + 1
-    columns = comparison["columns"]
+    columns = comparison.columns
     matrix = (audit or {}).get("coterminosity", {})
     winners = funding.summary.get("winners_and_losers", {})
     return finite({

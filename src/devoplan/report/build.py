@@ -90,7 +90,7 @@ def with_computed(data: ReportData) -> ReportData:
         design = metrics.get("design")
         bounds = design.get("bounds", {}) if isinstance(design, Mapping) else {}
         metrics["comparison"] = comparison_table(data.geography, data.plan, lower=bounds.get("min_pop"),
-                                                 upper=bounds.get("max_pop"))
+                                                 upper=bounds.get("max_pop")).to_dict()
     if notes:
         metrics["report_notes"] = [*metrics.get("report_notes", []), *notes]
     return ReportData(data.geography, data.plan, data.allocations, metrics, data.title)

@@ -24,6 +24,7 @@ from devoplan.csvcells import restore
 from devoplan.errors import InputError
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
+from devoplan.report.comparison import ComparisonTable, comparison_of
 from devoplan.report.schema import DEMO, DESIGN_DOC, FUNDING, check_metrics
 from devoplan.validate import Bounds, Cell, financial_year, numbers, parse_document, read_text
 
@@ -48,6 +49,11 @@ class ReportData:
     def __post_init__(self) -> None:
         if self.allocations is not None:
             check_allocations(self.allocations, self.plan, "allocations", population=self.area_population)
+
+    @property
+    def comparison(self) -> ComparisonTable | None:
+        """The plan against today's layers (the metrics document's ``comparison``), typed; None without one."""
+        return comparison_of(self.metrics)
 
     @property
     def area_population(self) -> np.ndarray:

@@ -20,7 +20,7 @@ from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
-from devoplan.report.comparison import HEADLINE, in_words
+from devoplan.report.comparison import HEADLINE, ComparisonTable, MeasureRow
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.downloads import downloads_section
 from devoplan.report.figures import FigureSink
@@ -48,7 +48,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
     body = [
         patchwork_section(data.geography, data.metrics.get("audit"), sink),
         areas_section(data, sink),
-        comparison_section(data.metrics.get("comparison"), data.geography),
+        comparison_section(data.comparison, data.geography),
         funding_section(data, fv, sink),
         governance_section(data, sink),
         cards_section(data, fv),
@@ -159,16 +159,15 @@ def _design_facts(design: Mapping[str, Any]) -> str:
 
 
 # -- 4. comparison --------------------------------------------------------------------------------------
-def comparison_section(comparison: Any, geo: Geography) -> Section:
-    if not isinstance(comparison, Mapping) or not comparison.get("rows"):
+def comparison_section(comparison: ComparisonTable | None, geo: Geography) -> Section:
+    if comparison is None:
         return Section("comparison", "The plan against today's geographies",
                        note("No comparison was computed.", kind="missing"))
-    columns = list(comparison["columns"])
-    header = ["measure", *columns]
+    header = ["measure", *comparison.columns]
     numeric = range(1, len(header))
-    rows = [[_measure_cell(r), *fmt_row(r["values"])] for r in comparison["rows"]]
-    n_head = sum(1 for r in comparison["rows"] if r["metric"] in HEADLINE)
-    areas: list[Any] = ["number of areas", *fmt_row(comparison.get("areas", []))]
+    rows = [[_measure_cell(r), *fmt_row(list(r.values))] for r in comparison.rows]
+    n_head = sum(1 for r in comparison.rows if r.metric in HEADLINE)
+    areas: list[Any] = ["number of areas", *fmt_row(list(comparison.areas))]
     body = table(header, [areas, *rows[:n_head]], numeric=numeric, css="compare")
     if rows[n_head:]:
         body += ("<h3>Every other measure</h3>" +
@@ -182,9 +181,9 @@ def comparison_section(comparison: Any, geo: Geography) -> Section:
                         "and police force areas, then every other measure.")
 
 
-def _measure_cell(row: Mapping[str, Any]) -> Html:
-    words = row.get("words") or in_words(row["metric"]) or row["metric"]
-    return Html(f'{esc(words)}<br><code class="small">{esc(row["metric"])}</code>')
+def _measure_cell(row: MeasureRow) -> Html:
+    words = row.words or row.metric
+    return Html(f'{esc(words)}<br><code class="small">{esc(row.metric)}</code>')
 
 
 # -- 5. funding -----------------------------------------------------------------------------------------

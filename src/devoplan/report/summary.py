@@ -31,11 +31,11 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
     """The one-page summary (section id ``summary``)."""
     geo, plan = data.geography, data.plan
     pops = plan.area_totals(geo.units.population.astype(float))
-    comp = data.metrics.get("comparison")
+    comp = data.comparison
     items = [(str(plan.n_areas), f"commissioning areas from {geo.n_units} districts"),
              (people_range(float(pops.min()), float(pops.max())), "residents per area (smallest–largest)")]
     for key in (HEALTH, ECONOMIC):
-        value = _comparison_value(comp, f"coterminosity@{key}", 0)
+        value = comp.value(f"coterminosity@{key}", 0) if comp is not None else None
         if value is not None:
             items.append((f"{value:.3f}", f"coterminosity with today's {key}s (1 = identical)"))
     if fv is not None:
@@ -68,8 +68,7 @@ def _proposed(data: ReportData) -> list[str]:
     pops = plan.area_totals(geo.units.population.astype(float))
     out = [f"{plan.n_areas} commissioning areas built from whole districts, each with one commissioning body "
            f"and one block grant; {people_range(float(pops.min()), float(pops.max()))} residents each."]
-    comparison = data.metrics.get("comparison")
-    out += alignment_sentences(comparison if isinstance(comparison, Mapping) else {}, plan.n_areas)
+    out += alignment_sentences(data.comparison, plan.n_areas)
     out += governance_sentences(data.metrics)
     scenarios = data.metrics.get("scenarios")
     if isinstance(scenarios, Mapping) and scenarios.get("labels"):
@@ -142,14 +141,6 @@ def _assumed(data: ReportData) -> list[str]:
 def _funding(data: ReportData) -> Mapping[str, Any]:
     funding = data.metrics.get("funding")
     return funding if isinstance(funding, Mapping) else {}
-
-
-def _comparison_value(comparison: Any, metric: str, column: int) -> float | None:
-    for row in (comparison or {}).get("rows", []) if isinstance(comparison, Mapping) else []:
-        if row["metric"] == metric and column < len(row["values"]):
-            value = row["values"][column]
-            return None if value is None else float(value)
-    return None
 
 
 def people_range(lo: float, hi: float) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from devoplan.geography.model import Geography
 from devoplan.governance.classify import STATUS_WORDS
+from devoplan.report.comparison import ComparisonTable, comparison_of
 from devoplan.report.data import FundingView
 from devoplan.report.html import esc
 from devoplan.report.tables import Html, table
@@ -39,19 +40,6 @@ def glossary(geo: Geography, keys: Sequence[str] | None = None) -> str:
     return '<p class="small">' + " · ".join(f"<b>{esc(layer.key)}</b>: {esc(layer.name)}" for layer in layers) + "</p>"
 
 
-def _row(comparison: Mapping[str, Any], metric: str) -> list[Any] | None:
-    for row in comparison.get("rows", []):
-        if row.get("metric") == metric:
-            return list(row.get("values", []))
-    return None
-
-
-def _column(comparison: Mapping[str, Any], key: str) -> int | None:
-    """The comparison column of today's layer ``key`` (``layers`` lists each column's layer key)."""
-    layers = comparison.get("layers") or [str(c).removeprefix("Today's ") for c in comparison.get("columns", [])]
-    return next((i for i, k in enumerate(layers) if k == key), None)
-
-
 def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
              national: str = "England's") -> list[str]:
     """The report's key findings as sentences, each only when its figures are present.
@@ -67,26 +55,28 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
         out.append(f"Today, ICBs and LEPs have a coterminosity of {float(matrix[HEALTH][ECONOMIC]):.3f} with each "
                    f"other (1 = the same map); {split} districts are split between ICBs and {shared} sit in two "
                    "or more LEPs.")
-    comparison = metrics.get("comparison") if isinstance(metrics.get("comparison"), Mapping) else {}
-    out += alignment_sentences(comparison or {}, n_areas)
+    out += alignment_sentences(comparison_of(metrics), n_areas)
     out += governance_sentences(metrics)
     if fv is not None:
         out.append(_money_sentence(metrics, fv, national))
     return out
 
 
-def alignment_sentences(comparison: Mapping[str, Any], n_areas: int) -> list[str]:
-    c_h, c_e = _row(comparison, f"coterminosity@{HEALTH}"), _row(comparison, f"coterminosity@{ECONOMIC}")
-    if not c_h or not c_e or c_h[0] is None or c_e[0] is None:
+def alignment_sentences(comparison: ComparisonTable | None, n_areas: int) -> list[str]:
+    """The plan's coterminosity with today's ICBs and LEPs, and how many of them it splits."""
+    if comparison is None:
         return []
-    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h[0]:.3f} with today's ICBs and "
-            f"{c_e[0]:.3f} with today's LEPs")
-    cut_h, cut_e = _row(comparison, f"split_layer_areas@{HEALTH}"), _row(comparison, f"split_layer_areas@{ECONOMIC}")
-    areas = comparison.get("areas", [])
-    ih, ie = _column(comparison, HEALTH), _column(comparison, ECONOMIC)
-    if cut_h and cut_e and ih is not None and ie is not None and cut_h[0] is not None and cut_e[0] is not None:
-        text += (f"; they split {int(cut_h[0])} of the {int(areas[ih])} ICBs and {int(cut_e[0])} of the "
-                 f"{int(areas[ie])} LEPs between areas")
+    c_h, c_e = comparison.value(f"coterminosity@{HEALTH}", 0), comparison.value(f"coterminosity@{ECONOMIC}", 0)
+    if c_h is None or c_e is None:
+        return []
+    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h:.3f} with today's ICBs and "
+            f"{c_e:.3f} with today's LEPs")
+    cut_h = comparison.value(f"split_layer_areas@{HEALTH}", 0)
+    cut_e = comparison.value(f"split_layer_areas@{ECONOMIC}", 0)
+    ih, ie = comparison.column_of(HEALTH), comparison.column_of(ECONOMIC)
+    if cut_h is not None and cut_e is not None and ih is not None and ie is not None:
+        text += (f"; they split {int(cut_h)} of the {comparison.areas[ih]} ICBs and {int(cut_e)} of the "
+                 f"{comparison.areas[ie]} LEPs between areas")
     return [text + "."]
 
 
