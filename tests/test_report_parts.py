@@ -174,7 +174,7 @@ def test_comparison_table_round_trips_and_reads_older_files(tmp_path: Path) -> N
     plan = Plan.from_labels(geo.units.codes, ["a"] * (geo.n_units // 2) + ["b"] * (geo.n_units - geo.n_units // 2))
     table = comparison_table(geo, plan, today=tuple(geo.layers)[:1])
     assert ComparisonTable.from_dict(table.to_dict()) == table
-    key = tuple(geo.layers)[0]
+    key = next(iter(geo.layers))
     assert table.column_of(key) == 1 and table.areas[0] == 2
     metric = f"coterminosity@{key}"
     today = plan_scalars(geo, Plan.from_layer(geo, key), ScoreOptions())

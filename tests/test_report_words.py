@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import shapely
 from devoplan.cli import main
 from devoplan.commands.demo import summary_lines
 from devoplan.errors import InputError
+from devoplan.pipeline import Headline, WinnersAndLosers
 from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
@@ -209,13 +211,12 @@ def test_report_out_must_be_a_writable_file(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_demo_summary_lines_say_what_the_figures_mean() -> None:
-    s = {"areas": 38, "population_min": 743_755, "population_max": 2_919_650, "bounds": [743_290, 2_973_160],
-         "today_icb_lep": 0.7983, "objective": 1.17, "lower_bound": 0.46, "gap_to_bound": 0.606,
-         "governance": {"new_combined_authority": 25, "single_county": 3},
-         "years": ["2026/27", "2029/30"], "to_areas": {"2026/27": 108.0e9, "2029/30": 117.83e9},
-         "per_head": {"2026/27": 1911.8, "2029/30": 2085.8},
-         "winners": {"year": "2029/30", "national_cash_growth_pct": 12.309, "n_winners": 12, "n_losers": 26},
-         "baseline_assumed": True}
+    s = Headline(areas=38, population_min=743_755, population_max=2_919_650, bounds=(743_290, 2_973_160),
+                 today_icb_lep=0.7983, objective=1.17, lower_bound=0.46, gap_to_bound=0.606, stopped_by="time",
+                 alignment={}, governance={"new_combined_authority": 25, "single_county": 3},
+                 years=("2026/27", "2029/30"), to_areas={"2026/27": 108.0e9, "2029/30": 117.83e9},
+                 per_head={"2026/27": 1911.8, "2029/30": 2085.8},
+                 winners=WinnersAndLosers("2029/30", 12.309, 12, 26), baseline_assumed=True, baseline_assumed_lines=())
     lines = summary_lines(s)
     assert lines[0] == ("38 areas of 743,755–2,919,650 residents (allowed 743,290–2,973,160); today ICBs and LEPs "
                         "have a coterminosity of 0.798 with each other.")
@@ -226,14 +227,14 @@ def test_demo_summary_lines_say_what_the_figures_mean() -> None:
     assert lines[3] == ("Funding: £108.0bn to areas in 2026/27 (£1,912 per head) → £117.8bn in 2029/30; by 2029/30 "
                         "12 areas grow faster than England's 12.3% and 26 slower (against an assumed baseline: "
                         "devoplan holds no spending by area).")
-    proven = {**s, "objective": 0.4912, "lower_bound": 0.4912, "gap_to_bound": 0.0, "proven_optimal": True,
-              "bound_kind": "exact model", "search_objective": 0.4912, "improved_by_mip": 0.0}
+    proven = replace(s, objective=0.4912, lower_bound=0.4912, gap_to_bound=0.0, proven_optimal=True,
+                     bound_kind="exact model", search_objective=0.4912, improved_by_mip=0.0)
     assert summary_lines(proven)[1] == ("Optimiser: objective 0.491 (lower is better), proven optimal by the exact "
                                         "model: no plan meeting the same constraints scores lower (lower bound "
                                         "0.491, gap 0.0%).")
-    improved = summary_lines({**proven, "search_objective": 0.5031, "improved_by_mip": 0.0119})[1]
+    improved = summary_lines(replace(proven, search_objective=0.5031, improved_by_mip=0.0119))[1]
     assert improved.endswith("gap 0.0%). The exact model improved on the local search's plan, which scored 0.503.")
-    unproven = summary_lines({**proven, "proven_optimal": False, "lower_bound": 0.48, "gap_to_bound": 0.0228})[1]
+    unproven = summary_lines(replace(proven, proven_optimal=False, lower_bound=0.48, gap_to_bound=0.0228))[1]
     assert unproven == ("Optimiser: objective 0.491 (lower is better); the exact model's LP (Lagrangian) lower "
                         "bound is 0.480, so a better plan could improve it by at most 2.3% (it does not say one "
                         "exists).")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from devoplan.jsonio import finite, write_json
 from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
-from devoplan.report.comparison import PLAN_LABEL, ComparisonTable, comparison_table
+from devoplan.report.comparison import ComparisonTable, comparison_table
 from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations, read_metrics
 from devoplan.report.downloads import write_tables
 from devoplan.validate import MAX_TIME_LIMIT
@@ -87,12 +87,61 @@ class StepEvent:
 
 
 @dataclass(frozen=True)
+class Bodies:
+    """Commissioning bodies today (per family) and after: one single body per area."""
+
+    before: int
+    after: int
+    split: int
+    by_family: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The few figures ``devoplan demo`` prints: plan shape, optimiser evidence, alignment, money, bodies."""
+
+    areas: int
+    population_min: int
+    population_max: int
+    bounds: tuple[float | None, float | None]
+    objective: float
+    gap_to_bound: float | None
+    lower_bound: float | None
+    stopped_by: str
+    today_icb_lep: float | None  # coterminosity of today's ICBs and LEPs
+    alignment: dict[str, dict[str, float | None]]  # measure -> column label -> value
+    governance: dict[str, int]  # candidate-body status -> areas
+    years: tuple[str, ...]
+    to_areas: dict[str, float]  # year -> pounds to areas
+    per_head: dict[str, float]
+    winners: WinnersAndLosers | None
+    baseline_assumed: bool  # every line's baseline is an assumed share
+    baseline_assumed_lines: tuple[str, ...]
+    proven_optimal: bool = False
+    bound_kind: str | None = None
+    search_objective: float | None = None
+    improved_by_mip: float | None = None
+    bodies: Bodies | None = None
+    roadmap_end: int | None = None
+
+
+@dataclass(frozen=True)
+class WinnersAndLosers:
+    """Areas growing faster and slower than the national cash growth by the last settlement year."""
+
+    year: str
+    national_cash_growth_pct: float
+    n_winners: int
+    n_losers: int
+
+
+@dataclass(frozen=True)
 class DemoResult:
-    """Paths written and the headline figures (JSON-ready), with per-step timings in seconds."""
+    """Paths written and the headline figures, with per-step timings in seconds."""
 
     out: Path
     files: dict[str, Path]
-    summary: dict[str, Any]
+    summary: Headline
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -155,16 +204,16 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
     doc = metrics_doc(geo, result, funding, audit, comparison, opts, steps.timings) | finite(governed.to_dict())
     files = write_outputs(geo, result, funding, doc, opts.out)
     steps.done("report", str(files["report"]))
-    summary = headline(geo, result, funding, comparison, audit) | bodies_headline(governed)
+    summary = replace(headline(geo, result, funding, comparison, audit), **bodies_headline(governed))
     return DemoResult(opts.out, files, summary, dict(steps.timings))
 
 
 def bodies_headline(governed: Assessment) -> dict[str, Any]:
-    """Commissioning bodies before and after, nationally, and the roadmap's last year."""
+    """Commissioning bodies before and after, nationally, and the roadmap's last year (Headline fields)."""
     s = governed.model.simplification
-    return {"bodies": {"before": s.before, "after": s.after, "split": s.split_bodies,
-                       "by_family": {f.family: f.touching for f in s.national}},
-            "roadmap_end": governed.roadmap.to_dict()["last_end"]}
+    ends = [a.end for a in governed.roadmap.areas if a.end is not None]
+    return {"bodies": Bodies(s.before, s.after, s.split_bodies, {f.family: f.touching for f in s.national}),
+            "roadmap_end": max(ends) if ends else None}
 
 
 def _design_progress(steps: _Steps, p: SearchProgress) -> None:
@@ -238,7 +287,7 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
 
 
 def headline(geo: Geography, result: DesignResult, funding: FundingResult, comparison: ComparisonTable,
-             audit: dict[str, Any] | None = None) -> dict[str, Any]:
+             audit: dict[str, Any] | None = None) -> Headline:
     """The few figures ``devoplan demo`` prints: plan shape, alignment, money, and what they rest on."""
     pops = result.populations(geo)
     rows = {r.metric: r.values for r in comparison.rows}
@@ -248,27 +297,33 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         statuses[g.status] = statuses.get(g.status, 0) + 1
     columns = comparison.columns
     matrix = (audit or {}).get("coterminosity", {})
-    winners = funding.summary.get("winners_and_losers", {})
-    return finite({
-        "areas": result.plan.n_areas,
-        "population_min": int(pops.min()),
-        "population_max": int(pops.max()),
-        "bounds": [result.min_pop, result.max_pop],
-        "objective": result.objective,
-        "gap_to_bound": result.gap,
-        "lower_bound": result.bound.value if result.bound is not None else None,
-        **_bound_facts(result),
-        "stopped_by": result.stats.stopped_by,
-        "today_icb_lep": matrix.get("ICB", {}).get("LEP"),
-        "alignment": {m: dict(zip(columns, rows[m], strict=True)) for m in
-                      ("coterminosity@ICB", "coterminosity@LEP", "split_layer_areas@ICB", "split_layer_areas@LEP")
-                      if m in rows},
-        "plan_label": PLAN_LABEL,
-        "governance": dict(sorted(statuses.items())),
-        "years": list(funding.years),
-        "to_areas": {y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
-        "per_head": {y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
-        "winners": {k: winners.get(k) for k in ("year", "national_cash_growth_pct", "n_winners", "n_losers")},
-        "baseline_assumed": len(funding.summary["baseline"]["lines_assumed"]) == len(funding.lines),
-        "baseline_assumed_lines": list(funding.summary["baseline"]["lines_assumed"]),
-    })
+    wl = funding.summary.get("winners_and_losers") or {}
+    facts = _bound_facts(result)
+    gap = result.gap
+    return Headline(
+        areas=result.plan.n_areas,
+        population_min=int(pops.min()),
+        population_max=int(pops.max()),
+        bounds=(result.min_pop, result.max_pop),
+        objective=result.objective,
+        gap_to_bound=gap if gap is not None and math.isfinite(gap) else None,
+        lower_bound=(result.bound.value if result.bound is not None and math.isfinite(result.bound.value)
+                     else None),
+        proven_optimal=bool(facts.get("proven_optimal", False)),
+        bound_kind=facts.get("bound_kind"),
+        search_objective=facts.get("search_objective"),
+        improved_by_mip=facts.get("improved_by_mip"),
+        stopped_by=result.stats.stopped_by,
+        today_icb_lep=matrix.get("ICB", {}).get("LEP"),
+        alignment={m: dict(zip(columns, rows[m], strict=True)) for m in
+                   ("coterminosity@ICB", "coterminosity@LEP", "split_layer_areas@ICB", "split_layer_areas@LEP")
+                   if m in rows},
+        governance=dict(sorted(statuses.items())),
+        years=tuple(funding.years),
+        to_areas={y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
+        per_head={y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
+        winners=(WinnersAndLosers(str(wl["year"]), float(wl["national_cash_growth_pct"]), int(wl["n_winners"]),
+                                  int(wl["n_losers"])) if wl.get("n_winners") is not None else None),
+        baseline_assumed=len(funding.summary["baseline"]["lines_assumed"]) == len(funding.lines),
+        baseline_assumed_lines=tuple(funding.summary["baseline"]["lines_assumed"]),
+    )
