@@ -260,7 +260,7 @@ def _check_population(df: pd.DataFrame, rows: pd.DataFrame, plan: Plan, populati
         if abs(float(value) - want) > 0.5 + 1e-9 * want:
             raise InputError(f"area '{code}' has {float(value):,.0f} residents here but {want:,.0f} in the plan "
                              "(allocations made for a different plan, or for a layer with split districts? "
-                             "fund the plan itself: devoplan fund --plan PLAN.csv)", file=source, row=int(index) + 2,
+                             "fund the plan itself)", file=source, row=int(index) + 2,
                              field="population")
 
 
