@@ -46,11 +46,11 @@ def test_parse_locks_and_conflicting_lock() -> None:
 
 
 def test_parse_groups_pairs() -> None:
-    assert parse_groups(["A,B", "C, D ,E"], "--together") == (("A", "B"), ("C", "D", "E"))
+    assert parse_groups(["A,B", "C, D ,E"], "together") == (("A", "B"), ("C", "D", "E"))
     with pytest.raises(DevoplanError, match="exactly two"):
-        parse_groups(["A,B,C"], "--apart", pairs=True)
+        parse_groups(["A,B,C"], "apart", pairs=True)
     with pytest.raises(DevoplanError, match="at least two"):
-        parse_groups(["A"], "--together")
+        parse_groups(["A"], "together")
 
 
 def test_parse_layers_none() -> None:

@@ -163,14 +163,17 @@ def parse_locks(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def parse_groups(items: Iterable[str], option: str, *, pairs: bool = False) -> tuple[tuple[str, ...], ...]:
-    """``["A,B", "C,D,E"]`` -> code tuples (``pairs=True`` requires exactly two codes each)."""
+def parse_groups(items: Iterable[str], field: str, *, pairs: bool = False) -> tuple[tuple[str, ...], ...]:
+    """``["A,B", "C,D,E"]`` -> code tuples (``pairs=True`` requires exactly two codes each).
+
+    ``field`` (``together``, ``apart``) names the parameter in errors. Codes may also be names.
+    """
     out = []
     for item in items:
         codes = tuple(_split(item))
         if len(codes) < 2 or (pairs and len(codes) != 2):
             need = "exactly two" if pairs else "at least two"
-            raise DevoplanError(f"{option} '{item}' needs {need} comma-separated codes")
+            raise DevoplanError(f"`{field}` '{item}' needs {need} comma-separated codes or names")
         out.append(codes)
     return tuple(out)
 
