@@ -37,6 +37,7 @@ from devoplan.session.money import AreaMoney, FirstYearMoney
 from devoplan.session.results import Alignment, AreaChange, Move, Preview, Quantity, Splits
 
 MoveLike = tuple[str | int, str | int]
+_Step = tuple[np.ndarray, np.ndarray, np.ndarray]  # moved districts, their areas before, their areas after
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,8 +144,8 @@ class Session:
         self._state = _State(assign, sums, model.money.evaluate(sums, plan.area_codes),
                              pieces_per_area(geo.adjacency, assign, plan.n_areas),
                              tuple(frozenset(k.split(assign)) for k in model.kept_whole))
-        self._undo: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._redo: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._undo: list[_Step] = []
+        self._redo: list[_Step] = []
 
     # -- reading -----------------------------------------------------------------------------------
     @property
@@ -198,22 +199,19 @@ class Session:
 
     def undo(self) -> Preview:
         """Revert the last applied step; returns what reverting changed."""
-        with self._lock:
-            if not self._undo:
-                raise DevoplanError("nothing to undo")
-            units, old, new = self._undo.pop()
-            preview = self._commit(units, old)
-            self._redo.append((units, old, new))
-            return preview
+        return self._replay(self._undo, self._redo, back=True)
 
     def redo(self) -> Preview:
         """Re-apply the last undone step."""
+        return self._replay(self._redo, self._undo, back=False)
+
+    def _replay(self, source: list[_Step], target: list[_Step], *, back: bool) -> Preview:
         with self._lock:
-            if not self._redo:
-                raise DevoplanError("nothing to redo")
-            units, old, new = self._redo.pop()
-            preview = self._commit(units, new)
-            self._undo.append((units, old, new))
+            if not source:
+                raise DevoplanError(f"nothing to {'undo' if back else 'redo'}")
+            units, old, new = source.pop()
+            preview = self._commit(units, old if back else new)
+            target.append((units, old, new))
             return preview
 
     # -- internals ---------------------------------------------------------------------------------
