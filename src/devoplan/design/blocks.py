@@ -76,7 +76,7 @@ def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
     for group in opts.together:
         us = np.concatenate([place_units(geography, c, "together") for c in group])
         _chain(links, us)
-    frozen_units = _frozen_units(geography, opts)
+    frozen_units = _frozen_units(opts)
     mat = geography.adjacency.matrix
     for code, us in frozen_units.items():
         if len(us) > 1 and connected_components(sparse.csr_array(mat[us][:, us]), directed=False)[0] > 1:
@@ -168,7 +168,7 @@ def _origin(geography: Geography, members: np.ndarray, why: dict[int, list[str]]
     return f"{len(members)} districts from {geography.units.names[int(members[0])]}"
 
 
-def _frozen_units(geography: Geography, opts: DesignOptions) -> dict[str, np.ndarray]:
+def _frozen_units(opts: DesignOptions) -> dict[str, np.ndarray]:
     if not opts.frozen_areas or opts.start is None:
         return {}
     start = opts.start

@@ -21,7 +21,7 @@ def check_feasible(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
     check_counts(blocks, k)
     check_total(blocks, k, min_pop, max_pop)
     check_block_sizes(blocks, max_pop)
-    check_connected(blocks, k)
+    check_connected(blocks)
     check_locks(blocks, k, max_pop)
     check_apart(blocks)
     check_frozen(blocks, min_pop, max_pop)
@@ -58,7 +58,7 @@ def check_block_sizes(blocks: Blocks, max_pop: int) -> None:
         )
 
 
-def check_connected(blocks: Blocks, k: int) -> None:
+def check_connected(blocks: Blocks) -> None:
     n = blocks.n_blocks
     if not blocks.edge_weight:
         count = n
