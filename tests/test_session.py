@@ -181,4 +181,4 @@ def test_the_model_is_shared_read_only(england: Geography, model: SessionModel) 
                   if one.plan.assignment[v] != a)
     one.move(u, target)
     assert two.plan == Plan.from_layer(england, "ICB26")
-    assert not model.money.unit_values.flags.writeable
+    assert not model.money.unit_values.flags.writeable and not model.objective.features.flags.writeable

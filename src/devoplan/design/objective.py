@@ -32,6 +32,7 @@ from devoplan.design.options import DesignOptions, full_weights
 from devoplan.errors import DevoplanError
 from devoplan.geography.model import Geography
 from devoplan.metrics.homogeneity import standardise
+from devoplan.zoning import frozen_array
 
 TERMS: tuple[str, ...] = ("health", "economic", "needs", "compact", "balance", "identity")
 REPORT = "report"  # layer parts tracked for their containments only, in no term
@@ -74,7 +75,7 @@ class LayerIndex:
             np.concatenate([p.start - 1 + p.nonzero[b] for p in obj.layers]).astype(np.int64)
             if obj.layers else np.zeros(0, dtype=np.int64)
             for b in range(n_blocks))
-        return cls(starts, col_layer, block_cols)
+        return cls(frozen_array(starts), frozen_array(col_layer), tuple(frozen_array(c) for c in block_cols))
 
 
 def _row_maxima(overlaps: np.ndarray, ix: LayerIndex) -> np.ndarray:
@@ -139,7 +140,7 @@ def build_objective(geography: Geography, blocks: Blocks, opts: DesignOptions,
     return Objective(
         k=opts.areas,
         weights=full_weights(opts),
-        features=np.ascontiguousarray(np.hstack(cols)),
+        features=frozen_array(np.ascontiguousarray(np.hstack(cols))),  # shared by sessions in threads
         layers=tuple(parts),
         needs_start=start,
         n_indicators=v.shape[1],
