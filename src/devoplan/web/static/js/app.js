@@ -15,7 +15,7 @@ function say(text) { fill($("#status"), text); }
 
 function report(err) {
   const box = $("#error");
-  if (err && err.status === 401) { state.user = null; route("#/login"); }
+  if (err && err.status === 401 && state.user) { state.user = null; show("login-view"); } // session expired
   fill(box, err && err.message ? err.message : String(err));
   box.hidden = false;
   const field = err && err.field ? $(`[name="${CSS.escape(String(err.field).split(".").pop())}"]`) : null;
@@ -158,6 +158,7 @@ const tool = () => $("input[name=tool]:checked").value;
 
 async function openEditor(id) {
   show("editor-view");
+  delete $("#editor-view").dataset.loaded;
   if (!state.geo) {
     say("Loading the district map…");
     state.geo = await loadGeography();
@@ -178,13 +179,14 @@ async function openEditor(id) {
   }
   state.editor = new Editor({ geo: state.geo, views: state.views, user: state.user, report, say });
   await state.editor.open(id);
+  $("#editor-view").dataset.loaded = String(id); // the scenario is drawn (browser tests wait for this)
   say(`Opened ${state.editor.scenario.name}, version ${state.editor.scenario.version}.`);
 }
 
 function switchView() {
   const hex = $("input[name=view]:checked").value === "hex";
   $("#map").hidden = hex;
-  $("#hex").hidden = !hex;
+  $("#hex").toggleAttribute("hidden", !hex); // an SVG element has no .hidden property
   if (!hex && state.views?.[0]) state.views[0].resize();
 }
 
