@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from devoplan.geography.loader import load_geography
 from devoplan.testing.browser import CHROMIUM_ARGS, find_chromium, serving
 from devoplan.web import maplibre_ready
 
@@ -41,15 +42,15 @@ PASSWORDS = {"ana": "analyst-pass-1", "carl": "council-pass-1", "gwen": "governm
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from devoplan.api.app import create_app
     from devoplan.api.routes.accounts import create_user
-    from devoplan.geography.loader import load_geography
     from devoplan.store.db import open_database
 
     database = open_database(f"sqlite:///{tmp_path_factory.mktemp('ws') / 'workspace.db'}")
-    app = create_app(database, load_geography())
+    geography = load_geography()
+    app = create_app(database, geography)
     with database.session() as db:
-        create_user(db, app.state.workspace, "ana", PASSWORDS["ana"], "analyst", None)
-        create_user(db, app.state.workspace, "carl", PASSWORDS["carl"], "area", WIGHT)
-        create_user(db, app.state.workspace, "gwen", PASSWORDS["gwen"], "analyst", None)
+        create_user(db, geography, "ana", PASSWORDS["ana"], "analyst", None)
+        create_user(db, geography, "carl", PASSWORDS["carl"], "area", WIGHT)
+        create_user(db, geography, "gwen", PASSWORDS["gwen"], "analyst", None)
         db.commit()
     with serving(app) as url:
         yield url
@@ -81,6 +82,7 @@ def page(browser: Any, site: str) -> Iterator[Any]:
 def shot(page: Any, name: str, full: bool = False) -> None:
     folder = os.environ.get("DEVOPLAN_WORKSPACE_SHOTS")
     if folder:
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(Path(folder) / f"workspace-{name}.png"), full_page=full)
 
 
@@ -154,7 +156,7 @@ def test_edit_propose_accept_download(page: Any) -> None:
     click_district(page, "map", WIGHT)
     wait_version(page, 2)
     first = deltas_text(page)
-    assert "Isle of Wight" in first and dorset in first and hampshire in first
+    assert "Isle of Wight" in first and "NHS Dorset" in first and "NHS Hampshire and Isle of Wight" in first
     assert "Coterminosity" in first and "Allocation" in first
     shot(page, "editor")
 

@@ -21,7 +21,7 @@ function table(caption, headers, rows, attrs = {}) {
 function movesTable(moves, ctx) {
   return table("Moves", ["District", "From", "To"], moves.map((m) => h("tr", {},
     h("td", {}, m.district_name || ctx.nameOf(m.district)),
-    h("td", {}, ctx.areaName(m.from)), h("td", {}, ctx.areaName(m.to)))));
+    h("td", {}, ctx.areaShort(m.from)), h("td", {}, ctx.areaShort(m.to)))));
 }
 
 /** Split "measure@LAYER" keys into per-layer rows. */
@@ -74,14 +74,17 @@ function areaRow(a, bounds) {
   const fund = a.funding || {};
   const [fb, fa, fd] = [fund.before || {}, fund.after || {}, fund.delta || {}];
   const pieces = (detached.after || []).map((p) => p.join(", "));
+  const checks = [
+    within.after === undefined ? null : mark(within.after, within.after ? "✓ within the population bounds"
+      : `✗ outside the bounds (${num(bounds?.min_population)}–${num(bounds?.max_population)})`),
+    detached.after === undefined ? null : mark(!pieces.length, pieces.length ? `✗ not contiguous: ${pieces.join("; ")} detached`
+      : "✓ contiguous"),
+  ].filter(Boolean);
   return h("tr", {},
-    h("th", { scope: "row" }, `${a.name} (${a.code})`),
+    h("th", { scope: "row" }, a.name, h("br"), h("small", { class: "checks" }, checks.flatMap((c, i) => (i ? [h("br"), c] : [c])))),
     h("td", { class: "num" }, num(pop.after), h("br"), h("small", {}, delta(pop.delta))),
-    h("td", {}, within.after === undefined ? "–" : mark(within.after, within.after ? "yes" : "no"),
-      bounds && within.after === false ? h("small", {}, ` (${num(bounds.min_population)}–${num(bounds.max_population)})`) : ""),
-    h("td", {}, detached.after === undefined ? "–" : pieces.length
-      ? mark(false, `no: detached ${pieces.join("; ")}`) : mark(true, "yes")),
-    h("td", { class: "num" }, money(fa.allocation), h("br"), h("small", {}, changed(fd.allocation) ? `${fd.allocation > 0 ? "+" : ""}${money(fd.allocation)}` : "")),
+    h("td", { class: "num" }, money(fa.allocation), h("br"),
+      h("small", {}, changed(fd.allocation) ? `${fd.allocation > 0 ? "+" : ""}${money(fd.allocation)}` : "")),
     h("td", { class: "num" }, money(fa.per_head), h("br"), h("small", {}, isNum(fb.per_head) ? `was ${money(fb.per_head)}` : "")),
     h("td", { class: "num" }, isNum(fa.vs_baseline) ? `${fa.vs_baseline >= 0 ? "+" : ""}${money(fa.vs_baseline)}` : "–"));
 }
@@ -89,7 +92,7 @@ function areaRow(a, bounds) {
 function areasTable(doc) {
   if (!doc.areas?.length) return null;
   return table(`Touched areas${doc.year ? `, funding for ${doc.year}` : ""}`,
-    ["Area", "Population", "Within bounds", "Contiguous", "Allocation", "Per head", "vs baseline"],
+    ["Area", "Population", "Allocation", "Per head", "vs baseline"],
     doc.areas.map((a) => areaRow(a, doc.bounds)), { "data-part": "areas" });
 }
 
@@ -102,7 +105,7 @@ function checksList(checks) {
 
 /** Fill a container with a what-if document; parts absent from it are left out. */
 export function renderDeltas(container, doc, ctx, title = "What changed") {
-  const parts = [h("h3", {}, title)];
+  const parts = [h("h3", { id: container.id ? `${container.id}-title` : null }, title)];
   if (!doc) parts.push(h("p", { class: "muted" }, "Move a district to see the effect on coterminosity, population, contiguity and funding."));
   else {
     if (doc.moves?.length) parts.push(movesTable(doc.moves, ctx));

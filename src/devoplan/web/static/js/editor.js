@@ -38,7 +38,9 @@ export class Editor {
     return assignment;
   }
 
-  get ctx() { return { nameOf: this.nameOf, areaName: this.areaName }; }
+  areaShort = (code) => (this.scenario?.areas || []).find((a) => a.code === code)?.name || code;
+
+  get ctx() { return { nameOf: this.nameOf, areaName: this.areaName, areaShort: this.areaShort }; }
 
   showDeltas(doc, title) { renderDeltas($("#deltas"), doc, this.ctx, title); }
 
