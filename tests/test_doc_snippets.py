@@ -28,6 +28,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"(<!-- snippet: expensive[^>]*-->\s*\n)?```(\w*)\n(.*?)```", re.S)
 RUN = (
     'devoplan whatif ICB26 --move "West Lancashire=QYG"',
+    'devoplan whatif ICB26 --move "west lancashire=NHS Cheshire and Merseyside ICB" --move E07000117=QYG --json',
     "devoplan outcomes --layer RGN --json -i cvd_u75",
     "devoplan markets --layer ICB",
 )
