@@ -33,6 +33,12 @@ RUN = (
     "devoplan markets --layer ICB",
 )
 
+# Commands a page documents before their module has landed (skipped while absent, checked once present).
+PENDING = {
+    "serve": "the web workspace's API server (issue 14, docs/workspace-ui.md)",
+    "users": "the web workspace's user accounts (issue 14, docs/workspace-ui.md)",
+}
+
 
 def _blocks(page: Path) -> list[tuple[int, str, str, bool]]:
     text = page.read_text(encoding="utf-8")
@@ -74,6 +80,8 @@ def _command_lines() -> list[tuple[str, str]]:
 def _command(args: list[str]) -> tuple[Any, list[str]]:
     """The command a documented line runs (through command groups such as ``data``) and its arguments."""
     command: Any = typer.main.get_command(app)
+    if args and args[0] in PENDING and args[0] not in command.commands:
+        pytest.skip(f"'devoplan {args[0]}' is documented ahead of its command module: {PENDING[args[0]]}")
     while getattr(command, "commands", None) and args:
         assert args[0] in command.commands, f"no command '{args[0]}'"
         command, args = command.commands[args[0]], args[1:]
