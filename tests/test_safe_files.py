@@ -117,6 +117,7 @@ def test_an_unreadable_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
     ("+SUM(A1)", "'+SUM(A1)"), ("@SUM(A1)", "'@SUM(A1)"), ("-1+2", "'-1+2"), ("\tx", "'\tx"),
     ("-12.50", "-12.50"), ("North East", "North East"), ("'=x", "''=x"),
+    ("-1,234", "-1,234"), ("-3.5%", "-3.5%"), ("+£12", "'+£12"), ("-1,2x", "'-1,2x"),  # numbers as shown stay
 ])
 def test_formula_like_text_is_written_as_text(text: str, written: str) -> None:
     assert neutralise(text) == written
