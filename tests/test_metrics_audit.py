@@ -22,8 +22,9 @@ from devoplan.metrics import (
     score,
 )
 from devoplan.metrics.audit import crossings, nestings
+from devoplan.testing.tiny import six_district_plan as tiny_plan
+from devoplan.testing.tiny import six_districts as tiny_geography
 from devoplan.zoning import Zoning
-from tests.test_metrics_overlap import tiny_geography, tiny_plan
 
 
 def test_audit_matrices_of_the_six_districts() -> None:

@@ -195,7 +195,7 @@ def test_geography_without_boundaries_still_gets_a_report(tmp_path: Path) -> Non
 
 def test_a_users_own_geography_is_not_called_england(tmp_path: Path) -> None:
     from devoplan import load_geography
-    from tests.test_loader import write
+    from devoplan.testing.files import write_five_units as write
 
     (tmp_path / "geo").mkdir()
     geo = load_geography(write(tmp_path / "geo"))  # layers H, E, C: no ICB, no LEP, no boundaries
