@@ -24,7 +24,7 @@ from devoplan.pipeline import DemoOptions, DemoResult, run_demo
 from devoplan.planio import read_plan
 from devoplan.report.build import render_from_files
 from devoplan.report.sections import SECTION_IDS
-from tests.test_report import scan
+from devoplan.testing.html import scan
 
 pytestmark = pytest.mark.slow
 
