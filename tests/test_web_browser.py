@@ -209,9 +209,31 @@ def test_edit_propose_accept_download(page: Any) -> None:
     # The plan download has the accepted move.
     with page.expect_download() as download:
         page.get_by_role("link", name="Plan (CSV: district, area), version 5").click()
-    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    wight = next(r for r in rows if r and r[0] == WIGHT)
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    wight = next(r for r in csv.reader(io.StringIO(saved)) if r and r[0] == WIGHT)
     assert hampshire in wight
+
+    # Comments on the proposal are text; the history compares any version with the current one.
+    card = page.locator("#proposals article").first
+    card.locator("textarea").fill("Agreed <script>x</script>")
+    card.get_by_role("button", name="Comment").click()
+    page.wait_for_function("document.querySelector('#proposals .comments li strong')?.textContent === 'gwen'")
+    assert "Agreed <script>x</script>" in card.locator(".comments").inner_text()
+    page.get_by_role("button", name="Compare v4 with current").click()
+    page.wait_for_selector("#diff h3")
+    assert page.locator("#diff h3").inner_text() == "Version 4 → version 5: 1 district moved"
+    assert "Isle of Wight" in page.locator("#diff").inner_text()
+
+    # The downloaded plan uploads as a new scenario with the same areas.
+    page.click("#nav-scenarios")
+    page.fill("#create-name", "Uploaded")
+    page.check("input[name=source][value=upload]")
+    page.set_input_files("#create-file", files=[{"name": "plan.csv", "mimeType": "text/csv",
+                                                 "buffer": saved.encode("utf-8")}])
+    page.click("#create-form button[type=submit]")
+    wait_editor(page)
+    assert page.locator("#editor-title").inner_text() == "Uploaded"
+    assert area_of(page, WIGHT) == hampshire
 
 
 def test_keyboard_move_and_hex_map_without_a_mouse(page: Any) -> None:
@@ -236,3 +258,23 @@ def test_keyboard_move_and_hex_map_without_a_mouse(page: Any) -> None:
     page.keyboard.press("Enter")
     focused = page.locator("#hex-focus").inner_text().removeprefix("Focused: ")
     assert focused and f"{focused} is in" in page.locator("#district-info").inner_text()
+    # The selected district's comments, and a new one, kept as text.
+    page.wait_for_selector("#district-comments:not([hidden]) textarea")
+    page.fill("#district-comment-text", "Shares a <em>hospital</em> with its neighbour")
+    page.get_by_role("button", name="Add the comment").click()
+    page.wait_for_selector("#district-comments .comments strong")
+    assert "Shares a <em>hospital</em>" in page.locator("#district-comments").inner_text()
+
+
+def test_optimiser_run_shows_progress_and_cancels(page: Any) -> None:
+    log_in(page, "ana")
+    page.fill("#create-name", "Optimiser run")
+    page.check("input[name=source][value=optimise]")
+    page.fill("#create-areas", "38")
+    page.click("#create-form button[type=submit]")
+    page.wait_for_selector("#job:not([hidden])")
+    page.wait_for_function("document.querySelector('#job-message').textContent.length > 0")
+    page.click("#job-cancel")
+    page.wait_for_function("document.querySelector('#job-message').textContent.startsWith('cancelled')",
+                           timeout=60_000)
+    assert page.locator("#job-cancel").is_disabled()

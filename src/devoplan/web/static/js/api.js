@@ -89,6 +89,8 @@ export const api = {
   reject: (pid, note) => post(`proposals/${pid}/reject`, { note }),
   counter: (pid, moves, reason) => post(`proposals/${pid}/counter`, { moves, reason }),
   comments: (pid) => get(`proposals/${pid}/comments`),
+  districtComments: (id, district) => get(`scenarios/${id}/comments?district=${encodeURIComponent(district)}`),
+  commentDistrict: (id, district, text) => post(`scenarios/${id}/comments`, { district, text }),
   comment: (pid, text) => post(`proposals/${pid}/comments`, { text }),
 
   notifications: () => get("notifications"),

@@ -8,6 +8,7 @@ import { colourAreas } from "./colours.js";
 import { renderDeltas, diffAsDeltas } from "./deltas.js";
 import { renderHistory, renderDownloads } from "./history.js";
 import { renderProposals, GOVERNMENT } from "./proposals.js";
+import { renderDistrictComments } from "./comments.js";
 
 export class Editor {
   constructor({ geo, views, user, report, say }) {
@@ -47,6 +48,7 @@ export class Editor {
   async open(id) {
     this.scenario = await api.scenario(id);
     this.draft.clear();
+    $("#district-comments").hidden = true;
     this.setupControls();
     this.redraw();
     this.showDeltas(null);
@@ -127,6 +129,7 @@ export class Editor {
     fill($("#district-info"), `${this.nameOf(code)} is in ${this.areaName(area)}; population ${num(this.geo.population.get(code))}.`);
     $("#move-area").value = area;
     this.redraw([code]);
+    renderDistrictComments(this.scenario.id, code, this.nameOf(code), this).catch(this.report);
   }
 
   paint(codes) { return this.apply(codes.map((district) => ({ district, area: $("#paint-area").value }))); }
