@@ -98,6 +98,18 @@ def log_out(page: Any) -> None:
     page.wait_for_selector("#login-view:not([hidden])")
 
 
+def create_scenario(page: Any, name: str, source: str, **fields: str) -> None:
+    """Fill the new-scenario form (``source``: layer, upload, default or optimise) and submit it."""
+    page.fill("#create-name", name)
+    page.check(f"input[name=source][value={source}]")
+    for selector, value in fields.items():
+        if selector == "layer":
+            page.select_option("#create-layer", value)
+        else:
+            page.fill(f"#create-{selector}", value)
+    page.click("#create-form button[type=submit]")
+
+
 def wait_editor(page: Any) -> None:
     page.wait_for_selector("#editor-view[data-loaded]:not([hidden])")
 
@@ -140,11 +152,8 @@ def test_login_is_refused_with_a_message(page: Any) -> None:
 def test_edit_propose_accept_download(page: Any) -> None:
     shot(page, "login")
     log_in(page, "ana")
-    page.fill("#create-name", NAME)
-    page.check("input[name=source][value=layer]")
-    page.select_option("#create-layer", "ICB")
     shot(page, "scenarios")
-    page.click("#create-form button[type=submit]")
+    create_scenario(page, NAME, "layer", layer="ICB")
     wait_editor(page)
     assert page.locator("#editor-title").inner_text() == NAME  # shown as text, not markup
     assert page.locator("#editor-title b").count() == 0
@@ -226,11 +235,9 @@ def test_edit_propose_accept_download(page: Any) -> None:
 
     # The downloaded plan uploads as a new scenario with the same areas.
     page.click("#nav-scenarios")
-    page.fill("#create-name", "Uploaded")
-    page.check("input[name=source][value=upload]")
     page.set_input_files("#create-file", files=[{"name": "plan.csv", "mimeType": "text/csv",
                                                  "buffer": saved.encode("utf-8")}])
-    page.click("#create-form button[type=submit]")
+    create_scenario(page, "Uploaded", "upload")
     wait_editor(page)
     assert page.locator("#editor-title").inner_text() == "Uploaded"
     assert area_of(page, WIGHT) == hampshire
@@ -239,10 +246,7 @@ def test_edit_propose_accept_download(page: Any) -> None:
 def test_keyboard_move_and_hex_map_without_a_mouse(page: Any) -> None:
     """The move form and the hex map work from the keyboard alone (the map is not required)."""
     log_in(page, "ana")
-    page.fill("#create-name", "Keyboard")
-    page.check("input[name=source][value=layer]")
-    page.select_option("#create-layer", "ICB")
-    page.click("#create-form button[type=submit]")
+    create_scenario(page, "Keyboard", "layer", layer="ICB")
     wait_editor(page)
     page.fill("#move-district", "Isle of Wight")
     page.press("#move-district", "Tab")  # leaving the field selects the district
@@ -268,10 +272,7 @@ def test_keyboard_move_and_hex_map_without_a_mouse(page: Any) -> None:
 
 def test_optimiser_run_shows_progress_and_cancels(page: Any) -> None:
     log_in(page, "ana")
-    page.fill("#create-name", "Optimiser run")
-    page.check("input[name=source][value=optimise]")
-    page.fill("#create-areas", "38")
-    page.click("#create-form button[type=submit]")
+    create_scenario(page, "Optimiser run", "optimise", areas="38")
     page.wait_for_selector("#job:not([hidden])")
     page.wait_for_function("document.querySelector('#job-message').textContent.length > 0")
     page.click("#job-cancel")
