@@ -268,6 +268,12 @@ def test_keyboard_move_and_hex_map_without_a_mouse(page: Any) -> None:
     page.get_by_role("button", name="Add the comment").click()
     page.wait_for_selector("#district-comments .comments strong")
     assert "Shares a <em>hospital</em>" in page.locator("#district-comments").inner_text()
+    # Locking the selected district is a scenario setting the server keeps.
+    page.check("#lock-district")
+    page.wait_for_function("document.querySelector('#status').textContent.includes(' locked in ')")
+    sid = page.evaluate("location.hash.split('/').pop()")
+    locks = page.evaluate(f"fetch('api/scenarios/{sid}').then(r => r.json()).then(d => d.locks)")
+    assert list(locks) == [page.evaluate("document.querySelector('#move-district').value").split("(")[-1][:-1]]
 
 
 def test_optimiser_run_shows_progress_and_cancels(page: Any) -> None:

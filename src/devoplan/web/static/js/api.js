@@ -66,6 +66,7 @@ export const api = {
 
   scenarios: () => get("scenarios"),
   scenario: (id) => get(`scenarios/${id}`),
+  setLocks: (id, locks) => request("PATCH", `scenarios/${id}`, { locks }),
   createScenario: (name, source) => post("scenarios", { name, source }),
   upload(name, file) {
     const data = new FormData();

@@ -193,6 +193,17 @@ function switchView() {
 $$("input[name=view]").forEach((r) => r.addEventListener("change", switchView));
 $$("input[name=mode]").forEach((r) => r.addEventListener("change", () => state.editor?.discardDraft()));
 $("#undo").addEventListener("click", () => state.editor?.undo());
+$("#lock-district").addEventListener("change", (e) => state.editor?.setLock(e.target.checked));
+$("#reoptimise").addEventListener("click", async () => {
+  const s = state.editor?.scenario;
+  if (!s) return;
+  clearError();
+  try {
+    const job = await api.startJob({ name: `${s.name}, re-optimised`, areas: s.areas.length, from_scenario: s.id });
+    route("#/scenarios");
+    await runJob(job);
+  } catch (err) { report(err); }
+});
 $("#redo").addEventListener("click", () => state.editor?.redo());
 $("#draft-submit").addEventListener("click", () => state.editor?.submitDraft());
 $("#draft-clear").addEventListener("click", () => state.editor?.discardDraft());
