@@ -35,7 +35,8 @@ pytestmark = [
 WIGHT, NEW_FOREST, DORSET = "E06000046", "E07000091", "E06000059"
 NAME = "ICBs <b>2024</b> & friends"
 REASON = "Ferries run to Portsmouth <i>and</i> Southampton"
-PASSWORDS = {"ana": "analyst-pass-1", "carl": "council-pass-1", "gwen": "government-pass-1"}
+PASSWORDS = {"ana": "analyst-pass-1", "carl": "council-pass-1", "gwen": "government-pass-1", "adam": "admin-pass-1",
+             "dora": "dora-pass-123"}
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         create_user(db, geography, "ana", PASSWORDS["ana"], "analyst", None)
         create_user(db, geography, "carl", PASSWORDS["carl"], "area", WIGHT)
         create_user(db, geography, "gwen", PASSWORDS["gwen"], "analyst", None)
+        create_user(db, geography, "adam", PASSWORDS["adam"], "admin", None)
         db.commit()
     with serving(app) as url:
         yield url
@@ -71,7 +73,9 @@ def page(browser: Any, site: str) -> Iterator[Any]:
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    expected = ("status of 401", "status of 409", "status of 422")  # refusals the app shows as messages
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and not any(e in m.text for e in expected) else None)
     page.set_default_timeout(20_000)
     page.goto(site)
     yield page
@@ -285,3 +289,28 @@ def test_optimiser_run_shows_progress_and_cancels(page: Any) -> None:
     page.wait_for_function("document.querySelector('#job-message').textContent.startsWith('cancelled')",
                            timeout=60_000)
     assert page.locator("#job-cancel").is_disabled()
+
+
+def test_admin_adds_a_user_and_changes_the_role(page: Any) -> None:
+    log_in(page, "adam")
+    page.click("#nav-users")
+    page.wait_for_selector("#users-table tbody tr")
+    page.fill("#new-user-name", "dora")
+    page.fill("#new-user-password", PASSWORDS["dora"])
+    page.select_option("#new-user-role", "area")
+    page.fill("#new-user-area", "NOWHERE")
+    page.click("#add-user-form button[type=submit]")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "NOWHERE" in page.locator("#error").inner_text()
+    assert page.get_attribute("#new-user-area", "aria-invalid") == "true"
+    page.fill("#new-user-area", WIGHT)
+    page.click("#add-user-form button[type=submit]")
+    row = page.locator("#users-table tbody tr", has_text="dora")
+    row.wait_for()
+    shot(page, "users")
+    row.locator("select").select_option("viewer")
+    row.get_by_role("button", name="Save dora").click()
+    page.wait_for_function("document.querySelector('#status').textContent === 'Saved dora.'")
+    log_out(page)
+    log_in(page, "dora")
+    assert page.locator("#create-form").is_hidden() and page.locator("#nav-users").is_hidden()

@@ -94,6 +94,10 @@ export const api = {
   commentDistrict: (id, district, text) => post(`scenarios/${id}/comments`, { district, text }),
   comment: (pid, text) => post(`proposals/${pid}/comments`, { text }),
 
+  users: () => get("users"),
+  addUser: (body) => post("users", body),
+  changeUser: (uid, body) => request("PATCH", `users/${uid}`, body),
+
   notifications: () => get("notifications"),
   markRead: (nid) => post(`notifications/${nid}/read`),
 
