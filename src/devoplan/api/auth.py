@@ -33,19 +33,26 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=5)
 MIN_PASSWORD = 8
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a real password")
+_hashing = {"hasher": PasswordHasher()}  # RFC 9106's recommended Argon2id parameters
+_DUMMY_HASH = _hashing["hasher"].hash("not a real password")
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash new passwords with other parameters (tests use the cheapest profile to stay fast).
+
+    Verification reads the parameters stored in each hash, so existing accounts keep working."""
+    _hashing["hasher"] = hasher
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise ApiError(422, f"password must be at least {MIN_PASSWORD} characters", "password")
-    return _hasher.hash(password)
+    return _hashing["hasher"].hash(password)
 
 
 def verify_password(stored: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored, password)
+        return _hashing["hasher"].verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -20,6 +20,7 @@ from devoplan.errors import DevoplanError, InfeasibleError, InputError, SpecErro
 log = logging.getLogger("devoplan.api")
 _BACKQUOTED = re.compile(r"`([a-z][a-z0-9_]*)`")
 _FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)")
+FIELD_OF_FLAG: dict[str, str] = {"lock": "locks"}  # messages that still name a command-line flag
 
 
 class ApiError(Exception):
@@ -48,7 +49,10 @@ def field_of(exc: DevoplanError) -> str | None:
         return exc.key
     text = str(exc)
     match = _BACKQUOTED.search(text) or _FLAG.search(text)
-    return match.group(1).replace("-", "_") if match else None
+    if match is None:
+        return None
+    name = match.group(1).replace("-", "_")
+    return FIELD_OF_FLAG.get(name, name)
 
 
 def body(status: int, message: str, field: str | None) -> JSONResponse:

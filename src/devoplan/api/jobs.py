@@ -1,7 +1,7 @@
 """Optimiser jobs: ``design()`` in a child process, with progress in the database and cancellation.
 
 The server must keep answering previews while the optimiser runs for seconds or minutes, so each job
-runs in its own process (spawned, handed the geography and the validated options). The child sends
+runs in its own process (spawned, handed the geography's directory and the validated options). The child sends
 progress messages through a pipe; a watcher thread in the server writes them to the job's row
 (throttled), turns the result into a scenario, and on cancel terminates the child. A job left
 running by a server that died is marked failed when the next server starts.
@@ -16,6 +16,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -24,6 +25,7 @@ from devoplan.design.api import design
 from devoplan.design.options import DesignOptions
 from devoplan.design.search import Progress
 from devoplan.errors import DevoplanError
+from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.store.db import Database
 from devoplan.store.models import Job, Scenario
@@ -32,8 +34,9 @@ PROGRESS_EVERY = 0.5  # seconds between progress writes
 _CTX = mp.get_context("spawn")
 
 
-def _child(geography: Geography, options: DesignOptions, seed: int, conn: Connection) -> None:
-    """Runs in the job's process: design, reporting progress; the last message is the result or the error."""
+def _child(directory: Path | None, options: DesignOptions, seed: int, conn: Connection) -> None:
+    """Runs in the job's process: load the geography, design, reporting progress; the last message is the
+    result or the error."""
     last = [0.0]
 
     def report(p: Progress) -> None:
@@ -42,6 +45,8 @@ def _child(geography: Geography, options: DesignOptions, seed: int, conn: Connec
             conn.send(("progress", p.bar_fraction, p.phase))
 
     try:
+        conn.send(("progress", 0.0, "loading the geography"))
+        geography = load_geography(directory)
         result = design(geography, options, seed=seed, progress=report)
         plan = result.plan
         conn.send(("done", plan.labels(), dict(zip(plan.area_codes, plan.area_names, strict=True)),
@@ -80,7 +85,7 @@ class JobRunner:
 
     def start(self, job_id: int, options: DesignOptions, seed: int) -> None:
         receive, send = _CTX.Pipe(duplex=False)
-        process = _CTX.Process(target=_child, args=(self.geography, options, seed, send), daemon=True)
+        process = _CTX.Process(target=_child, args=(self.geography.assets.directory, options, seed, send), daemon=True)
         process.start()
         send.close()
         running = Running(process, threading.Event())

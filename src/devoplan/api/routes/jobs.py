@@ -57,6 +57,9 @@ def _locks(db: Session, ws: Workspace, body: JobBody) -> dict[str, str]:
 def start_job(body: JobBody, user: CurrentUser, db: DB, ws: WS) -> dict[str, Any]:
     """Run the optimiser in the background; with no options it draws the default plan."""
     require(user, EDITORS, "run the optimiser")
+    if ws.geography.assets.directory is None:
+        raise ApiError(409, "the optimiser runs in its own process, which loads the geography from its directory; "
+                            "this geography was built in memory")
     options = design_options(body, _locks(db, ws, body))
     _check_codes(ws, options)
     if ws.jobs.active() >= MAX_RUNNING:
