@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from devoplan.funding import fund
+from devoplan.plan import Plan
 from tests.api.conftest import Api
 
 WEST_LANCS = "E07000127"  # West Lancashire, in Lancashire and South Cumbria ICB, borders Cheshire and Merseyside
@@ -77,6 +79,12 @@ def test_edit_preview_undo_redo_restore_history_and_diff(api: Api) -> None:
     moved_pop = by_code[move["area"]]["population"]["delta"]
     assert moved_pop > 100_000 and by_code["E54000048"]["population"]["delta"] == -moved_pop
     assert by_code[move["area"]]["funding"]["delta"]["allocation"] > 0
+    full = fund(api.geography, Plan.from_layer(api.geography, "ICB"))  # the preview agrees with a full run
+    for code, area in by_code.items():
+        i = full.areas.area_codes.index(code)
+        assert area["funding"]["before"]["allocation"] == pytest.approx(full.total_allocation()[0, i] / 100, abs=0.01)
+        # today's money: fund rounds each line to whole pence, the preview sums the lines first
+        assert area["funding"]["before"]["baseline"] == pytest.approx(full.total_baseline()[i] / 100, abs=0.05)
     assert "coterminosity@ICB" in preview["metrics"]["delta"]
     assert preview["metrics"]["after"]["coterminosity@ICB"] < preview["metrics"]["before"]["coterminosity@ICB"]
     assert api.ok("viewer", "GET", f"/api/scenarios/{sid}")["version"] == 1  # a preview saves nothing

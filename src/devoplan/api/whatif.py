@@ -1,15 +1,16 @@
 """What-if previews for the API: the one place that talks to the what-if engine.
 
 ``WhatIf(geography).preview(plan, moves)`` answers the JSON document the API serves (documented in
-docs/workspace.md): the moves, every plan metric before/after/delta (coterminosity and containment
-with every layer, population balance, contiguity, kept-whole bodies split), and for each touched
-area its population against the bounds, its contiguity (pieces other than the largest, by name) and
-its first-year funding (allocation, per head, against today's baseline).
+docs/workspace.md): the moves; the objective, its terms, coterminosity and containment with every
+layer, kept-whole bodies split and non-contiguous areas, before/after/delta; for each touched area
+its population against the bounds, its contiguity (pieces cut off from its main part, by name) and
+its first-year funding (allocation, per head, need index, against today's baseline); and the design
+rules the moves would break.
 
-The numbers come from the library's from-scratch functions (``plan_scalars``, ``fund``); the
-before-side of a plan is cached, so a preview costs one scoring and one funding run. Keeping the
-engine behind this module lets it change (for the incremental session layer) without the API's
-documents changing.
+Previews come from the session layer (:mod:`devoplan.session`): one read-only model per area count,
+shared by all threads, and one incremental session per plan being previewed (kept in a small cache,
+so the current version of a scenario answers in a millisecond or two). Diffs between saved versions
+use the from-scratch functions (``plan_scalars``, ``fund``) through :meth:`WhatIf.facts`.
 """
 
 from __future__ import annotations
@@ -31,13 +32,16 @@ from devoplan.geography.model import Geography
 from devoplan.jsonio import finite
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.plan import Plan
+from devoplan.session import AreaChange, Preview, Quantity, Session, SessionModel
+from devoplan.session.money import COLUMNS_PER_LINE
 
-CACHE_SIZE = 256
+CACHE_SIZE = 64  # plans with from-scratch facts (diffs)
+SESSIONS = 128  # plans with a live session (a few hundred kilobytes each)
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What a preview compares for one plan: its metrics and its first-year funding."""
+    """A plan measured from scratch: every plan metric and its funding (for diffs of saved versions)."""
 
     metrics: dict[str, float]
     funding: FundingResult
@@ -49,58 +53,91 @@ class WhatIf:
     def __init__(self, geography: Geography) -> None:
         self.geography = geography
         self.graph: nx.Graph = geography.graph
-        self._cache: OrderedDict[tuple[int, bytes, tuple[str, ...]], Facts] = OrderedDict()
+        self._facts: OrderedDict[tuple[bytes, tuple[str, ...]], Facts] = OrderedDict()
+        self._sessions: OrderedDict[tuple[bytes, tuple[str, ...], tuple[str, ...]], Session] = OrderedDict()
+        self._models: dict[int, SessionModel] = {}
         self._lock = threading.Lock()
+        self._building = threading.Lock()
 
-    def bounds(self, plan: Plan) -> tuple[int, int]:
-        return resolved_bounds(DesignOptions(areas=plan.n_areas), self.geography.units.total_population, 0)
-
+    # -- from scratch (diffs) -------------------------------------------------------------------
     def facts(self, plan: Plan) -> Facts:
-        key = (hash(plan), plan.assignment.tobytes(), plan.area_codes)
+        key = (plan.assignment.tobytes(), plan.area_codes)
         with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        lo, hi = self.bounds(plan)
+            if key in self._facts:
+                self._facts.move_to_end(key)
+                return self._facts[key]
+        lo, hi = resolved_bounds(DesignOptions(areas=plan.n_areas), self.geography.units.total_population, 0)
         found = Facts(plan_scalars(self.geography, plan, ScoreOptions(lower=lo, upper=hi)),
                       fund(self.geography, plan, draws=0))
         with self._lock:
-            self._cache[key] = found
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+            self._facts[key] = found
+            while len(self._facts) > CACHE_SIZE:
+                self._facts.popitem(last=False)
         return found
+
+    # -- sessions (previews) --------------------------------------------------------------------
+    def model(self, areas: int) -> SessionModel:
+        """The session model for plans of ``areas`` areas (built once, under a lock)."""
+        with self._building:
+            if areas not in self._models:
+                self._models[areas] = SessionModel.build(self.geography, areas=areas)
+            return self._models[areas]
+
+    def session(self, plan: Plan) -> Session:
+        key = (plan.assignment.tobytes(), plan.area_codes, plan.area_names)
+        with self._lock:
+            if key in self._sessions:
+                self._sessions.move_to_end(key)
+                return self._sessions[key]
+        made = self.model(plan.n_areas).session(plan)
+        with self._lock:
+            self._sessions[key] = made
+            while len(self._sessions) > SESSIONS:
+                self._sessions.popitem(last=False)
+        return made
 
     def preview(self, plan: Plan, moves: Sequence[Move]) -> dict[str, Any]:
         """Before, after and delta of ``moves`` applied to ``plan`` (see the module docstring)."""
         t0 = time.perf_counter()
+        session = self.session(plan)
+        result = session.preview([(m.unit, m.area) for m in moves])
         after_plan = apply_moves(plan, moves)
-        before, after = self.facts(plan), self.facts(after_plan)
-        touched = sorted({int(plan.assignment[m.unit]) for m in moves} | {m.area for m in moves})
-        lo, hi = self.bounds(plan)
+        model = session.model
+        baseline = (self._baselines(model, plan), self._baselines(model, after_plan))
         doc: dict[str, Any] = {
-            "moves": [m.describe(self.geography, plan) for m in moves],
-            "bounds": {"min_population": lo, "max_population": hi},
-            "metrics": _before_after(before.metrics, after.metrics),
-            "areas": [self._area(a, plan, after_plan, before, after, lo, hi) for a in touched],
-            "year": before.funding.years[0],
-            "engine": "from-scratch",
+            "moves": [m.to_dict() for m in result.moves],
+            "bounds": {"min_population": model.min_pop, "max_population": model.max_pop},
+            "metrics": _metrics(result),
+            "areas": [self._area(a, plan, after_plan, baseline) for a in result.areas],
+            "checks": [{"ok": False, "name": p} for p in result.problems] or [
+                {"ok": True, "name": "no design rule broken (population bounds, contiguity, kept-whole bodies)"}],
+            "year": result.year,
+            "engine": "session",
         }
         doc["elapsed_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return finite(doc)
 
-    def _area(self, a: int, plan: Plan, after_plan: Plan, before: Facts, after: Facts, lo: int,
-              hi: int) -> dict[str, Any]:
-        pop = self.geography.units.population.astype(np.float64)
-        p0, p1 = float(pop[plan.assignment == a].sum()), float(pop[after_plan.assignment == a].sum())
+    def _baselines(self, model: SessionModel, plan: Plan) -> np.ndarray | None:
+        """Today's money per area in pounds (all lines, base year): where the formula's pace of change starts."""
+        money = model.money
+        if money is None:
+            return None
+        sums = np.zeros((plan.n_areas, money.unit_values.shape[1]))
+        np.add.at(sums, plan.assignment, money.unit_values)
+        weight = np.ascontiguousarray(sums[:, 2::COLUMNS_PER_LINE].T)
+        today = np.ascontiguousarray(sums[:, 3::COLUMNS_PER_LINE].T) * 100.0
+        return np.asarray(money._baseline(weight, today).sum(axis=0) / 100.0)
+
+    def _area(self, a: AreaChange, plan: Plan, after_plan: Plan,
+              baseline: tuple[np.ndarray | None, np.ndarray | None]) -> dict[str, Any]:
+        i = plan.area_index[a.code]
         return {
-            "code": plan.area_codes[a],
-            "name": plan.area_names[a],
-            "districts": {"before": int(np.count_nonzero(plan.assignment == a)),
-                          "after": int(np.count_nonzero(after_plan.assignment == a))},
-            "population": {"before": p0, "after": p1, "delta": p1 - p0},
-            "within_bounds": {"before": lo <= p0 <= hi, "after": lo <= p1 <= hi},
-            "detached": {"before": self._detached(plan, a), "after": self._detached(after_plan, a)},
-            "funding": _funding(before.funding, after.funding, a, p0, p1),
+            "code": a.code, "name": a.name, "districts": _q(a.districts), "population": _q(a.population),
+            "within_bounds": {"before": a.within_bounds("before"), "after": a.within_bounds("after")},
+            "pieces": _q(a.pieces),
+            "detached": {"before": self._detached(plan, i) if a.pieces.before > 1 else [],
+                         "after": self._detached(after_plan, i) if a.pieces.after > 1 else []},
+            "funding": _funding(a, i, baseline),
         }
 
     def _detached(self, plan: Plan, a: int) -> list[list[str]]:
@@ -115,19 +152,35 @@ class WhatIf:
         return [[names[u] for u in piece] for piece in pieces[1:]]
 
 
-def _before_after(before: dict[str, float], after: dict[str, float]) -> dict[str, dict[str, float]]:
-    keys = sorted(before)
-    return {"before": {k: before[k] for k in keys}, "after": {k: after[k] for k in keys},
-            "delta": {k: after[k] - before[k] for k in keys}}
+def _q(x: Quantity) -> dict[str, Any]:
+    return {"before": x.pick("before"), "after": x.pick("after"), "delta": x.pick("delta")}
 
 
-def _funding(before: FundingResult, after: FundingResult, a: int, p0: float, p1: float) -> dict[str, Any]:
-    """First settlement year, in pounds: allocation, per head and the change on today's baseline."""
-    def side(result: FundingResult, pop: float) -> dict[str, float]:
-        alloc = float(result.total_allocation()[0, a]) / 100.0
-        base = float(result.total_baseline()[a]) / 100.0  # the base year, before the settlement
-        return {"allocation": alloc, "per_head": alloc / pop if pop else 0.0, "baseline": base,
-                "vs_baseline": alloc - base}
+def _funding(a: AreaChange, i: int, baseline: tuple[np.ndarray | None, np.ndarray | None]) -> dict[str, Any] | None:
+    """First settlement year in pounds: allocation, per head, need index, today's baseline and the change on it."""
+    if a.allocation is None or a.per_head is None or baseline[0] is None or baseline[1] is None:
+        return None
+    sides: dict[str, dict[str, Any]] = {}
+    for side, base in (("before", float(baseline[0][i])), ("after", float(baseline[1][i]))):
+        alloc = float(getattr(a.allocation, side))
+        sides[side] = {"allocation": alloc, "per_head": float(getattr(a.per_head, side)),
+                       "need_index": float(getattr(a.need_index, side)) if a.need_index is not None else None,
+                       "baseline": round(base, 2), "vs_baseline": round(alloc - base, 2)}
+    sides["delta"] = {k: (None if v is None else round(sides["after"][k] - v, 2) if k != "per_head" and
+                          k != "need_index" else sides["after"][k] - v) for k, v in sides["before"].items()}
+    sides["delta"]["allocation"] = a.allocation.delta
+    return sides
 
-    b, c = side(before, p0), side(after, p1)
-    return {"before": b, "after": c, "delta": {k: c[k] - b[k] for k in b}}
+
+def _metrics(result: Preview) -> dict[str, dict[str, Any]]:
+    """Flat ``measure@LAYER`` keys (and plan-wide measures) before, after and delta."""
+    named: dict[str, Quantity] = {"objective": result.objective,
+                                  "contiguity.noncontiguous_areas": result.noncontiguous_areas}
+    named |= {f"objective.{k}": v for k, v in result.terms.items()}
+    for a in result.alignment:
+        named |= {f"coterminosity@{a.key}": a.coterminosity, f"containment_layer_in@{a.key}": a.layer_in_plan,
+                  f"containment_plan_in@{a.key}": a.plan_in_layer}
+    for s in result.splits:
+        named[f"identity.split@{s.key}"] = Quantity(len(s.before), len(s.after))
+    keys = sorted(named)
+    return {side: {k: named[k].pick(side) for k in keys} for side in ("before", "after", "delta")}
