@@ -4,8 +4,10 @@ a database session per request, the logged-in user, and the small helpers that r
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
@@ -25,12 +27,19 @@ if TYPE_CHECKING:
     from devoplan.api.jobs import JobRunner
 
 
+PLAN_CACHE = 1024
+
+
 @dataclass
 class Workspace:
+    """What the app serves: the database, the geography, the what-if engine, the optimiser jobs."""
+
     db: Database
     geography: Geography
     whatif: WhatIf
     jobs: JobRunner
+    plans: OrderedDict[int, tuple[str, Plan]] = field(default_factory=OrderedDict)
+    plans_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def workspace(request: Request) -> Workspace:
@@ -85,7 +94,17 @@ def get_version(db: Session, scenario: Scenario, number: int | None = None, fiel
 
 
 def version_plan(ws: Workspace, version: Version) -> Plan:
-    return to_plan(ws.geography, version.labels, version.names)
+    """The version's plan (versions never change, so each is built once per server, by row id)."""
+    with ws.plans_lock:
+        found = ws.plans.get(version.id)
+    if found is not None and found[0] == version.digest:
+        return found[1]
+    plan = to_plan(ws.geography, version.labels, version.names)
+    with ws.plans_lock:
+        ws.plans[version.id] = (version.digest, plan)
+        while len(ws.plans) > PLAN_CACHE:
+            ws.plans.popitem(last=False)
+    return plan
 
 
 def user_ref(db: Session, user_id: int | None) -> dict[str, Any] | None:

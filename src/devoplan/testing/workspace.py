@@ -7,6 +7,9 @@ returns the ``Authorization`` header.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, Protocol
 
 from devoplan.geography.model import Geography
@@ -49,3 +52,35 @@ def bearer(client: Poster, name: str, password: str = PASSWORD) -> dict[str, str
     if response.status_code != 200:
         raise AssertionError(f"log-in of {name} failed: {response.status_code} {response.text}")
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(url: str, port: int, *, timeout: float = 90.0) -> subprocess.Popen[bytes]:
+    """Run ``devoplan serve`` on 127.0.0.1:``port`` over ``url`` and wait until it answers."""
+    import time
+
+    import httpx
+
+    exe = Path(sys.executable).with_name("devoplan")
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--db", url], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    raise RuntimeError(f"devoplan serve did not start: {err[-500:]}")

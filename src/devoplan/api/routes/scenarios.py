@@ -176,10 +176,11 @@ def save_edit(scenario_id: int, body: EditBody, user: CurrentUser, db: DB, ws: W
     check_base(scenario, body.base_version)
     plan = version_plan(ws, get_version(db, scenario))
     moves = resolve_moves(ws.geography, plan, [m.model_dump() for m in body.moves], scenario.locks)
-    version = commit_version(db, scenario, apply_moves(plan, moves), kind="edit", user=user, message=body.message,
-                             previous=plan)
+    edited = apply_moves(plan, moves)
+    version = commit_version(db, scenario, edited, kind="edit", user=user, message=body.message, previous=plan)
     audit(db, user, "scenario.edit", f"scenario:{scenario.id}", version=version.number, moves=version.moves)
     db.commit()
+    ws.whatif.session(edited)  # ready for the next preview of the new version (the editor's next request)
     return version_summary(version, {"scenario": scenario_doc(scenario)})
 
 
