@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from devoplan import __version__
 from devoplan.api import errors
@@ -22,9 +24,11 @@ from devoplan.api.whatif import WhatIf
 from devoplan.geography.model import Geography
 from devoplan.store.db import Database
 
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
-def create_app(database: Database, geography: Geography, *, serve_web: bool = True) -> FastAPI:
-    """The app over an open (migrated) database and a loaded geography (``serve_web``: the browser app too)."""
+
+def create_app(database: Database, geography: Geography, *, web_dir: Path | None = WEB_DIR) -> FastAPI:
+    """The app over an open (migrated) database and a loaded geography."""
     runner = JobRunner(database, geography)
     workspace = Workspace(database, geography, WhatIf(geography), runner)
     runner.on_done = jobs.finished(workspace)
@@ -47,8 +51,6 @@ def create_app(database: Database, geography: Geography, *, serve_web: bool = Tr
         return {"ok": True, "version": __version__, "geography": geography.name,
                 "database": database.engine.dialect.name}
 
-    if serve_web:
-        from devoplan import web
-
-        web.mount(app)  # after the API's routes, so /api/... is matched first
+    if web_dir is not None and (web_dir / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app
