@@ -203,28 +203,29 @@ def _step(db: DB, ws: WS, user: User, scenario: Scenario, target: Version, kind:
     return version_summary(version, {"scenario": scenario_doc(scenario)})
 
 
-@router.post("/{scenario_id}/undo", status_code=201)
-def undo(scenario_id: int, body: StepBody, user: CurrentUser, db: DB, ws: WS) -> dict[str, Any]:
-    require(user, EDITORS, "undo edits")
+def _walk(db: DB, ws: WS, user: User, scenario_id: int, body: StepBody, kind: str) -> dict[str, Any]:
+    """Undo (back along the undo stack) or redo (forward along the redo stack), as a new version."""
+    require(user, EDITORS, f"{kind} edits")
     scenario = get_scenario(db, scenario_id, lock=True)
     check_base(scenario, body.base_version)
-    if not scenario.undo_stack:
-        raise ApiError(409, "nothing to undo", "scenario_id")
-    *rest, number = scenario.undo_stack
-    scenario.undo_stack, scenario.redo_stack = rest, [*scenario.redo_stack, scenario.head]
-    return _step(db, ws, user, scenario, get_version(db, scenario, number), "undo", "none")
+    source, other = ("undo_stack", "redo_stack") if kind == "undo" else ("redo_stack", "undo_stack")
+    stack = list(getattr(scenario, source))
+    if not stack:
+        raise ApiError(409, f"nothing to {kind}", "scenario_id")
+    number = stack.pop()
+    setattr(scenario, source, stack)
+    setattr(scenario, other, [*getattr(scenario, other), scenario.head])
+    return _step(db, ws, user, scenario, get_version(db, scenario, number), kind, "none")
+
+
+@router.post("/{scenario_id}/undo", status_code=201)
+def undo(scenario_id: int, body: StepBody, user: CurrentUser, db: DB, ws: WS) -> dict[str, Any]:
+    return _walk(db, ws, user, scenario_id, body, "undo")
 
 
 @router.post("/{scenario_id}/redo", status_code=201)
 def redo(scenario_id: int, body: StepBody, user: CurrentUser, db: DB, ws: WS) -> dict[str, Any]:
-    require(user, EDITORS, "redo edits")
-    scenario = get_scenario(db, scenario_id, lock=True)
-    check_base(scenario, body.base_version)
-    if not scenario.redo_stack:
-        raise ApiError(409, "nothing to redo", "scenario_id")
-    *rest, number = scenario.redo_stack
-    scenario.redo_stack, scenario.undo_stack = rest, [*scenario.undo_stack, scenario.head]
-    return _step(db, ws, user, scenario, get_version(db, scenario, number), "redo", "none")
+    return _walk(db, ws, user, scenario_id, body, "redo")
 
 
 @router.get("/{scenario_id}/diff")
