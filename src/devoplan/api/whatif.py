@@ -33,7 +33,7 @@ from devoplan.jsonio import finite
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.plan import Plan
 from devoplan.session import AreaChange, Preview, Quantity, Session, SessionModel
-from devoplan.session.money import COLUMNS_PER_LINE
+from devoplan.session.money import COLUMNS_PER_LINE, FirstYearMoney
 
 CACHE_SIZE = 64  # plans with from-scratch facts (diffs)
 SESSIONS = 128  # plans with a live session (a few hundred kilobytes each)
@@ -56,6 +56,7 @@ class WhatIf:
         self._facts: OrderedDict[tuple[bytes, tuple[str, ...]], Facts] = OrderedDict()
         self._sessions: OrderedDict[tuple[bytes, tuple[str, ...], tuple[str, ...]], Session] = OrderedDict()
         self._models: dict[int, SessionModel] = {}
+        self._sums: OrderedDict[tuple[bytes, tuple[str, ...]], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._building = threading.Lock()
 
@@ -101,14 +102,13 @@ class WhatIf:
         t0 = time.perf_counter()
         session = self.session(plan)
         result = session.preview([(m.unit, m.area) for m in moves])
-        after_plan = apply_moves(plan, moves)
+        after_plan = apply_moves(plan, moves) if any(a.pieces.after > 1 for a in result.areas) else plan
         model = session.model
-        baseline = (self._baselines(model, plan), self._baselines(model, after_plan))
         doc: dict[str, Any] = {
             "moves": [m.to_dict() for m in result.moves],
             "bounds": {"min_population": model.min_pop, "max_population": model.max_pop},
             "metrics": _metrics(result),
-            "areas": [self._area(a, plan, after_plan, baseline) for a in result.areas],
+            "areas": [self._area(a, plan, after_plan, self._baselines(model, plan, moves)) for a in result.areas],
             "checks": [{"ok": False, "name": p} for p in result.problems] or [
                 {"ok": True, "name": "no design rule broken (population bounds, contiguity, kept-whole bodies)"}],
             "year": result.year,
@@ -117,16 +117,30 @@ class WhatIf:
         doc["elapsed_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return finite(doc)
 
-    def _baselines(self, model: SessionModel, plan: Plan) -> np.ndarray | None:
-        """Today's money per area in pounds (all lines, base year): where the formula's pace of change starts."""
+    def _baselines(self, model: SessionModel, plan: Plan, moves: Sequence[Move]
+                   ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Today's money per area in pounds (all lines, base year), before and after the moves: where the
+        formula's pace of change starts. The per-area sums of the plan are kept with its session."""
         money = model.money
         if money is None:
-            return None
-        sums = np.zeros((plan.n_areas, money.unit_values.shape[1]))
-        np.add.at(sums, plan.assignment, money.unit_values)
-        weight = np.ascontiguousarray(sums[:, 2::COLUMNS_PER_LINE].T)
-        today = np.ascontiguousarray(sums[:, 3::COLUMNS_PER_LINE].T) * 100.0
-        return np.asarray(money._baseline(weight, today).sum(axis=0) / 100.0)
+            return None, None
+        key = (plan.assignment.tobytes(), plan.area_codes)
+        with self._lock:
+            found = self._sums.get(key)
+        if found is None:
+            found = np.zeros((plan.n_areas, money.unit_values.shape[1]))
+            np.add.at(found, plan.assignment, money.unit_values)
+            with self._lock:
+                self._sums[key] = found
+                while len(self._sums) > SESSIONS:
+                    self._sums.popitem(last=False)
+        after = found.copy()
+        for m in moves:
+            old = int(plan.assignment[m.unit])
+            if old != m.area:
+                after[old] -= money.unit_values[m.unit]
+                after[m.area] += money.unit_values[m.unit]
+        return _baseline(money, found), _baseline(money, after)
 
     def _area(self, a: AreaChange, plan: Plan, after_plan: Plan,
               baseline: tuple[np.ndarray | None, np.ndarray | None]) -> dict[str, Any]:
@@ -150,6 +164,13 @@ class WhatIf:
         pieces.sort(key=lambda c: -int(pop[c].sum()))
         names = self.geography.units.names
         return [[names[u] for u in piece] for piece in pieces[1:]]
+
+
+def _baseline(money: FirstYearMoney, sums: np.ndarray) -> np.ndarray:
+    """Base-year money per area (pounds, all lines) for per-area sums of the money's unit columns."""
+    weight = np.ascontiguousarray(sums[:, 2::COLUMNS_PER_LINE].T)
+    today = np.ascontiguousarray(sums[:, 3::COLUMNS_PER_LINE].T) * 100.0
+    return np.asarray(money._baseline(weight, today).sum(axis=0) / 100.0)
 
 
 def _q(x: Quantity) -> dict[str, Any]:
