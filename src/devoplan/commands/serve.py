@@ -34,6 +34,7 @@ def serve(
 
     from devoplan.api.app import create_app
 
+    _check_port(host, port)  # before the slow start, and as one line rather than Uvicorn's log and exit
     database = open_database(db)
     app = create_app(database, load_geography(geography))
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
@@ -46,6 +47,23 @@ def serve(
         raise DevoplanError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     finally:
         database.dispose()
+
+
+def _check_port(host: str, port: int) -> None:
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise DevoplanError(f"`host` {host!r} is not an address of this machine ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise DevoplanError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another server "
+                                "running there? choose another `port`)") from None
 
 
 @users_app.command("add")

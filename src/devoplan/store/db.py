@@ -106,6 +106,6 @@ def open_database(url: str = DEFAULT_URL) -> Database:
         engine.dispose()
         if isinstance(exc, DevoplanError):
             raise
-        raise DevoplanError(f"cannot open database `db` {make_url(normalise_url(url)).render_as_string()}: "
-                            f"{str(exc).splitlines()[0]}") from None
+        shown = make_url(normalise_url(url)).render_as_string(hide_password=True).replace("+psycopg", "")
+        raise DevoplanError(f"cannot open database `db` {shown}: {str(exc).splitlines()[0]}") from None
     return Database(engine, sessionmaker(engine, expire_on_commit=False))
