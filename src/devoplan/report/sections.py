@@ -27,6 +27,7 @@ from devoplan.report.figures import FigureSink
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, note
 from devoplan.report.money import money_parts
+from devoplan.report.outcomes import outcomes_section
 from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.summary import national_words, summary_section
@@ -50,6 +51,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         comparison_section(data.metrics.get("comparison"), data.geography),
         funding_section(data, fv, sink),
         cards_section(data, fv),
+        *optional(outcomes_section(data, sink)),
         *optional(scenarios_section(data.metrics)),
     ]
     appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv)))]
