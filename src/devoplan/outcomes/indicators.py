@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from devoplan.errors import DevoplanError, InputError, reject_unknown
+from devoplan.textcsv import read_text_csv
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "data" / "outcomes"
 POLARITIES: tuple[str, ...] = ("higher_is_better", "higher_is_worse", "no_judgement")
@@ -108,14 +109,7 @@ def load_outcomes(directory: str | Path | None = None) -> OutcomeData:
 def _read_csv(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     if not file.is_file():
         raise InputError("file not found", file=str(file))
-    try:
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read as CSV ({str(exc).strip().splitlines()[0]})", file=str(file)) from None
-    for column in columns:
-        if column not in frame.columns:
-            raise InputError("expected column is missing", file=str(file), field=column)
-    return frame
+    return read_text_csv(file, columns)
 
 
 def _read_indicators(file: Path) -> dict[str, Indicator]:
