@@ -43,7 +43,7 @@ def test_section_on_regions_has_claims_map_funnels_and_a_spine_chart_per_area(en
     names[0] = "North <East> & \"Co\""
     plan = base.renamed(base.area_codes, names)
     section = outcomes_section(ReportData(england, plan), FigureSink(None))
-    assert section is not None and section.id == "outcomes"
+    assert section.id == "outcomes"
     body = section.body
     assert "1.48 (34.9 vs 23.5 per 100,000)" in body
     assert "North &lt;East&gt; &amp; &quot;Co&quot;" in body and "North <East>" not in body
@@ -56,7 +56,8 @@ def test_section_on_regions_has_claims_map_funnels_and_a_spine_chart_per_area(en
     assert "Achieving for Children" in body  # the what-works entry in London's card
 
 
-def test_geography_without_outcome_data_gets_no_section() -> None:
+def test_geography_without_outcome_data_says_so_in_place() -> None:
     geo = tiny_geography()
     plan = Plan.from_layer(geo, "REGION")
-    assert outcomes_section(ReportData(geo, plan), FigureSink(None)) is None
+    section = outcomes_section(ReportData(geo, plan), FigureSink(None))
+    assert "outcomes are not shown" in section.body and "<svg" not in section.body

@@ -5,7 +5,7 @@ a map of where each area is worst against England (with the same figures as a ta
 the areas are on every indicator, funnel plots with control limits for the headline indicators, and
 one card per area with a spine chart, its figures, its nearest comparator areas and the what-works
 entries that fall in it. A geography the bundle does not cover (its districts are not England's
-2024 districts) gets no section.
+2024 districts) gets the section with a note saying so.
 """
 
 from __future__ import annotations
@@ -50,11 +50,17 @@ def outcome_result(geography: Geography, plan: Plan) -> tuple[OutcomeData, Outco
     return data, outcomes(data, geography, plan, label="plan")
 
 
-def outcomes_section(data: ReportData, sink: FigureSink) -> Section | None:
-    """The section, or None for a geography without outcome data."""
+TITLE = "Outcomes: the postcode lottery"
+
+
+def outcomes_section(data: ReportData, sink: FigureSink) -> Section:
+    """The section (a note in place for a geography without outcome data)."""
     found = outcome_result(data.geography, data.plan)
     if found is None:
-        return None
+        return Section("outcomes", TITLE, note(
+            "The packaged outcome indicators are for England's 2024 districts; this geography's districts "
+            "are not those, so outcomes are not shown (devoplan outcomes --data DIR takes your own).",
+            kind="missing"))
     bundle, result = found
     geo, plan = data.geography, data.plan
     worse = _worse_counts(result)
@@ -66,7 +72,7 @@ def outcomes_section(data: ReportData, sink: FigureSink) -> Section | None:
     body += "<h3>Funnel plots</h3>" + _funnels(result, sink)
     body += "<h3>Each area's outcomes</h3>" + _cards(result, load_library(None, geo.units.codes))
     body += _comparators_note(result)
-    return Section("outcomes", "Outcomes: the postcode lottery", body, lead=(
+    return Section("outcomes", TITLE, body, lead=(
         f"How people fare in the plan's {plan.n_areas} areas on {len(result.indicators)} indicators, each area "
         "against England at 95% confidence (better, similar or worse, by the indicator's polarity). District "
         "values are combined through their denominators; a county or police-force figure used for its districts "
@@ -86,12 +92,14 @@ def _compared_counts(result: OutcomesResult) -> np.ndarray:
 def _headline_figures(result: OutcomesResult, worse: np.ndarray, compared: np.ndarray) -> list[tuple[str, str]]:
     items = [(str(len(result.indicators)), "indicators benchmarked against England")]
     half = int(np.sum(worse * 2 >= np.maximum(compared, 1)))
-    items.append((f"{half} of {result.areas.n_areas}", "areas worse than England on at least half their indicators"))
+    items.append((f"{half} of {result.areas.n_areas}",
+                  "areas worse than England on at least half the indicators compared"))
     spreads = [(i.spread.ratio, i.values.indicator.name) for i in result.indicators
-               if i.spread is not None and np.isfinite(i.spread.ratio) and i.spread.ratio > 0]
+               if i.spread is not None and np.isfinite(i.spread.ratio) and i.spread.ratio > 0
+               and i.values.indicator.polarity != "no_judgement"]
     if spreads:
         ratio, name = max(spreads)
-        items.append((f"{ratio:.1f}×", f"widest gap between areas: {name}"))
+        items.append((f"{ratio:.1f}×", f"widest gap between areas (highest / lowest): {name}"))
     return items
 
 

@@ -34,8 +34,8 @@ from devoplan.report.summary import national_words, summary_section
 from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
 from devoplan.report.words import baseline_assumed, baseline_caveat, design_facts, glossary
 
-SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources",
-                                 "downloads")
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "outcomes",
+                                 "sources", "downloads")
 HEALTH, ECONOMIC = "ICB", "LEP"
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
@@ -51,7 +51,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         comparison_section(data.metrics.get("comparison"), data.geography),
         funding_section(data, fv, sink),
         cards_section(data, fv),
-        *optional(outcomes_section(data, sink)),
+        outcomes_section(data, sink),
         *optional(scenarios_section(data.metrics)),
     ]
     appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv)))]
