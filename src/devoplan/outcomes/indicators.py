@@ -89,6 +89,17 @@ class OutcomeData:
         return {key: frame.set_index("code") for key, frame in self.districts.groupby(["indicator", "period"])}
 
     @cached_property
+    def comparator_index(self) -> dict[tuple[str, str], list[tuple[int, str, str]]]:
+        """Published neighbour sets by (set, authority code): (rank, neighbour code, closeness), by rank."""
+        out: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+        frame = self.comparators
+        closeness = frame["closeness"].fillna("") if "closeness" in frame else pd.Series("", index=frame.index)
+        for which, code, rank, neighbour, close in zip(frame["set"], frame["code"], frame["rank"], frame["neighbour"],
+                                                       closeness, strict=True):
+            out.setdefault((str(which), str(code)), []).append((int(rank), str(neighbour), str(close)))
+        return {key: sorted(rows) for key, rows in out.items()}
+
+    @cached_property
     def published_index(self) -> dict[tuple[str, str, str], Any]:
         """Published rows by (indicator, period, code)."""
         return {(r.indicator, r.period, r.code): r for r in self.published.itertuples(index=False)}

@@ -70,7 +70,8 @@ def outcomes_section(data: ReportData, sink: FigureSink) -> Section:
     body += "<h3>Where the gaps are worst</h3>" + _gap_map(geo, plan, worse, sink) + _gap_table(result, worse)
     body += "<h3>How far apart the areas are</h3>" + _variation_table(result)
     body += "<h3>Funnel plots</h3>" + _funnels(result, sink)
-    body += "<h3>Each area's outcomes</h3>" + _cards(result, load_library(None, geo.units.codes))
+    body += "<h3>Each area's outcomes</h3>" + _cards(result, load_library(None, geo.units.codes),
+                                                                 _place_names(geo))
     body += _comparators_note(result)
     return Section("outcomes", TITLE, body, lead=(
         f"How people fare in the plan's {plan.n_areas} areas on {len(result.indicators)} indicators, each area "
@@ -188,7 +189,16 @@ def _funnels(result: OutcomesResult, sink: FigureSink) -> str:
     return grid(*figs) + "".join(details)
 
 
-def _cards(result: OutcomesResult, library: tuple[Entry, ...]) -> str:
+def _place_names(geo: Geography) -> dict[str, str]:
+    """Names of every district and every layer's area, by code (to name published neighbours)."""
+    names = dict(zip(geo.units.codes, geo.units.names, strict=True))
+    for key in geo.layers:
+        layer = geo.layer(key)
+        names.update(zip(layer.area_codes, layer.area_names, strict=True))
+    return names
+
+
+def _cards(result: OutcomesResult, library: tuple[Entry, ...], names: dict[str, str]) -> str:
     areas = result.areas
     links = link_to_plan(library, areas)
     nb = result.neighbours
@@ -211,6 +221,11 @@ def _cards(result: OutcomesResult, library: tuple[Entry, ...]) -> str:
         if nb is not None:
             near = ", ".join(f"{n} ({d:.2f})" for _, n, d in nb.of(code)[:NEIGHBOURS_SHOWN])
             extra += f"<p class=\"small\">Most similar areas (distance on standardised variables): {esc(near)}</p>"
+        for which, label in (("dfe", "DfE statistical neighbours"), ("ons", "ONS similar areas")):
+            published = result.published_neighbours.get(code, {}).get(which)
+            if published:
+                listed = ", ".join(names.get(c, c) for c in published[:NEIGHBOURS_SHOWN])
+                extra += f"<p class=\"small\">{esc(label)} (published): {esc(listed)}</p>"
         works = [e.model for e in library if code in links[e.id] and "E92000001" not in e.places]
         if works:
             extra += f"<p class=\"small\">What works here: {esc('; '.join(works))}</p>"
