@@ -51,8 +51,10 @@ def test_section_on_regions_has_claims_map_funnels_and_a_spine_chart_per_area(en
     assert len(spines) == plan.n_areas
     assert body.count('aria-label="Funnel plot:') >= 3
     assert "Map: number of indicators" in body
-    # every chart has its figures in a table: the gap table lists every area, each card its indicators
-    assert body.count("<details><summary>Figures</summary>") == plan.n_areas
+    # every chart has its figures in a table: the gap table lists every area, one table every area's indicators
+    figures = body[body.index("<h3>Every area and indicator</h3>"):]
+    assert figures.count("<tr>") == 1 + plan.n_areas * len(load_outcomes().indicators)
+    assert "Worse than England on: cvd_u75" in body  # the North East's card
     assert "Achieving for Children" in body  # the what-works entry in London's card
 
 

@@ -29,7 +29,7 @@ from devoplan.report.data import ReportData
 from devoplan.report.figures import FigureSink
 from devoplan.report.html import Section, esc, figure, grid, kpis, note
 from devoplan.report.outcome_charts import SpineRow, funnel_figure, spine_svg
-from devoplan.report.tables import Cell, fmt_row, table
+from devoplan.report.tables import Cell, Html, fmt_row, table
 
 HEADLINE: tuple[str, ...] = ("cvd_u75", "hle_male", "smoking", "child_poverty")
 NEIGHBOURS_SHOWN = 3
@@ -140,7 +140,10 @@ def _variation_table(result: OutcomesResult) -> str:
         worst = best = "–"
         if sp is not None:
             worst, best = (_area_at(v.value, v.names, x) for x in (sp.worst, sp.best))
-        rows.append([f"{ind.name} ({ind.unit})", v.period, *fmt_row([item.benchmark.england[0]]), worst, best,
+            if ind.polarity == "no_judgement":
+                worst, best = f"lowest: {worst}", f"highest: {best}"
+        label = Html(f'{esc(ind.name)} ({esc(ind.unit)}) <code class="small">{esc(ind.key)}</code>')
+        rows.append([label, v.period, *fmt_row([item.benchmark.england[0]]), worst, best,
                      *fmt_row([sp.ratio if sp else None, sp.ratio_90_10 if sp else None]),
                      f"{counts['better']} / {counts['similar']} / {counts['worse']}",
                      _flags(item)])
@@ -199,44 +202,67 @@ def _place_names(geo: Geography) -> dict[str, str]:
 
 
 def _cards(result: OutcomesResult, library: tuple[Entry, ...], names: dict[str, str]) -> str:
+    """One card per area: its spine chart, what it is better and worse than England on, its comparators
+    and what works there; every figure of every card is in the one table after the cards."""
     areas = result.areas
     links = link_to_plan(library, areas)
-    nb = result.neighbours
     cards = []
-    for a, (code, name) in enumerate(zip(areas.area_codes, areas.area_names, strict=True)):
-        spine: list[SpineRow] = []
-        rows: list[list[Cell]] = []
-        for item in result.indicators:
-            v, sp, ind = item.values, item.spread, item.values.indicator
-            comparison = item.benchmark.comparison[a]
-            england = item.benchmark.england[0]
-            if sp is not None:
-                spine.append(SpineRow(ind.key, spine_position(float(v.value[a]), sp, england),
-                                      spine_position(sp.q25, sp, england), spine_position(sp.q75, sp, england),
-                                      comparison))
-            rows.append([ind.name, v.period, *fmt_row([v.value[a], england]), comparison, item.trends[a].marker])
+    for a, name in enumerate(areas.area_names):
+        spine = [SpineRow(i.values.indicator.key, *_spine(i, a)) for i in result.indicators if i.spread is not None]
         svg = spine_svg(spine, f"Spine chart for {name}: each indicator from the worst area (left) to the best "
-                               "(right), England in the middle; the table below lists the figures")
-        extra = ""
-        if nb is not None:
-            near = ", ".join(f"{n} ({d:.2f})" for _, n, d in nb.of(code)[:NEIGHBOURS_SHOWN])
-            extra += f"<p class=\"small\">Most similar areas (distance on standardised variables): {esc(near)}</p>"
-        for which, label in (("dfe", "DfE statistical neighbours"), ("ons", "ONS similar areas")):
-            published = result.published_neighbours.get(code, {}).get(which)
-            if published:
-                listed = ", ".join(names.get(c, c) for c in published[:NEIGHBOURS_SHOWN])
-                extra += f"<p class=\"small\">{esc(label)} (published): {esc(listed)}</p>"
-        works = [e.model for e in library if code in links[e.id] and "E92000001" not in e.places]
+                               "(right), England in the middle; the figures are in the table after the cards")
+        lines = [f"{label}: {', '.join(keys)}" for label, keys in _by_comparison(result, a) if keys]
+        lines += _comparator_lines(result, a, names)
+        works = [e.model for e in library if areas.area_codes[a] in links[e.id] and "E92000001" not in e.places]
         if works:
-            extra += f"<p class=\"small\">What works here: {esc('; '.join(works))}</p>"
-        cards.append(f'<article class="card" id="outcomes-{a + 1}"><h3>{a + 1}. {esc(name)}</h3>{svg}'
-                     f"<details><summary>Figures</summary>"
-                     + table(["indicator", "period", "area", "England", "vs England", "trend"], rows, numeric=[2, 3])
-                     + f"</details>{extra}</article>")
+            lines.append(f"What works here: {'; '.join(works)}")
+        text = "".join(f'<p class="small">{esc(line)}</p>' for line in lines)
+        cards.append(f'<article class="card" id="outcomes-{a + 1}"><h3>{a + 1}. {esc(name)}</h3>{svg}{text}</article>')
     legend = ("Spine charts: grey bar from the worst area (left) to the best (right), darker band the middle half of "
               "areas, the black line England; the dot is green when the area is significantly better than England, "
-              "red when worse, amber when similar, blue for indicators with no judgement.")
-    return f'<p class="small">{esc(legend)}</p><div class="cards">' + "".join(cards) + "</div>"
+              "red when worse, amber when similar, blue for indicators with no judgement, white when not compared.")
+    return (f'<p class="small">{esc(legend)}</p><div class="cards">' + "".join(cards) + "</div>"
+            + "<h3>Every area and indicator</h3>" + _figures_table(result))
+
+
+def _spine(item: IndicatorOutcome, a: int) -> tuple[float, float, float, str]:
+    sp, england = item.spread, item.benchmark.england[0]
+    assert sp is not None
+    return (spine_position(float(item.values.value[a]), sp, england), spine_position(sp.q25, sp, england),
+            spine_position(sp.q75, sp, england), item.benchmark.comparison[a])
+
+
+def _by_comparison(result: OutcomesResult, a: int) -> list[tuple[str, list[str]]]:
+    keys = {c: [i.values.indicator.key for i in result.indicators if i.benchmark.comparison[a] == c]
+            for c in ("worse", "better")}
+    return [("Worse than England on", keys["worse"]), ("Better than England on", keys["better"])]
+
+
+def _comparator_lines(result: OutcomesResult, a: int, names: dict[str, str]) -> list[str]:
+    code = result.areas.area_codes[a]
+    lines = []
+    if result.neighbours is not None:
+        near = ", ".join(f"{n} ({d:.2f})" for _, n, d in result.neighbours.of(code)[:NEIGHBOURS_SHOWN])
+        lines.append(f"Most similar areas (distance on standardised variables): {near}")
+    for which, label in (("dfe", "DfE statistical neighbours"), ("ons", "ONS similar areas")):
+        published = result.published_neighbours.get(code, {}).get(which)
+        if published:
+            lines.append(f"{label} (published): {', '.join(names.get(c, c) for c in published[:NEIGHBOURS_SHOWN])}")
+    return lines
+
+
+def _figures_table(result: OutcomesResult) -> str:
+    """Every area's value, 95% interval, England, comparison, trend and inequality (SII) per indicator."""
+    rows: list[list[Cell]] = []
+    for a, name in enumerate(result.areas.area_names):
+        for item in result.indicators:
+            v, sii = item.values, item.inequality[a]
+            rows.append([a + 1, name, v.indicator.key, v.period,
+                         *fmt_row([v.value[a], v.lci[a], v.uci[a], item.benchmark.england[0]]),
+                         item.benchmark.comparison[a], item.trends[a].marker,
+                         *fmt_row([sii.sii if sii is not None else None])])
+    return table(["no.", "area", "indicator", "period", "value", "95% low", "95% high", "England", "vs England",
+                  "trend", "SII (least - most deprived)"], rows, numeric=[0, 4, 5, 6, 7, 10], scroll=True)
 
 
 def _comparators_note(result: OutcomesResult) -> str:
