@@ -77,11 +77,18 @@ def test_assumptions_name_the_indicator_a_weight_belongs_to(tmp_path: Path) -> N
     assert assumption_rows(funding)[0][0] == "lines.health.need.indicators[0].weight"
 
 
+def _split(layer: str, kind: str) -> dict[str, object]:
+    """One entry of the audit's ``unit_splits`` as metrics.json holds it."""
+    return {"layer": layer, "kind": kind, "unit_code": "U1", "unit_name": "District U1", "population": 100,
+            "parts": [{"code": f"{layer}1", "name": f"{layer} one", "share": 0.5}], "text": "District U1 is split"}
+
+
 def test_findings_are_assembled_from_the_figures(tmp_path: Path) -> None:
     geo = tiny_geography(tmp_path / "geo")
     plan = Plan.from_layer(geo, "ICB")
     metrics = {
-        "audit": {"coterminosity": {"ICB": {"LEP": 0.7512}}, "unit_splits": [{"layer": "ICB"}, {"layer": "LEP"}]},
+        "audit": {"coterminosity": {"ICB": {"LEP": 0.7512}},
+                  "unit_splits": [_split("ICB", "partition"), _split("LEP", "cover")]},
         "comparison": {"columns": ["Proposed plan", "Today's ICBs", "Today's LEPs"], "layers": [None, "ICB", "LEP"],
                        "areas": [2, 2, 2],
                        "rows": [{"metric": "coterminosity@ICB", "values": [0.9, 1.0, 0.7]},

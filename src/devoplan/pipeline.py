@@ -38,6 +38,7 @@ from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.governance.assess import Assessment, Money, assess
 from devoplan.jsonio import finite, write_json
+from devoplan.metrics.audit import Audit
 from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
@@ -184,7 +185,7 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
 
     steps.start("audit")
     audit = audit_layers(geo)
-    steps.done("audit", f"{len(audit['layers'])} layers, {len(audit['crossings'])} crossings")
+    steps.done("audit", f"{len(audit.layers)} layers, {len(audit.crossings)} crossings")
 
     steps.start("design", f"{opts.areas} areas, {opts.time_limit:g}s")
     result = design(geo, DesignOptions(areas=opts.areas, time_limit=opts.time_limit), seed=opts.seed,
@@ -220,7 +221,7 @@ def _design_progress(steps: _Steps, p: SearchProgress) -> None:
     steps.emit(StepEvent("design", "progress", p.bar_fraction, f"{p.phase}: best {p.best:.4f}"))
 
 
-def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, audit: dict[str, Any],
+def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, audit: Audit,
                 comparison: ComparisonTable, opts: DemoOptions, timings: dict[str, float]) -> dict[str, Any]:
     """The ``metrics.json`` document the report is rendered from (and re-rendered by ``devoplan report``)."""
     design_doc = metrics_document(geo, result)
@@ -243,7 +244,7 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
         "geography": geo.name,
         "plan": {"fingerprint": plan_fingerprint(geo, result.plan), "areas": result.plan.n_areas},
         "run": {"seed": opts.seed, "time_limit_s": opts.time_limit, "draws": opts.draws},
-        "audit": audit,
+        "audit": audit.to_dict(),
         "design": {
             "facts": {k: v for k, v in facts.items() if v is not None},
             "bounds": {"min_pop": result.min_pop, "max_pop": result.max_pop},
@@ -287,7 +288,7 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
 
 
 def headline(geo: Geography, result: DesignResult, funding: FundingResult, comparison: ComparisonTable,
-             audit: dict[str, Any] | None = None) -> Headline:
+             audit: Audit | None = None) -> Headline:
     """The few figures ``devoplan demo`` prints: plan shape, alignment, money, and what they rest on."""
     pops = result.populations(geo)
     rows = {r.metric: r.values for r in comparison.rows}
@@ -296,7 +297,7 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
     for g in result.governance:
         statuses[g.status] = statuses.get(g.status, 0) + 1
     columns = comparison.columns
-    matrix = (audit or {}).get("coterminosity", {})
+    matrix = audit.coterminosity if audit is not None else {}
     wl = funding.summary.get("winners_and_losers") or {}
     facts = _bound_facts(result)
     gap = result.gap

@@ -85,7 +85,7 @@ def with_computed(data: ReportData) -> ReportData:
     so a report rendered from a bare plan CSV still has them)."""
     metrics, notes = for_plan(data.metrics, data.geography, data.plan)
     if not isinstance(metrics.get("audit"), Mapping):
-        metrics["audit"] = audit(data.geography)
+        metrics["audit"] = audit(data.geography).to_dict()
     if not isinstance(metrics.get("comparison"), Mapping):
         design = metrics.get("design")
         bounds = design.get("bounds", {}) if isinstance(design, Mapping) else {}

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import pandas as pd
 from devoplan.csvcells import restore
 from devoplan.errors import InputError
 from devoplan.geography.model import Geography
+from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
 from devoplan.report.comparison import ComparisonTable, comparison_of
 from devoplan.report.schema import DEMO, DESIGN_DOC, FUNDING, check_metrics
@@ -50,15 +52,26 @@ class ReportData:
         if self.allocations is not None:
             check_allocations(self.allocations, self.plan, "allocations", population=self.area_population)
 
-    @property
+    @cached_property
     def comparison(self) -> ComparisonTable | None:
         """The plan against today's layers (the metrics document's ``comparison``), typed; None without one."""
         return comparison_of(self.metrics)
+
+    @cached_property
+    def audit(self) -> Audit | None:
+        """Today's layers against each other (the metrics document's ``audit``), typed; None without one."""
+        return audit_of(self.metrics)
 
     @property
     def area_population(self) -> np.ndarray:
         """Residents of each plan area (plan area order)."""
         return self.plan.area_totals(self.geography.units.population.astype(np.float64))
+
+
+def audit_of(metrics: Mapping[str, Any]) -> Audit | None:
+    """The typed ``audit`` of a metrics document (None when it has none)."""
+    doc = metrics.get("audit")
+    return Audit.from_dict(doc) if isinstance(doc, Mapping) and "coterminosity" in doc else None
 
 
 def default_title(geography: Geography) -> str:

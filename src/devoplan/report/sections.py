@@ -17,6 +17,7 @@ import numpy as np
 
 from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.model import Geography
+from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
@@ -47,7 +48,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
     """All sections in reading order: the one-page summary, the body, then the appendix."""
     fv = funding_view(data.allocations, data.plan) if data.allocations is not None else None
     body = [
-        patchwork_section(data.geography, data.metrics.get("audit"), sink),
+        patchwork_section(data.geography, data.audit, sink),
         areas_section(data, sink),
         comparison_section(data.comparison, data.geography),
         funding_section(data, fv, sink),
@@ -81,11 +82,10 @@ def _funding_summary(data: ReportData) -> Mapping[str, Any]:
 
 
 # -- 2. today's patchwork -----------------------------------------------------------------------------
-def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
+def patchwork_section(geo: Geography, audit: Audit | None, sink: FigureSink) -> Section:
     """Misalignment map, the audit's coterminosity matrix, split districts and worst crossings in words."""
-    doc: Mapping[str, Any] = audit if isinstance(audit, Mapping) and "coterminosity" in audit else {}
     present = {k.upper() for k in geo.layers}
-    lists = _split_lists(doc.get("unit_splits", []), present)
+    lists = _split_lists(audit, present)
     parts: list[str] = []
     if HEALTH in present and ECONOMIC in present and has_geometry(geo):
         fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
@@ -94,18 +94,18 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
                           f"<div>{lists}</div>", css="split"))
     else:
         parts.append(lists)
-    matrix = doc.get("coterminosity")
-    if isinstance(matrix, Mapping) and matrix:
+    matrix = audit.coterminosity if audit is not None else {}
+    if matrix:
         keys = list(matrix)
         rows = [[a, *(_ratio(matrix[a][b]) for b in keys)] for a in keys]  # one format for the matrix
         parts.append("<h3>Coterminosity of today's layers</h3>" +
                      table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)) + glossary(geo, keys))
     else:
         parts.append(note("No audit of today's layers was given.", kind="missing"))
-    crossings = doc.get("crossings", [])
+    crossings = audit.crossings if audit is not None else ()
     if crossings:
         parts.append(f"<h3>Worst misalignments ({len(crossings)} crossings, largest first)</h3><ol>" +
-                     "".join(f"<li>{esc(c['text'])}</li>" for c in crossings[:WORST_CROSSINGS]) + "</ol>")
+                     "".join(f"<li>{esc(c.text)}</li>" for c in crossings[:WORST_CROSSINGS]) + "</ol>")
     return Section("patchwork", "Today's patchwork", "".join(parts),
                    lead="How far today's service geographies line up with each other (coterminosity 1.0 = the "
                         "same map; the mean of the two containment shares, population-weighted).")
@@ -116,14 +116,14 @@ def _ratio(value: Any) -> str:
     return "–" if value is None or value != value else f"{float(value):.3f}"
 
 
-def _split_lists(splits: Sequence[Mapping[str, Any]], present: set[str]) -> str:
+def _split_lists(audit: Audit | None, present: set[str]) -> str:
     """The districts split between ICBs and shared by LEPs, in the audit's own words (layers the geography has)."""
     out = []
     for key, verb in ((HEALTH, "split between"), (ECONOMIC, "in two or more")):
         if key not in present:
             continue
-        items = [s for s in splits if s.get("layer") == key]
-        texts = "".join(f"<li>{esc(s['text'])}</li>" for s in items[:MISALIGNMENT_LIST])
+        items = audit.splits_of(key) if audit is not None else ()
+        texts = "".join(f"<li>{esc(s.text)}</li>" for s in items[:MISALIGNMENT_LIST])
         more = f"<li>… and {len(items) - MISALIGNMENT_LIST} more</li>" if len(items) > MISALIGNMENT_LIST else ""
         out.append(f"<h3>{len(items)} districts {verb} {esc(key)}s</h3><ul>{texts}{more}</ul>")
     return "".join(out)

@@ -13,7 +13,7 @@ from typing import Any
 from devoplan.geography.model import Geography
 from devoplan.governance.classify import STATUS_WORDS
 from devoplan.report.comparison import ComparisonTable, comparison_of
-from devoplan.report.data import FundingView
+from devoplan.report.data import FundingView, audit_of
 from devoplan.report.html import esc
 from devoplan.report.tables import Html, table
 
@@ -46,12 +46,10 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
 
     ``national`` names the whole geography's growth ("England's", or "the national" for another geography)."""
     out: list[str] = []
-    audit = metrics.get("audit") if isinstance(metrics.get("audit"), Mapping) else {}
-    matrix = audit.get("coterminosity", {}) if isinstance(audit, Mapping) else {}
-    splits = audit.get("unit_splits", []) if isinstance(audit, Mapping) else []
-    if HEALTH in matrix and ECONOMIC in matrix.get(HEALTH, {}):
-        split = sum(1 for s in splits if s.get("layer") == HEALTH)
-        shared = sum(1 for s in splits if s.get("layer") == ECONOMIC)
+    audit = audit_of(metrics)
+    matrix = audit.coterminosity if audit is not None else {}
+    if audit is not None and HEALTH in matrix and ECONOMIC in matrix.get(HEALTH, {}):
+        split, shared = len(audit.splits_of(HEALTH)), len(audit.splits_of(ECONOMIC))
         out.append(f"Today, ICBs and LEPs have a coterminosity of {float(matrix[HEALTH][ECONOMIC]):.3f} with each "
                    f"other (1 = the same map); {split} districts are split between ICBs and {shared} sit in two "
                    "or more LEPs.")
