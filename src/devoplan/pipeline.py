@@ -34,6 +34,7 @@ from devoplan.errors import DevoplanError
 from devoplan.fileio import check_out_dir, output_set
 from devoplan.funding import FundingResult, fund
 from devoplan.funding.output import write_allocations_csv, write_summary_json
+from devoplan.funding.result import WinnersAndLosers
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.governance.assess import Assessment, Money, assess
@@ -124,16 +125,6 @@ class Headline:
     improved_by_mip: float | None = None
     bodies: Bodies | None = None
     roadmap_end: int | None = None
-
-
-@dataclass(frozen=True)
-class WinnersAndLosers:
-    """Areas growing faster and slower than the national cash growth by the last settlement year."""
-
-    year: str
-    national_cash_growth_pct: float
-    n_winners: int
-    n_losers: int
 
 
 @dataclass(frozen=True)
@@ -298,7 +289,6 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         statuses[g.status] = statuses.get(g.status, 0) + 1
     columns = comparison.columns
     matrix = audit.coterminosity if audit is not None else {}
-    wl = funding.summary.get("winners_and_losers") or {}
     facts = _bound_facts(result)
     gap = result.gap
     return Headline(
@@ -323,8 +313,7 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         years=tuple(funding.years),
         to_areas={y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
         per_head={y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
-        winners=(WinnersAndLosers(str(wl["year"]), float(wl["national_cash_growth_pct"]), int(wl["n_winners"]),
-                                  int(wl["n_losers"])) if wl.get("n_winners") is not None else None),
+        winners=funding.winners_and_losers,
         baseline_assumed=len(funding.summary["baseline"]["lines_assumed"]) == len(funding.lines),
         baseline_assumed_lines=tuple(funding.summary["baseline"]["lines_assumed"]),
     )

@@ -23,6 +23,7 @@ import pandas as pd
 
 from devoplan.csvcells import restore
 from devoplan.errors import InputError
+from devoplan.funding.result import WinnersAndLosers
 from devoplan.geography.model import Geography
 from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
@@ -72,6 +73,13 @@ def audit_of(metrics: Mapping[str, Any]) -> Audit | None:
     """The typed ``audit`` of a metrics document (None when it has none)."""
     doc = metrics.get("audit")
     return Audit.from_dict(doc) if isinstance(doc, Mapping) and "coterminosity" in doc else None
+
+
+def winners_of(metrics: Mapping[str, Any]) -> WinnersAndLosers | None:
+    """The typed ``funding.winners_and_losers`` of a metrics document (None when it has none)."""
+    funding = metrics.get("funding")
+    doc = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
+    return WinnersAndLosers.from_dict(doc) if isinstance(doc, Mapping) and doc.get("n_winners") is not None else None
 
 
 def default_title(geography: Geography) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devoplan.geography.model import Geography
-from devoplan.report.data import FundingView, ReportData
+from devoplan.report.data import FundingView, ReportData, winners_of
 from devoplan.report.html import Section, esc, kpis, note
 from devoplan.report.words import (
     alignment_sentences,
@@ -98,17 +98,14 @@ def _costs(data: ReportData, fv: FundingView | None) -> list[str]:
 
 
 def _gains(data: ReportData, fv: FundingView | None) -> list[str]:
-    wl = _funding(data).get("winners_and_losers")
-    if fv is None or not isinstance(wl, Mapping) or wl.get("n_winners") is None:
+    wl = winners_of(data.metrics)
+    if fv is None or wl is None:
         return ["No winners and losers were computed for this plan."]
-    growth = float(wl.get("national_cash_growth_pct", 0.0))
-    year = wl.get("year", fv.years[-1])
-    out = [f"By {year}, {wl['n_winners']} areas grow faster than {national_words(data.geography)} {growth:.1f}% "
-           f"cash growth on their baseline and {wl['n_losers']} slower."]
-    for key, verb in (("winners", "Largest gains"), ("losers", "Smallest gains")):
-        rows = wl.get(key)
-        if isinstance(rows, Sequence) and rows:
-            named = ", ".join(f"{r['area_name']} ({float(r['cash_growth_pct']):+.1f}%)" for r in rows[:TOP])
+    out = [f"By {wl.year}, {wl.n_winners} areas grow faster than {national_words(data.geography)} "
+           f"{wl.national_cash_growth_pct:.1f}% cash growth on their baseline and {wl.n_losers} slower."]
+    for rows, verb in ((wl.winners, "Largest gains"), (wl.losers, "Smallest gains")):
+        if rows:
+            named = ", ".join(f"{r.area_name} ({r.cash_growth_pct:+.1f}%)" for r in rows[:TOP])
             out.append(f"{verb}: {named}.")
     if baseline_assumed(data.metrics):
         out.append(baseline_caveat(data.metrics))

@@ -13,7 +13,7 @@ from typing import Any
 from devoplan.geography.model import Geography
 from devoplan.governance.classify import STATUS_WORDS
 from devoplan.report.comparison import ComparisonTable, comparison_of
-from devoplan.report.data import FundingView, audit_of
+from devoplan.report.data import FundingView, audit_of, winners_of
 from devoplan.report.html import esc
 from devoplan.report.tables import Html, table
 
@@ -100,11 +100,10 @@ def _money_sentence(metrics: Mapping[str, Any], fv: FundingView, national: str =
             f"£{a1 / 1e9:,.1f}bn in {last}.")
     funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
     text += totals_sentence(funding if isinstance(funding, Mapping) else {})
-    wl = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
-    if isinstance(wl, Mapping) and wl.get("n_winners") is not None:
-        text += (f" By {wl.get('year', last)}, {wl['n_winners']} areas grow faster than {national} "
-                 f"{float(wl.get('national_cash_growth_pct', 0.0)):.1f}% cash growth on the baseline and "
-                 f"{wl['n_losers']} slower.")
+    wl = winners_of(metrics)
+    if wl is not None:
+        text += (f" By {wl.year}, {wl.n_winners} areas grow faster than {national} "
+                 f"{wl.national_cash_growth_pct:.1f}% cash growth on the baseline and {wl.n_losers} slower.")
     if baseline_assumed(metrics):
         text += " " + baseline_caveat(metrics)
     return text
