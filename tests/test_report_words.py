@@ -18,7 +18,7 @@ from devoplan.pipeline import Headline, WinnersAndLosers
 from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
-from devoplan.report.data import bound_facts, funding_view, plan_fingerprint
+from devoplan.report.data import BoundFacts, bound_facts, funding_view, plan_fingerprint
 from devoplan.report.maps import _number_list, area_figure, crowded_cluster
 from devoplan.report.sources import assumption_rows, format_value
 from devoplan.report.tables import fmt_row
@@ -166,15 +166,18 @@ def test_an_unproven_bound_says_which_kind_it_is() -> None:
 def test_bound_facts_read_a_saved_bound_and_old_files_as_not_proven() -> None:
     details = {"feasible_areas": 120, "closing_mip": "not needed", "search_objective": 1.2500000004,
                "improved_by_mip": 0.05}
-    assert bound_facts({"lower_bound": 1.2, "gap": 0.0, "proven_optimal": True, "details": details}) == {
+    proven = bound_facts({"lower_bound": 1.2, "gap": 0.0, "proven_optimal": True, "details": details})
+    assert proven.to_dict() == {
         "proven_optimal": True, "bound_kind": "exact model", "search_objective": 1.25, "improved_by_mip": 0.05}
+    assert BoundFacts.from_facts(proven.to_dict()) == proven and proven.mip_improved
     unproven = bound_facts({"proven_optimal": False, "details": {**details, "improved_by_mip": 1e-12}})
-    assert unproven["bound_kind"] == "exact model" and unproven["improved_by_mip"] == 0.0  # rounding noise
+    assert unproven.bound_kind == "exact model" and unproven.improved_by_mip == 0.0  # rounding noise
+    assert not unproven.mip_improved
     note = "skipped: too many sets; term-wise relaxation used"
-    assert bound_facts({"proven_optimal": False, "details": {"exact_model": note}}) == {
+    assert bound_facts({"proven_optimal": False, "details": {"exact_model": note}}).to_dict() == {
         "proven_optimal": False, "bound_kind": "term-wise relaxation", "exact_model_note": note}
-    assert bound_facts({"lower_bound": 0.25, "gap": 0.5}) == {"proven_optimal": False,
-                                                              "bound_kind": "term-wise relaxation"}
+    assert bound_facts({"lower_bound": 0.25, "gap": 0.5}).to_dict() == {"proven_optimal": False,
+                                                                       "bound_kind": "term-wise relaxation"}
 
 
 def test_metrics_for_another_plan_are_not_shown_under_this_one(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
 from devoplan.report.comparison import ComparisonTable, comparison_table
-from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations, read_metrics
+from devoplan.report.data import BoundFacts, bound_facts, plan_fingerprint, read_allocations, read_metrics
 from devoplan.report.downloads import write_tables
 from devoplan.validate import MAX_TIME_LIMIT
 
@@ -229,7 +229,7 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
         "max_population_bound": result.max_pop,
         "evaluations": result.stats.evaluations,
         "stopped_by": result.stats.stopped_by,
-        **_bound_facts(result),
+        **(bound.to_dict() if (bound := _bound_facts(result)) is not None else {}),
     }
     return finite({
         "geography": geo.name,
@@ -248,9 +248,9 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
     })
 
 
-def _bound_facts(result: DesignResult) -> dict[str, Any]:
-    """Proven optimal or not, the kind of bound, and the exact model's improvement (none without a bound)."""
-    return {} if result.bound is None else bound_facts(result.bound.to_dict(result.objective))
+def _bound_facts(result: DesignResult) -> BoundFacts | None:
+    """Proven optimal or not, the kind of bound, and the exact model's improvement (None without a bound)."""
+    return None if result.bound is None else bound_facts(result.bound.to_dict(result.objective))
 
 
 def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, doc: dict[str, Any],
@@ -300,10 +300,10 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         gap_to_bound=gap if gap is not None and math.isfinite(gap) else None,
         lower_bound=(result.bound.value if result.bound is not None and math.isfinite(result.bound.value)
                      else None),
-        proven_optimal=bool(facts.get("proven_optimal", False)),
-        bound_kind=facts.get("bound_kind"),
-        search_objective=facts.get("search_objective"),
-        improved_by_mip=facts.get("improved_by_mip"),
+        proven_optimal=facts is not None and facts.proven_optimal,
+        bound_kind=facts.bound_kind if facts is not None else None,
+        search_objective=facts.search_objective if facts is not None else None,
+        improved_by_mip=facts.improved_by_mip if facts is not None else None,
         stopped_by=result.stats.stopped_by,
         today_icb_lep=matrix.get("ICB", {}).get("LEP"),
         alignment={m: dict(zip(columns, rows[m], strict=True)) for m in

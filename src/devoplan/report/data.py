@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -128,28 +128,64 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def bound_facts(bound: Mapping[str, Any]) -> dict[str, Any]:
+EXACT_MODEL, RELAXATION = "exact model", "term-wise relaxation"
+
+
+@dataclass(frozen=True)
+class BoundFacts:
+    """What a design's bound says beyond its value and gap: proven optimal or not, which kind of bound
+    it is (with the exact model's note when it was skipped), and the local search's score and how far
+    the exact model improved on it (None when not known)."""
+
+    proven_optimal: bool = False
+    bound_kind: str = RELAXATION
+    exact_model_note: str | None = None
+    search_objective: float | None = None
+    improved_by_mip: float | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self.bound_kind == EXACT_MODEL
+
+    @property
+    def mip_improved(self) -> bool:
+        """Whether the exact model found a better plan than the local search (and the search's score is known)."""
+        return self.improved_by_mip is not None and self.improved_by_mip > 0 and self.search_objective is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The facts as ``metrics.json`` holds them under ``design.facts`` (unknown ones left out)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Any]) -> BoundFacts:
+        """Read back from ``design.facts``. Facts without ``proven_optimal`` (files written before the exact
+        model) read as not proven, and without ``bound_kind`` as bounded by the term-wise relaxation."""
+        note = facts.get("exact_model_note")
+        return cls(facts.get("proven_optimal") is True,
+                   EXACT_MODEL if facts.get("bound_kind") == EXACT_MODEL else RELAXATION,
+                   note if isinstance(note, str) else None,
+                   _number_or_none(facts.get("search_objective")), _number_or_none(facts.get("improved_by_mip")))
+
+
+def _number_or_none(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def bound_facts(bound: Mapping[str, Any]) -> BoundFacts:
     """What a saved bound (``BoundResult.to_dict``) says beyond its value and gap, as report facts.
 
-    ``proven_optimal``; ``bound_kind`` ("exact model" or "term-wise relaxation", with the exact
-    model's ``exact_model_note`` when it was skipped); and ``search_objective`` and
-    ``improved_by_mip`` (the local search's score, and how far the exact model improved on it).
-    Files written before the exact model carry none of these keys: they read as not proven, bounded
-    by the term-wise relaxation (the only bound there was then).
+    Files written before the exact model carry none of these keys: they read as not proven,
+    bounded by the term-wise relaxation (the only bound there was then).
     """
     details = _mapping(bound.get("details"))
     proven = bound.get("proven_optimal") is True
     exact = proven or "feasible_areas" in details
-    facts: dict[str, Any] = {"proven_optimal": proven,
-                             "bound_kind": "exact model" if exact else "term-wise relaxation"}
     note = details.get("exact_model")
-    if not exact and isinstance(note, str):
-        facts["exact_model_note"] = note
-    for key in ("search_objective", "improved_by_mip"):
-        value = details.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            facts[key] = round(float(value), 6)  # rounding noise below 1e-6 reads as no improvement
-    return facts
+    search, improved = (_number_or_none(details.get(k)) for k in ("search_objective", "improved_by_mip"))
+    return BoundFacts(proven, EXACT_MODEL if exact else RELAXATION,
+                      note if not exact and isinstance(note, str) else None,
+                      # rounding noise below 1e-6 reads as no improvement
+                      None if search is None else round(search, 6), None if improved is None else round(improved, 6))
 
 
 def _from_design_document(doc: Mapping[str, Any], geography: Geography) -> dict[str, Any]:
@@ -161,7 +197,7 @@ def _from_design_document(doc: Mapping[str, Any], geography: Geography) -> dict[
              "gap_to_bound": f"{gap:.1%}" if isinstance(gap, int | float) else None,
              "min_population_bound": bounds.get("min"), "max_population_bound": bounds.get("max"),
              "evaluations": search.get("evaluations"), "stopped_by": search.get("stopped_by"),
-             **(bound_facts(bound) if bound else {})}
+             **(bound_facts(bound).to_dict() if bound else {})}
     area_of = {str(u): str(a.get("code")) for a in areas for u in a.get("districts", [])}
     return {
         "plan": {"fingerprint": _fingerprint(geography, area_of), "areas": len(areas)},

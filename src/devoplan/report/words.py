@@ -13,7 +13,7 @@ from typing import Any
 from devoplan.geography.model import Geography
 from devoplan.governance.classify import STATUS_WORDS
 from devoplan.report.comparison import ComparisonTable, comparison_of
-from devoplan.report.data import FundingView, audit_of, winners_of
+from devoplan.report.data import BoundFacts, FundingView, audit_of, winners_of
 from devoplan.report.html import esc
 from devoplan.report.tables import Html, table
 
@@ -182,44 +182,31 @@ def design_facts(design: Mapping[str, Any]) -> str:
 
 
 def bound_rows(facts: Mapping[str, Any]) -> list[list[Any]]:
-    """The evidence of quality: proven optimal, or the bound, which kind it is, and the gap to it.
-
-    Facts without ``proven_optimal`` (files written before the exact model) read as not proven,
-    and without ``bound_kind`` as bounded by the term-wise relaxation, the only bound there was then.
-    """
+    """The evidence of quality: proven optimal, or the bound, which kind it is, and the gap to it."""
     rows: list[list[Any]] = []
     if "lower_bound" not in facts:
         return rows
-    bound = float(facts["lower_bound"])
-    if facts.get("proven_optimal") is True:
+    bound, kind = float(facts["lower_bound"]), BoundFacts.from_facts(facts)
+    if kind.proven_optimal:
         rows.append(["proven optimal", f"yes: no plan meeting the same constraints scores lower on this objective "
                                        f"(the exact model's lower bound {bound:.3f} meets it; gap 0.0%)"])
     else:
-        exact = facts.get("bound_kind") == "exact model"
         rows.append(["proven lower bound", f"{bound:.3f}: no plan meeting the same constraints can score below "
-                                           f"this ({_bound_kind_text(facts)})"])
+                                           f"this ({_bound_kind_text(kind)})"])
         if "gap_to_bound" in facts:
             rows.append(["gap to the bound", f"{facts['gap_to_bound']}: the most a better plan could improve on "
                                              "this one; it does not say a better plan exists"
-                                             + ("" if exact else " (the relaxation may be loose)")])
-    if mip_improved(facts):
+                                             + ("" if kind.exact else " (the relaxation may be loose)")])
+    if kind.mip_improved:
         rows.append(["exact model", f"improved on the local search's plan, which scored "
-                                    f"{float(facts['search_objective']):.3f}; this is the exact model's plan"])
+                                    f"{kind.search_objective:.3f}; this is the exact model's plan"])
     return rows
 
 
-def _bound_kind_text(facts: Mapping[str, Any]) -> str:
-    if facts.get("bound_kind") == "exact model":
+def _bound_kind_text(kind: BoundFacts) -> str:
+    if kind.exact:
         return "the exact model's LP (Lagrangian) bound"
-    note = facts.get("exact_model_note")
-    return "the term-wise relaxation" + (f"; exact model {note}" if note else "")
-
-
-def mip_improved(facts: Mapping[str, Any]) -> bool:
-    """Whether the exact model found a better plan than the local search (and the search's score is known)."""
-    improved = facts.get("improved_by_mip")
-    return (isinstance(improved, int | float) and improved > 0
-            and isinstance(facts.get("search_objective"), int | float))
+    return "the term-wise relaxation" + (f"; exact model {kind.exact_model_note}" if kind.exact_model_note else "")
 
 
 def _checks_text(checks: Mapping[str, Any]) -> str:
