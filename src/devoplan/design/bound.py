@@ -110,7 +110,8 @@ def _alignment_bound(obj: Objective, term: str) -> float:
         top = float(np.sort(totals)[::-1][: min(obj.k, len(totals))].sum())
         # a plan area's best L-area holds at most the sum of its blocks' best L-areas
         per_block = float(obj.features[:, p.start : p.stop].max(axis=1).sum())
-        out += max(0.0, 1.0 - (t + min(top, per_block)) / (2.0 * t))
+        s = p.split_weight  # column maxima sum to at most t; row maxima to at most min(top, per_block)
+        out += max(0.0, 1.0 - (s * t + (1.0 - s) * min(top, per_block)) / t)
     return out / len(parts)
 
 
