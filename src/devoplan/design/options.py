@@ -26,14 +26,6 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "identity": 1.0,
 }
 DEFAULT_AREAS = 38
-<<<<<<< ours
-DEFAULT_HEALTH: tuple[str, ...] = ("ICB",)
-DEFAULT_ECONOMIC: tuple[str, ...] = ("LEP",)
-DEFAULT_KEEP_WHOLE: tuple[str, ...] = ("UTLA", "CAUTH24")
-# What the command keeps whole by default: those of these a geography has (a custom geography keys its
-# combined authorities CAUTH, docs/data-format.md).
-DEFAULT_KEEP_WHOLE_IF_PRESENT: tuple[str, ...] = ("UTLA", "CAUTH24", "CAUTH")
-=======
 DEFAULT_HEALTH: tuple[str, ...] = ("ICB26",)
 DEFAULT_ECONOMIC: tuple[str, ...] = ("LSIP",)
 DEFAULT_POLICE: tuple[str, ...] = ()
@@ -47,7 +39,6 @@ DEFAULT_KEEP_WHOLE: tuple[str, ...] = ("UTLA", "CAUTH25")
 # What the command keeps whole by default: those of these a geography has (a custom geography keys its
 # combined authorities CAUTH, docs/data-format.md).
 DEFAULT_KEEP_WHOLE_IF_PRESENT: tuple[str, ...] = ("UTLA", "CAUTH25", "CAUTH")
->>>>>>> theirs
 DEFAULT_TIME_LIMIT = 30.0
 # Default population bounds, as multiples of the mean area population (total / k); the upper
 # bound is raised to the largest block that must stay whole if that is bigger (see docs/design.md).
@@ -107,16 +98,11 @@ def validate(opts: DesignOptions) -> None:
             raise reject_unknown("weight", key, WEIGHT_KEYS)
         if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
             raise DevoplanError(f"weight '{key}' must be a finite number >= 0, got {w}")
-<<<<<<< ours
+    if not (isinstance(opts.split_weight, int | float) and 0.0 <= opts.split_weight <= 1.0):
+        raise DevoplanError(f"split_weight must be between 0 and 1, got {opts.split_weight}")
     if not (math.isfinite(opts.time_limit) and 0 < opts.time_limit <= MAX_TIME_LIMIT):
         raise DevoplanError(f"--time-limit must be a positive number of seconds, got {opts.time_limit} "
                             f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
-=======
-    if not (isinstance(opts.split_weight, int | float) and 0.0 <= opts.split_weight <= 1.0):
-        raise DevoplanError(f"split_weight must be between 0 and 1, got {opts.split_weight}")
-    if not math.isfinite(opts.time_limit) or opts.time_limit <= 0:
-        raise DevoplanError(f"--time-limit must be a positive number of seconds, got {opts.time_limit}")
->>>>>>> theirs
     overlap = set(opts.keep_whole) & set(opts.keep_whole_soft)
     if overlap:
         raise DevoplanError(f"layer(s) {', '.join(sorted(overlap))} named both hard and soft keep-whole")
