@@ -7,15 +7,17 @@ on the app. This module owns one thing: turning domain errors into one line and 
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import warnings
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 import typer.main
 from rich.console import Console
 from rich.text import Text
 
+from devoplan import __version__
 from devoplan.commands.numbers import checked_numbers
 from devoplan.errors import DevoplanError
 
@@ -39,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.demo",
     "devoplan.commands.outcomes",
     "devoplan.commands.pbr",
+    "devoplan.commands.markets",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -46,20 +49,23 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def _register_all() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # not written yet; every other import failure is a real bug
-                continue
-            raise
-        module.register(app)
+        importlib.import_module(name).register(app)
     for info in app.registered_commands:  # every numeric option of every command, whoever adds it
         if info.callback is not None:
             info.callback = checked_numbers(info.callback)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"devoplan {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.",
+                                          callback=_show_version, is_eager=True)] = False,
+) -> None:
     """Plan devolved, coterminous public-service commissioning areas for England."""
 
 
@@ -89,8 +95,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str) -> NoReturn:
-    err_console.print(Text.assemble(("error: ", "bold red"), " ".join(message.split())))
+    err_console.print(Text.assemble(("error: ", "bold red"), " ".join(as_flags(message).split())))
     sys.exit(2)
+
+
+# Library errors name parameters in backquotes (`max_pop`); on the command line they are flags.
+PARAMETER = re.compile(r"(?<![:\w`])`([a-z][a-z0-9_]*)`(?!`)")
+FLAG_OF: dict[str, str] = {"locks": "--lock"}
+
+
+def as_flags(message: str) -> str:
+    """A library message with every backquoted parameter shown as its flag (`max_pop` -> --max-pop)."""
+    return PARAMETER.sub(lambda m: FLAG_OF.get(m.group(1), "--" + m.group(1).replace("_", "-")), message)
 
 
 def _usage_line(exc: typer.TyperException) -> str:

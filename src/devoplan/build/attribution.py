@@ -61,6 +61,12 @@ is devoplan's crosswalk of each ICB's allocation to its districts (docs/funding.
 service, apportioned to districts by Census 2021 residents (docs/funding.md); the 9 returns not
 received are imputed so totals equal MHCLG's England row. OGL v3.0.
 
+**`gp_practices.csv`** — NHS England (NHS Digital), NHS Payments to General Practice, England
+2022-23, practice level: contract type (GMS, PMS, APMS), registered and weighted patients and total
+NHS payments (excluding COVID and PCN payments) per practice, with the practice's 2024 ICB; the
+district is the practice's location in the NHS England allocation tool 2025/26 (or, for practices
+not in it, that of most of its Primary Care Network). OGL v3.0.
+
 **`hexmap.hexjson`** — Open Innovations (formerly ODI Leeds) *UK local authority districts 2023*
 HexJSON (github.com/odileeds/hexmaps), England hexes only. MIT licence, not OGL.
 

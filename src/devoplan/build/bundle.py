@@ -22,6 +22,7 @@ from devoplan.build.adjacency import add_links, border_edges
 from devoplan.build.boundaries import read_coverage
 from devoplan.build.indicators import build_indicators
 from devoplan.build.layers import WEIGHT_DECIMALS, LayerTable, build_layers
+from devoplan.build.markets import gp_practices_text
 from devoplan.build.money import money_texts
 from devoplan.build.output import csv_text, frame_text
 from devoplan.build.sources import SourceDir
@@ -109,6 +110,7 @@ def compute_bundle(source: str | Path, progress: Progress | None = None) -> tupl
         "geometry.geojson": geometry.geojson_text(display),
         "hexmap.hexjson": geometry.hexjson_text(geometry.hexmap(src, units.codes)),
         **money,
+        **gp_practices_text(src, units.codes),
     }
     return files, _facts(layers, units.units, edges, indicators.values)
 

@@ -40,6 +40,7 @@ import numpy as np
 from scipy import sparse
 
 from devoplan.design.column_costs import ColumnCosts
+from devoplan.solver import quiet_highs
 
 MAX_ITERATIONS = 300  # column generation rounds
 BATCH = 300  # columns added per round, most negative reduced cost first
@@ -150,8 +151,7 @@ class _Master:
         self.layer_offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.n_layer_rows = int(self.layer_offsets[-1])
         self.in_pool: set[int] = set()
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = quiet_highs()
         h.setOptionValue("threads", 1)
         inf = highspy.kHighsInf
         lower = np.concatenate([np.ones(n_blocks), [k], np.full(self.n_layer_rows, -inf)])
@@ -211,7 +211,7 @@ class MipOutcome:
 
 def run_mip(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, scale: float) -> MipOutcome:
     """The set-partitioning MIP over ``cols`` (zero gaps, node cap, wall-clock guard)."""
-    h = highspy.Highs()
+    h = quiet_highs()
     for option, value in (("output_flag", False), ("threads", 1), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0),
                           ("mip_max_nodes", MIP_NODES), ("time_limit", MIP_SECONDS)):
         h.setOptionValue(option, value)

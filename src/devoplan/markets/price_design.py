@@ -25,8 +25,6 @@ reaches the designed outcomes.
 from __future__ import annotations
 
 import math
-import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +35,7 @@ import numpy as np
 from devoplan.errors import InfeasibleError
 from devoplan.markets.pbr import PbrResult, evaluate, evaluate_group, price_for_share, with_outcome_prices
 from devoplan.markets.pbr_spec import CohortGroup, PbrSpec, PriceTable
+from devoplan.solver import quiet_highs
 
 SHARE_TOLERANCE = 1e-9
 TIE_WEIGHT = 1e-7  # weight of spend (relative) against outcomes in budget mode: only breaks ties
@@ -178,22 +177,6 @@ def _solve(menus: list[list[Level]], budget: float | None, target: float | None)
         picks.append(int(np.argmax(x[start : start + size])))
         start += size
     return picks, name
-
-
-def quiet_highs() -> highspy.Highs:
-    """A HiGHS instance with logging off. HiGHS prints a banner on standard output (at C level) when
-    the first instance is made; it is sent to /dev/null so ``--json`` output stays pure JSON."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
-            h.setOptionValue("output_flag", False)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return h
 
 
 def attachment_table(spec: PbrSpec) -> PriceTable:
