@@ -88,6 +88,7 @@ def lower_bound(obj: Objective, population: np.ndarray, bounds: tuple[float, flo
     terms = {
         "health": _alignment_bound(obj, "health"),
         "economic": _alignment_bound(obj, "economic"),
+        "police": _alignment_bound(obj, "police"),
         "needs": needs_bound(obj),
         "compact": compact,
         "balance": balance_bound(obj, population),

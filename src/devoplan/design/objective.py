@@ -13,14 +13,14 @@ Objective (lower is better) = sum of weight x term, every term a share in [0, 1]
 * ``balance``  = ``sum_a |P_a - P/k| / P``
 * ``identity`` = mean over soft keep-whole layers L of ``1 - containment(L in plan)``
 
-Containment(L in plan) is the column-maximum sum of the overlap matrix M (plan areas x L-areas) over
-the population covered: how many people's L-area lies mostly in one plan area; containment(plan in L)
-is the row-maximum sum. Coterminosity and containment are the formulas of ``devoplan.metrics.overlap`` (``sum of row/column
-maxima of the overlap matrix M / population covered``). The search moves whole blocks, so every
-quantity is kept as per-area sums of per-block features: a move of a few blocks touches two rows of
-the area-sum matrix and the columns of the layer areas those blocks overlap, nothing else. The oracle
-test (tests/test_design_objective.py) checks these incremental values against the metrics module's
-from-scratch functions.
+Containment(L in plan) is the column-maximum sum of the overlap matrix M (plan areas x L-areas) over the
+population covered: how many people's L-area lies mostly in one plan area; containment(plan in L) is the
+row-maximum sum. These are the formulas of ``devoplan.metrics.overlap`` (``alignment_of``,
+``containment_of``: sums of row/column maxima of the overlap matrix M / population covered). The search
+moves whole blocks, so every quantity is kept as per-area sums of per-block features: a move of a few
+blocks touches two rows of the area-sum matrix and the columns of the layer areas those blocks overlap,
+nothing else. The oracle test (tests/test_design_objective.py) checks these incremental values against
+the metrics module's from-scratch functions.
 """
 
 from __future__ import annotations

@@ -176,32 +176,36 @@ def _minority_names(geography: Geography, plan: Plan, pops: np.ndarray) -> Check
                       "ICBs and regions; names that match none are not judged")
 
 
-def _places(geography: Geography) -> dict[str, np.ndarray]:
-    """Cleaned place name (lower case) -> member units, from districts and every layer area (first wins)."""
-    out: dict[str, np.ndarray] = {}
+def _places(geography: Geography) -> dict[str, list[np.ndarray]]:
+    """Cleaned place name (lower case) -> the member units of every district or layer area so named
+    ('Dorset' is a district and an ICB holding Bournemouth, Christchurch and Poole too)."""
+    out: dict[str, list[np.ndarray]] = {}
     for u, name in enumerate(geography.units.names):
-        out.setdefault(name.lower(), np.array([u]))
-    for key in ("UTLA", *CA_LAYERS, LONDON, "ICB26", "ICB", "REGION"):
+        out.setdefault(name.lower(), []).append(np.array([u]))
+    for key in ("UTLA", *CA_LAYERS, LONDON, "ICB26", "ICB", "LSIP", "REGION"):
         layer = _layer(geography, (key,))
         if layer is None:
             continue
         member = layer.membership.tocsc()
         for b in range(layer.n_areas):
             units = member.indices[member.indptr[b] : member.indptr[b + 1]]
-            out.setdefault(clean_name(layer.area_names[b]).lower(), units)
+            out.setdefault(clean_name(layer.area_names[b]).lower(), []).append(units)
     return out
 
 
-def named_share(name: str, members: np.ndarray, pop: np.ndarray, places: dict[str, np.ndarray]) -> float | None:
+def named_share(name: str, members: np.ndarray, pop: np.ndarray, places: dict[str, list[np.ndarray]]) -> float | None:
     """Share of an area's residents living in the places its name names; None if the name is not recognised.
 
     The whole name is tried first ('Hull and East Yorkshire' is one body), then its parts joined by
     'and', ',' or '+'; a trailing qualifier in brackets (added to tell two areas apart) is ignored, and so
-    is 'and ...' / 'and others', which says that the name is not the whole story."""
+    is 'and ...' / 'and others', which says that the name is not the whole story. A place name that
+    names several things (a district and an ICB) is read in the way that covers most of the area."""
     text = re.sub(r"\s*\(.*\)\s*$", "", name).strip()
     if re.search(r"\b(and|\+)\s*(\.\.\.|…|others?|more)$", text):
         return None
-    found = _match(text.lower(), places)
+    best = {key: max(cands, key=lambda units: float(pop[np.intersect1d(units, members)].sum()))
+            for key, cands in places.items()}
+    found = _match(text.lower(), best)
     if found is None:
         return None
     total = float(pop[members].sum()) or 1.0
