@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import sparse
 
 from devoplan.design.api import design
 from devoplan.design.blocks import build_blocks
@@ -13,29 +12,21 @@ from devoplan.design.feasibility import check_feasible
 from devoplan.design.objective import build_objective, score_assignment
 from devoplan.design.options import DesignOptions, resolved_do_not_cross
 from devoplan.errors import InfeasibleError
-from devoplan.geography.model import Geography, Layer
+from devoplan.geography.model import Geography
 from devoplan.metrics.overlap import alignment
 from devoplan.plan import Plan
-from devoplan.testing.tiny import line_geography
+from devoplan.testing.tiny import group_layer, line_geography
 
 ONLY_HEALTH = {"health": 1.0, "economic": 0.0, "police": 0.0, "needs": 0.0, "compact": 0.0, "balance": 0.0,
                "identity": 0.0}
-
-
-def _layer(key: str, kind: str, n: int, groups: list[list[int]]) -> Layer:
-    rows = [u for g in groups for u in g]
-    cols = [a for a, g in enumerate(groups) for _ in g]
-    matrix = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, len(groups)))
-    codes = tuple(f"{key}{a}" for a in range(len(groups)))
-    return Layer(key, key.title(), kind, codes, tuple(f"{key} {a}" for a in range(len(groups))), matrix)  # type: ignore[arg-type]
 
 
 def _london_line() -> Geography:
     """Six units (U0-U3 of 100 residents, U4 and U5 of 150), U0-U2 in Greater London; health areas
     {U0,U1}, {U2,U3}, {U4,U5}: the middle one straddles the London boundary (as Hillingdon's ICB once
     took in Slough)."""
-    layers = {"H": _layer("H", "partition", 6, [[0, 1], [2, 3], [4, 5]]),
-              "GLA": _layer("GLA", "partial", 6, [[0, 1, 2]])}
+    layers = {"H": group_layer("H", "partition", 6, [[0, 1], [2, 3], [4, 5]]),
+              "GLA": group_layer("GLA", "partial", 6, [[0, 1, 2]])}
     return line_geography([100, 100, 100, 100, 150, 150], layers=layers)
 
 
@@ -101,7 +92,7 @@ def test_sides_that_cannot_take_whole_numbers_of_areas_are_refused_with_the_numb
 
 def test_a_kept_whole_body_across_the_boundary_is_refused_naming_both_sides() -> None:
     geo = _london_line()
-    layers = dict(geo.layers) | {"CA": _layer("CA", "partial", 6, [[2, 3]])}
+    layers = dict(geo.layers) | {"CA": group_layer("CA", "partial", 6, [[2, 3]])}
     geo = Geography(geo.name, geo.units, layers, geo.adjacency, geo.indicators)
     with pytest.raises(InfeasibleError) as err:
         build_blocks(geo, _opts(keep_whole=("CA",)))
@@ -127,7 +118,7 @@ def test_splitting_a_layer_area_costs_more_than_nesting_whole_ones(split: float,
     area holds 200/400, so ``1 - (s * 1 + (1 - s) * 0.5)`` = 0.125 at s = 0.75. Splitting one health area
     ({U0} | {U1,U2,U3}): column maxima 100 + 200, row maxima 100 + 200, so ``1 - 0.75`` = 0.25 whatever s.
     At s = 0.5 (plain coterminosity) the two cost the same; at 0.75 the split costs twice the nesting."""
-    geo = line_geography([100] * 4, layers={"H": _layer("H", "partition", 4, [[0, 1], [2, 3]])})
+    geo = line_geography([100] * 4, layers={"H": group_layer("H", "partition", 4, [[0, 1], [2, 3]])})
     for assignment, k, expected in (([0, 0, 0, 0], 1, merge_cost), ([0, 1, 1, 1], 2, split_cost)):
         opts = DesignOptions(areas=k, health=("H",), economic=(), keep_whole=(), weights=ONLY_HEALTH,
                              split_weight=split)
