@@ -61,3 +61,13 @@ def six_districts() -> Geography:
 def six_district_plan(labels: str = "AAABBD") -> Plan:
     """A plan given as one letter per district: the default is A = U1-U3, B = U4-U5, D = U6."""
     return Plan.from_labels(SIX_CODES, list(labels))
+
+
+def group_layer(key: str, kind: str, n_units: int, groups: Sequence[Sequence[int]]) -> Layer:
+    """A layer over units ``0..n_units-1`` whose area ``a`` (code ``{key}{a}``, name ``{key} {a}``) holds
+    the units of ``groups[a]`` at weight 1; units in no group are outside it (a partial layer)."""
+    rows = [u for g in groups for u in g]
+    cols = [a for a, g in enumerate(groups) for _ in g]
+    matrix = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n_units, len(groups)))
+    return Layer(key, key, kind, tuple(f"{key}{a}" for a in range(len(groups))),  # type: ignore[arg-type]
+                 tuple(f"{key} {a}" for a in range(len(groups))), matrix)
