@@ -59,6 +59,11 @@ class ReportData:
         return comparison_of(self.metrics)
 
     @cached_property
+    def bounds(self) -> PopulationBounds:
+        """The design's population bounds per area (the metrics document's ``design.bounds``)."""
+        return bounds_of(self.metrics)
+
+    @cached_property
     def audit(self) -> Audit | None:
         """Today's layers against each other (the metrics document's ``audit``), typed; None without one."""
         return audit_of(self.metrics)
@@ -67,6 +72,25 @@ class ReportData:
     def area_population(self) -> np.ndarray:
         """Residents of each plan area (plan area order)."""
         return self.plan.area_totals(self.geography.units.population.astype(np.float64))
+
+
+@dataclass(frozen=True)
+class PopulationBounds:
+    """Residents an area must hold (None where the design gave no bound, or no design was given)."""
+
+    lower: float | None = None
+    upper: float | None = None
+
+    @property
+    def both(self) -> bool:
+        """Whether both bounds are known (and non-zero)."""
+        return bool(self.lower) and bool(self.upper)
+
+
+def bounds_of(metrics: Mapping[str, Any]) -> PopulationBounds:
+    """The ``design.bounds`` of a metrics document, typed (no bounds when it has none)."""
+    bounds = _mapping(_mapping(metrics.get("design")).get("bounds"))
+    return PopulationBounds(_number_or_none(bounds.get("min_pop")), _number_or_none(bounds.get("max_pop")))
 
 
 def audit_of(metrics: Mapping[str, Any]) -> Audit | None:

@@ -142,9 +142,7 @@ def areas_section(data: ReportData, sink: FigureSink) -> Section:
         figs.append(figure(sink.svg(maps.hex_plan_map(layout, plan, colours), "Hex map", png_name="map_plan_hex"),
                            "The same areas on a hex map: every district the same size.", css="map"))
     design = _design(data)
-    raw_bounds = design.get("bounds")
-    bounds: Mapping[str, Any] = raw_bounds if isinstance(raw_bounds, Mapping) else {}
-    lower, upper = bounds.get("min_pop"), bounds.get("max_pop")
+    lower, upper = data.bounds.lower, data.bounds.upper
     pops = plan.area_totals(geo.units.population.astype(float))
     pop_fig = charts.population_chart(plan.area_names, pops, lower, upper)
     body = "".join(figs) + figure(sink.svg(pop_fig, "Population against bounds"),

@@ -125,10 +125,9 @@ def _assumed(data: ReportData) -> list[str]:
                    "which have no spending data by area; every other line starts from what the districts get today.")
     elif baseline_assumed(data.metrics):
         out.append("Each area's current funding (the baseline) is a stand-in shared out by age and sex.")
-    design = data.metrics.get("design")
-    bounds = design.get("bounds") if isinstance(design, Mapping) else None
-    if isinstance(bounds, Mapping) and bounds.get("min_pop") and bounds.get("max_pop"):
-        out.append(f"Areas must hold {float(bounds['min_pop']):,.0f}–{float(bounds['max_pop']):,.0f} residents, and "
+    bounds = data.bounds
+    if bounds.both:
+        out.append(f"Areas must hold {bounds.lower:,.0f}–{bounds.upper:,.0f} residents, and "
                    "the design weighs alignment with today's maps as 'How the plan was found' sets out.")
     out.append(f"Population: {data.geography.units.total_population:,} residents of {data.geography.name}; "
                "the data sets and their dates are in the appendix.")
