@@ -111,14 +111,15 @@ class PricingModel:
             y = b.col(-w["compact"] * ew / obj.n_edges, 0.0, 1.0, False)
             b.row({y: 1.0, x[i]: -1.0}, -np.inf, 0.0)
             b.row({y: 1.0, x[j]: -1.0}, -np.inf, 0.0)
-            for s, t in ((i, j), (j, i)):
-                f = b.col(0.0, 0.0, big, False)
-                b.row({f: 1.0, x[s]: -big}, -np.inf, 0.0)
-                b.row({f: 1.0, x[t]: -big}, -np.inf, 0.0)
+            for s, t in ((i, j), (j, i)):  # flow only into chosen blocks (so none leaves an unchosen one)
+                f = b.col(0.0, 0.0, big - 1.0, False)
+                b.row({f: 1.0, x[t]: 1.0 - big}, -np.inf, 0.0)
                 inflow[t][f] = 1.0
                 inflow[s][f] = -1.0
         for i in range(n):
             b.row(inflow[i], 0.0, 0.0)
+            if blocks.neighbours[i]:  # a chosen block other than the root has a chosen neighbour
+                b.row({x[i]: 1.0, r[i]: -1.0, **{x[j]: -1.0 for j in blocks.neighbours[i]}}, -np.inf, 0.0)
         b.row({x[i]: float(pop[i]) for i in range(n)}, float(lo), float(hi))
         d = b.col(w["balance"] / obj.total_pop, 0.0, highspy.kHighsInf, False)
         mean = obj.total_pop / obj.k
