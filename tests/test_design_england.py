@@ -108,7 +108,7 @@ def test_sixty_areas_with_default_bounds_give_a_valid_plan_or_a_refusal_with_the
     try:
         res = design(GEO, opts, seed=0)
     except InfeasibleError as exc:
-        assert re.search(r"\d{1,3},\d{3},\d{3}\.\.\d{1,3},\d{3},\d{3} people", str(exc)), str(exc)
+        assert re.search(r"\d[\d,]*\.\.\d[\d,]* people", str(exc)), str(exc)
         assert re.search(r"area of [\d,]+ \(", str(exc)), str(exc)
     else:
         _assert_valid(res, 60)
