@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,11 +23,11 @@ from devoplan.pipeline import DemoOptions, DemoResult, run_demo
 from devoplan.planio import read_plan
 from devoplan.report.build import render_from_files
 from devoplan.report.sections import SECTION_IDS
+from devoplan.testing.browser import find_chromium
 from tests.test_report import scan
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000")
@@ -59,7 +58,7 @@ def test_demo_writes_every_output(demo: DemoResult) -> None:
         assert (demo.out / name).is_file(), name
     maps = sorted(p.name for p in (demo.out / "maps").glob("*.png"))
     assert maps == ["map_allocation_per_head.png", "map_allocation_vs_today.png", "map_distance_from_target.png",
-                    "map_misalignments.png",
+                    "map_misalignments.png", "map_outcomes_worse.png",
                     "map_plan.png", "map_plan_hex.png"]
     temps = [p for p in demo.out.iterdir() if p.name.startswith(".") and p.name != ".devoplan-outputs.json"]
     assert not temps  # no staging leftovers; the manifest lists the output set
@@ -99,8 +98,9 @@ def test_report_holds_every_section_and_area_and_no_external_url(demo: DemoResul
     for i, name in enumerate(plan.area_names, start=1):
         assert f'id="area-{i}"' in cards and f"{i}. {html.escape(name)}</h3>" in cards, name
     assert demo.report.stat().st_size < 5_000_000
-    # London's crowded labels get an enlarged inset beside the plan map and the three funding maps
-    assert text.count("Enlarged (framed on the map): areas ") == 4
+    # London's crowded labels get an enlarged inset beside the plan map, the three funding maps and the
+    # outcomes map
+    assert text.count("Enlarged (framed on the map): areas ") == 5
     areas = re.search(r'<section id="areas">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
     assert all(html.escape(name.split()[-1]) in areas for name in plan.area_names)  # the maps' legends name them
     summary = re.search(r'<section id="summary">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
@@ -159,14 +159,6 @@ def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
 
 
 # -- headless Chromium ------------------------------------------------------------------------------
-def find_chromium() -> str | None:
-    for name in CHROMIUM_CANDIDATES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 def browser_errors(page: Path, tmp_path: Path) -> list[str]:
     """Open ``page`` (with the recorder injected) in headless Chromium; every error it reports."""
     chromium = find_chromium()

@@ -42,6 +42,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.outcomes",
     "devoplan.commands.pbr",
     "devoplan.commands.markets",
+    "devoplan.commands.whatif",
+    "devoplan.commands.serve",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
