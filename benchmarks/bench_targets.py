@@ -20,8 +20,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks.bench_scoring import header
-from benchmarks.docs import write_section
+from benchmarks.docs import measured_on, write_section
 
 HEADING = "## Targets at every scale"
 CASES: tuple[tuple[int, bool], ...] = ((20, True), (30, True), (38, True), (45, True), (60, True), (38, False))
@@ -86,7 +85,8 @@ def main() -> None:
     table = "\n".join(rows)
     text = f"""{HEADING}
 
-{header("bench_targets").strip()} `--time {args.time:g}` (search seconds); one run; load average
+{measured_on("benchmarks.bench_targets")} on a shared 2-core machine;
+`--time {args.time:g}` (search seconds); one run; load average
 {load_start:.1f} at the start, {load_end:.1f} at the end (other engineers' work on the same 2 cores). England,
 default weights, seed 0. Target: within 1% of a proven bound in 60 s, peak memory under 4 GB. The time
 is the whole `design` call (search, bound, naming, metrics).

@@ -180,7 +180,8 @@ class PricingModel:
         status = h.getModelStatus()
         name = h.modelStatusToString(status)
         if status == highspy.HighsModelStatus.kInfeasible:
-            raise InfeasibleError("no contiguous area of blocks fits the population bounds and the locks/--apart rules")
+            raise InfeasibleError(
+                "no contiguous area of blocks fits the population bounds, the locks and the apart pairs")
         ok = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit,
               highspy.HighsModelStatus.kSolutionLimit, highspy.HighsModelStatus.kInterrupt)
         if status not in ok and "node" not in name.lower():
