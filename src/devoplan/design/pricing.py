@@ -63,9 +63,10 @@ class Priced:
 
 
 def row_weights(obj: Objective) -> np.ndarray:
-    """Per layer, the weight of one resident in an area's row maximum (inside ``cost`` in ``column_costs``)."""
-    alpha, _ = _layer_weights(obj, obj.term_counts())
-    return np.array([a if p.symmetric else 0.0 for a, p in zip(alpha, obj.layers, strict=True)])
+    """Per layer, the weight of one resident in an area's row maximum (inside ``cost`` in ``column_costs``:
+    ``(1 - split weight)`` of the layer's share)."""
+    _, beta, _ = _layer_weights(obj, obj.term_counts())
+    return beta
 
 
 class PricingModel:
@@ -73,7 +74,7 @@ class PricingModel:
 
     def __init__(self, obj: Objective, blocks: Blocks, lo: float, hi: float) -> None:
         self.obj, self.n = obj, blocks.n_blocks
-        self.alpha, _ = _layer_weights(obj, obj.term_counts())
+        self.alpha, _, _ = _layer_weights(obj, obj.term_counts())
         self.beta = row_weights(obj)
         b = _Builder(self.n)
         self._structure(b, obj, blocks, lo, hi)
