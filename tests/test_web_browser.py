@@ -178,6 +178,8 @@ def test_edit_propose_accept_download(page: Any) -> None:
     first = deltas_text(page)
     assert "Isle of Wight" in first and "NHS Dorset" in first and "NHS Hampshire and Isle of Wight" in first
     assert "Coterminosity" in first and "Allocation" in first
+    changed = page.locator("#deltas [data-part=checks] li.hit")  # the plausibility checks the move changed
+    assert "areas crossing police force boundaries" in changed.all_inner_texts()[0] and "(was: " in first
     shot(page, "editor")
 
     # A second move changes the panel; undo is a new version and puts New Forest back.
