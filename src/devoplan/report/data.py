@@ -203,7 +203,9 @@ def bound_facts(bound: Mapping[str, Any]) -> BoundFacts:
     """
     details = _mapping(bound.get("details"))
     proven = bound.get("proven_optimal") is True
-    exact = proven or "feasible_areas" in details
+    lagrangian, termwise = details.get("lagrangian_bound"), details.get("termwise_bound")
+    generated = isinstance(lagrangian, int | float) and isinstance(termwise, int | float) and lagrangian > termwise
+    exact = proven or "feasible_areas" in details or generated  # generated: the model without a listing
     note = details.get("exact_model")
     search, improved = (_number_or_none(details.get(k)) for k in ("search_objective", "improved_by_mip"))
     return BoundFacts(proven, EXACT_MODEL if exact else RELAXATION,
