@@ -32,7 +32,6 @@ from devoplan.markets.registry import (
     check_date,
     check_money,
     check_period,
-    check_unique_ids,
     read_registry_json,
 )
 from devoplan.validate import Cell, number, readable_file
@@ -65,11 +64,15 @@ def read_indigo(folder: Path) -> Registry:
     notes: list[str] = []
     projects = _Table.open(folder, "projects", notes, required=True)
     assert projects is not None
-    known = {r.text(PROJECT_ID, required=True) for r in projects.rows()}
+    known: set[str] = set()
+    for r in projects.rows():
+        pid = r.text(PROJECT_ID, required=True)
+        if pid in known:
+            raise r.at(PROJECT_ID).error(f"contract id '{pid}' appears twice")
+        known.add(pid)
     parts = {key: _grouped(folder, key, known, notes)
              for key in ("payers", "payments", "providers", "places", "metrics")}
     contracts = tuple(_contract(r, parts) for r in projects.rows())
-    check_unique_ids(contracts, Cell(projects.path, field=PROJECT_ID))
     return Registry(contracts, source=str(folder), attribution=ATTRIBUTION, notes=tuple(notes))
 
 
