@@ -19,3 +19,20 @@ def write_section(heading: str, text: str, doc: Path = DOC) -> None:
     tmp = doc.with_suffix(".md.tmp")
     tmp.write_text(updated, encoding="utf-8")
     tmp.replace(doc)
+
+
+def measured_on(module: str) -> str:
+    """The first line of a section: the command, the machine, Python and NumPy versions, the date."""
+    import platform
+    import time
+
+    import numpy as np
+
+    return (f"`python -m {module}` on {platform.processor() or platform.machine()}, Python "
+            f"{platform.python_version()}, NumPy {np.__version__}, measured {time.strftime('%Y-%m-%d')}")
+
+
+def publish(heading: str, text: str) -> None:
+    """Print a benchmark's section and write it into docs/benchmarks.md."""
+    print(text)
+    write_section(heading, text)

@@ -42,6 +42,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.outcomes",
     "devoplan.commands.pbr",
     "devoplan.commands.markets",
+    "devoplan.commands.whatif",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -31,6 +31,7 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.homogeneity import standardise
 
 TERMS: tuple[str, ...] = ("health", "economic", "needs", "compact", "balance", "identity")
+REPORT = "report"  # layer parts tracked for their containments only, in no term
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,8 +67,13 @@ class Objective:
         return {t: sum(1 for p in self.layers if p.term == t) for t in ("health", "economic", "identity")}
 
 
-def build_objective(geography: Geography, blocks: Blocks, opts: DesignOptions) -> Objective:
-    """Aggregate unit data into block features for the chosen layers and indicators."""
+def build_objective(geography: Geography, blocks: Blocks, opts: DesignOptions,
+                    report_layers: Sequence[str] = ()) -> Objective:
+    """Aggregate unit data into block features for the chosen layers and indicators.
+
+    ``report_layers`` are tracked as well (term :data:`REPORT`, weight 0): their containments are read
+    with :meth:`Scorer.alignment` (the session layer reports alignment with every layer this way).
+    """
     pop = geography.units.population.astype(np.float64)
     nb = blocks.n_blocks
     agg = _aggregator(blocks.unit_block, nb)
@@ -76,6 +82,7 @@ def build_objective(geography: Geography, blocks: Blocks, opts: DesignOptions) -
     start = 1
     specs = [("health", k, True) for k in opts.health] + [("economic", k, True) for k in opts.economic]
     specs += [("identity", k, False) for k in opts.keep_whole_soft]
+    specs += [(REPORT, k, True) for k in report_layers]
     for term, key, symmetric in specs:
         layer = geography.layer(key)
         m = agg @ (layer.membership.toarray() * pop[:, None])
@@ -179,7 +186,7 @@ class Scorer:
         obj = self.obj
         out = dict.fromkeys(TERMS, 0.0)
         for p, rs, cs in zip(obj.layers, rowsum, colsum, strict=True):
-            if p.total <= 0:
+            if p.total <= 0 or p.term == REPORT:
                 continue
             miss = 1.0 - 0.5 * (rs + cs) / p.total if p.symmetric else 1.0 - cs / p.total
             out[p.term] += miss / self._counts[p.term]
@@ -198,6 +205,21 @@ class Scorer:
     def terms(self) -> dict[str, float]:
         """Unweighted terms of the current assignment."""
         return self._terms(self.rowsum, self.colsum, self.within_sum, self.cut, self.balance_sum)
+
+    def change_terms(self, change: Change) -> dict[str, float]:
+        """Unweighted terms after an evaluated (not yet applied) change."""
+        return self._terms(change.rowsum, change.colsum, change.within_sum, change.cut, change.balance_sum)
+
+    def alignment(self, change: Change | None = None) -> list[tuple[float, float]]:
+        """Per layer part: ``(containment(plan in L), containment(L in plan))`` now, or after ``change``.
+
+        The shares of the population covered by layer ``L`` whose plan area lies mostly in one
+        L-area (row maxima) and whose L-area lies mostly in one plan area (column maxima), as
+        ``devoplan.metrics.overlap.containment`` computes them from scratch; NaN for a layer covering nobody.
+        """
+        rows, cols = (self.rowsum, self.colsum) if change is None else (change.rowsum, change.colsum)
+        return [(r / p.total, c / p.total) if p.total > 0 else (float("nan"), float("nan"))
+                for p, r, c in zip(self.obj.layers, rows, cols, strict=True)]
 
     @property
     def pops(self) -> np.ndarray:

@@ -1,0 +1,238 @@
+"""The workspace in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+One story, as people would live it: an analyst logs in, creates a scenario from today's ICBs, moves
+districts by clicking the map and sees the what-if panel change, undoes; a council user paints a
+district on the hex map into a draft proposal and sends it with a reason; a government user gets the
+notification, sees the proposal's effect, accepts it, and downloads the plan, which has the move.
+Names and reasons typed by users carry markup, which must show as text.
+
+Set ``DEVOPLAN_WORKSPACE_SHOTS=docs/img`` to (re)write the screenshots used in docs/workspace-ui.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devoplan.geography.loader import load_geography
+from devoplan.testing.browser import CHROMIUM_ARGS, find_chromium, serving
+from devoplan.web import maplibre_ready
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency (make installs it)")
+pytest.importorskip("devoplan.api.app", reason="the workspace API (issue 14, back end) is not on this branch")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(find_chromium() is None, reason="Chromium not found: `make test` installs Debian's chromium "
+                                                       "(apt-get install -y chromium) when it runs as root"),
+]
+
+WIGHT, NEW_FOREST, DORSET = "E06000046", "E07000091", "E06000059"
+NAME = "ICBs <b>2024</b> & friends"
+REASON = "Ferries run to Portsmouth <i>and</i> Southampton"
+PASSWORDS = {"ana": "analyst-pass-1", "carl": "council-pass-1", "gwen": "government-pass-1"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from devoplan.api.app import create_app
+    from devoplan.api.routes.accounts import create_user
+    from devoplan.store.db import open_database
+
+    database = open_database(f"sqlite:///{tmp_path_factory.mktemp('ws') / 'workspace.db'}")
+    geography = load_geography()
+    app = create_app(database, geography)
+    with database.session() as db:
+        create_user(db, geography, "ana", PASSWORDS["ana"], "analyst", None)
+        create_user(db, geography, "carl", PASSWORDS["carl"], "area", WIGHT)
+        create_user(db, geography, "gwen", PASSWORDS["gwen"], "analyst", None)
+        db.commit()
+    with serving(app) as url:
+        yield url
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=find_chromium(), args=list(CHROMIUM_ARGS))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, site: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    page.set_default_timeout(20_000)
+    page.goto(site)
+    yield page
+    context.close()
+    assert not problems, problems
+
+
+def shot(page: Any, name: str, full: bool = False) -> None:
+    folder = os.environ.get("DEVOPLAN_WORKSPACE_SHOTS")
+    if folder:
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(Path(folder) / f"workspace-{name}.png"), full_page=full)
+
+
+def log_in(page: Any, name: str) -> None:
+    page.fill("#login-name", name)
+    page.fill("#login-password", PASSWORDS[name])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#scenarios-view:not([hidden])")
+
+
+def log_out(page: Any) -> None:
+    page.click("#logout")
+    page.wait_for_selector("#login-view:not([hidden])")
+
+
+def wait_editor(page: Any) -> None:
+    page.wait_for_selector("#editor-view[data-loaded]:not([hidden])")
+
+
+def open_first_scenario(page: Any) -> None:
+    page.locator("#scenario-table tbody a").first.click()
+    wait_editor(page)
+
+
+def area_of(page: Any, district: str) -> str:
+    """The area of a district in the scenario the page shows (read through the app's own API)."""
+    sid = page.evaluate("location.hash.split('/').pop()")
+    return str(page.evaluate(f"fetch('api/scenarios/{sid}').then(r => r.json()).then(d => d.assignment['{district}'])"))
+
+
+def click_district(page: Any, view: str, district: str) -> None:
+    point = page.evaluate(f"window.devoplanViews.{view}.pointOf('{district}')")
+    assert point is not None, district
+    page.mouse.click(point["x"], point["y"])
+
+
+def wait_version(page: Any, number: int) -> None:
+    page.wait_for_function(f"document.querySelector('#editor-version').textContent === 'version {number}'")
+
+
+def deltas_text(page: Any) -> str:
+    return str(page.locator("#deltas").inner_text())
+
+
+def test_login_is_refused_with_a_message(page: Any) -> None:
+    page.fill("#login-name", "ana")
+    page.fill("#login-password", "not the password")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "wrong name or password" in page.locator("#error").inner_text()
+    assert page.locator("#scenarios-view").is_hidden()
+
+
+@pytest.mark.skipif(not maplibre_ready(), reason="MapLibre GL JS is not unpacked: run `make web`")
+def test_edit_propose_accept_download(page: Any) -> None:
+    shot(page, "login")
+    log_in(page, "ana")
+    page.fill("#create-name", NAME)
+    page.check("input[name=source][value=layer]")
+    page.select_option("#create-layer", "ICB")
+    shot(page, "scenarios")
+    page.click("#create-form button[type=submit]")
+    wait_editor(page)
+    assert page.locator("#editor-title").inner_text() == NAME  # shown as text, not markup
+    assert page.locator("#editor-title b").count() == 0
+
+    # Paint the Isle of Wight into Dorset's ICB on the map: the what-if panel shows both areas.
+    page.check("input[name=tool][value=paint]")
+    dorset, hampshire = area_of(page, DORSET), area_of(page, WIGHT)
+    page.select_option("#paint-area", dorset)
+    click_district(page, "map", WIGHT)
+    wait_version(page, 2)
+    first = deltas_text(page)
+    assert "Isle of Wight" in first and "NHS Dorset" in first and "NHS Hampshire and Isle of Wight" in first
+    assert "Coterminosity" in first and "Allocation" in first
+    shot(page, "editor")
+
+    # A second move changes the panel; undo is a new version and puts New Forest back.
+    forest_area = area_of(page, NEW_FOREST)
+    click_district(page, "map", NEW_FOREST)
+    wait_version(page, 3)
+    second = deltas_text(page)
+    assert "New Forest" in second and second != first
+    page.click("#undo")
+    wait_version(page, 4)
+    assert area_of(page, NEW_FOREST) == forest_area
+    assert page.locator("#history-table tbody tr").count() == 4
+    log_out(page)
+
+    # The council of the Isle of Wight proposes putting it back, on the hex map, with a reason.
+    log_in(page, "carl")
+    open_first_scenario(page)
+    page.check("input[name=view][value=hex]")
+    page.check("input[name=tool][value=paint]")
+    page.select_option("#paint-area", hampshire)
+    click_district(page, "hex", WIGHT)
+    page.wait_for_selector("#draft:not([hidden])")
+    page.wait_for_function("document.querySelector('#deltas h3').textContent === 'Effect of the draft'")
+    assert "Isle of Wight" in deltas_text(page)
+    page.fill("#draft-reason", REASON)
+    shot(page, "proposal-draft")
+    page.click("#draft-submit")
+    page.wait_for_selector("#proposals article")
+    assert page.locator("#proposals .reason").first.inner_text() == REASON
+    log_out(page)
+
+    # Government sees the notification, the proposal and its effect, and accepts it.
+    log_in(page, "gwen")
+    page.wait_for_function("Number(document.querySelector('#notif-count').textContent) >= 1")
+    page.click("#nav-notifications")
+    page.locator("#notif-list a").first.click()
+    wait_editor(page)
+    page.wait_for_selector("#proposals article")
+    card = page.locator("#proposals article").first
+    assert card.locator(".reason").inner_text() == REASON and card.locator(".reason i").count() == 0
+    card.locator("summary", has_text="Effect if accepted").click()
+    assert "Isle of Wight" in card.locator(".effect").inner_text()
+    shot(page, "proposal-decide", full=True)
+    card.get_by_role("button", name="Accept proposal 1").click()
+    wait_version(page, 5)
+    page.wait_for_function("document.querySelector('#proposals .status-label').textContent === 'accepted'")
+    assert area_of(page, WIGHT) == hampshire
+
+    # The plan download has the accepted move.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Plan (CSV: district, area), version 5").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    wight = next(r for r in rows if r and r[0] == WIGHT)
+    assert hampshire in wight
+
+
+def test_keyboard_move_and_hex_map_without_a_mouse(page: Any) -> None:
+    """The move form and the hex map work from the keyboard alone (the map is not required)."""
+    log_in(page, "ana")
+    page.fill("#create-name", "Keyboard")
+    page.check("input[name=source][value=layer]")
+    page.select_option("#create-layer", "ICB")
+    page.click("#create-form button[type=submit]")
+    wait_editor(page)
+    page.fill("#move-district", "Isle of Wight")
+    page.press("#move-district", "Tab")  # leaving the field selects the district
+    assert "Isle of Wight is in" in page.locator("#district-info").inner_text()
+    page.select_option("#move-area", area_of(page, DORSET))
+    page.locator("#move-form button[type=submit]").press("Enter")
+    wait_version(page, 2)
+    assert "Isle of Wight" in deltas_text(page)
+    # Hex map: focus it, walk with the arrow keys, Enter selects the focused district.
+    page.check("input[name=view][value=hex]")
+    page.focus("#hex")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    focused = page.locator("#hex-focus").inner_text().removeprefix("Focused: ")
+    assert focused and f"{focused} is in" in page.locator("#district-info").inner_text()

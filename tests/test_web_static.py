@@ -1,0 +1,63 @@
+"""The browser app's files, checked without a browser: no markup built from strings (user data is
+always set as text), nothing loaded from another host, every module and asset it names exists."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from devoplan.web import INDEX_HTML, STATIC_DIR, WEB_DIR
+
+SCRIPTS = sorted((STATIC_DIR / "js").glob("*.js"))
+MARKUP_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function")
+
+
+def test_the_app_has_its_modules() -> None:
+    names = {p.name for p in SCRIPTS}
+    assert {"app.js", "api.js", "dom.js", "maps.js", "editor.js", "deltas.js", "proposals.js"} <= names
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_no_string_is_parsed_as_markup(script: object) -> None:
+    text = script.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+    assert not [sink for sink in MARKUP_SINKS if sink in text]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_every_import_exists(script: object) -> None:
+    text = script.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+    for target in re.findall(r'from "\./([^"]+)"', text):
+        assert (STATIC_DIR / "js" / target).is_file(), target
+
+
+def test_page_loads_nothing_from_another_host() -> None:
+    html = INDEX_HTML.read_text(encoding="utf-8")
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert refs and not [r for r in refs if re.match(r"^(?:[a-z]+:)?//", r)]
+    local = [r for r in refs if not r.startswith(("#", "data:")) and "/vendor/" not in r]
+    assert all((WEB_DIR / r).is_file() for r in local), local
+    for script in SCRIPTS:
+        assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", script.read_text(encoding="utf-8")), script.name
+
+
+def test_labels_name_existing_controls() -> None:
+    html = INDEX_HTML.read_text(encoding="utf-8")
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    assert not [f for f in re.findall(r'<label for="([^"]+)"', html) if f not in ids]
+    assert len(ids) == len(re.findall(r'\bid="', html)), "duplicate ids"
+
+
+def test_mount_serves_the_page_with_a_strict_policy() -> None:
+    fastapi = pytest.importorskip("fastapi")
+    testclient = pytest.importorskip("fastapi.testclient")
+    from devoplan.web import mount
+
+    app = fastapi.FastAPI()
+    mount(app)
+    client = testclient.TestClient(app)
+    page = client.get("/")
+    assert page.status_code == 200 and "devoplan workspace" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert client.get("/static/js/app.js").status_code == 200
+    assert client.get("/static/../__init__.py").status_code == 404
