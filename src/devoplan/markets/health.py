@@ -10,7 +10,8 @@ practice; see docs/markets.md). For each area of a plan or layer:
   patients, 0-10,000). The file identifies each contract holder only by its practice, so a company
   holding several contracts counts several times: the HHI is a lower bound on concentration;
 - outcome-linked spend and the number of outcome contracts, when a placed contract registry is given
-  (:mod:`devoplan.markets.places`): a contract counts in each area it delivers in, and its outcome
+  (:mod:`devoplan.markets.places`): a contract counts in each area it delivers in (and so do its
+  providers, counted once per area however many contracts they hold), and its outcome
   payments (actual, and the maximum potential) are shared by the residents of its districts.
 
 A practice is placed in an area through its district (the area's share of the district, for a
@@ -55,6 +56,7 @@ class AreaMarket:
     payments_per_weighted_patient: float
     hhi: float
     outcome_contracts: int = 0
+    outcome_providers: int = 0
     outcome_paid_gbp: float = 0.0
     outcome_max_gbp: float = 0.0
 
@@ -88,6 +90,7 @@ class ContractSummary:
     paid_placed_gbp: float
     max_gbp: float
     max_placed_gbp: float
+    providers: int
     review: int
 
 
@@ -164,7 +167,8 @@ def market_health(geography: Geography, target: Plan | str, contracts: PlacedReg
     england = _area("E92000001", "England", practices, np.ones(len(practices)))
     summary = summarise(contracts) if contracts is not None else None
     if summary is not None:
-        england = replace(england, outcome_contracts=summary.placed, outcome_paid_gbp=summary.paid_placed_gbp,
+        england = replace(england, outcome_contracts=summary.placed, outcome_providers=summary.providers,
+                          outcome_paid_gbp=summary.paid_placed_gbp,
                           outcome_max_gbp=summary.max_placed_gbp)
     return MarketHealth(label=f"{areas.key} ({areas.name})", areas=tuple(rows), england=england,
                         practices_without_area=int((placed < 1e-9).sum()), contracts=summary)
@@ -175,6 +179,7 @@ class OutcomeByArea:
     """Per area: contracts with any delivery there, and their outcome payments shared out by residents."""
 
     contracts: np.ndarray
+    providers: tuple[frozenset[str], ...]
     paid_gbp: np.ndarray
     max_gbp: np.ndarray
 
@@ -186,6 +191,7 @@ def outcome_by_area(geography: Geography, areas: Zoning, placed: PlacedRegistry)
     population = geography.units.population.astype(float)
     member = sparse.csr_array(areas.membership)
     count, paid, cap = (np.zeros(areas.n_areas) for _ in range(3))
+    providers: list[set[str]] = [set() for _ in range(areas.n_areas)]
     for c in placed.contracts:
         if not c.footprint:
             continue
@@ -194,16 +200,21 @@ def outcome_by_area(geography: Geography, areas: Zoning, placed: PlacedRegistry)
             cover[index[unit]] = w
         residents = cover * population
         share = residents / residents.sum() if residents.sum() > 0 else cover / cover.sum()
-        count += (member.T @ cover) > 0
+        present = (member.T @ cover) > 0
+        count += present
+        names = {p.organisation.id or p.organisation.name for p in c.contract.providers}
+        for j in np.flatnonzero(present):
+            providers[j] |= names
         paid += c.contract.paid_gbp() * (member.T @ share)
         cap += (c.contract.max_outcome_payment_gbp or 0.0) * (member.T @ share)
-    return OutcomeByArea(count, paid, cap)
+    return OutcomeByArea(count, tuple(frozenset(p) for p in providers), paid, cap)
 
 
 def _with_outcomes(area: AreaMarket, outcome: OutcomeByArea | None, j: int) -> AreaMarket:
     if outcome is None:
         return area
-    return replace(area, outcome_contracts=int(outcome.contracts[j]), outcome_paid_gbp=float(outcome.paid_gbp[j]),
+    return replace(area, outcome_contracts=int(outcome.contracts[j]), outcome_providers=len(outcome.providers[j]),
+                   outcome_paid_gbp=float(outcome.paid_gbp[j]),
                    outcome_max_gbp=float(outcome.max_gbp[j]))
 
 
@@ -217,4 +228,5 @@ def summarise(placed: PlacedRegistry) -> ContractSummary:
         paid_placed_gbp=sum(c.contract.paid_gbp() for c in where),
         max_gbp=sum(c.contract.max_outcome_payment_gbp or 0.0 for c in placed.contracts),
         max_placed_gbp=sum(c.contract.max_outcome_payment_gbp or 0.0 for c in where),
+        providers=len({p.organisation.id or p.organisation.name for c in where for p in c.contract.providers}),
         review=len(placed.review))

@@ -1,7 +1,7 @@
 """The report's sections, each built from :class:`ReportData` into trusted HTML.
 
 Section ids (stable; the tests and anchors use them): ``summary``, ``patchwork``, ``areas``,
-``comparison``, ``funding``, ``cards``, then the appendix: ``sources`` (assumptions and sources) and
+``comparison``, ``funding``, ``markets``, ``cards``, then the appendix: ``sources`` (assumptions and sources) and
 ``downloads`` (every table as CSV and one XLSX workbook). A part whose inputs are missing (no funding
 table, no design result) says so in place rather than disappearing. A new section is a module of
 its own under ``report/``, added to :func:`build_sections`'s body list with one line; the appendix
@@ -11,6 +11,7 @@ stays last.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from devoplan.report.downloads import downloads_section
 from devoplan.report.figures import FigureSink
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, note
+from devoplan.report.markets import market_lines, markets_section, plan_markets
 from devoplan.report.money import money_parts
 from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
@@ -33,7 +35,7 @@ from devoplan.report.summary import national_words, summary_section
 from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
 from devoplan.report.words import baseline_assumed, baseline_caveat, design_facts, glossary
 
-SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "sources",
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "markets", "cards", "sources",
                                  "downloads")
 HEALTH, ECONOMIC = "ICB", "LEP"
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
@@ -44,15 +46,17 @@ WORST_CROSSINGS = 12
 def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
     """All sections in reading order: the one-page summary, the body, then the appendix."""
     fv = funding_view(data.allocations, data.plan) if data.allocations is not None else None
+    markets = plan_markets(data)
     body = [
         patchwork_section(data.geography, data.metrics.get("audit"), sink),
         areas_section(data, sink),
         comparison_section(data.metrics.get("comparison"), data.geography),
         funding_section(data, fv, sink),
-        cards_section(data, fv),
+        markets_section(data, sink, markets),
+        cards_section(data, fv, market_lines(markets)),
         *optional(scenarios_section(data.metrics)),
     ]
-    appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv)))]
+    appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv, market_lines(markets))))]
     return [summary_section(data, fv), *body, *appendix]
 
 
@@ -254,12 +258,14 @@ def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
 
 
 # -- 6. cards -------------------------------------------------------------------------------------------
-def _cards(data: ReportData, fv: FundingView | None) -> list[AreaCard]:
+def _cards(data: ReportData, fv: FundingView | None, market: Sequence[tuple[tuple[str, str], ...]] = ()
+           ) -> list[AreaCard]:
     colours = maps.area_colours(data.geography, data.plan, hex_layout(data.geography))
     governance = _design(data).get("governance")
-    return area_cards(data.geography, data.plan, colours,
-                      governance=governance if isinstance(governance, Mapping) else None, funding=fv,
-                      baseline_assumed=baseline_assumed(data.metrics))
+    items = area_cards(data.geography, data.plan, colours,
+                       governance=governance if isinstance(governance, Mapping) else None, funding=fv,
+                       baseline_assumed=baseline_assumed(data.metrics))
+    return [replace(c, market=line) for c, line in zip(items, market, strict=True)] if market else items
 
 
 def areas_table(items: Sequence[AreaCard]) -> str:
@@ -268,15 +274,16 @@ def areas_table(items: Sequence[AreaCard]) -> str:
         return ""
     first = items[0]
     header = ["number", "code", "name", "residents", "districts", *(f"dominant {k}" for k, _, _ in first.dominant),
-              "who could run it", *(label for label, _ in first.funding)]
+              "who could run it", *(label for label, _ in (*first.funding, *first.market))]
     rows: list[list[Cell]] = [[c.number, c.code, c.name, c.population, len(c.districts),
                                *(f"{name} ({share:.0%})" for _, name, share in c.dominant), c.governance,
-                               *(value for _, value in c.funding)] for c in items]
+                               *(value for _, value in (*c.funding, *c.market))] for c in items]
     return "<h3>The areas, one row each</h3>" + table(header, rows, numeric=[0, 3, 4], scroll=True)
 
 
-def cards_section(data: ReportData, fv: FundingView | None) -> Section:
-    items = _cards(data, fv)
+def cards_section(data: ReportData, fv: FundingView | None,
+                  market: Sequence[tuple[tuple[str, str], ...]] = ()) -> Section:
+    items = _cards(data, fv, market)
     lead = ("Districts, population, the health and economic areas each mostly is, who could run it, and what it "
             "would be funded. Numbers match the maps.")
     if fv is not None and fv.winner_frequency is not None:
