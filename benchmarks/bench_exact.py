@@ -26,8 +26,7 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
-from benchmarks.bench_scoring import header
-from benchmarks.docs import write_section
+from benchmarks.docs import measured_on, write_section
 from devoplan import load_geography
 from devoplan.design.blocks import build_blocks
 from devoplan.design.column_costs import ColumnCosts, column_costs
@@ -102,7 +101,7 @@ def measure() -> dict[str, float]:
 def section(m: dict[str, float]) -> str:
     met = m["total"] < TARGET
     return (
-        f"{HEADING}\n\n{header('bench_exact')}"
+        f"{HEADING}\n\n{measured_on('benchmarks.bench_exact')} on a shared 2-core machine.\n\n"
         f"England, default design options: {int(m['columns']):,} feasible areas "
         f"({int(m['visited']):,} connected sets visited). Each step timed {REPEATS} times (median, slowest); "
         "every repeat lists the same columns and gives bit-identical costs and reduced costs. "

@@ -72,6 +72,11 @@ def measure() -> dict[str, float]:
         t = time.perf_counter()
         session.preview([move])
         times.append(time.perf_counter() - t)
+    scored = []
+    for u, a in moves:
+        t = time.perf_counter()
+        session.scorer.evaluate([u], [a])
+        scored.append(time.perf_counter() - t)
     full = []
     for u, a in moves[:FULL]:
         t = time.perf_counter()
@@ -85,7 +90,8 @@ def measure() -> dict[str, float]:
         applied.append((time.perf_counter() - t) / 2)
     return {"built": built, "opened": opened, "median": statistics.median(times),
             "p95": float(np.percentile(times, 95)), "max": max(times), "full": statistics.median(full),
-            "apply": statistics.median(applied), "areas": float(plan.n_areas)}
+            "apply": statistics.median(applied), "areas": float(plan.n_areas),
+            "scorer": statistics.median(scored), "layers": float(len(geo.layers))}
 
 
 def section(m: dict[str, float]) -> str:
@@ -102,6 +108,8 @@ def section(m: dict[str, float]) -> str:
         f"| preview of one move, 95th percentile | {m['p95'] * ms:.2f} |\n"
         f"| preview of one move, slowest | {m['max'] * ms:.2f} |\n"
         f"| apply (or undo) one move, median | {m['apply'] * ms:.2f} |\n"
+        f"| the scorer's evaluation alone (objective terms and all {int(m['layers'])} layers' containments), median "
+        f"| {m['scorer'] * ms:.3f} |\n"
         f"| full recompute of the same figures, median of {FULL} | {m['full'] * ms:.1f} |\n"
         f"| ratio full recompute / preview (medians) | {m['full'] / m['median']:.0f}x |\n"
         f"| building the shared `SessionModel` (once per geography and spec) | {m['built'] * ms:.0f} |\n"

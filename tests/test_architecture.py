@@ -1,14 +1,16 @@
-"""Rules about the code itself: no import cycle in the package."""
+"""Rules about the code itself: no import cycle in the package, no command-line flag in a library error."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import networkx as nx
 
 import devoplan
 
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 PACKAGE = Path(devoplan.__file__).resolve().parent
 
 
@@ -68,3 +70,29 @@ def test_the_cycle_checker_sees_a_cycle() -> None:
     tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import devoplan.plan\n"
                      "def f():\n    from devoplan.zoning import Zoning\n")
     assert _imports(tree, _modules()) == {"devoplan.zoning"}
+
+
+def _flags_in_raises(source: str) -> list[tuple[int, str]]:
+    hits = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            for sub in ast.walk(node.exc):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and FLAG.search(sub.value):
+                    hits.append((sub.lineno, sub.value))
+    return hits
+
+
+def test_library_errors_name_fields_not_command_line_flags() -> None:
+    """Outside cli.py and commands/, errors name parameters (``max_pop``); the CLI maps them to flags."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel == "cli.py" or rel.startswith("commands/"):
+            continue
+        offenders += [f"{rel}:{line}: {text!r}" for line, text in _flags_in_raises(path.read_text(encoding="utf-8"))]
+    assert not offenders, "library errors naming command-line flags:\n" + "\n".join(offenders)
+
+
+def test_the_flag_checker_sees_a_flag() -> None:
+    assert _flags_in_raises("raise ValueError(f'--max-pop {x} is too small')")
+    assert not _flags_in_raises("raise ValueError(f'max_pop {x} is too small; x--y')")

@@ -137,7 +137,7 @@ def test_start_plan_breaking_apart_is_repaired_or_refused() -> None:
     mean = geo.units.total_population / 3
     opts = DesignOptions(areas=3, health=("SPLIT",), economic=(), keep_whole=(), min_pop=int(0.3 * mean),
                          max_pop=int(2 * mean), start=start, apart=(("U00002", "U00003"),), time_limit=0.0001)
-    with pytest.raises(InfeasibleError, match=r"starting plan puts .* --apart"):
+    with pytest.raises(InfeasibleError, match=r"starting plan puts .* `apart`"):
         design(geo, opts, seed=0)
 
 

@@ -40,7 +40,7 @@ GEO = line([100, 200, 300, 100, 100, 100], [0, 0, 0, -1, -1, -1])
 
 
 def test_kept_whole_block_above_max_pop() -> None:
-    with pytest.raises(InfeasibleError, match=r"CAUTH Big City 0.*600.*above --max-pop 500"):
+    with pytest.raises(InfeasibleError, match=r"CAUTH Big City 0.*600.*above `max_pop` 500"):
         design(GEO, opts(areas=2, max_pop=500, min_pop=0))
 
 
@@ -50,19 +50,19 @@ def test_more_areas_than_blocks() -> None:
 
 
 def test_total_outside_k_times_bounds() -> None:
-    with pytest.raises(InfeasibleError, match=r"total population 900 is above 2 areas x --max-pop 400 = 800"):
+    with pytest.raises(InfeasibleError, match=r"total population 900 is above 2 areas x `max_pop` 400 = 800"):
         design(GEO, opts(areas=2, max_pop=400, keep_whole=()))
-    with pytest.raises(InfeasibleError, match=r"below 3 areas x --min-pop 400 = 1,200"):
+    with pytest.raises(InfeasibleError, match=r"below 3 areas x `min_pop` 400 = 1,200"):
         design(GEO, opts(areas=3, min_pop=400, keep_whole=()))
 
 
 def test_locked_pair_also_apart() -> None:
-    with pytest.raises(InfeasibleError, match="both locked to area 'X' but also --apart"):
+    with pytest.raises(InfeasibleError, match="both locked to area 'X' but also `apart`"):
         design(GEO, opts(areas=2, locks={"U3": "X", "U4": "X"}, apart=(("U3", "U4"),)))
 
 
 def test_apart_inside_a_kept_whole_block() -> None:
-    with pytest.raises(InfeasibleError, match="--apart names codes that must share an area"):
+    with pytest.raises(InfeasibleError, match="`apart` names codes that must share an area"):
         design(GEO, opts(areas=2, apart=(("U0", "U2"),)))
 
 
@@ -77,7 +77,7 @@ def test_kept_whole_block_locked_twice() -> None:
 
 
 def test_locked_population_above_max() -> None:
-    with pytest.raises(InfeasibleError, match="locked to area 'A' hold 700 people, above --max-pop 650"):
+    with pytest.raises(InfeasibleError, match="locked to area 'A' hold 700 people, above `max_pop` 650"):
         design(GEO, opts(areas=2, max_pop=650, locks={"U0": "A", "U5": "A"}))
     # 700 fits, but on a line U0..U2 (kept whole) reach U5 only through U3 and U4: 900 people
     with pytest.raises(InfeasibleError, match="lightest contiguous area holding them has 900 people"):
@@ -94,7 +94,7 @@ def test_disconnected_graph() -> None:
 
 
 def test_unknown_codes_and_layers() -> None:
-    with pytest.raises(DevoplanError, match="unknown code 'NOPE'"):
+    with pytest.raises(DevoplanError, match="unknown district or area 'NOPE'"):
         design(GEO, opts(areas=2, together=(("U0", "NOPE"),)))
     with pytest.raises(DevoplanError, match="unknown layer 'LEP'; allowed: CAUTH, ICB"):
         design(GEO, opts(areas=2, economic=("LEP",)))

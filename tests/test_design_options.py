@@ -46,11 +46,11 @@ def test_parse_locks_and_conflicting_lock() -> None:
 
 
 def test_parse_groups_pairs() -> None:
-    assert parse_groups(["A,B", "C, D ,E"], "--together") == (("A", "B"), ("C", "D", "E"))
+    assert parse_groups(["A,B", "C, D ,E"], "together") == (("A", "B"), ("C", "D", "E"))
     with pytest.raises(DevoplanError, match="exactly two"):
-        parse_groups(["A,B,C"], "--apart", pairs=True)
+        parse_groups(["A,B,C"], "apart", pairs=True)
     with pytest.raises(DevoplanError, match="at least two"):
-        parse_groups(["A"], "--together")
+        parse_groups(["A"], "together")
 
 
 def test_parse_layers_none() -> None:
@@ -62,11 +62,11 @@ def test_parse_layers_none() -> None:
 def test_option_validation_messages() -> None:
     with pytest.raises(DevoplanError, match="at least 1"):
         DesignOptions(areas=0)
-    with pytest.raises(DevoplanError, match="larger than --max-pop"):
+    with pytest.raises(DevoplanError, match="larger than `max_pop`"):
         DesignOptions(min_pop=10, max_pop=5)
     with pytest.raises(DevoplanError, match="both hard and soft"):
         DesignOptions(keep_whole=("UTLA",), keep_whole_soft=("UTLA",))
-    with pytest.raises(DevoplanError, match="needs --start"):
+    with pytest.raises(DevoplanError, match="needs `start`"):
         DesignOptions(frozen_areas=("A01",))
     with pytest.raises(DevoplanError, match="positive number of seconds"):
         DesignOptions(time_limit=0)
@@ -81,3 +81,16 @@ def test_default_bounds_from_mean_and_largest_block() -> None:
     assert resolved_bounds(DesignOptions(areas=40), 56_490_000, 3_000_000)[1] == 3_000_000
     # explicit values are kept
     assert resolved_bounds(DesignOptions(min_pop=1, max_pop=2), 10, 100) == (1, 2)
+
+
+def test_progress_bar_moves_through_the_exact_model() -> None:
+    """The search fills most of the bar; each exact-model phase then advances it, never to 100% before done."""
+    from devoplan.design.search import Progress, exact_stage
+
+    phases = ["listing every feasible area", "pricing 1,000 feasible areas", "column generation round 1",
+              "column generation round 5", "heuristic MIP over the 2,000 most promising areas",
+              "closing MIP over 10 areas"]
+    bars = [Progress("search", 1.0, 0.5, 10).bar_fraction]
+    bars += [Progress(f"exact model: {p}", 1.0, 0.5, 10, exact_stage(p)).bar_fraction for p in phases]
+    assert bars == sorted(bars) and len(set(bars[1:])) == len(phases) and bars[-1] < 1.0
+    assert Progress("done", 1.0, 0.5, 10).bar_fraction == 1.0

@@ -308,5 +308,5 @@ def test_age_sex_curve_without_an_age_sex_table_says_what_to_do() -> None:
     spec = spec_dict()
     spec["lines"]["h"]["age_sex"] = {"bands": ["0-1", "2+"], "female": [1.0, 2.0], "male": [1.0, 2.0]}
     with pytest.raises(SpecError, match=r"key 'lines\.h\.age_sex': the geography has no age-sex population table "
-                                        r"\(population_age_sex\.csv\).*give a spec without this table \(--spec\)"):
+                                        r"\(population_age_sex\.csv\).*give a spec without this table \(`spec`\)"):
         fund(geo, one_hot([0, 1]), parse_spec(spec))

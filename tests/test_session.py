@@ -27,6 +27,7 @@ from devoplan.metrics.overlap import containment_of, coterminosity_of, overlap_m
 from devoplan.names import UnknownNameError
 from devoplan.plan import Plan
 from devoplan.session import Preview, Session, SessionModel
+from devoplan.testing import grid_geography, grid_plan_labels
 
 MOVES = 200
 TOL = 1e-9
@@ -104,6 +105,10 @@ def _check(preview: Preview, geo: Geography, model: SessionModel, after: Plan, s
         assert round(area.allocation.after * 100) == int(alloc[i])  # to the penny
         assert area.per_head.after == pytest.approx(alloc[i] / 100.0 / pop[i], rel=TOL)
         assert area.need_index.after == pytest.approx(index[i], abs=TOL)
+    _check_splits(preview, geo, after)
+
+
+def _check_splits(preview: Preview, geo: Geography, after: Plan) -> None:
     for s in preview.splits:
         codes = geo.layer(s.key).area_codes
         split = [codes[j] for j, units in enumerate(_layer_units(geo, s.key)) if len(set(after.assignment[units])) > 1]
@@ -181,4 +186,33 @@ def test_the_model_is_shared_read_only(england: Geography, model: SessionModel) 
                   if one.plan.assignment[v] != a)
     one.move(u, target)
     assert two.plan == Plan.from_layer(england, "ICB26")
-    assert not model.money.unit_values.flags.writeable
+    assert not model.money.unit_values.flags.writeable and not model.objective.features.flags.writeable
+
+
+def test_a_session_without_funding_on_a_grid_with_every_layer_kind() -> None:
+    """Split, cover and partial layers on a small grid, no money tables: every figure against from scratch."""
+    geo = grid_geography(6, 6)
+    plan = Plan.from_labels(geo.units.codes, grid_plan_labels(geo, 3, 6))
+    model = SessionModel.build(geo, areas=plan.n_areas, funding=False)
+    session = model.session(plan)
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        moves = _random_moves(rng, geo, session.plan)
+        if not moves:
+            continue
+        after = session.plan
+        for u, t in moves:
+            after = after.move(u, t)
+        preview = session.apply(moves)
+        assert preview.year is None and all(a.allocation is None for a in preview.areas)
+        assert preview.to_dict()["after"]["areas"][preview.areas[0].code]["allocation"] is None
+        value, terms = score_assignment(model.objective, after.assignment)
+        assert preview.objective.after == pytest.approx(value, abs=TOL)
+        assert {k: q.after for k, q in preview.terms.items()} == pytest.approx(terms, abs=TOL)
+        for a in preview.alignment:
+            m = overlap_matrix(geo, after, a.key)
+            assert a.layer_in_plan.after == pytest.approx(containment_of(m.T), abs=TOL)
+            assert a.plan_in_layer.after == pytest.approx(containment_of(m), abs=TOL)
+        pieces = contiguity(geo, after).pieces
+        assert [a.pieces.after for a in preview.areas] == [int(pieces[after.area_index[a.code]]) for a in preview.areas]
+        _check_splits(preview, geo, after)

@@ -72,14 +72,14 @@ def output_set(out: str | Path) -> Iterator[Path]:
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-{os.getpid()}-", dir=target.parent))
     except OSError as exc:
-        raise DevoplanError(f"--out {out}: cannot write in {target.parent} ({exc.strerror})") from None
+        raise DevoplanError(f"`out` {out}: cannot write in {target.parent} ({exc.strerror})") from None
     try:
         yield staging
         with _locked(target.parent):
             clean_stale(target)
             _publish(staging, target)
     except OSError as exc:
-        raise DevoplanError(f"--out {out}: cannot write the outputs ({exc.strerror or exc})") from None
+        raise DevoplanError(f"`out` {out}: cannot write the outputs ({exc.strerror or exc})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -101,13 +101,13 @@ def check_out_dir(out: str | Path) -> None:
     out = _target(out)
     blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise DevoplanError(f"--out {out}: {blocker} is a file; --out names the folder to write into")
+        raise DevoplanError(f"`out` {out}: {blocker} is a file; `out` names the folder to write into")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DevoplanError(f"--out {out}: cannot create {out.parent} ({exc.strerror})") from None
+        raise DevoplanError(f"`out` {out}: cannot create {out.parent} ({exc.strerror})") from None
     if not os.access(out.parent, os.W_OK | os.X_OK):
-        raise DevoplanError(f"--out {out}: cannot write in {out.parent} (permission denied)")
+        raise DevoplanError(f"`out` {out}: cannot write in {out.parent} (permission denied)")
 
 
 @contextmanager
@@ -129,7 +129,7 @@ def _publish(staging: Path, out: Path) -> None:
         os.rename(staging, out)
         return
     if not out.is_dir():
-        raise DevoplanError(f"--out {out}: is a file; --out names the folder to write into")
+        raise DevoplanError(f"`out` {out}: is a file; `out` names the folder to write into")
     own = read_manifest(out) | set(files) | {MANIFEST}
     _carry(out, staging, own, link=True)
     old = _swap(staging, out)

@@ -27,10 +27,11 @@ SUGGESTION_CUTOFF = 0.6  # difflib similarity below which no suggestion is offer
 class UnknownNameError(DevoplanError):
     """A code or name that matches nothing; ``suggestion`` is the closest ``(name, code)``, if any."""
 
-    def __init__(self, kind: str, value: str, suggestion: tuple[str, str] | None) -> None:
-        self.kind, self.value, self.suggestion = kind, value, suggestion
+    def __init__(self, kind: str, value: str, suggestion: tuple[str, str] | None, field: str | None = None) -> None:
+        self.kind, self.value, self.suggestion, self.field = kind, value, suggestion, field
         hint = f"; did you mean '{suggestion[0]}' ({suggestion[1]})?" if suggestion else ""
-        super().__init__(f"unknown {kind} '{value}'{hint}")
+        where = f"`{field}`: " if field else ""
+        super().__init__(f"{where}unknown {kind} '{value}'{hint}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,8 +86,8 @@ def plan_areas(plan: Plan) -> NameIndex:
     return NameIndex("area", plan.area_codes, plan.area_names)
 
 
-def place_units(geography: Geography, text: str, field: str = "code") -> np.ndarray:
-    """Units named by ``text``: a district (code or name) or an area of any layer (code or name).
+def place_units(geography: Geography, text: str, field: str | None = None) -> np.ndarray:
+    """Units named by ``text``: a district (code or name) or an area of any layer (code or name), any case.
 
     ``field`` names the parameter in the error (``together``, ``apart``, ``locks``).
     """
@@ -101,7 +102,7 @@ def place_units(geography: Geography, text: str, field: str = "code") -> np.ndar
     raise _unknown_place(geography, text, field)
 
 
-def _unknown_place(geography: Geography, text: str, field: str) -> UnknownNameError:
+def _unknown_place(geography: Geography, text: str, field: str | None) -> UnknownNameError:
     """The error for a place that is neither a district nor a layer area, suggesting the closest of either."""
     indexes: Sequence[NameIndex] = [districts(geography)] + [
         NameIndex("area", layer.area_codes, layer.area_names) for layer in geography.layers.values()]
@@ -111,5 +112,4 @@ def _unknown_place(geography: Geography, text: str, field: str) -> UnknownNameEr
             pool.setdefault(name.casefold(), (name, code))
             pool.setdefault(code.casefold(), (name, code))
     close = difflib.get_close_matches(str(text).strip().casefold(), list(pool), n=1, cutoff=SUGGESTION_CUTOFF)
-    err = UnknownNameError(f"district or area in {field}", str(text).strip(), pool[close[0]] if close else None)
-    return err
+    return UnknownNameError("district or area", str(text).strip(), pool[close[0]] if close else None, field)

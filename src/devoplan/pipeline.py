@@ -64,14 +64,14 @@ class DemoOptions:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.time_limit) and 0 < self.time_limit <= MAX_TIME_LIMIT):
-            raise DevoplanError(f"--time-limit must be a positive number of seconds, got {self.time_limit} "
+            raise DevoplanError(f"`time_limit` must be a positive number of seconds, got {self.time_limit} "
                                 f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
         if self.draws < 0:
             raise DevoplanError(f"draws must be 0 or more, got {self.draws}")
         if self.seed < 0:
-            raise DevoplanError(f"--seed must be 0 or more, got {self.seed}")
+            raise DevoplanError(f"`seed` must be 0 or more, got {self.seed}")
         if self.areas < 1:
-            raise DevoplanError(f"--areas must be at least 1, got {self.areas}")
+            raise DevoplanError(f"`areas` must be at least 1, got {self.areas}")
         check_out_dir(Path(self.out))  # said before the optimiser runs, not after
 
 

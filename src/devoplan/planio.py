@@ -97,7 +97,7 @@ def _whole(values: np.ndarray) -> np.ndarray:
 
 def _not_in(geography: Geography) -> str:
     """Where the unknown code was looked for, and the usual cause: a plan made for another geography."""
-    return f"(not in geography '{geography.name}'; a plan for another geography needs --geography DIR)"
+    return f"(not in geography '{geography.name}'; a plan for another geography needs its own `geography`)"
 
 
 def _unit_positions(codes: pd.Series, geography: Geography, file: Path, field: str) -> np.ndarray:

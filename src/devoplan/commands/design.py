@@ -76,9 +76,12 @@ def design_command(
     indicators: Annotated[
         str | None, typer.Option("--indicators", help="Needs indicators, comma-separated (default: all).")
     ] = None,
-    lock: Annotated[list[str] | None, typer.Option("--lock", help="CODE=area-name (repeatable).")] = None,
-    together: Annotated[list[str] | None, typer.Option("--together", help="A,B share an area (repeatable).")] = None,
-    apart: Annotated[list[str] | None, typer.Option("--apart", help="A,B in different areas (repeatable).")] = None,
+    lock: Annotated[list[str] | None, typer.Option(
+        "--lock", help="PLACE=area-name: a district or layer area (code or name) in that area (repeatable).")] = None,
+    together: Annotated[list[str] | None, typer.Option(
+        "--together", help="A,B share an area; codes or names (repeatable).")] = None,
+    apart: Annotated[list[str] | None, typer.Option(
+        "--apart", help="A,B in different areas; codes or names (repeatable).")] = None,
     start: Annotated[Path | None, typer.Option("--start", help="Improve this plan (CSV).")] = None,
     frozen_areas: Annotated[
         str, typer.Option("--frozen-areas", help="Area codes of --start that may not change.")
@@ -106,8 +109,8 @@ def design_command(
         weights=parse_weights(weights),
         needs_indicators=parse_layers(indicators) if indicators else None,
         locks=parse_locks(lock or []),
-        together=parse_groups(together or [], "--together"),
-        apart=tuple((a, b) for a, b in parse_groups(apart or [], "--apart", pairs=True)),
+        together=parse_groups(together or [], "together"),
+        apart=tuple((a, b) for a, b in parse_groups(apart or [], "apart", pairs=True)),
         start=start_plan,
         frozen_areas=parse_layers(frozen_areas),
         time_limit=time_limit,

@@ -32,6 +32,8 @@ def whatif(
     as_json: Annotated[bool, typer.Option("--json", help="Print before, after and delta as JSON.")] = False,
     save: Annotated[Path | None, typer.Option("--save", help="Write the plan after the moves to this CSV.")] = None,
     spec: Annotated[Path | None, typer.Option("--spec", help="Funding spec (TOML); default: the shipped spec.")] = None,
+    no_funding: Annotated[bool, typer.Option(
+        "--no-funding", help="Leave funding out (a geography without money tables).")] = False,
     geography: Annotated[Path | None, typer.Option("--geography", "-g",
                                                    help="A geography directory (default: England 2024).")] = None,
 ) -> None:
@@ -42,7 +44,7 @@ def whatif(
     moves = [parse_move(m) for m in move]
     geo = load_geography(geography)
     start = resolve_plan(geo, plan)
-    session = SessionModel.build(geo, spec=spec, areas=start.n_areas).session(start)
+    session = SessionModel.build(geo, spec=spec, areas=start.n_areas, funding=not no_funding).session(start)
     result = session.apply(moves)
     if save is not None:
         from devoplan.planio import write_plan_csv
@@ -69,18 +71,20 @@ def print_preview(p: Preview, console: Console) -> None:
     for layer in p.alignment:
         table.add_row(layer.key, *_cells(layer.coterminosity, "{:.2%}"))
     console.print(table)
-    table = Table(title=f"Touched areas (funding {p.year}, all lines)", title_justify="left")
+    funded = f"funding {p.year}, all lines" if p.year else "no funding"
+    table = Table(title=f"Touched areas ({funded})", title_justify="left")
     table.add_column("")
     for a in p.areas:
         table.add_column(f"{a.code}\n{a.name}", justify="right", max_width=30)
     rows = [("districts", lambda a: _arrow(a.districts, "{:,}")),
             ("residents", lambda a: _arrow(a.population, "{:,}")),
             ("within bounds", lambda a: "yes" if a.within_bounds() else f"no ({a.min_pop:,}..{a.max_pop:,})"),
-            ("pieces", lambda a: _arrow(a.pieces, "{}")),
-            ("£m", lambda a: _arrow(a.allocation, "{:,.1f}", scale=1e-6)),
-            ("£m change", lambda a: f"{a.allocation.delta / 1e6:+,.2f}"),
-            ("£ per head", lambda a: _arrow(a.per_head, "{:,.0f}")),
-            ("need index", lambda a: _arrow(a.need_index, "{:.3f}"))]
+            ("pieces", lambda a: _arrow(a.pieces, "{}"))]
+    if p.year:
+        rows += [("£m", lambda a: _arrow(a.allocation, "{:,.1f}", scale=1e-6)),
+                 ("£m change", lambda a: f"{a.allocation.delta / 1e6:+,.2f}"),
+                 ("£ per head", lambda a: _arrow(a.per_head, "{:,.0f}")),
+                 ("need index", lambda a: _arrow(a.need_index, "{:.3f}"))]
     for label, cell in rows:
         table.add_row(label, *(cell(a) for a in p.areas))
     console.print(table)

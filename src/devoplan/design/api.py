@@ -22,7 +22,15 @@ from devoplan.design.naming import area_names
 from devoplan.design.objective import Objective, build_objective, score_assignment
 from devoplan.design.options import DesignOptions, full_weights, resolved_bounds
 from devoplan.design.prove import prove, rescue
-from devoplan.design.search import Progress, ProgressCallback, SearchStats, State, anneal_rounds, repair
+from devoplan.design.search import (
+    Progress,
+    ProgressCallback,
+    SearchStats,
+    State,
+    anneal_rounds,
+    exact_stage,
+    repair,
+)
 from devoplan.design.verify import verify
 from devoplan.errors import DevoplanError, InfeasibleError
 from devoplan.geography.model import Geography
@@ -78,7 +86,7 @@ def design(
     opts = options or DesignOptions()
     t0 = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise DevoplanError(f"--seed must be a non-negative integer, got {seed}")
+        raise DevoplanError(f"`seed` must be a non-negative integer, got {seed}")
     _validate_against(geography, opts)
     blocks = build_blocks(geography, opts)
     hard_largest = int(blocks.population.max()) if opts.keep_whole else 0
@@ -104,7 +112,7 @@ def design(
 
         def tick(phase: str) -> None:
             if progress is not None:
-                progress(Progress(f"exact model: {phase}", 1.0, best_value, stats.evaluations))
+                progress(Progress(f"exact model: {phase}", 1.0, best_value, stats.evaluations, exact_stage(phase)))
 
         bound, best_assign = prove(obj, blocks, min_pop, max_pop, best_assign, tick)
     value, terms = score_assignment(obj, best_assign)
@@ -135,11 +143,11 @@ def _validate_against(geography: Geography, opts: DesignOptions) -> None:
     if opts.start is not None:
         if opts.start.unit_codes != geography.units.codes:
             raise DevoplanError(
-                f"--start plan has {opts.start.n_units} units that do not match the geography's {geography.n_units}"
+                f"`start` plan has {opts.start.n_units} units that do not match the geography's {geography.n_units}"
             )
         if opts.start.n_areas != opts.areas:
             raise DevoplanError(
-                f"--start plan has {opts.start.n_areas} areas but --areas is {opts.areas}; they must agree"
+                f"`start` plan has {opts.start.n_areas} areas but `areas` is {opts.areas}; they must agree"
             )
 
 
@@ -165,8 +173,8 @@ def _start_assignment(
     for i, j in blocks.apart:
         if assign[i] == assign[j]:
             raise InfeasibleError(
-                f"the starting plan puts {blocks.origin[i]} and {blocks.origin[j]} in one area, but --apart keeps "
-                "them in different areas; move one of them in the plan or drop the --apart pair"
+                f"the starting plan puts {blocks.origin[i]} and {blocks.origin[j]} in one area, but `apart` keeps "
+                "them in different areas; move one of them in the plan or drop the `apart` pair"
             )
     return assign
 

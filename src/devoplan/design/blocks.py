@@ -3,8 +3,9 @@
 Every area of a hard keep-whole layer (UTLA, CAUTH by default), every ``--together`` group and every
 frozen area of a starting plan is contracted into one block, so no move can ever split them. With
 the England defaults the 296 districts become about a hundred blocks, which makes the search space
-(and the exact bound) much smaller. Codes in locks/together/apart may name a district or an area of
-any layer (e.g. a UTLA code) and resolve to all of its districts.
+(and the exact bound) much smaller. Places in locks/together/apart may name a district or an area of
+any layer (e.g. a UTLA) by code or name, in any case (:func:`devoplan.names.place_units`), and resolve
+to all of its districts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from devoplan.design.options import DesignOptions
 from devoplan.errors import DevoplanError, InfeasibleError
 from devoplan.geography.model import Geography
+from devoplan.names import place_units
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,21 +60,6 @@ class Blocks:
         return next(iter(names)) if len(names) == 1 else None
 
 
-def resolve_code(geography: Geography, code: str, option: str) -> np.ndarray:
-    """Units named by ``code``: a unit code, or the units of an area code of any layer."""
-    units = geography.units
-    if code in units.index:
-        return np.array([units.index[code]], dtype=np.int64)
-    for layer in geography.layers.values():
-        if code in layer.area_index:
-            col = layer.membership[:, [layer.area_index[code]]].toarray().ravel()
-            return np.flatnonzero(col > 0)
-    raise DevoplanError(
-        f"{option}: unknown code '{code}' (neither a district code nor an area code of layers "
-        f"{', '.join(geography.layers)})"
-    )
-
-
 def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
     """Contract kept-whole areas, together groups and frozen areas; map locks and apart pairs."""
     n = geography.n_units
@@ -87,9 +74,9 @@ def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
             if len(us) > 1:
                 why.setdefault(int(us.min()), []).append(f"{layer.key} {layer.area_names[a]}")
     for group in opts.together:
-        us = np.concatenate([resolve_code(geography, c, "--together") for c in group])
+        us = np.concatenate([place_units(geography, c, "together") for c in group])
         _chain(links, us)
-    frozen_units = _frozen_units(geography, opts)
+    frozen_units = _frozen_units(opts)
     mat = geography.adjacency.matrix
     for code, us in frozen_units.items():
         if len(us) > 1 and connected_components(sparse.csr_array(mat[us][:, us]), directed=False)[0] > 1:
@@ -106,18 +93,18 @@ def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
         if len(members[b]) != len(us):
             extra = sorted(set(members[b].tolist()) - set(us.tolist()))
             raise InfeasibleError(
-                f"frozen area {code} cannot stay as it is: keeping layers whole (or --together) ties it to "
+                f"frozen area {code} cannot stay as it is: keeping layers whole (or `together`) ties it to "
                 f"{len(extra)} district(s) outside it, e.g. {geography.units.names[extra[0]]}"
             )
         frozen[b] = code
     locks: list[set[str]] = [set() for _ in members]
     for code, name in opts.locks.items():
-        for u in resolve_code(geography, code, "--lock"):
+        for u in place_units(geography, code, "locks"):
             locks[int(unit_block[u])].add(name)
     apart: list[tuple[int, int]] = []
     for a_code, b_code in opts.apart:
-        ba = {int(unit_block[u]) for u in resolve_code(geography, a_code, "--apart")}
-        bb = {int(unit_block[u]) for u in resolve_code(geography, b_code, "--apart")}
+        ba = {int(unit_block[u]) for u in place_units(geography, a_code, "apart")}
+        bb = {int(unit_block[u]) for u in place_units(geography, b_code, "apart")}
         apart.extend((min(x, y), max(x, y)) if x != y else (x, x) for x in ba for y in bb)
     return Blocks(
         unit_block=unit_block,
@@ -181,7 +168,7 @@ def _origin(geography: Geography, members: np.ndarray, why: dict[int, list[str]]
     return f"{len(members)} districts from {geography.units.names[int(members[0])]}"
 
 
-def _frozen_units(geography: Geography, opts: DesignOptions) -> dict[str, np.ndarray]:
+def _frozen_units(opts: DesignOptions) -> dict[str, np.ndarray]:
     if not opts.frozen_areas or opts.start is None:
         return {}
     start = opts.start
@@ -189,7 +176,7 @@ def _frozen_units(geography: Geography, opts: DesignOptions) -> dict[str, np.nda
     for code in opts.frozen_areas:
         if code not in start.area_index:
             raise DevoplanError(
-                f"--frozen-areas: '{code}' is not an area of the starting plan "
+                f"`frozen_areas`: '{code}' is not an area of the starting plan "
                 f"(areas: {', '.join(start.area_codes[:10])}{' ...' if start.n_areas > 10 else ''})"
             )
         out[code] = start.members(code)

@@ -143,7 +143,7 @@ def _check_lock_sizes(blocks: Blocks, region: np.ndarray, max_pop: int) -> None:
         if pop > max_pop:
             raise InfeasibleError(
                 f"the districts locked to area '{name}' only join up through other districts: the lightest "
-                f"contiguous area holding them has {pop:,} people, above --max-pop {max_pop:,}"
+                f"contiguous area holding them has {pop:,} people, above `max_pop` {max_pop:,}"
             )
 
 
@@ -215,7 +215,7 @@ class _Regions:
             if not merged:
                 raise InfeasibleError(
                     f"cannot merge {len(ids)} regions down to {k} areas: every remaining merge would join "
-                    "areas locked to different names, a frozen area or an --apart pair"
+                    "areas locked to different names, a frozen area or an `apart` pair"
                 )
 
     def merge_small(self, min_pop: int, max_pop: int) -> None:

@@ -21,7 +21,7 @@ def check_feasible(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
     check_counts(blocks, k)
     check_total(blocks, k, min_pop, max_pop)
     check_block_sizes(blocks, max_pop)
-    check_connected(blocks, k)
+    check_connected(blocks)
     check_locks(blocks, k, max_pop)
     check_apart(blocks)
     check_frozen(blocks, min_pop, max_pop)
@@ -39,11 +39,11 @@ def check_total(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
     total = int(blocks.population.sum())
     if total < k * min_pop:
         raise InfeasibleError(
-            f"total population {total:,} is below {k} areas x --min-pop {min_pop:,} = {k * min_pop:,}"
+            f"total population {total:,} is below {k} areas x `min_pop` {min_pop:,} = {k * min_pop:,}"
         )
     if total > k * max_pop:
         raise InfeasibleError(
-            f"total population {total:,} is above {k} areas x --max-pop {max_pop:,} = {k * max_pop:,}"
+            f"total population {total:,} is above {k} areas x `max_pop` {max_pop:,} = {k * max_pop:,}"
         )
 
 
@@ -54,11 +54,11 @@ def check_block_sizes(blocks: Blocks, max_pop: int) -> None:
         more = f" (and {len(big) - 1} more)" if len(big) > 1 else ""
         raise InfeasibleError(
             f"{blocks.origin[b]} must stay whole but has population {int(blocks.population[b]):,}, "
-            f"above --max-pop {max_pop:,}{more}; raise --max-pop or make that layer soft (--keep-whole-soft)"
+            f"above `max_pop` {max_pop:,}{more}; raise `max_pop` or make that layer soft (`keep_whole_soft`)"
         )
 
 
-def check_connected(blocks: Blocks, k: int) -> None:
+def check_connected(blocks: Blocks) -> None:
     n = blocks.n_blocks
     if not blocks.edge_weight:
         count = n
@@ -90,7 +90,7 @@ def check_locks(blocks: Blocks, k: int, max_pop: int) -> None:
     for name, pop in sorted(names.items()):
         if pop > max_pop:
             raise InfeasibleError(
-                f"districts locked to area '{name}' hold {pop:,} people, above --max-pop {max_pop:,}"
+                f"districts locked to area '{name}' hold {pop:,} people, above `max_pop` {max_pop:,}"
             )
 
 
@@ -98,13 +98,13 @@ def check_apart(blocks: Blocks) -> None:
     for i, j in blocks.apart:
         if i == j:
             raise InfeasibleError(
-                f"--apart names codes that must share an area: both lie in {blocks.origin[i]}, "
-                "which is kept whole (or grouped by --together)"
+                f"`apart` names codes that must share an area: both lie in {blocks.origin[i]}, "
+                "which is kept whole (or grouped by `together`)"
             )
         li, lj = blocks.lock_of(i), blocks.lock_of(j)
         if li is not None and li == lj:
             raise InfeasibleError(
-                f"{blocks.origin[i]} and {blocks.origin[j]} are both locked to area '{li}' but also --apart"
+                f"{blocks.origin[i]} and {blocks.origin[j]} are both locked to area '{li}' but also `apart`"
             )
 
 

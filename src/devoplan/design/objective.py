@@ -20,15 +20,19 @@ from-scratch functions.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from devoplan.design.blocks import Blocks
 from devoplan.design.options import DesignOptions, full_weights
+from devoplan.errors import DevoplanError
 from devoplan.geography.model import Geography
 from devoplan.metrics.homogeneity import standardise
+from devoplan.zoning import frozen_array
 
 TERMS: tuple[str, ...] = ("health", "economic", "needs", "compact", "balance", "identity")
 REPORT = "report"  # layer parts tracked for their containments only, in no term
@@ -48,6 +52,40 @@ class LayerPart:
 
 
 @dataclass(frozen=True, eq=False)
+class LayerIndex:
+    """The layers' overlap columns (features ``1 .. needs_start``) as one block.
+
+    ``starts`` are each layer's first column within the block (for ``np.maximum.reduceat``),
+    ``col_layer`` the layer of every column, ``block_cols[b]`` the columns block ``b`` has weight in.
+    """
+
+    starts: np.ndarray
+    col_layer: np.ndarray
+    block_cols: tuple[np.ndarray, ...]
+
+    @classmethod
+    def build(cls, obj: Objective) -> LayerIndex:
+        starts = np.array([p.start - 1 for p in obj.layers], dtype=np.int64)
+        widths = [p.stop - p.start for p in obj.layers]
+        if any(w <= 0 for w in widths):
+            raise DevoplanError("a layer of the objective has no areas")
+        col_layer = np.repeat(np.arange(len(widths), dtype=np.int64), widths)
+        n_blocks = obj.features.shape[0]
+        block_cols = tuple(
+            np.concatenate([p.start - 1 + p.nonzero[b] for p in obj.layers]).astype(np.int64)
+            if obj.layers else np.zeros(0, dtype=np.int64)
+            for b in range(n_blocks))
+        return cls(frozen_array(starts), frozen_array(col_layer), tuple(frozen_array(c) for c in block_cols))
+
+
+def _row_maxima(overlaps: np.ndarray, ix: LayerIndex) -> np.ndarray:
+    """``(rows, layers)``: each row's largest overlap within each layer's columns."""
+    if len(ix.starts) == 0:
+        return np.zeros((overlaps.shape[0], 0))
+    return np.maximum.reduceat(overlaps, ix.starts, axis=1)
+
+
+@dataclass(frozen=True, eq=False)
 class Objective:
     """Static data: per-block features, term weights and normalisers."""
 
@@ -62,6 +100,11 @@ class Objective:
     neighbours: tuple[tuple[int, ...], ...]
     edge_weight: dict[tuple[int, int], int]
     indicator_keys: tuple[str, ...]
+
+    @cached_property
+    def layer_index(self) -> LayerIndex:
+        """Where each layer's columns are, for evaluating all layers with a few array operations."""
+        return LayerIndex.build(self)
 
     def term_counts(self) -> dict[str, int]:
         return {t: sum(1 for p in self.layers if p.term == t) for t in ("health", "economic", "identity")}
@@ -97,7 +140,7 @@ def build_objective(geography: Geography, blocks: Blocks, opts: DesignOptions,
     return Objective(
         k=opts.areas,
         weights=full_weights(opts),
-        features=np.ascontiguousarray(np.hstack(cols)),
+        features=frozen_array(np.ascontiguousarray(np.hstack(cols))),  # shared by sessions in threads
         layers=tuple(parts),
         needs_start=start,
         n_indicators=v.shape[1],
@@ -139,11 +182,11 @@ class Change:
     targets: list[int]
     areas: np.ndarray
     rows: np.ndarray
-    rowmax: list[np.ndarray]
-    colidx: list[np.ndarray]
-    colmax: list[np.ndarray]
-    rowsum: list[float]
-    colsum: list[float]
+    rowmax: np.ndarray  # (touched areas, layers)
+    colidx: np.ndarray  # touched layer columns (positions among all layers' columns)
+    colmax: np.ndarray  # their new maxima
+    rowsum: np.ndarray  # (layers,) running totals of row maxima
+    colsum: np.ndarray  # (layers,) and of column maxima
     within: np.ndarray
     within_sum: float
     balance: np.ndarray
@@ -166,10 +209,15 @@ class Scorer:
         k = obj.k
         self.sums = np.zeros((k, obj.features.shape[1]))
         np.add.at(self.sums, self.assign, obj.features)
-        self.rowmax = [self.sums[:, p.start : p.stop].max(axis=1) for p in obj.layers]
-        self.colmax = [self.sums[:, p.start : p.stop].max(axis=0) for p in obj.layers]
-        self.rowsum = [float(x.sum()) for x in self.rowmax]
-        self.colsum = [float(x.sum()) for x in self.colmax]
+        ix = obj.layer_index
+        self._ix = ix
+        overlaps = self.sums[:, 1 : obj.needs_start]
+        self.rowmax = _row_maxima(overlaps, ix)  # (k, layers)
+        self.colmax = overlaps.max(axis=0) if k else np.zeros(overlaps.shape[1])  # (layer columns,)
+        # totals summed layer by layer over contiguous arrays, exactly as one array per layer would be
+        self.rowsum = np.ascontiguousarray(self.rowmax.T).sum(axis=1)
+        bounds = [*ix.starts.tolist(), len(self.colmax)]
+        self.colsum = np.array([self.colmax[a:b].sum() for a, b in itertools.pairwise(bounds)])
         self.within = _within(obj, self.sums)
         self.within_sum = float(self.within.sum())
         self.balance = _balance(obj, self.sums[:, 0])
@@ -181,7 +229,7 @@ class Scorer:
 
     # -- whole-objective formulas -------------------------------------------------------------------
     def _terms(
-        self, rowsum: list[float], colsum: list[float], within_sum: float, cut: int, balance_sum: float
+        self, rowsum: np.ndarray, colsum: np.ndarray, within_sum: float, cut: int, balance_sum: float
     ) -> dict[str, float]:
         obj = self.obj
         out = dict.fromkeys(TERMS, 0.0)
@@ -196,7 +244,7 @@ class Scorer:
         return out
 
     def _value(
-        self, rowsum: list[float], colsum: list[float], within_sum: float, cut: int, balance_sum: float
+        self, rowsum: np.ndarray, colsum: np.ndarray, within_sum: float, cut: int, balance_sum: float
     ) -> float:
         t = self._terms(rowsum, colsum, within_sum, cut, balance_sum)
         w = self.obj.weights
@@ -218,7 +266,7 @@ class Scorer:
         ``devoplan.metrics.overlap.containment`` computes them from scratch; NaN for a layer covering nobody.
         """
         rows, cols = (self.rowsum, self.colsum) if change is None else (change.rowsum, change.colsum)
-        return [(r / p.total, c / p.total) if p.total > 0 else (float("nan"), float("nan"))
+        return [(float(r) / p.total, float(c) / p.total) if p.total > 0 else (float("nan"), float("nan"))
                 for p, r, c in zip(self.obj.layers, rows, cols, strict=True)]
 
     @property
@@ -242,30 +290,25 @@ class Scorer:
             if o != n:
                 rows[pos[o]] -= feats[x]
                 rows[pos[n]] += feats[x]
-        rowmax, colidx, colmax, rowsum, colsum = [], [], [], [], []
-        for li, p in enumerate(obj.layers):
-            sub = rows[:, p.start : p.stop]
-            rm = sub.max(axis=1) if sub.shape[1] else np.zeros(len(areas))
-            rowsum.append(self.rowsum[li] + float(rm.sum() - self.rowmax[li][areas].sum()))
-            cols = p.nonzero[b[0]] if len(b) == 1 else np.unique(np.concatenate([p.nonzero[x] for x in b]))
-            if len(cols):
-                col = self.sums[:, p.start + cols]
-                col[areas] = sub[:, cols]
-                cm = col.max(axis=0)
-                colsum.append(self.colsum[li] + float(cm.sum() - self.colmax[li][cols].sum()))
-            else:
-                cm = np.zeros(0)
-                colsum.append(self.colsum[li])
-            rowmax.append(rm)
-            colidx.append(cols)
-            colmax.append(cm)
+        ix = self._ix
+        overlaps = rows[:, 1 : obj.needs_start]
+        rowmax = _row_maxima(overlaps, ix)
+        rowsum = self.rowsum + (rowmax.sum(axis=0) - self.rowmax[areas].sum(axis=0))
+        cols = ix.block_cols[b[0]] if len(b) == 1 else np.unique(np.concatenate([ix.block_cols[x] for x in b]))
+        col = self.sums[:, 1 + cols]
+        col[areas] = overlaps[:, cols]
+        colmax = col.max(axis=0)
+        layer_of = ix.col_layer[cols]
+        n = len(obj.layers)
+        colsum = self.colsum + (np.bincount(layer_of, weights=colmax, minlength=n) -
+                                np.bincount(layer_of, weights=self.colmax[cols], minlength=n))
         within = _within(obj, rows)
         within_sum = self.within_sum + float(within.sum() - self.within[areas].sum())
         bal = _balance(obj, rows[:, 0])
         balance_sum = self.balance_sum + float(bal.sum() - self.balance[areas].sum())
         cut = self.cut + self._cut_delta(b, t)
         value = self._value(rowsum, colsum, within_sum, cut, balance_sum)
-        return Change(b, t, areas, rows, rowmax, colidx, colmax, rowsum, colsum, within, within_sum, bal,
+        return Change(b, t, areas, rows, rowmax, cols, colmax, rowsum, colsum, within, within_sum, bal,
                       balance_sum, cut, value)
 
     def _cut_delta(self, b: list[int], t: list[int]) -> int:
@@ -289,9 +332,8 @@ class Scorer:
         """Make an evaluated change the current state."""
         areas = change.areas
         self.sums[areas] = change.rows
-        for li in range(len(self.obj.layers)):
-            self.rowmax[li][areas] = change.rowmax[li]
-            self.colmax[li][change.colidx[li]] = change.colmax[li]
+        self.rowmax[areas] = change.rowmax
+        self.colmax[change.colidx] = change.colmax
         self.rowsum, self.colsum = change.rowsum, change.colsum
         self.within[areas] = change.within
         self.within_sum = change.within_sum

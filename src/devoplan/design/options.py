@@ -76,34 +76,34 @@ class DesignOptions:
 def validate(opts: DesignOptions) -> None:
     """Reject option values that make no sense whatever the geography (geography checks come later)."""
     if opts.areas < 1:
-        raise DevoplanError(f"--areas must be at least 1, got {opts.areas}")
-    for name, value in (("--min-pop", opts.min_pop), ("--max-pop", opts.max_pop)):
+        raise DevoplanError(f"`areas` must be at least 1, got {opts.areas}")
+    for name, value in (("`min_pop`", opts.min_pop), ("`max_pop`", opts.max_pop)):
         if value is not None and value < 0:
             raise DevoplanError(f"{name} must be non-negative, got {value}")
     if opts.min_pop is not None and opts.max_pop is not None and opts.min_pop > opts.max_pop:
-        raise DevoplanError(f"--min-pop {opts.min_pop:,} is larger than --max-pop {opts.max_pop:,}")
+        raise DevoplanError(f"`min_pop` {opts.min_pop:,} is larger than `max_pop` {opts.max_pop:,}")
     for key, w in opts.weights.items():
         if key not in WEIGHT_KEYS:
             raise reject_unknown("weight", key, WEIGHT_KEYS)
         if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
             raise DevoplanError(f"weight '{key}' must be a finite number >= 0, got {w}")
     if not (math.isfinite(opts.time_limit) and 0 < opts.time_limit <= MAX_TIME_LIMIT):
-        raise DevoplanError(f"--time-limit must be a positive number of seconds, got {opts.time_limit} "
+        raise DevoplanError(f"`time_limit` must be a positive number of seconds, got {opts.time_limit} "
                             f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
     overlap = set(opts.keep_whole) & set(opts.keep_whole_soft)
     if overlap:
         raise DevoplanError(f"layer(s) {', '.join(sorted(overlap))} named both hard and soft keep-whole")
     for group in opts.together:
         if len(group) < 2:
-            raise DevoplanError(f"--together needs at least two codes, got '{','.join(group)}'")
+            raise DevoplanError(f"`together` needs at least two codes, got '{','.join(group)}'")
     for pair in opts.apart:
         if len(pair) != 2 or pair[0] == pair[1]:
-            raise DevoplanError(f"--apart needs two different codes, got '{','.join(pair)}'")
+            raise DevoplanError(f"`apart` needs two different codes, got '{','.join(pair)}'")
     if opts.frozen_areas and opts.start is None:
-        raise DevoplanError("--frozen-areas needs --start (the plan whose areas are frozen)")
+        raise DevoplanError("`frozen_areas` needs `start` (the plan whose areas are frozen)")
     for name, code in opts.locks.items():
         if not name or not code:
-            raise DevoplanError("--lock needs CODE=area-name with both parts non-empty")
+            raise DevoplanError("`locks` needs CODE=area-name with both parts non-empty")
 
 
 def weight(opts: DesignOptions, key: str) -> float:
@@ -139,13 +139,13 @@ def parse_weights(text: str | None) -> dict[str, float]:
         key, sep, value = part.partition("=")
         key = key.strip().lower()
         if not sep:
-            raise DevoplanError(f"--weights entry '{part}' is not KEY=NUMBER (keys: {', '.join(WEIGHT_KEYS)})")
+            raise DevoplanError(f"`weights` entry '{part}' is not KEY=NUMBER (keys: {', '.join(WEIGHT_KEYS)})")
         if key not in WEIGHT_KEYS:
             raise reject_unknown("weight", key, WEIGHT_KEYS)
         try:
             out[key] = float(value)
         except ValueError:
-            raise DevoplanError(f"--weights {key}='{value.strip()}' is not a number") from None
+            raise DevoplanError(f"`weights` {key}='{value.strip()}' is not a number") from None
     return out
 
 
@@ -156,21 +156,24 @@ def parse_locks(items: Iterable[str]) -> dict[str, str]:
         code, sep, name = item.partition("=")
         code, name = code.strip(), name.strip()
         if not sep or not code or not name:
-            raise DevoplanError(f"--lock '{item}' is not CODE=area-name")
+            raise DevoplanError(f"`locks` '{item}' is not CODE=area-name")
         if code in out and out[code] != name:
-            raise DevoplanError(f"--lock names {code} twice, to '{out[code]}' and '{name}'")
+            raise DevoplanError(f"`locks` names {code} twice, to '{out[code]}' and '{name}'")
         out[code] = name
     return out
 
 
-def parse_groups(items: Iterable[str], option: str, *, pairs: bool = False) -> tuple[tuple[str, ...], ...]:
-    """``["A,B", "C,D,E"]`` -> code tuples (``pairs=True`` requires exactly two codes each)."""
+def parse_groups(items: Iterable[str], field: str, *, pairs: bool = False) -> tuple[tuple[str, ...], ...]:
+    """``["A,B", "C,D,E"]`` -> code tuples (``pairs=True`` requires exactly two codes each).
+
+    ``field`` (``together``, ``apart``) names the parameter in errors. Codes may also be names.
+    """
     out = []
     for item in items:
         codes = tuple(_split(item))
         if len(codes) < 2 or (pairs and len(codes) != 2):
             need = "exactly two" if pairs else "at least two"
-            raise DevoplanError(f"{option} '{item}' needs {need} comma-separated codes")
+            raise DevoplanError(f"`{field}` '{item}' needs {need} comma-separated codes or names")
         out.append(codes)
     return tuple(out)
 

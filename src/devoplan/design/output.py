@@ -99,7 +99,7 @@ def check_out_dir(out: Path) -> None:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DevoplanError(f"--out {out}: cannot create {out.parent} ({exc.strerror})") from None
+        raise DevoplanError(f"`out` {out}: cannot create {out.parent} ({exc.strerror})") from None
 
 
 def write_outputs(geography: Geography, result: DesignResult, out: Path) -> list[Path]:

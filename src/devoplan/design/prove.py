@@ -36,7 +36,7 @@ from devoplan.errors import InfeasibleError
 METHOD = "exact set-partitioning model over every contiguous area: column generation, exact pricing, closing MIP"
 RELAXATION = (
     "none beyond the model itself: the bound is the Lagrangian (LP) bound of the exact model over every plan of "
-    "contiguous areas within the population bounds that honours kept-whole blocks, locks, --apart and frozen "
+    "contiguous areas within the population bounds that honours kept-whole blocks, locks, apart pairs and frozen "
     "areas, raised to the optimum when the closing MIP finishes (docs/design.md)"
 )
 

@@ -32,6 +32,29 @@ PENALTY = 10.0  # objective units per share of the population outside the bounds
 MAX_CUTS = 8  # spanning-tree cuts evaluated per recombination
 
 
+SEARCH_SHARE = 0.8  # of a progress bar, for the search; the exact model that follows has the rest
+
+
+def exact_stage(phase: str) -> float:
+    """How far through the exact model a phase it reports is (0..1), for the progress bar.
+
+    Listing and pricing the feasible areas come first, then column generation rounds (each a step
+    closer, never reaching the MIPs' share), then the heuristic MIP and the closing MIP.
+    """
+    if phase.startswith("listing"):
+        return 0.0
+    if phase.startswith("pricing"):
+        return 0.2
+    if phase.startswith("column generation round"):
+        rounds = int(phase.rsplit(" ", 1)[-1]) if phase.rsplit(" ", 1)[-1].isdigit() else 0
+        return 0.3 + 0.35 * (1.0 - 0.8 ** rounds)
+    if phase.startswith("heuristic MIP"):
+        return 0.7
+    if phase.startswith("closing MIP"):
+        return 0.85
+    return 0.5
+
+
 @dataclass(frozen=True)
 class Progress:
     """Reported to the progress callback: phase, share of the budget used, best objective so far."""
@@ -40,12 +63,17 @@ class Progress:
     fraction: float
     best: float
     evaluations: int
+    exact: float | None = None  # once the search is over: how far the exact model is through its phases
 
     @property
     def bar_fraction(self) -> float:
-        """For a progress bar: the search's share, held just short of full until the design is done,
-        so a bar keeps its clock running through the exact model that follows the search."""
-        return 1.0 if self.phase == "done" else min(float(self.fraction), 0.99)
+        """For a progress bar: the search fills the first :data:`SEARCH_SHARE`, then the exact model's
+        phases (listing areas, pricing, column generation, the MIPs) the rest, so the bar keeps moving."""
+        if self.phase == "done":
+            return 1.0
+        if self.exact is not None:
+            return SEARCH_SHARE + (1.0 - SEARCH_SHARE) * min(float(self.exact), 0.99)
+        return SEARCH_SHARE * min(float(self.fraction), 1.0)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -412,7 +440,7 @@ def repair(state: State, rng: np.random.Generator, max_rounds: int = 20000) -> i
         raise InfeasibleError(
             f"could not bring every area within {state.min_pop:,}..{state.max_pop:,} people: repair found no "
             f"way to fix an area of {int(pops[worst]):,} ({who}{more}) that keeps kept-whole blocks, locks, "
-            "--apart, frozen areas and contiguity; widen the bounds, change --areas or relax those constraints"
+            "`apart`, frozen areas and contiguity; widen the bounds, change `areas` or relax those constraints"
         )
     return evals
 

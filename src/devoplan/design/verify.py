@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from devoplan.design.blocks import resolve_code
 from devoplan.design.options import DesignOptions
 from devoplan.geography.model import Geography
 from devoplan.metrics.contiguity import pieces_per_area
+from devoplan.names import place_units
 from devoplan.plan import Plan
 
 
@@ -45,7 +45,7 @@ def verify(
 
 
 def _areas_of(geography: Geography, a: np.ndarray, codes: tuple[str, ...]) -> set[int]:
-    units = np.concatenate([resolve_code(geography, c, "check") for c in codes])
+    units = np.concatenate([place_units(geography, c) for c in codes])
     return {int(x) for x in a[units]}
 
 

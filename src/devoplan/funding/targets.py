@@ -93,7 +93,7 @@ def prepare_line(geography: Geography, spec: FundingSpec, line: ServiceLine,
         age_sex = geography.units.age_sex
         if age_sex is None:
             raise SpecError("the geography has no age-sex population table (population_age_sex.csv) for the "
-                            "age-sex cost curve; add one, or give a spec without this table (--spec)",
+                            "age-sex cost curve; add one, or give a spec without this table (`spec`)",
                             key=f"lines.{line.key}.age_sex", file=spec.path)
         curve = band_curve(line.age_sex, age_sex.shape[2])
         if not ((curve[None] > 0) & (age_sex > 0)).any():

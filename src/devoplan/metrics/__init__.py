@@ -4,9 +4,12 @@
   :func:`coterminosity`, :func:`split_areas`, :func:`interfaces`, :func:`adjusted_rand`;
 * plan measures: :func:`contiguity`, :func:`balance`, :func:`homogeneity`, :func:`compactness`,
   :func:`identity`, and :func:`plan_scalars` (every scalar at once);
-* :class:`IncrementalScorer` keeps all of them current as units move;
 * :func:`audit` (every pair of layers) and :func:`score` (a plan against every layer), both
   returning JSON-serialisable dicts; metrics are registered by name in :data:`REGISTRY`.
+
+What changes when districts move is answered incrementally by the design's scorer
+(:class:`devoplan.design.objective.Scorer`) through the session layer (:mod:`devoplan.session`),
+oracle-tested against these from-scratch functions.
 """
 
 from devoplan.metrics.audit import audit
@@ -15,7 +18,6 @@ from devoplan.metrics.compactness import ShapeStats, compactness, shape_stats
 from devoplan.metrics.contiguity import contiguity
 from devoplan.metrics.homogeneity import homogeneity
 from devoplan.metrics.identity import identity
-from devoplan.metrics.incremental import IncrementalScorer
 from devoplan.metrics.overlap import (
     Comparison,
     adjusted_rand,
@@ -33,7 +35,6 @@ from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 __all__ = [
     "REGISTRY",
     "Comparison",
-    "IncrementalScorer",
     "Metric",
     "ScoreOptions",
     "ShapeStats",

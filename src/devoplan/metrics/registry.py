@@ -93,7 +93,7 @@ def score(geography: Geography, plan: Plan, options: ScoreOptions | None = None)
     ``layers[L]`` holds the full comparison of the plan (A) with layer L (B): overlap matrix and
     every measure both ways. ``pair_metrics[name][L]`` is each registered pair metric of the plan
     against L (the plan as A), ``plan_metrics[name]`` each registered plan metric, and ``scalars``
-    every scalar under the names used by :class:`~devoplan.metrics.incremental.IncrementalScorer`.
+    every scalar under the names of :func:`~devoplan.metrics.scalars.plan_scalars`.
     """
     opts = options or ScoreOptions()
     plan.check(geography)

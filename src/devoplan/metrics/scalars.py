@@ -1,7 +1,6 @@
 """Every scalar measure of a plan, computed from scratch, under stable names.
 
-These names are shared with :class:`~devoplan.metrics.incremental.IncrementalScorer`, whose
-running values must equal these (the oracle tests check it). Names:
+Names (stable: ``devoplan score --json`` and the report read them):
 
 * per layer ``L``: ``containment_plan_in@L``, ``containment_layer_in@L``, ``coterminosity@L``,
   ``adjusted_rand@L``, ``split_plan_areas@L`` (plan areas split by L), ``split_layer_areas@L``

@@ -111,7 +111,7 @@ def check_out(out: Path, *, force: bool = False) -> None:
     lie in a folder that exists or can be made and be written, and be new or a report devoplan wrote
     (its ``generator`` meta tag), unless ``force``."""
     if out.is_dir():
-        raise InputError("is a directory; --out names the HTML file to write, e.g. out/report.html", file=out)
+        raise InputError("is a directory; `out` names the HTML file to write, e.g. out/report.html", file=out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError("the report is an HTML file: give a path ending in .html", file=out)
     parent = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
@@ -120,7 +120,7 @@ def check_out(out: Path, *, force: bool = False) -> None:
     if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"cannot write the report: no permission to write in {parent}", file=out)
     if out.exists() and not force and not written_by_devoplan(out):
-        raise InputError("exists and is not a report devoplan wrote; choose another path or pass --force "
+        raise InputError("exists and is not a report devoplan wrote; choose another path or pass `force` "
                          "to overwrite it", file=out)
 
 

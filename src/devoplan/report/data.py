@@ -226,7 +226,7 @@ def check_allocations(df: pd.DataFrame, plan: Plan, source: str | Path, *,
             row = int(rows.index[np.flatnonzero(bad)[0]]) + 2
             raise InputError("value is missing", file=source, row=row, field=col)
     if population is not None:
-        _check_population(df, rows, plan, population, source)
+        _check_population(rows, plan, population, source)
 
 
 # Numeric columns of allocations.csv and what their values may be (money and percentages: any finite
@@ -257,7 +257,7 @@ def check_allocation_numbers(df: pd.DataFrame, source: str | Path) -> None:
             raise InputError(str(exc), file=source, row=i + 2, field="year") from None
 
 
-def _check_population(df: pd.DataFrame, rows: pd.DataFrame, plan: Plan, population: np.ndarray,
+def _check_population(rows: pd.DataFrame, plan: Plan, population: np.ndarray,
                       source: str | Path) -> None:
     expected = dict(zip(plan.area_codes, population.tolist(), strict=True))
     for index, code, value in zip(rows.index, rows["area_code"].astype(str), pd.to_numeric(rows["population"]),
@@ -266,7 +266,7 @@ def _check_population(df: pd.DataFrame, rows: pd.DataFrame, plan: Plan, populati
         if abs(float(value) - want) > 0.5 + 1e-9 * want:
             raise InputError(f"area '{code}' has {float(value):,.0f} residents here but {want:,.0f} in the plan "
                              "(allocations made for a different plan, or for a layer with split districts? "
-                             "fund the plan itself: devoplan fund --plan PLAN.csv)", file=source, row=int(index) + 2,
+                             "fund the plan itself)", file=source, row=int(index) + 2,
                              field="population")
 
 

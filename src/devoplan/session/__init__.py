@@ -7,7 +7,7 @@
 
 from devoplan.session.core import Session, SessionModel, open_session
 from devoplan.session.money import AreaMoney, FirstYearMoney
-from devoplan.session.results import Alignment, AreaChange, Move, Preview, Quantity, Splits
+from devoplan.session.results import Alignment, AreaChange, Money, Move, Preview, Quantity, Splits
 
-__all__ = ["Alignment", "AreaChange", "AreaMoney", "FirstYearMoney", "Move", "Preview", "Quantity", "Session",
+__all__ = ["Alignment", "AreaChange", "AreaMoney", "FirstYearMoney", "Money", "Move", "Preview", "Quantity", "Session",
            "SessionModel", "Splits", "open_session"]

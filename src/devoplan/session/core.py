@@ -34,9 +34,10 @@ from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.names import NameIndex, districts, plan_areas
 from devoplan.plan import Plan
 from devoplan.session.money import AreaMoney, FirstYearMoney
-from devoplan.session.results import Alignment, AreaChange, Move, Preview, Quantity, Splits
+from devoplan.session.results import Alignment, AreaChange, Money, Move, Preview, Quantity, Splits
 
 MoveLike = tuple[str | int, str | int]
+_Step = tuple[np.ndarray, np.ndarray, np.ndarray]  # moved districts, their areas before, their areas after
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +63,7 @@ class SessionModel:
     geography: Geography
     options: DesignOptions
     objective: Objective
-    money: FirstYearMoney
+    money: FirstYearMoney | None  # None: a session without funding (a geography with no money tables)
     kept_whole: tuple[KeptWhole, ...]
     min_pop: int
     max_pop: int
@@ -70,13 +71,14 @@ class SessionModel:
 
     @classmethod
     def build(cls, geography: Geography, options: DesignOptions | None = None,
-              spec: FundingSpec | str | Path | None = None, *, areas: int | None = None) -> SessionModel:
+              spec: FundingSpec | str | Path | None = None, *, areas: int | None = None,
+              funding: bool = True) -> SessionModel:
         """Precompute for ``geography``: the design objective of ``options`` (default: the design
-        defaults, with ``areas`` areas), every layer's overlaps and the first year of ``spec``'s money."""
+        defaults, with ``areas`` areas), every layer's overlaps and the first year of ``spec``'s money
+        (default: the shipped spec; ``funding=False`` for a geography without money tables)."""
         opts = options if options is not None else default_options(geography, areas or DesignOptions().areas)
         if areas is not None and opts.areas != areas:
             opts = opts.with_(areas=areas)
-        funding = spec if isinstance(spec, FundingSpec) else load_spec(spec or default_spec_path())
         free = opts.with_(keep_whole=(), together=(), apart=(), locks={}, start=None, frozen_areas=())
         singles = build_blocks(geography, free)
         objective = build_objective(geography, singles, opts, report_layers=tuple(geography.layers))
@@ -84,8 +86,11 @@ class SessionModel:
         lo, hi = resolved_bounds(opts, geography.units.total_population, int(kept.population.max()))
         whole = tuple(_kept_whole(geography, k, True) for k in opts.keep_whole)
         whole += tuple(_kept_whole(geography, k, False) for k in opts.keep_whole_soft)
-        return cls(geography, opts, objective, FirstYearMoney.build(geography, funding), whole, lo, hi,
-                   districts(geography))
+        money = None
+        if funding:
+            chosen = spec if isinstance(spec, FundingSpec) else load_spec(spec or default_spec_path())
+            money = FirstYearMoney.build(geography, chosen)
+        return cls(geography, opts, objective, money, whole, lo, hi, districts(geography))
 
     def session(self, plan: Plan) -> Session:
         """A new editing session on ``plan`` (checked against the geography and the options' area count)."""
@@ -118,7 +123,7 @@ class _State:
 
     assignment: np.ndarray
     money_sums: np.ndarray  # (k, money columns)
-    money: AreaMoney
+    money: AreaMoney | None
     pieces: np.ndarray  # (k,)
     splits: tuple[frozenset[int], ...]  # per kept-whole layer
 
@@ -138,13 +143,14 @@ class Session:
         self._lock = threading.RLock()
         assign = np.array(plan.assignment, dtype=np.int64)
         self.scorer = Scorer(model.objective, assign)
-        sums = np.stack([_ordered_sum(model.money.unit_values, np.flatnonzero(assign == a))
-                         for a in range(plan.n_areas)])
-        self._state = _State(assign, sums, model.money.evaluate(sums, plan.area_codes),
+        values = self._money_values()
+        sums = np.stack([_ordered_sum(values, np.flatnonzero(assign == a)) for a in range(plan.n_areas)])
+        money = model.money.evaluate(sums, plan.area_codes) if model.money is not None else None
+        self._state = _State(assign, sums, money,
                              pieces_per_area(geo.adjacency, assign, plan.n_areas),
                              tuple(frozenset(k.split(assign)) for k in model.kept_whole))
-        self._undo: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._redo: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._undo: list[_Step] = []
+        self._redo: list[_Step] = []
 
     # -- reading -----------------------------------------------------------------------------------
     @property
@@ -198,22 +204,19 @@ class Session:
 
     def undo(self) -> Preview:
         """Revert the last applied step; returns what reverting changed."""
-        with self._lock:
-            if not self._undo:
-                raise DevoplanError("nothing to undo")
-            units, old, new = self._undo.pop()
-            preview = self._commit(units, old)
-            self._redo.append((units, old, new))
-            return preview
+        return self._replay(self._undo, self._redo, back=True)
 
     def redo(self) -> Preview:
         """Re-apply the last undone step."""
+        return self._replay(self._redo, self._undo, back=False)
+
+    def _replay(self, source: list[_Step], target: list[_Step], *, back: bool) -> Preview:
         with self._lock:
-            if not self._redo:
-                raise DevoplanError("nothing to redo")
-            units, old, new = self._redo.pop()
-            preview = self._commit(units, new)
-            self._undo.append((units, old, new))
+            if not source:
+                raise DevoplanError(f"nothing to {'undo' if back else 'redo'}")
+            units, old, new = source.pop()
+            preview = self._commit(units, old if back else new)
+            target.append((units, old, new))
             return preview
 
     # -- internals ---------------------------------------------------------------------------------
@@ -236,9 +239,10 @@ class Session:
                                     "districts; every area keeps at least one")
         change = self.scorer.evaluate(units, targets)
         sums = st.money_sums.copy()
+        values = self._money_values()
         for a, m in members.items():
-            sums[a] = _ordered_sum(model.money.unit_values, m)
-        money = model.money.evaluate(sums, self._codes)
+            sums[a] = _ordered_sum(values, m)
+        money = model.money.evaluate(sums, self._codes) if model.money is not None else None
         pieces = st.pieces.copy()
         named: dict[int, tuple[tuple[str, ...], ...]] = {}
         for a, m in members.items():
@@ -273,23 +277,34 @@ class Session:
         splits = tuple(Splits(k.key, k.hard, _codes(k, s0), _codes(k, s1),
                               {k.area_codes[a]: geo.layer(k.key).area_names[a] for a in s0 | s1})
                        for k, s0, s1 in zip(model.kept_whole, old.splits, new.splits, strict=True))
-        return Preview(moves, model.money.year, Quantity(scorer.value, change.value),
+        return Preview(moves, model.money.year if model.money else None, Quantity(scorer.value, change.value),
                        {t: Quantity(t0[t], t1[t]) for t in TERMS}, alignment, areas,
                        Quantity(int((old.pieces > 1).sum()), int((new.pieces > 1).sum())), splits)
 
     def _area(self, a: int, members: np.ndarray, old: _State, new: _State,
               named: tuple[tuple[str, ...], ...]) -> AreaChange:
-        m0, m1 = old.money, new.money
         pop = self.model.geography.units.population
         p0 = int(pop[old.assignment == a].sum())
         return AreaChange(
             self._codes[a], self._names[a], Quantity(int((old.assignment == a).sum()), len(members)),
             Quantity(p0, int(pop[members].sum())), self.model.min_pop, self.model.max_pop,
             Quantity(int(old.pieces[a]), int(new.pieces[a])), named if len(named) > 1 else (),
-            Quantity(int(m0.allocation_pence[a]) / 100.0, int(m1.allocation_pence[a]) / 100.0),
-            Quantity(float(m0.per_head()[a]), float(m1.per_head()[a])),
-            Quantity(float(m0.need_index[a]), float(m1.need_index[a])),
+            *_funding(old.money, new.money, a),
         )
+
+    def _money_values(self) -> np.ndarray:
+        money = self.model.money
+        return money.unit_values if money is not None else np.zeros((self.model.geography.n_units, 0))
+
+
+def _funding(m0: AreaMoney | None, m1: AreaMoney | None, a: int) -> tuple[Money | None, Quantity | None,
+                                                                         Quantity | None]:
+    """Allocation (pounds), allocation per resident and need index of area ``a``, before and after."""
+    if m0 is None or m1 is None:
+        return None, None, None
+    return (Money(int(m0.allocation_pence[a]) / 100.0, int(m1.allocation_pence[a]) / 100.0),
+            Quantity(float(m0.per_head()[a]), float(m1.per_head()[a])),
+            Quantity(float(m0.need_index[a]), float(m1.need_index[a])))
 
 
 def _ordered_sum(values: np.ndarray, rows: np.ndarray) -> np.ndarray:

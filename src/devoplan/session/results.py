@@ -34,6 +34,15 @@ class Quantity:
 
 
 @dataclass(frozen=True)
+class Money(Quantity):
+    """An amount in pounds (whole pence); its change is rounded to the penny, free of float noise."""
+
+    @property
+    def delta(self) -> Number:
+        return round(self.after - self.before, 2)
+
+
+@dataclass(frozen=True)
 class Move:
     """A district moved from one area to another (codes and names)."""
 
@@ -70,9 +79,9 @@ class AreaChange:
     max_pop: int
     pieces: Quantity
     pieces_after: tuple[tuple[str, ...], ...]  # district names of each piece after the moves (one piece: whole)
-    allocation: Quantity  # pounds, all lines, first settlement year
-    per_head: Quantity  # pounds per resident
-    need_index: Quantity  # target per head / England's (1 = average)
+    allocation: Money | None  # pounds, all lines, first settlement year (None: a session without funding)
+    per_head: Quantity | None  # pounds per resident
+    need_index: Quantity | None  # target per head / England's (1 = average)
 
     def within_bounds(self, side: str = "after") -> bool:
         pop = self.population.before if side == "before" else self.population.after
@@ -108,7 +117,7 @@ class Preview:
     """What ``moves`` change (applied by :meth:`Session.move`, or only previewed)."""
 
     moves: tuple[Move, ...]
-    year: str
+    year: str | None  # the settlement year funded (None: a session without funding)
     objective: Quantity
     terms: dict[str, Quantity]
     alignment: tuple[Alignment, ...]
@@ -169,5 +178,8 @@ class Preview:
 
 
 def _area_side(a: AreaChange, q: Callable[[Quantity], Number | None]) -> dict[str, Number | None]:
+    def money(x: Quantity | None) -> Number | None:
+        return None if x is None else q(x)
+
     return {"districts": q(a.districts), "population": q(a.population), "pieces": q(a.pieces),
-            "allocation": q(a.allocation), "per_head": q(a.per_head), "need_index": q(a.need_index)}
+            "allocation": money(a.allocation), "per_head": money(a.per_head), "need_index": money(a.need_index)}
