@@ -39,7 +39,8 @@ def placed_from_document(doc: Mapping[str, Any], geography: Geography, file: str
     """The placed registry from :func:`contracts_document`'s ``contracts`` part, checked against ``geography``."""
     where = Cell(file, field="contracts")
     if not isinstance(doc, Mapping) or not isinstance(doc.get("contracts"), list):
-        raise where.error("must be an object with a 'contracts' list (from devoplan contracts --json)")
+        raise where.error("must be an object with a 'contracts' list (the placed registry devoplan contracts "
+                          "prints as JSON)")
     out = []
     for i, raw in enumerate(doc["contracts"]):
         path = f"contracts.contracts[{i}]"

@@ -99,7 +99,7 @@ def metrics_sections(doc: Mapping[str, Any], path: Path, geography: Geography) -
         check_metrics(doc, path, FUNDING)
         return {"funding": dict(doc)}
     raise InputError("not a metrics.json from devoplan demo or design, a summary.json from devoplan fund "
-                     "or a contracts document from devoplan contracts --json "
+                     "or the placed registry devoplan contracts prints as JSON "
                      f"(top-level keys: {', '.join(list(doc)[:8]) or 'none'})", file=path)
 
 
