@@ -26,5 +26,6 @@ def test_unknown_places_name_the_field_and_suggest_the_closest() -> None:
                                                r"'Manchester' \(E08000003\)\?$") as caught:
         place_units(geo, "Manchestr", "together")
     assert caught.value.suggestion == ("Manchester", "E08000003") and caught.value.field == "together"
-    with pytest.raises(UnknownNameError, match=r"^unknown district 'Qwxz'$"):
+    with pytest.raises(UnknownNameError, match=r"^unknown district 'Qwxz' \(give a district code or name, "
+                                               r"e\.g\. Hartlepool \(E06000001\)\)$"):
         districts(geo).position("Qwxz")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from devoplan.build.outcomes import OUTCOMES_OUT, compute_outcome_bundle, period_label
+from devoplan.build.outcome_sources import period_label
+from devoplan.build.outcomes import OUTCOMES_OUT, compute_outcome_bundle
 from devoplan.geography.loader import load_geography
 from devoplan.outcomes import aggregate, areas_for, load_outcomes
 from devoplan.outcomes.synthetic import DISTRICTS_CSV, write_outcomes_dir

@@ -38,3 +38,17 @@ def test_plan_neighbours_on_england_and_published_sets() -> None:
     assert len(published_neighbours(data, "E06000001", "ons")) == 10
     with pytest.raises(DevoplanError, match="unknown neighbour set 'cipfa'"):
         published_neighbours(data, "E06000001", "cipfa")
+
+
+def test_published_sets_reach_the_json_for_areas_that_are_todays_authorities() -> None:
+    from devoplan.outcomes import outcomes, result_json
+
+    geo, data = load_geography(), load_outcomes()
+    doc = result_json(outcomes(data, geo, areas_for(geo, layer="UTLA"), ["cla"]))
+    published = doc["comparators"]["published"]
+    assert set(published["sets"]) == {"ons", "dfe"}
+    hartlepool = published["neighbours"]["E06000001"]
+    assert hartlepool["dfe"][0] == "E06000003" and len(hartlepool["ons"]) == 10
+    assert "E10000003" in published["neighbours"] and "ons" not in published["neighbours"]["E10000003"]  # a county
+    regions = result_json(outcomes(data, geo, areas_for(geo, layer="RGN"), ["cla"]))
+    assert "published" not in regions["comparators"]

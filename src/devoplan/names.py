@@ -59,7 +59,11 @@ class NameIndex:
         """Position of ``text``; :class:`UnknownNameError` with the closest name when nothing matches."""
         found = self.find(text)
         if found is None:
-            raise UnknownNameError(self.kind, str(text).strip(), self.suggest(text))
+            err = UnknownNameError(self.kind, str(text).strip(), self.suggest(text))
+            if err.suggestion is None and self.codes:  # nothing close: show what a valid one looks like
+                article = "an" if self.kind[:1] in "aeiou" else "a"
+                err.args = (f"{err} (give {article} {self.kind} code or name, e.g. {self.label(0)})",)
+            raise err
         return found
 
     def suggest(self, text: str) -> tuple[str, str] | None:

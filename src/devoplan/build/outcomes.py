@@ -1,7 +1,8 @@
 """Build the compact outcomes table (``src/devoplan/data/outcomes/``) from the official files.
 
-Selected indicators from ONS Explore Local Statistics and DfE's children looked after release,
-for the periods a trend needs, mapped onto the 296 districts of 2024:
+Selected indicators from ONS Explore Local Statistics, DfE (children looked after, children in
+need, children's social work workforce), Oflog (adult social care) and Ofsted (children's services
+judgements), for the periods a trend needs, mapped onto the 296 districts of 2024:
 
 1. the district's own published value when there is one;
 2. else the value of the 2025 code that replaced it (Barnsley and Sheffield were re-coded in 2025
@@ -10,9 +11,14 @@ for the periods a trend needs, mapped onto the 296 districts of 2024:
    Somerset), its 2021 predecessors combined by Census 2021 population (every predecessor must
    have a value), with the interval from the delta method;
 4. else the published combined value (Hackney with City of London, Cornwall with the Isles of
-   Scilly), then the upper-tier (county) value, then, for homicides, the police force area value.
+   Scilly; DfE's joint returns such as ``E09000021 / E09000027``), then the upper-tier (county)
+   value, then the county abolished in 2023 that the district was part of (Cumbria, North
+   Yorkshire, Somerset: for periods up to 31 March 2023), then, for homicides, the police force
+   area value.
 
-Rows filled by 2 and 4 carry the code of the geography that was published in ``source``; rows
+A count indicator's count and denominator published for a wider geography are shared among its
+districts in proportion to their children aged 0-17 (Census 2021), so rates are unchanged and sums
+are exact. Rows filled by 2 and 4 carry the code of the geography that was published in ``source``; rows
 filled by 3 carry ``lad21``. Published values for regions, combined authorities, counties,
 police force areas and England are kept in ``published.csv`` so an area that *is* such a
 geography can use its published figure directly. See docs/outcomes.md.
@@ -31,6 +37,11 @@ import numpy as np
 import pandas as pd
 
 from devoplan.build.bundle import check_replaceable, write_atomically
+from devoplan.build.outcome_sources import (
+    ABOLISHED_2023,
+    SOURCE_FILES,
+    readers,
+)
 from devoplan.build.output import frame_text
 from devoplan.build.sources import (
     LAD22_LAD23_LOOKUP,
@@ -40,23 +51,20 @@ from devoplan.build.sources import (
     SourceDir,
 )
 from devoplan.build.units import UnitTables, build_units
+from devoplan.textcsv import read_text_csv
 
 OUTCOMES_OUT = Path(__file__).resolve().parents[1] / "data" / "outcomes"
 
-ELS_FILES = (
-    "outcomes/ons_els_health_indicators_england_long.csv",
-    "outcomes/ons_els_economy_indicators_england_long.csv",
-    "outcomes/ons_els_education_skills_indicators_england_long.csv",
-    "outcomes/ons_els_justice_indicators_england_long.csv",
-)
 ELS_META = "outcomes/ons_els_indicator_metadata.csv"
-CLA = "outcomes/dfe_children_looked_after_number_and_rate_2021_2025.csv"
-ELS_COLUMNS = ("dataset", "areacd", "indicator", "period", "observation", "lci_95", "uci_95")
 RECODED_2025 = {"E08000016": "E08000038", "E08000019": "E08000039"}
+# the 2023 unitary authorities and the county each was part of until 31 March 2023
+PRE_2023_COUNTY = {"E06000063": ABOLISHED_2023[0], "E06000064": ABOLISHED_2023[0], "E06000065": ABOLISHED_2023[1],
+                   "E06000066": ABOLISHED_2023[2]}
 COMBINED = {"E09000001": "E67000001", "E09000012": "E67000001", "E06000052": "E67000002", "E06000053": "E67000002"}
 PUBLISHED_PREFIXES = ("E92", "E12", "E47", "E10", "E23", "E06", "E08", "E09")
 Z95 = 1.959963984540054
 DECIMALS = 2
+VALUES = ("value", "lci", "uci", "count", "denominator")
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,8 @@ class Selection:
     """One selected indicator: its key, where it comes from, and what the bundle says about it."""
 
     key: str
-    indicator: str  # the publisher's indicator name (ELS) or population type (DfE)
+    source: str  # els, cla, cin, csww, oflog or ofsted (see build/outcome_sources.py)
+    indicator: str  # the publisher's indicator name (ELS), measure code (Oflog), rate (workforce) or the key
     name: str
     unit: str
     polarity: str  # higher_is_better / higher_is_worse / no_judgement
@@ -75,61 +84,32 @@ class Selection:
     multiplier: float = 1.0
 
 
-SELECTIONS: tuple[Selection, ...] = (
-    Selection("cvd_u75", "Preventable cardiovascular mortality (England)",
-              "Under-75 mortality from cardiovascular disease considered preventable",
-              "per 100,000 (age-standardised)", "higher_is_worse", "50-74", "", 5),
-    Selection("hle_male", "Male healthy life expectancy", "Healthy life expectancy at birth, males",
-              "years", "higher_is_better", "0-90", "M", 4),
-    Selection("hle_female", "Female healthy life expectancy", "Healthy life expectancy at birth, females",
-              "years", "higher_is_better", "0-90", "F", 4),
-    Selection("smoking", "Cigarette smokers", "Adults who smoke cigarettes", "% of adults 18+",
-              "higher_is_worse", "18-90", "", 2),
-    Selection("obesity", "Adult obesity prevalence", "Adults living with obesity", "% of adults 18+",
-              "higher_is_worse", "18-90", "", 3),
-    Selection("cancer_early", "Cancer diagnosis at stage 1 and 2", "Cancers diagnosed at stage 1 or 2",
-              "% of staged cancers", "higher_is_better", "50-90", "", 3),
-    Selection("employment", "Employment rate", "Employment rate, ages 16-64", "%", "higher_is_better",
-              "16-64", "", 3),
-    Selection("claimant", "Claimant Count", "Claimant count, ages 16-64", "%", "higher_is_worse", "16-64", "", 3),
-    Selection("child_poverty", "Children in relative poverty before housing costs",
-              "Children under 16 in relative low-income families (before housing costs)", "%",
-              "higher_is_worse", "0-15", "", 3),
-    Selection("gdhi", "Gross disposable household income", "Gross disposable household income per head", "£",
-              "higher_is_better", "0-90", "", 3),
-    Selection("pay", "Gross median weekly pay", "Gross median weekly pay of residents", "£",
-              "higher_is_better", "16-64", "", 3),
-    Selection("gcse", "GCSEs in English and Maths", "GCSEs in English and maths by age 19", "%",
-              "higher_is_better", "16-18", "", 3),
-    Selection("ks2", "Pupils meeting the expected standard in reading, writing and maths",
-              "Pupils meeting the expected standard in reading, writing and maths at 11", "%",
-              "higher_is_better", "10-10", "", 3),
-    Selection("absence", "Persistent absences for all pupils", "Pupils persistently absent", "%",
-              "higher_is_worse", "5-15", "", 3),
-    Selection("level3", "Level 3 or above qualifications (Great Britain)", "Adults 16-64 qualified to level 3 or above",
-              "%", "higher_is_better", "16-64", "", 2),
-    Selection("homicide", "Homicide Offences", "Homicide offences", "per million people", "higher_is_worse",
-              "0-90", "", 3),
-    Selection("cla", "Children looked after on 31 March each year", "Children looked after at 31 March",
-              "per 10,000 children", "no_judgement", "0-17", "", 3, kind="count", multiplier=10_000.0),
-)
-SOURCE_NOTE = {
+SELECTIONS_FILE = Path(__file__).with_name("outcome_selections.csv")
+SELECTION_COLUMNS = ("key", "source", "indicator", "name", "unit", "polarity", "ages", "sex", "periods", "kind",
+                     "multiplier")
+
+
+def read_selections(file: Path = SELECTIONS_FILE) -> tuple[Selection, ...]:
+    """The selected indicators, one row each (a blank ``indicator`` is the key)."""
+    frame = read_text_csv(file, SELECTION_COLUMNS).fillna("")
+    return tuple(Selection(r.key, r.source, r.indicator or r.key, r.name, r.unit, r.polarity, r.ages, r.sex,
+                           int(r.periods), r.kind, float(r.multiplier)) for r in frame.itertuples(index=False))
+
+
+SELECTIONS: tuple[Selection, ...] = read_selections()
+DFE_EES = "https://explore-education-statistics.service.gov.uk/find-statistics/"
+SOURCE_NOTE = {  # publisher, dataset and address of every source other than ONS Explore Local Statistics
     "cla": ("Department for Education", "Children looked after in England including adoptions",
-            "https://explore-education-statistics.service.gov.uk/find-statistics/children-looked-after-in-england-including-adoptions"),
+            DFE_EES + "children-looked-after-in-england-including-adoptions"),
+    "cin": ("Department for Education", "Characteristics of children in need (table B1)",
+            DFE_EES + "characteristics-of-children-in-need"),
+    "csww": ("Department for Education", "Children's social work workforce",
+             DFE_EES + "children-s-social-work-workforce"),
+    "oflog": ("Office for Local Government", "Local Authority Data Explorer, adult social care",
+              "https://oflog.data.gov.uk/"),
+    "ofsted": ("Ofsted", "Local authority inspection outcomes (ILACS inspection history)",
+               "https://www.gov.uk/government/statistical-data-sets/childrens-social-care-data-in-england"),
 }
-
-
-def period_label(period: str) -> str:
-    """An ELS ISO period (``2022-01-01/P3Y``, ``2023-08-01/P1Y``, ``2025-04-30``) as ``2022-24``,
-    ``2023/24`` or ``2025``: calendar years with a dash, other twelve-month years with a slash."""
-    start, _, duration = period.partition("/")
-    year, month = int(start[:4]), int(start[5:7])
-    span = int(duration[1:-1]) if duration else 1
-    if span > 1:  # 2022-01-01/P3Y is 2022-24; 2022-04-01/P3Y (financial years) is 2022-25
-        return f"{year}-{(year + span - (1 if month == 1 else 0)) % 100:02d}"
-    if month == 1 or not duration:
-        return str(year)
-    return f"{year}/{(year + 1) % 100:02d}"
 
 
 @dataclass(frozen=True)
@@ -143,28 +123,31 @@ class OutcomeTables:
 
 def build_outcomes(src: SourceDir, unit_tables: UnitTables) -> OutcomeTables:
     """Select, label and map every indicator onto the bundle's districts (LAD24, in bundle order)."""
-    els = _read_els(src)
     meta = src.table(ELS_META, ("dataset", "indicator", "source_org", "source_url",
                                 "official_statistics_in_development"))
     maps = _Maps.read(src, unit_tables)
     units = unit_tables.codes
+    read = readers(src)
+    loaded: dict[str, pd.DataFrame] = {}
     rows: list[pd.DataFrame] = []
     published: list[pd.DataFrame] = []
     info = []
     for sel in SELECTIONS:
-        table = _read_cla(src) if sel.kind == "count" else els[els["indicator"] == sel.indicator]
+        if sel.source not in loaded:
+            loaded[sel.source] = read[sel.source]()
+        table = loaded[sel.source][loaded[sel.source]["indicator"] == sel.indicator]
         if table.empty:
-            raise src.fail(ELS_FILES[0], f"indicator {sel.indicator!r} not found")
+            raise src.fail(SOURCE_FILES[sel.source], f"indicator {sel.indicator!r} not found")
         periods = sorted(set(table["period"]), key=_period_key)[-sel.periods:]
         for period in periods:
             at = table[table["period"] == period].drop_duplicates("code").set_index("code")
             rows.append(_districts(sel, at, maps, units).assign(period=period))
-            pub = at[at.index.str[:3].isin(PUBLISHED_PREFIXES) & ~at.index.isin(units)]
+            pub = at[at.index.str[:3].isin(PUBLISHED_PREFIXES) & ~at.index.isin(units) & ~at.index.str.contains("/")]
             published.append(pub.reset_index().assign(indicator=sel.key, period=period))
         info.append(_meta_row(sel, meta[meta["dataset"] == table["dataset"].iloc[0]], periods))
     districts = pd.concat(rows, ignore_index=True)
     pub = pd.concat(published, ignore_index=True)
-    columns = ["indicator", "code", "period", "value", "lci", "uci", "count", "denominator"]
+    columns = ["indicator", "code", "period", *VALUES]
     return OutcomeTables(
         pd.DataFrame(info),
         districts[[*columns, "source"]].sort_values(["indicator", "code", "period"], kind="stable"),
@@ -184,42 +167,6 @@ def outcome_files(tables: OutcomeTables) -> dict[str, str]:
 
 def _period_key(label: str) -> tuple[int, str]:
     return int(label[:4]), label
-
-
-def _read_els(src: SourceDir) -> pd.DataFrame:
-    frames = []
-    for relative in ELS_FILES:
-        table = src.table(relative, ELS_COLUMNS)
-        table = table[table["areacd"].str.startswith("E")]
-        values = {c: src.numeric(table, c, relative) for c in ("observation", "lci_95", "uci_95")}
-        frames.append(pd.DataFrame({
-            "dataset": table["dataset"].to_numpy(),
-            "indicator": table["indicator"].to_numpy(), "code": table["areacd"].to_numpy(),
-            "period": [period_label(p) for p in table["period"]],
-            "value": values["observation"], "lci": values["lci_95"], "uci": values["uci_95"],
-            "count": np.nan, "denominator": np.nan,
-        }))
-    return pd.concat(frames, ignore_index=True).dropna(subset=["value"])
-
-
-def _read_cla(src: SourceDir) -> pd.DataFrame:
-    """Children looked after at 31 March: counts and the published child population, by UTLA,
-    region and England (suppressed cells are dropped)."""
-    cols = ("time_period", "geographic_level", "country_code", "region_code", "new_la_code",
-            "population_type", "population_estimate", "children_count")
-    table = src.table(CLA, cols)
-    table = table[table["population_type"] == "Children looked after on 31 March each year"]
-    code = table["new_la_code"].fillna(table["region_code"]).where(
-        table["geographic_level"] != "National", table["country_code"])
-    count = pd.to_numeric(table["children_count"], errors="coerce")  # DfE marks suppressed cells 'x' or 'z'
-    denom = pd.to_numeric(table["population_estimate"], errors="coerce").to_numpy()
-    frame = pd.DataFrame({
-        "dataset": "cla", "indicator": "cla", "code": code.to_numpy(), "period": table["time_period"].to_numpy(),
-        "value": count.to_numpy() / denom * 10_000.0, "lci": np.nan, "uci": np.nan,
-        "count": count.to_numpy(), "denominator": denom,
-    })
-    frame = frame[frame["code"].str[:3] != "E13"]  # inner and outer London are not service geographies
-    return frame.dropna(subset=["count", "denominator"])
 
 
 @dataclass(frozen=True)
@@ -252,29 +199,38 @@ class _Maps:
 
 def _districts(sel: Selection, at: pd.DataFrame, maps: _Maps, units: tuple[str, ...]) -> pd.DataFrame:
     """One row per district for one indicator and period (missing when no source covers it)."""
-    shares = _child_shares(sel, maps, units)
-    fallbacks: list[Callable[[str], tuple[str, str] | None]] = [
-        lambda u: (RECODED_2025[u], RECODED_2025[u]) if RECODED_2025.get(u) in at.index else None,
-        lambda u: (COMBINED[u], COMBINED[u]) if COMBINED.get(u) in at.index else None,
-        lambda u: (maps.utla[u], maps.utla[u]) if maps.utla.get(u) in at.index and maps.utla[u] != u else None,
-        lambda u: (maps.pfa[u], maps.pfa[u]) if maps.pfa.get(u) in at.index else None,
-    ]
+    joint = {part.strip(): code for code in at.index if "/" in code for part in code.split("/")}
+    fallbacks: tuple[Callable[[str], str | None], ...] = (
+        RECODED_2025.get,
+        COMBINED.get,
+        lambda u: joint.get(maps.utla.get(u, u)),
+        lambda u: maps.utla[u] if maps.utla.get(u, u) != u else None,
+        PRE_2023_COUNTY.get,
+        maps.pfa.get,
+    )
     records = []
     for unit in units:
         record: dict[str, Any] | None = _own_or_merged(unit, at, maps)
         if record is None:
-            for fallback in fallbacks:
-                hit = fallback(unit)
-                if hit is not None:
-                    code, source = hit
-                    record = {**at.loc[code, ["value", "lci", "uci", "count", "denominator"]].to_dict(),
-                              "source": source}
-                    if sel.kind == "count" and record is not None:  # apportion by child population
-                        record["count"] = float(record["count"]) * shares[unit]
-                        record["denominator"] = float(record["denominator"]) * shares[unit]
-                    break
+            code = next((c for c in (f(unit) for f in fallbacks) if c is not None and c in at.index), None)
+            if code is not None:
+                record = {**at.loc[code, list(VALUES)].to_dict(), "source": code}
         records.append({"indicator": sel.key, "code": unit, **(record or _MISSING)})
-    return pd.DataFrame(records)
+    frame = pd.DataFrame(records)
+    return _apportioned(frame, maps.children) if sel.kind == "count" else frame
+
+
+def _apportioned(frame: pd.DataFrame, children: dict[str, float]) -> pd.DataFrame:
+    """Counts and denominators published for a wider geography, shared among the districts that use
+    them in proportion to their children aged 0-17 (Census 2021): rates kept, sums exact."""
+    shared = ~frame["source"].isin(["", "lad21"])
+    kids = frame["code"].map(children).astype(float)
+    total = kids.where(shared).groupby(frame["source"]).transform("sum")
+    share = (kids / total).where(shared, 1.0).to_numpy()
+    out = frame.copy()
+    for column in ("count", "denominator"):
+        out[column] = out[column].astype(float) * share
+    return out
 
 
 _MISSING = {"value": np.nan, "lci": np.nan, "uci": np.nan, "count": np.nan, "denominator": np.nan, "source": ""}
@@ -282,7 +238,7 @@ _MISSING = {"value": np.nan, "lci": np.nan, "uci": np.nan, "count": np.nan, "den
 
 def _own_or_merged(unit: str, at: pd.DataFrame, maps: _Maps) -> dict[str, Any] | None:
     if unit in at.index:
-        return {**at.loc[unit, ["value", "lci", "uci", "count", "denominator"]].to_dict(), "source": ""}
+        return {**at.loc[unit, list(VALUES)].to_dict(), "source": ""}
     parts = maps.predecessors.get(unit, [])
     if not parts or not all(code in at.index for code, _ in parts):
         return None
@@ -295,21 +251,9 @@ def _own_or_merged(unit: str, at: pd.DataFrame, maps: _Maps) -> dict[str, Any] |
             "source": "lad21"}
 
 
-def _child_shares(sel: Selection, maps: _Maps, units: tuple[str, ...]) -> dict[str, float]:
-    """Each district's share of its county's children aged 0-17 (Census 2021), used to apportion an
-    upper-tier count and its denominator; a unitary authority's share is 1."""
-    if sel.kind != "count":
-        return {}
-    county = {u: maps.utla.get(u, u) for u in units}
-    totals: dict[str, float] = {}
-    for unit in units:
-        totals[county[unit]] = totals.get(county[unit], 0.0) + maps.children[unit]
-    return {u: maps.children[u] / totals[county[u]] for u in units}
-
-
 def _meta_row(sel: Selection, meta: pd.DataFrame, periods: list[str]) -> dict[str, object]:
-    if sel.key in SOURCE_NOTE:
-        org, dataset, url = SOURCE_NOTE[sel.key]
+    if sel.source in SOURCE_NOTE:
+        org, dataset, url = SOURCE_NOTE[sel.source]
         development = "no"
     else:
         row = meta[meta["indicator"] == sel.indicator]
@@ -359,11 +303,13 @@ data are licensed under the
 
 * **`districts.csv`, `published.csv`, `indicators.csv`** — ONS *Explore Local Statistics* indicator
   data (© Crown copyright; ONS and other government departments: OHID, DWP, DfE, Home Office data
-  as published there; OGL v3), and DfE *Children looked after in England including adoptions*
-  (children looked after at 31 March, counts and rates; OGL v3). The publisher and source address
-  of each indicator are in `indicators.csv`. Source: Office for National Statistics licensed under
-  the Open Government Licence v3.0. Contains public sector information licensed under the Open
-  Government Licence v3.0.
+  as published there; OGL v3); DfE *Children looked after in England including adoptions*,
+  *Characteristics of children in need* and *Children's social work workforce* (OGL v3); Office
+  for Local Government (MHCLG) adult social care measures from the Local Authority Data Explorer
+  (ASCOF and Skills for Care based; OGL v3); Ofsted *Local authority inspection outcomes* (ILACS
+  judgements; OGL v3). The publisher and source address of each indicator are in
+  `indicators.csv`. Source: Office for National Statistics licensed under the Open Government
+  Licence v3.0. Contains public sector information licensed under the Open Government Licence v3.0.
 * **`comparators.csv`** — ONS *Explore Local Statistics* "similar areas" nearest neighbours (2026
   update; published by ONS in a repository licensed MIT, © Crown copyright) and DfE *Children's
   services statistical neighbour benchmarking tool* (2025 model; OGL v3).

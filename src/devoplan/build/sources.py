@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from devoplan.errors import InputError
+from devoplan.textcsv import read_text_csv
 
 # Relative paths inside the source directory (see its PROVENANCE.md).
 POPULATION_LAD24 = "population/census2021_sex_single_year_age_lad24_england.csv"
@@ -64,14 +65,7 @@ class SourceDir:
         Only the requested columns are returned, in the requested order. Reading everything as
         text keeps codes such as ``E06000001`` intact; numbers are parsed by :meth:`numeric`.
         """
-        path = self.path(relative)
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot be read as CSV ({str(exc).strip().splitlines()[0]})", file=str(path)) from None
-        for column in columns:
-            if column not in frame.columns:
-                raise InputError("expected column is missing", file=str(path), field=column)
+        frame = read_text_csv(self.path(relative), columns)
         return frame.loc[:, list(columns)].copy()
 
     def numeric(self, frame: pd.DataFrame, column: str, relative: str) -> np.ndarray:

@@ -22,6 +22,7 @@ from devoplan.fileio import check_out_dir, staged_outputs
 from devoplan.geography.loader import load_geography
 from devoplan.jsonio import dumps, write_json
 from devoplan.outcomes import OutcomesResult, areas_for, load_outcomes, outcomes, result_json
+from devoplan.outcomes.benchmark import NOT_COMPARED
 from devoplan.outcomes.whatworks import library_json, link_to_plan, load_library
 from devoplan.planio import read_plan
 
@@ -106,11 +107,17 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
+def _show(x: float) -> str:
+    """A value for reading: three significant figures below 10 (scores such as 0.412), else one decimal."""
+    return f"{x:.3g}" if abs(x) < 10 else f"{x:,.1f}"
+
+
 def render(result: OutcomesResult, console: Console) -> None:
     """One row per indicator: England, best and worst area, and counts against England (95%)."""
     table = Table(title=f"Outcomes for {result.areas.n_areas} areas ({result.label}) against England",
                   title_justify="left", box=box.SIMPLE_HEAD,
-                  caption="better/worse: the area's 95% interval excludes England's value (oriented by polarity).",
+                  caption="better/worse: the area's 95% interval excludes England's value (oriented by polarity); "
+                          "- : published without intervals, not compared.",
                   caption_justify="left")
     for col in ("indicator", "period", "England", "best area", "worst area", "better", "similar", "worse"):
         table.add_column(col, justify="left" if col in ("indicator", "best area", "worst area") else "right",
@@ -124,14 +131,16 @@ def render(result: OutcomesResult, console: Console) -> None:
             low, high = order[0], order[-1]
             if ind.polarity == "higher_is_worse":
                 low, high = high, low
-            best, worst = f"{v.names[high]} {v.value[high]:.1f}", f"{v.names[low]} {v.value[low]:.1f}"
+            best, worst = f"{v.names[high]} {_show(v.value[high])}", f"{v.names[low]} {_show(v.value[low])}"
             if ind.polarity == "no_judgement":
-                best, worst = f"highest: {v.names[order[-1]]} {v.value[order[-1]]:.1f}", \
-                    f"lowest: {v.names[order[0]]} {v.value[order[0]]:.1f}"
+                best, worst = f"highest: {v.names[order[-1]]} {_show(v.value[order[-1]])}", \
+                    f"lowest: {v.names[order[0]]} {_show(v.value[order[0]])}"
         counts = {c: sum(1 for x in b.comparison if x == c) for c in ("better", "similar", "worse", "higher", "lower")}
-        table.add_row(f"{ind.name} ({ind.unit})", v.period, f"{b.england[0]:.1f}", best, worst,
-                      str(counts["better"] + counts["higher"]), str(counts["similar"]),
-                      str(counts["worse"] + counts["lower"]))
+        compared = [str(counts["better"] + counts["higher"]), str(counts["similar"]),
+                    str(counts["worse"] + counts["lower"])]
+        if all(c == NOT_COMPARED for c in b.comparison):  # published without intervals
+            compared = ["-", "-", "-"]
+        table.add_row(f"{ind.name} ({ind.unit})", v.period, _show(b.england[0]), best, worst, *compared)
     console.print(table)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from devoplan.outcomes.benchmark import (
     spread,
     trend,
 )
-from devoplan.outcomes.comparators import Neighbours, nearest_neighbours
+from devoplan.outcomes.comparators import PUBLISHED_SETS, Neighbours, nearest_neighbours, published_sets_of
 from devoplan.outcomes.indicators import Indicator, OutcomeData, check_codes, period_or_latest
 from devoplan.plan import Plan
 
@@ -58,6 +58,7 @@ class OutcomesResult:
     areas: Plan
     indicators: tuple[IndicatorOutcome, ...]
     neighbours: Neighbours | None = None
+    published_neighbours: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # by area code, then set
 
     @property
     def benchmarks(self) -> tuple[Benchmark, ...]:
@@ -87,7 +88,7 @@ def outcomes(data: OutcomeData, geography: Geography, areas: Plan, keys: list[st
             tuple(trend(list(series), a) for a in range(areas.n_areas)),
             _inequality(data, geography, areas, indicator, when, deprivation), series))
     neighbours = nearest_neighbours(data, geography, areas) if areas.n_areas > 1 else None
-    return OutcomesResult(label, areas, tuple(items), neighbours)
+    return OutcomesResult(label, areas, tuple(items), neighbours, published_sets_of(data, areas.area_codes))
 
 
 def _deprivation(geography: Geography) -> np.ndarray | None:
@@ -149,6 +150,11 @@ def result_json(result: OutcomesResult) -> dict[str, Any]:
             "variables": list(nb.variables),
             "neighbours": {code: [{"code": c, "name": n, "distance": _num(d)} for c, n, d in nb.of(code)]
                            for code in result.areas.area_codes},
+        }
+    if result.published_neighbours:
+        doc.setdefault("comparators", {})["published"] = {
+            "sets": dict(PUBLISHED_SETS),
+            "neighbours": result.published_neighbours,  # area code -> set -> neighbour codes, nearest first
         }
     return doc
 

@@ -93,6 +93,15 @@ def published_neighbours(data: OutcomeData, code: str, which: str = "ons") -> li
     """A published neighbour set of one authority: (rank, neighbour code, closeness)."""
     if which not in PUBLISHED_SETS:
         raise reject_unknown("neighbour set", which, tuple(PUBLISHED_SETS))
-    rows = data.comparators[(data.comparators["set"] == which) & (data.comparators["code"] == code)]
-    closeness = rows["closeness"].fillna("") if "closeness" in rows else [""] * len(rows)
-    return [(int(r), str(n), str(c)) for r, n, c in zip(rows["rank"], rows["neighbour"], closeness, strict=True)]
+    return list(data.comparator_index.get((which, code), []))
+
+
+def published_sets_of(data: OutcomeData, codes: tuple[str, ...]) -> dict[str, dict[str, list[str]]]:
+    """For each code that is a published authority, its published neighbour sets (neighbour codes by rank)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for code in codes:
+        sets = {which: [n for _, n, _ in data.comparator_index[(which, code)]]
+                for which in PUBLISHED_SETS if (which, code) in data.comparator_index}
+        if sets:
+            out[code] = sets
+    return out

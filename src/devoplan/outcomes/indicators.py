@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from devoplan.errors import DevoplanError, InputError, reject_unknown
+from devoplan.textcsv import read_text_csv
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "data" / "outcomes"
 POLARITIES: tuple[str, ...] = ("higher_is_better", "higher_is_worse", "no_judgement")
@@ -88,6 +89,17 @@ class OutcomeData:
         return {key: frame.set_index("code") for key, frame in self.districts.groupby(["indicator", "period"])}
 
     @cached_property
+    def comparator_index(self) -> dict[tuple[str, str], list[tuple[int, str, str]]]:
+        """Published neighbour sets by (set, authority code): (rank, neighbour code, closeness), by rank."""
+        out: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+        frame = self.comparators
+        closeness = frame["closeness"].fillna("") if "closeness" in frame else pd.Series("", index=frame.index)
+        for which, code, rank, neighbour, close in zip(frame["set"], frame["code"], frame["rank"], frame["neighbour"],
+                                                       closeness, strict=True):
+            out.setdefault((str(which), str(code)), []).append((int(rank), str(neighbour), str(close)))
+        return {key: sorted(rows) for key, rows in out.items()}
+
+    @cached_property
     def published_index(self) -> dict[tuple[str, str, str], Any]:
         """Published rows by (indicator, period, code)."""
         return {(r.indicator, r.period, r.code): r for r in self.published.itertuples(index=False)}
@@ -108,14 +120,7 @@ def load_outcomes(directory: str | Path | None = None) -> OutcomeData:
 def _read_csv(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     if not file.is_file():
         raise InputError("file not found", file=str(file))
-    try:
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read as CSV ({str(exc).strip().splitlines()[0]})", file=str(file)) from None
-    for column in columns:
-        if column not in frame.columns:
-            raise InputError("expected column is missing", file=str(file), field=column)
-    return frame
+    return read_text_csv(file, columns)
 
 
 def _read_indicators(file: Path) -> dict[str, Indicator]:

@@ -29,14 +29,15 @@ from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, note
 from devoplan.report.markets import market_lines, markets_section, plan_markets
 from devoplan.report.money import money_parts
+from devoplan.report.outcomes import outcomes_section
 from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.summary import national_words, summary_section
 from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
 from devoplan.report.words import baseline_assumed, baseline_caveat, design_facts, glossary
 
-SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "markets", "cards", "sources",
-                                 "downloads")
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "markets", "cards",
+                                 "outcomes", "sources", "downloads")
 HEALTH, ECONOMIC = "ICB", "LEP"
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
@@ -54,6 +55,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         funding_section(data, fv, sink),
         markets_section(data, sink, markets),
         cards_section(data, fv, market_lines(markets)),
+        outcomes_section(data, sink),
         *optional(scenarios_section(data.metrics)),
     ]
     appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv, market_lines(markets))))]
