@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,11 +23,11 @@ from devoplan.pipeline import DemoOptions, DemoResult, run_demo
 from devoplan.planio import read_plan
 from devoplan.report.build import render_from_files
 from devoplan.report.sections import SECTION_IDS
+from devoplan.testing.browser import find_chromium
 from tests.test_report import scan
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000")
@@ -160,14 +159,6 @@ def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
 
 
 # -- headless Chromium ------------------------------------------------------------------------------
-def find_chromium() -> str | None:
-    for name in CHROMIUM_CANDIDATES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 def browser_errors(page: Path, tmp_path: Path) -> list[str]:
     """Open ``page`` (with the recorder injected) in headless Chromium; every error it reports."""
     chromium = find_chromium()

@@ -35,7 +35,8 @@ pytestmark = [
 WIGHT, NEW_FOREST, DORSET = "E06000046", "E07000091", "E06000059"
 NAME = "ICBs <b>2024</b> & friends"
 REASON = "Ferries run to Portsmouth <i>and</i> Southampton"
-PASSWORDS = {"ana": "analyst-pass-1", "carl": "council-pass-1", "gwen": "government-pass-1"}
+PASSWORDS = {"ana": "analyst-pass-1", "carl": "council-pass-1", "gwen": "government-pass-1", "adam": "admin-pass-1",
+             "dora": "dora-pass-123"}
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         create_user(db, geography, "ana", PASSWORDS["ana"], "analyst", None)
         create_user(db, geography, "carl", PASSWORDS["carl"], "area", WIGHT)
         create_user(db, geography, "gwen", PASSWORDS["gwen"], "analyst", None)
+        create_user(db, geography, "adam", PASSWORDS["adam"], "admin", None)
         db.commit()
     with serving(app) as url:
         yield url
@@ -71,7 +73,9 @@ def page(browser: Any, site: str) -> Iterator[Any]:
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    expected = ("status of 401", "status of 409", "status of 422")  # refusals the app shows as messages
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and not any(e in m.text for e in expected) else None)
     page.set_default_timeout(20_000)
     page.goto(site)
     yield page
@@ -96,6 +100,18 @@ def log_in(page: Any, name: str) -> None:
 def log_out(page: Any) -> None:
     page.click("#logout")
     page.wait_for_selector("#login-view:not([hidden])")
+
+
+def create_scenario(page: Any, name: str, source: str, **fields: str) -> None:
+    """Fill the new-scenario form (``source``: layer, upload, default or optimise) and submit it."""
+    page.fill("#create-name", name)
+    page.check(f"input[name=source][value={source}]")
+    for selector, value in fields.items():
+        if selector == "layer":
+            page.select_option("#create-layer", value)
+        else:
+            page.fill(f"#create-{selector}", value)
+    page.click("#create-form button[type=submit]")
 
 
 def wait_editor(page: Any) -> None:
@@ -140,11 +156,8 @@ def test_login_is_refused_with_a_message(page: Any) -> None:
 def test_edit_propose_accept_download(page: Any) -> None:
     shot(page, "login")
     log_in(page, "ana")
-    page.fill("#create-name", NAME)
-    page.check("input[name=source][value=layer]")
-    page.select_option("#create-layer", "ICB")
     shot(page, "scenarios")
-    page.click("#create-form button[type=submit]")
+    create_scenario(page, NAME, "layer", layer="ICB")
     wait_editor(page)
     assert page.locator("#editor-title").inner_text() == NAME  # shown as text, not markup
     assert page.locator("#editor-title b").count() == 0
@@ -209,18 +222,35 @@ def test_edit_propose_accept_download(page: Any) -> None:
     # The plan download has the accepted move.
     with page.expect_download() as download:
         page.get_by_role("link", name="Plan (CSV: district, area), version 5").click()
-    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    wight = next(r for r in rows if r and r[0] == WIGHT)
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    wight = next(r for r in csv.reader(io.StringIO(saved)) if r and r[0] == WIGHT)
     assert hampshire in wight
+
+    # Comments on the proposal are text; the history compares any version with the current one.
+    card = page.locator("#proposals article").first
+    card.locator("textarea").fill("Agreed <script>x</script>")
+    card.get_by_role("button", name="Comment").click()
+    page.wait_for_function("document.querySelector('#proposals .comments li strong')?.textContent === 'gwen'")
+    assert "Agreed <script>x</script>" in card.locator(".comments").inner_text()
+    page.get_by_role("button", name="Compare v4 with current").click()
+    page.wait_for_selector("#diff h3")
+    assert page.locator("#diff h3").inner_text() == "Version 4 → version 5: 1 district moved"
+    assert "Isle of Wight" in page.locator("#diff").inner_text()
+
+    # The downloaded plan uploads as a new scenario with the same areas.
+    page.click("#nav-scenarios")
+    page.set_input_files("#create-file", files=[{"name": "plan.csv", "mimeType": "text/csv",
+                                                 "buffer": saved.encode("utf-8")}])
+    create_scenario(page, "Uploaded", "upload")
+    wait_editor(page)
+    assert page.locator("#editor-title").inner_text() == "Uploaded"
+    assert area_of(page, WIGHT) == hampshire
 
 
 def test_keyboard_move_and_hex_map_without_a_mouse(page: Any) -> None:
     """The move form and the hex map work from the keyboard alone (the map is not required)."""
     log_in(page, "ana")
-    page.fill("#create-name", "Keyboard")
-    page.check("input[name=source][value=layer]")
-    page.select_option("#create-layer", "ICB")
-    page.click("#create-form button[type=submit]")
+    create_scenario(page, "Keyboard", "layer", layer="ICB")
     wait_editor(page)
     page.fill("#move-district", "Isle of Wight")
     page.press("#move-district", "Tab")  # leaving the field selects the district
@@ -236,3 +266,51 @@ def test_keyboard_move_and_hex_map_without_a_mouse(page: Any) -> None:
     page.keyboard.press("Enter")
     focused = page.locator("#hex-focus").inner_text().removeprefix("Focused: ")
     assert focused and f"{focused} is in" in page.locator("#district-info").inner_text()
+    # The selected district's comments, and a new one, kept as text.
+    page.wait_for_selector("#district-comments:not([hidden]) textarea")
+    page.fill("#district-comment-text", "Shares a <em>hospital</em> with its neighbour")
+    page.get_by_role("button", name="Add the comment").click()
+    page.wait_for_selector("#district-comments .comments strong")
+    assert "Shares a <em>hospital</em>" in page.locator("#district-comments").inner_text()
+    # Locking the selected district is a scenario setting the server keeps.
+    page.check("#lock-district")
+    page.wait_for_function("document.querySelector('#status').textContent.includes(' locked in ')")
+    sid = page.evaluate("location.hash.split('/').pop()")
+    locks = page.evaluate(f"fetch('api/scenarios/{sid}').then(r => r.json()).then(d => d.locks)")
+    assert list(locks) == [page.evaluate("document.querySelector('#move-district').value").split("(")[-1][:-1]]
+
+
+def test_optimiser_run_shows_progress_and_cancels(page: Any) -> None:
+    log_in(page, "ana")
+    create_scenario(page, "Optimiser run", "optimise", areas="38")
+    page.wait_for_selector("#job:not([hidden])")
+    page.wait_for_function("document.querySelector('#job-message').textContent.length > 0")
+    page.click("#job-cancel")
+    page.wait_for_function("document.querySelector('#job-message').textContent.startsWith('cancelled')",
+                           timeout=60_000)
+    assert page.locator("#job-cancel").is_disabled()
+
+
+def test_admin_adds_a_user_and_changes_the_role(page: Any) -> None:
+    log_in(page, "adam")
+    page.click("#nav-users")
+    page.wait_for_selector("#users-table tbody tr")
+    page.fill("#new-user-name", "dora")
+    page.fill("#new-user-password", PASSWORDS["dora"])
+    page.select_option("#new-user-role", "area")
+    page.fill("#new-user-area", "NOWHERE")
+    page.click("#add-user-form button[type=submit]")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "NOWHERE" in page.locator("#error").inner_text()
+    assert page.get_attribute("#new-user-area", "aria-invalid") == "true"
+    page.fill("#new-user-area", WIGHT)
+    page.click("#add-user-form button[type=submit]")
+    row = page.locator("#users-table tbody tr", has_text="dora")
+    row.wait_for()
+    shot(page, "users")
+    row.locator("select").select_option("viewer")
+    row.get_by_role("button", name="Save dora").click()
+    page.wait_for_function("document.querySelector('#status').textContent === 'Saved dora.'")
+    log_out(page)
+    log_in(page, "dora")
+    assert page.locator("#create-form").is_hidden() and page.locator("#nav-users").is_hidden()

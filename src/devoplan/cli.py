@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.pbr",
     "devoplan.commands.markets",
     "devoplan.commands.whatif",
+    "devoplan.commands.serve",
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -66,6 +66,7 @@ export const api = {
 
   scenarios: () => get("scenarios"),
   scenario: (id) => get(`scenarios/${id}`),
+  setLocks: (id, locks) => request("PATCH", `scenarios/${id}`, { locks }),
   createScenario: (name, source) => post("scenarios", { name, source }),
   upload(name, file) {
     const data = new FormData();
@@ -89,7 +90,13 @@ export const api = {
   reject: (pid, note) => post(`proposals/${pid}/reject`, { note }),
   counter: (pid, moves, reason) => post(`proposals/${pid}/counter`, { moves, reason }),
   comments: (pid) => get(`proposals/${pid}/comments`),
+  districtComments: (id, district) => get(`scenarios/${id}/comments?district=${encodeURIComponent(district)}`),
+  commentDistrict: (id, district, text) => post(`scenarios/${id}/comments`, { district, text }),
   comment: (pid, text) => post(`proposals/${pid}/comments`, { text }),
+
+  users: () => get("users"),
+  addUser: (body) => post("users", body),
+  changeUser: (uid, body) => request("PATCH", `users/${uid}`, body),
 
   notifications: () => get("notifications"),
   markRead: (nid) => post(`notifications/${nid}/read`),

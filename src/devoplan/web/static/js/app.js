@@ -7,6 +7,7 @@ import { h, $, $$, fill, num, when } from "./dom.js";
 import { districtNeighbours } from "./colours.js";
 import { districtMap, hexMap } from "./maps.js";
 import { Editor } from "./editor.js";
+import { renderUsers, addUser } from "./users.js";
 
 const state = { user: null, geo: null, editor: null, job: null };
 const ATTRIBUTION = "Boundaries: ONS, Contains OS data © Crown copyright and database right";
@@ -18,7 +19,8 @@ function report(err) {
   if (err && err.status === 401 && state.user) { state.user = null; show("login-view"); } // session expired
   fill(box, err && err.message ? err.message : String(err));
   box.hidden = false;
-  const field = err && err.field ? $(`[name="${CSS.escape(String(err.field).split(".").pop())}"]`) : null;
+  const name = err && err.field ? CSS.escape(String(err.field).split(".").pop()) : null;
+  const field = name ? $(`.view:not([hidden]) [name="${name}"]`) || $(`#${name}`) : null;
   if (field) { field.setAttribute("aria-invalid", "true"); field.focus(); }
 }
 
@@ -28,8 +30,9 @@ function clearError() {
 }
 
 function show(view) {
-  for (const id of ["login-view", "scenarios-view", "editor-view"]) $(`#${id}`).hidden = id !== view;
+  for (const id of ["login-view", "scenarios-view", "editor-view", "users-view"]) $(`#${id}`).hidden = id !== view;
   $("#top-nav").hidden = !state.user;
+  $("#nav-users").hidden = !state.user || state.user.role !== "admin";
 }
 
 function route(hash) {
@@ -42,6 +45,7 @@ async function onRoute() {
   const match = location.hash.match(/^#\/scenario\/(\d+)$/);
   try {
     if (match) await openEditor(Number(match[1]));
+    else if (location.hash === "#/users" && state.user.role === "admin") { show("users-view"); await renderUsers({ report, say }); }
     else { show("scenarios-view"); await listScenarios(); }
   } catch (err) { report(err); }
 }
@@ -193,6 +197,17 @@ function switchView() {
 $$("input[name=view]").forEach((r) => r.addEventListener("change", switchView));
 $$("input[name=mode]").forEach((r) => r.addEventListener("change", () => state.editor?.discardDraft()));
 $("#undo").addEventListener("click", () => state.editor?.undo());
+$("#lock-district").addEventListener("change", (e) => state.editor?.setLock(e.target.checked));
+$("#reoptimise").addEventListener("click", async () => {
+  const s = state.editor?.scenario;
+  if (!s) return;
+  clearError();
+  try {
+    const job = await api.startJob({ name: `${s.name}, re-optimised`, areas: s.areas.length, from_scenario: s.id });
+    route("#/scenarios");
+    await runJob(job);
+  } catch (err) { report(err); }
+});
 $("#redo").addEventListener("click", () => state.editor?.redo());
 $("#draft-submit").addEventListener("click", () => state.editor?.submitDraft());
 $("#draft-clear").addEventListener("click", () => state.editor?.discardDraft());
@@ -241,6 +256,12 @@ $("#nav-notifications").addEventListener("click", async () => {
   if (!panel.hidden) await refreshNotifications().catch(report);
 });
 $("#nav-scenarios").addEventListener("click", () => route("#/scenarios"));
+$("#nav-users").addEventListener("click", () => route("#/users"));
+$("#add-user-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  clearError();
+  try { await addUser({ report, say }); } catch (err) { report(err); }
+});
 window.addEventListener("hashchange", onRoute);
 
 // ---- start -----------------------------------------------------------------------------------

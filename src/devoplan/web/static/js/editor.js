@@ -8,6 +8,7 @@ import { colourAreas } from "./colours.js";
 import { renderDeltas, diffAsDeltas } from "./deltas.js";
 import { renderHistory, renderDownloads } from "./history.js";
 import { renderProposals, GOVERNMENT } from "./proposals.js";
+import { renderDistrictComments } from "./comments.js";
 
 export class Editor {
   constructor({ geo, views, user, report, say }) {
@@ -47,6 +48,8 @@ export class Editor {
   async open(id) {
     this.scenario = await api.scenario(id);
     this.draft.clear();
+    $("#district-comments").hidden = true;
+    $("#lock-row").hidden = true;
     this.setupControls();
     this.redraw();
     this.showDeltas(null);
@@ -71,6 +74,7 @@ export class Editor {
     fill($("#editor-version"), `version ${this.scenario.version}`);
     $("#undo").disabled = !this.canEdit || this.busy || !this.scenario.can_undo;
     $("#redo").disabled = !this.canEdit || this.busy || !this.scenario.can_redo;
+    $("#reoptimise").hidden = !this.canEdit;
     $("#draft").hidden = !this.draft.size;
     fill($("#draft-moves"), Array.from(this.draft, ([d, a]) => h("li", {}, `${this.nameOf(d)} → ${this.areaName(a)}`)));
   }
@@ -80,7 +84,8 @@ export class Editor {
     this.colours = colourAreas(assignment, this.geo.neighbours, this.colours);
     const colourOf = (code) => this.colours.get(assignment[code]);
     const markSet = new Set([...marked, ...this.draft.keys()]);
-    for (const view of this.views) if (view) { view.colour(colourOf); view.mark(markSet); }
+    const locked = new Set(Object.keys(this.scenario.locks || {}));
+    for (const view of this.views) if (view) { view.colour(colourOf); view.mark(markSet); view.lock(locked); }
     this.renderAreas(assignment);
   }
 
@@ -126,7 +131,30 @@ export class Editor {
     const area = this.shown()[code];
     fill($("#district-info"), `${this.nameOf(code)} is in ${this.areaName(area)}; population ${num(this.geo.population.get(code))}.`);
     $("#move-area").value = area;
+    this.selected = code;
+    const lock = $("#lock-district");
+    lock.checked = Boolean(this.scenario.locks?.[code]);
+    lock.disabled = !this.canEdit;
+    fill($("#lock-label"), `Lock ${this.nameOf(code)} in its area (edits and optimiser runs keep it there)`);
+    $("#lock-row").hidden = false;
     this.redraw([code]);
+    renderDistrictComments(this.scenario.id, code, this.nameOf(code), this).catch(this.report);
+  }
+
+  /** Lock or unlock the selected district in its current area (a scenario setting, not a version). */
+  async setLock(on) {
+    const code = this.selected;
+    const locks = { ...(this.scenario.locks || {}) };
+    if (on) locks[code] = this.scenario.assignment[code]; else delete locks[code];
+    try {
+      const doc = await api.setLocks(this.scenario.id, locks);
+      this.scenario.locks = doc.locks;
+      this.say(`${this.nameOf(code)} ${on ? "locked in" : "unlocked from"} ${this.areaName(this.scenario.assignment[code])}.`);
+      this.redraw([code]);
+    } catch (err) {
+      $("#lock-district").checked = !on;
+      this.report(err);
+    }
   }
 
   paint(codes) { return this.apply(codes.map((district) => ({ district, area: $("#paint-area").value }))); }

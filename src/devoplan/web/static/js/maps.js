@@ -37,6 +37,9 @@ export function districtMap({ container, collection, getTool, onSelect, onPaint,
         { id: "fill", type: "fill", source: "districts",
           paint: { "fill-color": ["coalesce", ["feature-state", "colour"], EMPTY], "fill-opacity": 0.9 } },
         { id: "edge", type: "line", source: "districts", paint: { "line-color": "#ffffff", "line-width": 0.6 } },
+        { id: "locked", type: "line", source: "districts",
+          paint: { "line-color": "#111111", "line-width": 1.5, "line-dasharray": [2, 2],
+                   "line-opacity": ["case", ["boolean", ["feature-state", "locked"], false], 1, 0] } },
         { id: "mark", type: "line", source: "districts",
           paint: { "line-color": "#111111",
                    "line-width": ["case", ["boolean", ["feature-state", "mark"], false], 2.5, 0] } },
@@ -66,6 +69,7 @@ export function districtMap({ container, collection, getTool, onSelect, onPaint,
     if (code) onSelect(code);
   });
   let marked = new Set();
+  let locked = new Set();
   const view = {
     map,
     colour(colourOf) {
@@ -77,6 +81,11 @@ export function districtMap({ container, collection, getTool, onSelect, onPaint,
       for (const code of marked) map.setFeatureState({ source: "districts", id: code }, { mark: false });
       marked = new Set(codes);
       for (const code of marked) map.setFeatureState({ source: "districts", id: code }, { mark: true });
+    },
+    lock(codes) {
+      for (const code of locked) map.setFeatureState({ source: "districts", id: code }, { locked: false });
+      locked = new Set(codes);
+      for (const code of locked) map.setFeatureState({ source: "districts", id: code }, { locked: true });
     },
     resize() { map.resize(); },
     /** Screen point of a district's label position (used by the browser tests and keyboard help). */
@@ -202,6 +211,7 @@ export function hexMap({ element, hexjson, nameOf, getTool, onSelect, onPaint, o
   return {
     colour(colourOf) { for (const [code, p] of polygons) p.style.fill = colourOf(code) || EMPTY; },
     mark(marked) { for (const [code, p] of polygons) p.classList.toggle("marked", marked.has(code)); },
+    lock(locked) { for (const [code, p] of polygons) p.classList.toggle("locked", locked.has(code)); },
     pointOf(code) {
       const box = polygons.get(code)?.getBoundingClientRect();
       return box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : null;

@@ -1,0 +1,56 @@
+"""The workspace web application: ``create_app(database, geography)`` returns the FastAPI app.
+
+The JSON API lives under ``/api`` (OpenAPI at ``/openapi.json``, interactive docs at ``/docs``);
+the browser app's static files (``devoplan/web/``) are served from ``/``. ``devoplan serve`` builds
+this app over a migrated database and runs it with Uvicorn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from devoplan import __version__
+from devoplan.api import errors
+from devoplan.api.context import Workspace
+from devoplan.api.jobs import JobRunner
+from devoplan.api.routes import accounts, inbox, jobs, outputs, proposals, scenarios
+from devoplan.api.whatif import WhatIf
+from devoplan.geography.model import Geography
+from devoplan.store.db import Database
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def create_app(database: Database, geography: Geography, *, web_dir: Path | None = WEB_DIR) -> FastAPI:
+    """The app over an open (migrated) database and a loaded geography."""
+    runner = JobRunner(database, geography)
+    workspace = Workspace(database, geography, WhatIf(geography), runner)
+    runner.on_done = jobs.finished(workspace)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runner.recover()
+        yield
+        runner.shutdown()
+
+    app = FastAPI(title="devoplan workspace", version=__version__, lifespan=lifespan,
+                  description="Scenarios, live what-ifs, proposals and roles for drawing commissioning areas.")
+    app.state.workspace = workspace
+    errors.install(app)
+    for module in (accounts, scenarios, proposals, inbox, jobs, outputs):
+        app.include_router(module.router)
+
+    @app.get("/api/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        return {"ok": True, "version": __version__, "geography": geography.name,
+                "database": database.engine.dialect.name}
+
+    if web_dir is not None and (web_dir / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    return app
