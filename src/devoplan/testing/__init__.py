@@ -7,8 +7,9 @@ known, so a test can state exact expected values and run in milliseconds.
   split units, cover, partial) plus :func:`grid_plan_labels` and :func:`grid_shapes`.
 """
 
-from devoplan.testing.contracts import write_indigo_export
+from devoplan.testing.contracts import two_group_spec, write_indigo_export
 from devoplan.testing.grids import grid_geography, grid_plan_labels, grid_shapes
 from devoplan.testing.tiny import line_geography
 
-__all__ = ["grid_geography", "grid_plan_labels", "grid_shapes", "line_geography", "write_indigo_export"]
+__all__ = ["grid_geography", "grid_plan_labels", "grid_shapes", "line_geography", "two_group_spec",
+           "write_indigo_export"]

@@ -8,6 +8,7 @@ headings. Their places use official English names so that they can be placed on 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -96,3 +97,16 @@ def write_indigo_export(folder: Path, *, changes: dict[str, dict[int, dict[str, 
             edited[i].update(cells)
         pd.DataFrame(edited).to_csv(folder / f"{PREFIX}{table}.csv", index=False)
     return folder
+
+
+def two_group_spec() -> dict[str, Any]:
+    """The two-group payment-by-results case worked by hand in docs/markets.md, as a spec document.
+
+    Two groups of 100. Easy: 30% -> 60% with service, costs £300 (break-even £1,000 per outcome).
+    Hard: 5% -> 25%, costs £500 (break-even £2,500). A flat £2,000 per outcome serves only the easy group.
+    """
+    return {
+        "groups": [{"key": "easy", "size": 100, "p_without": 0.3, "p_with": 0.6, "cost": 300},
+                   {"key": "hard", "size": 100, "p_without": 0.05, "p_with": 0.25, "cost": 500}],
+        "prices": {"outcome": {"easy": 2000, "hard": 2000}},
+    }
