@@ -185,4 +185,4 @@ def test_cli_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_cli_table_on_the_example(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["pbr", "--design"], capsys)
     assert code == 0
-    assert "designed prices" in out and "flat price, same spend" in out
+    assert "designed prices" in out and "flat price, within the same spend" in out
