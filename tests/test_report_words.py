@@ -168,6 +168,10 @@ def test_bound_facts_read_a_saved_bound_and_old_files_as_not_proven() -> None:
     note = "skipped: too many sets; term-wise relaxation used"
     assert bound_facts({"proven_optimal": False, "details": {"exact_model": note}}) == {
         "proven_optimal": False, "bound_kind": "term-wise relaxation", "exact_model_note": note}
+    generated = {"exact_model": "listing skipped; areas generated", "lagrangian_bound": 0.9, "termwise_bound": 0.5}
+    assert bound_facts({"proven_optimal": False, "details": generated})["bound_kind"] == "exact model"
+    weaker = generated | {"lagrangian_bound": 0.0}
+    assert bound_facts({"proven_optimal": False, "details": weaker})["bound_kind"] == "term-wise relaxation"
     assert bound_facts({"lower_bound": 0.25, "gap": 0.5}) == {"proven_optimal": False,
                                                               "bound_kind": "term-wise relaxation"}
 
