@@ -15,7 +15,8 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.contiguity import pieces_per_area
 
 # Every objective term switched on, with unequal weights (so a term mixed up with another shows).
-ALL_TERMS = {"health": 1.0, "economic": 0.7, "needs": 1.3, "compact": 0.5, "balance": 0.4, "identity": 0.8}
+ALL_TERMS = {"health": 1.0, "economic": 0.7, "police": 0.6, "needs": 1.3, "compact": 0.5, "balance": 0.4,
+             "identity": 0.8}
 
 
 def partitions(n: int, k: int) -> Iterator[tuple[int, ...]]:

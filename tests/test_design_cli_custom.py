@@ -61,9 +61,9 @@ def test_missing_default_health_layer_says_which_option_to_use(
     geo = write(tmp_path / "geo")
     code, _, err = run(["design", "-g", str(geo), "--areas", "2", "--quiet", "--out", str(tmp_path / "out")], capsys)
     assert code == 2
-    assert ("the default --health layer ICB is not in geography 'Tiny'; "
+    assert ("the default --health layer ICB26 is not in geography 'Tiny'; "
             "name one of its layers with --health (H, E, C)") in err
     code, _, err = run(["design", "-g", str(geo), "--areas", "2", "--health", "H", "--quiet",
                         "--out", str(tmp_path / "out")], capsys)
-    assert code == 2 and "the default --economic layer LEP" in err
+    assert code == 2 and "the default --economic layer LSIP" in err
     assert not (tmp_path / "out").exists()

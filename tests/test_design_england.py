@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 GEO = load_geography()
 
 
-def _assert_valid(res: object, k: int, whole: tuple[str, ...] = ("UTLA", "CAUTH24")) -> None:
+def _assert_valid(res: object, k: int, whole: tuple[str, ...] = ("UTLA", "CAUTH25")) -> None:
     """Checked here from the unit assignment, independently of the optimiser's own verify()."""
     plan = res.plan  # type: ignore[attr-defined]
     assert plan.n_areas == k
@@ -31,6 +31,14 @@ def _assert_valid(res: object, k: int, whole: tuple[str, ...] = ("UTLA", "CAUTH2
             units = np.flatnonzero(layer.membership[:, [b]].toarray().ravel() > 0)
             assert len(set(plan.assignment[units].tolist())) == 1, (key, layer.area_names[b])
     assert res.checks["ok"]  # type: ignore[attr-defined]
+
+
+def _london_mixed(plan: object) -> list[str]:
+    """Areas holding both Greater London boroughs and other districts, read off the GLA layer."""
+    inside = np.asarray(GEO.layer("GLA").membership.sum(axis=1)).ravel() > 0
+    assignment = plan.assignment  # type: ignore[attr-defined]
+    return [name for a, name in enumerate(plan.area_names)  # type: ignore[attr-defined]
+            if 0 < inside[assignment == a].sum() < (assignment == a).sum()]
 
 
 def test_default_design_is_valid_and_improves_on_its_start() -> None:
@@ -46,6 +54,15 @@ def test_default_design_is_valid_and_improves_on_its_start() -> None:
     assert res.min_pop == GEO.units.total_population // 76
     assert res.max_pop >= 2_919_650
     assert res.bridges == ()  # with the Mersey tunnels linked, every kept-whole body is contiguous on its own
+    # today's map: the 2026 ICBs and the LSIPs, all 15 combined authorities of 2025 whole, London not crossed
+    assert res.weights["needs"] == 0
+    assert GEO.layer("CAUTH25").n_areas == 15 and res.metrics["identity.split@CAUTH25"] == 0
+    assert _london_mixed(res.plan) == []
+    london = np.asarray(GEO.layer("GLA").membership.sum(axis=1)).ravel() > 0
+    assert len(set(res.plan.assignment[london].tolist())) > 1  # not keep-whole: London still forms several areas
+    checks = res.plausibility.to_dict()
+    assert checks["combined_authorities_split"]["ok"] and checks["areas_crossing_london"]["ok"]
+    assert all(c["ran"] for c in checks.values())  # type: ignore[index]
 
 
 def test_a_kept_whole_body_split_by_water_takes_the_shortest_bridge(tmp_path: Path) -> None:

@@ -34,7 +34,8 @@ def _opts(geo: Geography, k: int, **extra: object) -> DesignOptions:
     """Grid options exercising every term: a fractional health layer, a cover, a soft keep-whole layer."""
     mean = geo.units.total_population / k
     base: dict[str, object] = {
-        "areas": k, "health": ("SPLIT",), "economic": ("COVER",), "keep_whole": (), "keep_whole_soft": ("BLOCK",),
+        "areas": k, "health": ("SPLIT",), "economic": ("COVER",), "police": ("CAUTH",), "keep_whole": (),
+        "keep_whole_soft": ("BLOCK",),
         "weights": ALL_TERMS, "min_pop": int(0.5 * mean), "max_pop": int(1.6 * mean), "time_limit": 0.05,
     }
     return DesignOptions(**(base | extra))  # type: ignore[arg-type]

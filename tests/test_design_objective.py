@@ -12,7 +12,7 @@ from devoplan.design.objective import Scorer, build_objective
 from devoplan.design.options import DesignOptions
 from devoplan.metrics.compactness import cut_edges
 from devoplan.metrics.homogeneity import homogeneity
-from devoplan.metrics.overlap import containment, coterminosity
+from devoplan.metrics.overlap import alignment, containment
 from devoplan.plan import Plan
 from devoplan.testing import grid_geography
 
@@ -20,19 +20,20 @@ GEO = grid_geography(5, 6, seed=4)
 K = 5
 
 
-def _options(keep: tuple[str, ...]) -> DesignOptions:
-    return DesignOptions(areas=K, health=("SPLIT",), economic=("COVER", "CAUTH"), keep_whole=keep,
-                         keep_whole_soft=("BLOCK",))
+def _options(keep: tuple[str, ...], split: float = 0.75) -> DesignOptions:
+    return DesignOptions(areas=K, health=("SPLIT",), economic=("COVER", "CAUTH"), police=("BLOCK",), keep_whole=keep,
+                         keep_whole_soft=("BLOCK",), split_weight=split, weights={"needs": 1.0})
 
 
-def _from_scratch(unit_assign: np.ndarray) -> dict[str, float]:
+def _from_scratch(unit_assign: np.ndarray, s: float) -> dict[str, float]:
     codes = tuple(f"A{i}" for i in range(K))
     plan = Plan(GEO.units.codes, unit_assign, codes, codes)
     pops = plan.area_totals(GEO.units.population.astype(float))
     total = pops.sum()
     return {
-        "health": 1 - coterminosity(GEO, plan, "SPLIT"),
-        "economic": 1 - 0.5 * (coterminosity(GEO, plan, "COVER") + coterminosity(GEO, plan, "CAUTH")),
+        "health": 1 - alignment(GEO, "SPLIT", plan, s),
+        "economic": 1 - 0.5 * (alignment(GEO, "COVER", plan, s) + alignment(GEO, "CAUTH", plan, s)),
+        "police": 1 - alignment(GEO, "BLOCK", plan, s),
         "identity": 1 - containment(GEO, "BLOCK", plan),
         "needs": homogeneity(GEO, plan).scalars()["within_variance"],
         "compact": cut_edges(GEO.adjacency.edges, plan.assignment) / len(GEO.adjacency.edges),
@@ -40,11 +41,11 @@ def _from_scratch(unit_assign: np.ndarray) -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize("keep", [(), ("UTLA",)])
+@pytest.mark.parametrize(("keep", "split"), [((), 0.75), (("UTLA",), 0.75), ((), 0.5), ((), 1.0)])
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
-def test_incremental_matches_metrics_module(keep: tuple[str, ...], data: st.DataObject) -> None:
-    opts = _options(keep)
+def test_incremental_matches_metrics_module(keep: tuple[str, ...], split: float, data: st.DataObject) -> None:
+    opts = _options(keep, split)
     blocks = build_blocks(GEO, opts)
     obj = build_objective(GEO, blocks, opts)
     nb = blocks.n_blocks
@@ -58,7 +59,7 @@ def test_incremental_matches_metrics_module(keep: tuple[str, ...], data: st.Data
         change = scorer.evaluate(moved, targets)
         assert scorer.value == before  # evaluating changes nothing
         scorer.apply(change)
-    expected = _from_scratch(scorer.assign[blocks.unit_block])
+    expected = _from_scratch(scorer.assign[blocks.unit_block], split)
     got = scorer.terms()
     for term, value in expected.items():
         assert got[term] == pytest.approx(value, abs=1e-9), term

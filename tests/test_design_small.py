@@ -11,12 +11,12 @@ from scipy import sparse
 from devoplan.design.api import design
 from devoplan.design.blocks import Blocks, build_blocks
 from devoplan.design.bound import kmeans_1d
-from devoplan.design.options import DesignOptions
+from devoplan.design.options import DEFAULT_SPLIT_WEIGHT, DesignOptions
 from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
 from devoplan.metrics.compactness import cut_edges
 from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.metrics.homogeneity import homogeneity
-from devoplan.metrics.overlap import coterminosity
+from devoplan.metrics.overlap import alignment
 from devoplan.plan import Plan
 from tests.bruteforce import partitions
 
@@ -69,8 +69,8 @@ def _oracle(geo: Geography, labels: tuple[int, ...], k: int, w: dict[str, float]
     pops = plan.area_totals(geo.units.population.astype(float))
     total = pops.sum()
     terms = {
-        "health": 1 - coterminosity(geo, plan, "H"),
-        "economic": 1 - coterminosity(geo, plan, "E"),
+        "health": 1 - alignment(geo, "H", plan, DEFAULT_SPLIT_WEIGHT),
+        "economic": 1 - alignment(geo, "E", plan, DEFAULT_SPLIT_WEIGHT),
         "needs": homogeneity(geo, plan).scalars()["within_variance"],
         "compact": cut_edges(geo.adjacency.edges, plan.assignment) / len(geo.adjacency.edges),
         "balance": float(np.abs(pops - total / k).sum() / total),

@@ -59,5 +59,7 @@ def test_mount_serves_the_page_with_a_strict_policy() -> None:
     page = client.get("/")
     assert page.status_code == 200 and "devoplan workspace" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
-    assert client.get("/static/js/app.js").status_code == 200
+    script = client.get("/static/js/app.js")
+    assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"
+    assert "javascript" in script.headers["content-type"]
     assert client.get("/static/../__init__.py").status_code == 404

@@ -85,7 +85,7 @@ class Api:
 
 def _api(database: Database, geography: Geography) -> Iterator[Api]:
     users = seed_accounts(database, geography)
-    with TestClient(create_app(database, geography, web_dir=None)) as client:
+    with TestClient(create_app(database, geography, serve_web=False)) as client:
         api = Api(client, database, geography, users)
         api.headers = {role: bearer(client, name) for role, name in ROLE_NAMES.items()}
         client.cookies.clear()  # the log-ins set cookies; requests here authenticate by their header only

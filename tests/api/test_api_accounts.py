@@ -24,6 +24,7 @@ def test_login_me_logout_and_bearer(fresh_api: Api) -> None:
     assert unknown.json()["error"]["message"] == wrong.json()["error"]["message"]  # no hint which was wrong
     assert client.get("/api/auth/me").status_code == 401
     me = client.get("/api/auth/me", headers=fresh_api.headers["area"]).json()
+    assert me.pop("csrf_token")
     assert me == {"id": fresh_api.users["area"], "name": "arun", "role": "area", "area": "E10000017", "active": True}
     done = client.post("/api/auth/logout", headers=fresh_api.headers["viewer"])
     assert done.status_code == 200
@@ -34,7 +35,8 @@ def test_cookie_sessions_need_the_csrf_token(fresh_api: Api) -> None:
     client = fresh_api.client
     login = client.post("/api/auth/login", json={"name": "anna", "password": PASSWORD})
     assert login.cookies.get(COOKIE) and "httponly" in login.headers["set-cookie"].lower()
-    assert client.get("/api/auth/me").json()["name"] == "anna"  # reads need no CSRF token
+    me = client.get("/api/auth/me").json()  # reads need no CSRF token; a new tab learns it here
+    assert me["name"] == "anna" and me["csrf_token"] == login.json()["csrf_token"]
     body = {"name": "x", "source": {"kind": "layer", "layer": "REGION"}}
     refused = client.post("/api/scenarios", json=body)
     assert refused.status_code == 403 and refused.json()["error"]["field"] == "X-CSRF-Token"

@@ -11,6 +11,7 @@ import pytest
 
 from devoplan.funding import fund
 from devoplan.plan import Plan
+from devoplan.testing.workspace import ROLE_NAMES
 from tests.api.conftest import Api
 
 WEST_LANCS = "E07000127"  # West Lancashire, in Lancashire and South Cumbria ICB, borders Cheshire and Merseyside
@@ -103,6 +104,7 @@ def test_edit_preview_undo_redo_restore_history_and_diff(api: Api) -> None:
     assert restored["number"] == 5 and restored["kind"] == "restore"
     history = api.ok("viewer", "GET", f"/api/scenarios/{sid}/versions")
     assert [v["kind"] for v in history] == ["restore", "redo", "undo", "edit", "create"]
+    assert [v["author"]["name"] for v in history] == [ROLE_NAMES["admin"], *[ROLE_NAMES["analyst"]] * 4]
     assert api.ok("viewer", "GET", f"/api/scenarios/{sid}/versions/2")["assignment"][WEST_LANCS] == move["area"]
 
     diff = api.ok("viewer", "GET", f"/api/scenarios/{sid}/diff", params={"a": 1, "b": 2})

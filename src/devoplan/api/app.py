@@ -1,21 +1,20 @@
 """The workspace web application: ``create_app(database, geography)`` returns the FastAPI app.
 
 The JSON API lives under ``/api`` (OpenAPI at ``/openapi.json``, interactive docs at ``/docs``);
-the browser app's static files (``devoplan/web/``) are served from ``/``. ``devoplan serve`` builds
-this app over a migrated database and runs it with Uvicorn.
+the browser app (``devoplan/web/``) is served by ``devoplan.web.mount`` at ``/`` and ``/static/``, with
+its Content-Security-Policy. ``devoplan serve`` builds this app over a migrated database and runs it
+with Uvicorn.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
-from devoplan import __version__
+from devoplan import __version__, web
 from devoplan.api import errors
 from devoplan.api.context import Workspace
 from devoplan.api.jobs import JobRunner
@@ -24,11 +23,9 @@ from devoplan.api.whatif import WhatIf
 from devoplan.geography.model import Geography
 from devoplan.store.db import Database
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
-
-def create_app(database: Database, geography: Geography, *, web_dir: Path | None = WEB_DIR) -> FastAPI:
-    """The app over an open (migrated) database and a loaded geography."""
+def create_app(database: Database, geography: Geography, *, serve_web: bool = True) -> FastAPI:
+    """The app over an open (migrated) database and a loaded geography (``serve_web``: with the browser app)."""
     runner = JobRunner(database, geography)
     workspace = Workspace(database, geography, WhatIf(geography), runner)
     runner.on_done = jobs.finished(workspace)
@@ -51,6 +48,6 @@ def create_app(database: Database, geography: Geography, *, web_dir: Path | None
         return {"ok": True, "version": __version__, "geography": geography.name,
                 "database": database.engine.dialect.name}
 
-    if web_dir is not None and (web_dir / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    if serve_web:
+        web.mount(app)
     return app

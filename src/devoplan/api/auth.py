@@ -104,6 +104,11 @@ def log_out(db: Session, token: str) -> None:
     db.commit()
 
 
+def session_csrf(db: Session, token: str) -> str | None:
+    """The CSRF token issued with a session token (None when the token is unknown)."""
+    return db.scalar(select(AuthToken.csrf_token).where(AuthToken.token_hash == token_digest(token)))
+
+
 def presented_token(request: Request) -> tuple[str | None, bool]:
     """The token and whether it came from the cookie (which needs a CSRF check)."""
     header = request.headers.get("authorization", "")

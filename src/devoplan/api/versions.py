@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from devoplan.api.context import user_ref
 from devoplan.api.errors import ApiError
 from devoplan.api.plans import digest, from_plan
 from devoplan.plan import Plan
@@ -47,8 +48,9 @@ def commit_version(db: Session, scenario: Scenario, plan: Plan, *, kind: str, us
     return version
 
 
-def version_summary(version: Version, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def version_summary(db: Session, version: Version, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A version without its assignment; ``author`` is ``{id, name}`` so a history reads who made it."""
     return {"number": version.number, "kind": version.kind, "message": version.message,
             "moves": [{"district": d, "from": a, "to": b} for d, a, b in version.moves],
-            "areas": len(version.names), "created_by": version.created_by,
+            "areas": len(version.names), "created_by": version.created_by, "author": user_ref(db, version.created_by),
             "created_at": version.created_at.isoformat(), **(extra or {})}

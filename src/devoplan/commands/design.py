@@ -1,7 +1,9 @@
 """`devoplan design`: draw k coterminous commissioning areas and write plan, map and metrics.
 
-Defaults (documented in docs/design.md): 38 areas; health layer ICB, economic layer LEP; UTLA and
-CAUTH24 (or a custom geography's CAUTH) kept whole (those of them the geography has); population
+Defaults (documented in docs/design.md): 38 areas; health layer ICB26 (the 2026 ICBs), economic layer
+LSIP (local skills improvement plan areas), splitting either costing three times nesting it (split
+weight 0.75); UTLA and CAUTH25 (or a custom geography's CAUTH) kept whole and no area crossing the
+Greater London boundary (GLA) (those of them the geography has); needs weight 0; population
 bounds 0.5x..2x the mean area population, the upper bound raised to the largest kept-whole block if
 that is bigger; 30 s search budget, then the exact model (docs/design.md), which on England proves
 the plan optimal; seed 0.
@@ -31,6 +33,7 @@ from devoplan.design.options import (
     parse_weights,
 )
 from devoplan.design.output import check_out_dir, write_outputs
+from devoplan.design.scenarios import SCENARIOS, ScenarioOptions, scenario_options
 from devoplan.design.search import Progress as SearchProgress
 from devoplan.errors import DevoplanError
 from devoplan.geography.loader import load_geography
@@ -46,7 +49,13 @@ def design_command(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output directory (plan.csv, metrics.json; areas.geojson with shapes).")
     ],
-    areas: Annotated[int, typer.Option("--areas", "-k", help="Number of areas.")] = DEFAULT_AREAS,
+    areas: Annotated[
+        int | None, typer.Option("--areas", "-k", help=f"Number of areas [{DEFAULT_AREAS}, or the scenario's].")
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help=f"A preset: {', '.join(SCENARIOS)} (docs/design.md); "
+                                 "options given beside it replace the preset's.")
+    ] = None,
     min_pop: Annotated[
         int | None, typer.Option("--min-pop", help="Smallest area population, residents [0.5 x mean area population].")
     ] = None,
@@ -55,15 +64,29 @@ def design_command(
         typer.Option(
             "--max-pop", help="Largest area population, residents [2 x mean, or the largest kept-whole block]."),
     ] = None,
-    health: Annotated[list[str] | None, typer.Option("--health", help="Health layer(s) to align with [ICB].")] = None,
+    health: Annotated[list[str] | None, typer.Option("--health", help="Health layer(s) to align with [ICB26].")] = None,
     economic: Annotated[
-        list[str] | None, typer.Option("--economic", help="Economic layer(s) to align with [LEP].")
+        list[str] | None, typer.Option("--economic", help="Economic layer(s) to align with [LSIP].")
+    ] = None,
+    police: Annotated[
+        list[str] | None, typer.Option("--police", help="Police layer(s) to align with, e.g. PFA [none].")
+    ] = None,
+    split_weight: Annotated[
+        float | None, typer.Option("--split-weight", help="Share of an alignment term on not splitting layer areas; "
+                            "the rest on not merging them (0.5 = coterminosity) [0.75].")
     ] = None,
     keep_whole: Annotated[
         str | None,
         typer.Option(
             "--keep-whole",
-            help="Layers never split, comma-separated ('none' for none) [UTLA,CAUTH24, those the geography has].",
+            help="Layers never split, comma-separated ('none' for none) [UTLA,CAUTH25, those the geography has].",
+        ),
+    ] = None,
+    do_not_cross: Annotated[
+        str | None,
+        typer.Option(
+            "--do-not-cross",
+            help="Layers whose boundary no area crosses ('none' lifts it) [GLA, if the geography has it].",
         ),
     ] = None,
     keep_whole_soft: Annotated[
@@ -71,7 +94,7 @@ def design_command(
     ] = "",
     weights: Annotated[
         str | None,
-        typer.Option("--weights", help="e.g. health=1,economic=1,needs=1,compact=0.5,balance=0.5,identity=1"),
+        typer.Option("--weights", help="e.g. health=1,economic=1,police=1,needs=0,compact=0.5,balance=0.5,identity=1"),
     ] = None,
     indicators: Annotated[
         str | None, typer.Option("--indicators", help="Needs indicators, comma-separated (default: all).")
@@ -98,30 +121,58 @@ def design_command(
     check_out_dir(out)
     geo = load_geography(geography)
     start_plan = read_plan(start, geo) if start is not None else None
-    opts = DesignOptions(
-        areas=areas,
-        min_pop=min_pop,
-        max_pop=max_pop,
-        health=parse_layers(health) if health else _default_layer(geo, DEFAULT_HEALTH, "--health"),
-        economic=parse_layers(economic) if economic else _default_layer(geo, DEFAULT_ECONOMIC, "--economic"),
-        keep_whole=_keep_whole(geo, keep_whole),
-        keep_whole_soft=parse_layers(keep_whole_soft),
-        weights=parse_weights(weights),
-        needs_indicators=parse_layers(indicators) if indicators else None,
-        locks=parse_locks(lock or []),
-        together=parse_groups(together or [], "together"),
-        apart=tuple((a, b) for a, b in parse_groups(apart or [], "apart", pairs=True)),
-        start=start_plan,
-        frozen_areas=parse_layers(frozen_areas),
-        time_limit=time_limit,
-        compute_bound=not no_bound,
-    )
+    given: dict[str, object] = {
+        "areas": areas, "min_pop": min_pop, "max_pop": max_pop, "split_weight": split_weight,
+        "health": parse_layers(health) if health else None, "economic": parse_layers(economic) if economic else None,
+        "police": parse_layers(police) if police else None,
+        "do_not_cross": parse_layers(do_not_cross) if do_not_cross is not None else None,
+        "keep_whole": parse_layers(keep_whole) if keep_whole is not None else None,
+    }
+    fixed: dict[str, object] = {
+        "keep_whole_soft": parse_layers(keep_whole_soft),
+        "needs_indicators": parse_layers(indicators) if indicators else None,
+        "locks": parse_locks(lock or []),
+        "together": parse_groups(together or [], "together"),
+        "apart": tuple((a, b) for a, b in parse_groups(apart or [], "apart", pairs=True)),
+        "start": start_plan, "frozen_areas": parse_layers(frozen_areas),
+        "time_limit": time_limit, "compute_bound": not no_bound,
+    }
+    explicit = {k: v for k, v in given.items() if v is not None}
+    if scenario is not None:
+        chosen = _scenario(geo, scenario, explicit, fixed, weights)
+        opts = chosen.options
+        if not quiet:
+            Console(stderr=True).print(chosen.note, markup=False, highlight=False)
+    else:
+        opts = DesignOptions(**(_england_defaults(geo, explicit) | explicit | fixed  # type: ignore[arg-type]
+                                | {"weights": parse_weights(weights)}))
     console = Console(stderr=True)
     result = _run(geo, opts, seed, console, quiet)
     files = write_outputs(geo, result, out)
     if not quiet:
         render_summary(geo, result, Console())
         Console().print(f"wrote {', '.join(str(f) for f in files)}")
+
+
+def _scenario(geo: Geography, name: str, explicit: dict[str, object], fixed: dict[str, object],
+              weights: str | None) -> ScenarioOptions:
+    """A scenario's options with the flags given on the command line on top."""
+    if name not in SCENARIOS:
+        raise DevoplanError(f"--scenario '{name}' is not one of {', '.join(SCENARIOS)}")
+    base = SCENARIOS[name].make(geo)
+    extra = explicit | {k: v for k, v in fixed.items() if k != "together" or v}
+    if "together" in extra:  # a scenario's groups (icb26) and the user's both hold
+        extra["together"] = (*base.together, *fixed["together"])  # type: ignore[misc]
+    return scenario_options(geo, name, **extra, weights=parse_weights(weights, base.weights))
+
+
+def _england_defaults(geo: Geography, explicit: dict[str, object]) -> dict[str, object]:
+    """The England defaults of the layers no flag names, checked against the geography."""
+    out: dict[str, object] = {"keep_whole": _keep_whole(geo, None)}
+    for key, default in (("health", DEFAULT_HEALTH), ("economic", DEFAULT_ECONOMIC)):
+        if key not in explicit:
+            out[key] = _default_layer(geo, default, f"--{key}")
+    return out
 
 
 def _default_layer(geo: Geography, default: tuple[str, ...], option: str) -> tuple[str, ...]:
@@ -134,7 +185,7 @@ def _default_layer(geo: Geography, default: tuple[str, ...], option: str) -> tup
 
 
 def _keep_whole(geo: Geography, text: str | None) -> tuple[str, ...]:
-    """The named layers, or by default those of UTLA and CAUTH24 (or CAUTH) the geography has."""
+    """The named layers, or by default those of UTLA and CAUTH25 (or CAUTH) the geography has."""
     if text is not None:
         return parse_layers(text)
     return tuple(key for key in DEFAULT_KEEP_WHOLE_IF_PRESENT if key in geo.layers)
@@ -191,8 +242,11 @@ def render_summary(geo: Geography, result: DesignResult, console: Console) -> No
     checks = result.checks
     console.print(
         "checks: " + ("[green]all hard constraints hold[/]" if checks["ok"] else f"[red]FAILED[/] {checks}")
-        + " (k areas, contiguity, bounds, kept-whole, locks, together/apart, frozen)"
+        + " (k areas, contiguity, bounds, kept-whole, do-not-cross, locks, together/apart, frozen)"
     )
+    console.print("plausibility (read off the plan, docs/design.md):", markup=False)
+    for line in result.plausibility.lines():
+        console.print(line, markup=False, highlight=False)
 
 
 def bound_line(result: DesignResult) -> str:

@@ -9,7 +9,7 @@ and the wall clock only guards against very slow machines (``DesignResult.stats.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,7 +20,8 @@ from devoplan.design.feasibility import check_feasible
 from devoplan.design.governance import AreaGovernance, governance
 from devoplan.design.naming import area_names
 from devoplan.design.objective import Objective, build_objective, score_assignment
-from devoplan.design.options import DesignOptions, full_weights, resolved_bounds
+from devoplan.design.options import DesignOptions, full_weights, resolved_bounds, resolved_do_not_cross
+from devoplan.design.plausibility import Plausibility, plausibility
 from devoplan.design.prove import prove, rescue
 from devoplan.design.search import (
     Progress,
@@ -66,6 +67,7 @@ class DesignResult:
     bridges: tuple[str, ...] = ()
     indicators: tuple[str, ...] | None = None
     search_seconds: float = 0.0  # setup, construction and search, without the bound and the metrics
+    plausibility: Plausibility = field(default_factory=Plausibility)  # what a reader checks first
 
     @property
     def gap(self) -> float | None:
@@ -129,13 +131,15 @@ def design(
         bound=bound, governance=tuple(governance(geography, plan)), checks=checks, metrics=metrics,
         min_pop=min_pop, max_pop=max_pop, n_blocks=blocks.n_blocks, seed=int(seed), stats=stats,
         elapsed=time.perf_counter() - t0, bridges=blocks.bridges, indicators=opts.needs_indicators,
-        search_seconds=search_seconds,
+        search_seconds=search_seconds, plausibility=plausibility(geography, plan),
     )
 
 
 def _validate_against(geography: Geography, opts: DesignOptions) -> None:
     """Layer keys and indicators must exist; the start plan must be over this geography."""
-    for key in (*opts.health, *opts.economic, *opts.keep_whole, *opts.keep_whole_soft):
+    layers = (*opts.health, *opts.economic, *opts.police, *(opts.do_not_cross or ()), *opts.keep_whole,
+              *opts.keep_whole_soft)
+    for key in layers:
         geography.layer(key)
     if opts.needs_indicators is not None:
         for key in opts.needs_indicators:
@@ -171,6 +175,12 @@ def _start_assignment(
             raise InfeasibleError(f"the starting plan puts areas locked as '{used[area]}' and '{name}' together")
         used[area] = name
     for i, j in blocks.apart:
+        if assign[i] == assign[j] and (i, j) in blocks.fences:
+            raise InfeasibleError(
+                f"the starting plan puts {blocks.origin[i]} and {blocks.origin[j]} in one area across the boundary of "
+                f"{', '.join(resolved_do_not_cross(opts, geography.layers))}, which no area may cross; "
+                "move one of them in the plan or let areas cross it (`do_not_cross`)"
+            )
         if assign[i] == assign[j]:
             raise InfeasibleError(
                 f"the starting plan puts {blocks.origin[i]} and {blocks.origin[j]} in one area, but `apart` keeps "

@@ -6,19 +6,25 @@ the England defaults the 296 districts become about a hundred blocks, which make
 (and the exact bound) much smaller. Places in locks/together/apart may name a district or an area of
 any layer (e.g. a UTLA) by code or name, in any case (:func:`devoplan.names.place_units`), and resolve
 to all of its districts.
+
+A do-not-cross layer (Greater London by default) gives every block a side: the layer area it lies in,
+or "outside". Two adjacent blocks on different sides become an apart pair (a *fence*). Areas are
+contiguous, so an area holding blocks of two sides would hold two adjacent blocks of different sides
+somewhere on a path between them: fencing the adjacent pairs is enough, and every part of the
+optimiser (search, construction, exact model) already honours apart pairs.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from devoplan.design.options import DesignOptions
+from devoplan.design.options import DesignOptions, resolved_do_not_cross
 from devoplan.errors import DevoplanError, InfeasibleError
 from devoplan.geography.model import Geography
 from devoplan.names import place_units
@@ -50,6 +56,8 @@ class Blocks:
     apart_codes: tuple[tuple[str, str], ...]
     n_unit_edges: int
     bridges: tuple[str, ...] = ()
+    side: np.ndarray | None = None  # per block: do-not-cross side (-1 outside every fenced area), or None
+    fences: frozenset[tuple[int, int]] = frozenset()  # the apart pairs that come from do-not-cross layers
 
     @property
     def n_blocks(self) -> int:
@@ -61,7 +69,40 @@ class Blocks:
 
 
 def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
-    """Contract kept-whole areas, together groups and frozen areas; map locks and apart pairs."""
+    """Contract kept-whole areas, together groups and frozen areas; map locks, apart pairs and fences."""
+    blocks = _contract(geography, opts)
+    fenced = resolved_do_not_cross(opts, geography.layers)
+    if not fenced:
+        return blocks
+    side = _sides(geography, blocks, fenced)
+    fences = frozenset((i, j) for i, j in blocks.edge_weight if side[i] != side[j])
+    return replace(blocks, apart=tuple(sorted(set(blocks.apart) | fences)), side=side, fences=fences)
+
+
+def _sides(geography: Geography, blocks: Blocks, keys: tuple[str, ...]) -> np.ndarray:
+    """Per block, a label that differs between blocks an area may not hold together."""
+    unit_side = np.zeros(geography.n_units, dtype=np.int64)
+    for key in keys:
+        layer = geography.layer(key)
+        inside = np.asarray(layer.membership.sum(axis=1)).ravel() > 0
+        unit_side = unit_side * (layer.n_areas + 1) + np.where(inside, layer.main_area + 1, 0)
+    side = np.empty(blocks.n_blocks, dtype=np.int64)
+    for b, members in enumerate(blocks.members):
+        labels = np.unique(unit_side[members])
+        if len(labels) > 1:
+            names = geography.units.names
+            a = int(members[unit_side[members] == labels[0]][0])
+            c = int(members[unit_side[members] == labels[1]][0])
+            raise InfeasibleError(
+                f"{blocks.origin[b]} must stay whole but lies across the boundary of {', '.join(keys)} "
+                f"({names[a]} on one side, {names[c]} on the other), which no area may cross; "
+                "keep fewer layers whole or let areas cross it (`do_not_cross`)"
+            )
+        side[b] = labels[0]
+    return side
+
+
+def _contract(geography: Geography, opts: DesignOptions) -> Blocks:
     n = geography.n_units
     links: list[tuple[int, int]] = []
     why: dict[int, list[str]] = {}

@@ -88,6 +88,7 @@ def lower_bound(obj: Objective, population: np.ndarray, bounds: tuple[float, flo
     terms = {
         "health": _alignment_bound(obj, "health"),
         "economic": _alignment_bound(obj, "economic"),
+        "police": _alignment_bound(obj, "police"),
         "needs": needs_bound(obj),
         "compact": compact,
         "balance": balance_bound(obj, population),
@@ -110,7 +111,8 @@ def _alignment_bound(obj: Objective, term: str) -> float:
         top = float(np.sort(totals)[::-1][: min(obj.k, len(totals))].sum())
         # a plan area's best L-area holds at most the sum of its blocks' best L-areas
         per_block = float(obj.features[:, p.start : p.stop].max(axis=1).sum())
-        out += max(0.0, 1.0 - (t + min(top, per_block)) / (2.0 * t))
+        s = p.split_weight  # column maxima sum to at most t; row maxima to at most min(top, per_block)
+        out += max(0.0, 1.0 - (s * t + (1.0 - s) * min(top, per_block)) / t)
     return out / len(parts)
 
 

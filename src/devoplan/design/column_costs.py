@@ -4,9 +4,12 @@ For a plan made of areas ``c`` (``design/objective.py`` has the terms)::
 
     objective = const + sum_c cost[c] - sum_layers alpha_p * sum_{l in p} max_c M_p[c, l]
 
+with ``alpha_p = w_term / (n_term layers) * s_p / total_p`` (``s_p`` the layer's split weight)
+
 * ``cost[c]`` gathers everything additive over areas: the within-area needs variance, half the
   area's boundary (each cut edge borders two areas), the balance deviation ``|P_c - P/k| / P`` and,
-  for coterminosity layers, the area's largest overlap with one layer area (the row maximum);
+  for alignment layers, minus ``beta_p`` times the area's largest overlap with one layer area (the
+  row maximum), ``beta_p = w_term / (n_term layers) * (1 - s_p) / total_p``;
 * the last part is the column maxima of the overlap matrices ("how much of ICB l lies in its best
   area"), which is not additive over areas; the exact model linearises it (``design/exact.py``).
 
@@ -64,6 +67,7 @@ class ColumnCosts:
 
     cost: np.ndarray  # (N,)
     alpha: np.ndarray  # weight of one resident in a layer's column maxima, per layer
+    beta: np.ndarray  # weight of one resident in a layer's row maxima (already inside ``cost``), per layer
     layer_sizes: tuple[int, ...]
     const: float
     chunks: tuple[_Chunk, ...]
@@ -110,16 +114,16 @@ def column_costs(obj: Objective, columns: Columns) -> ColumnCosts:
 
     The heavy steps (sparse products, ``nonzero``, reductions) release the GIL, so two threads use
     both cores; every chunk is independent and they are kept in order, so the output is the same."""
-    alpha, const = _layer_weights(obj, obj.term_counts())
+    alpha, beta, const = _layer_weights(obj, obj.term_counts())
     prep = _Prepared.of(obj, columns.n_blocks)
     words = columns.words
     with ThreadPoolExecutor(max_workers=_THREADS) as pool:
         # map() submits every task at once: pass chunk starts, and slice the words inside the task
         starts = range(0, columns.n_columns, CHUNK)
-        chunks = tuple(pool.map(lambda s: _chunk(obj, prep, alpha, words[s : s + CHUNK]), starts))
+        chunks = tuple(pool.map(lambda s: _chunk(obj, prep, beta, words[s : s + CHUNK]), starts))
     cost = np.concatenate([c.cost for c in chunks]) if chunks else np.zeros(0)
     sizes = tuple(p.stop - p.start for p in obj.layers)
-    return ColumnCosts(cost, alpha, sizes, const, chunks, CHUNK)
+    return ColumnCosts(cost, alpha, beta, sizes, const, chunks, CHUNK)
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,7 +154,7 @@ class _Prepared:
         return _Prepared(n, dense, replace(obj, needs_start=1), layers, degree, upper)
 
 
-def _chunk(obj: Objective, prep: _Prepared, alpha: np.ndarray, words: np.ndarray) -> _Chunk:
+def _chunk(obj: Objective, prep: _Prepared, beta: np.ndarray, words: np.ndarray) -> _Chunk:
     n, m = prep.n_blocks, len(words)
     bits, x, member = _members(words, n)
     f = x @ prep.dense
@@ -163,8 +167,8 @@ def _chunk(obj: Objective, prep: _Prepared, alpha: np.ndarray, words: np.ndarray
         h = x @ layer
         h.sort_indices()
         rows = Rows(_pointers(h.indptr), h.indices.astype(_index_type(p.stop - p.start)), h.data)
-        if p.symmetric:
-            c -= alpha[li] * _row_max(rows, m)
+        if beta[li] > 0:
+            c -= beta[li] * _row_max(rows, m)
         overlaps.append(rows)
     return _Chunk(c, member, tuple(overlaps))
 
@@ -219,14 +223,17 @@ def _index_type(width: int) -> type[np.signedinteger]:
     return np.int16 if width < 2**15 else np.int32
 
 
-def _layer_weights(obj: Objective, counts: dict[str, int]) -> tuple[np.ndarray, float]:
-    """Per layer, the objective weight of one resident in its column maxima; and the constant part."""
+def _layer_weights(obj: Objective, counts: dict[str, int]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per layer, the objective weight of one resident in its column and in its row maxima; and the
+    constant part."""
     alpha = np.zeros(len(obj.layers))
+    beta = np.zeros(len(obj.layers))
     const = 0.0
     for li, p in enumerate(obj.layers):
         if p.total <= 0:
             continue
         share = obj.weights[p.term] / counts[p.term]
         const += share
-        alpha[li] = share * (0.5 if p.symmetric else 1.0) / p.total
-    return alpha, const
+        alpha[li] = share * p.split_weight / p.total
+        beta[li] = share * (1.0 - p.split_weight) / p.total
+    return alpha, beta, const

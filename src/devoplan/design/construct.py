@@ -24,7 +24,7 @@ Label = tuple[object, ...]
 
 def overlay_labels(blocks: Blocks, obj: Objective) -> list[Label]:
     """The overlay label of every block: (main health area, main economic area), or a constraint tag."""
-    apart = {x for pair in blocks.apart for x in pair}
+    apart = {x for pair in blocks.apart if pair not in blocks.fences for x in pair}  # fences: the side below
     firsts: dict[str, LayerPart] = {}
     for p in obj.layers:
         firsts.setdefault(p.term, p)
@@ -41,7 +41,8 @@ def overlay_labels(blocks: Blocks, obj: Objective) -> list[Label]:
                 int(np.argmax(obj.features[b, p.start : p.stop])) if p.stop > p.start else -1
                 for t, p in sorted(firsts.items()) if t in ("health", "economic")
             )
-            labels.append(("overlay", *key))
+            side = () if blocks.side is None else (int(blocks.side[b]),)
+            labels.append(("overlay", *side, *key))
     return labels
 
 
@@ -55,7 +56,7 @@ def construct(blocks: Blocks, obj: Objective, k: int, max_pop: int, min_pop: int
     regions = _Regions(blocks, obj, region)
     regions.merge_down(k, max_pop)
     regions.merge_small(min_pop, max_pop)
-    regions.split_up(k)
+    regions.split_up(k, min_pop, max_pop)
     return _renumber(regions.region)
 
 
@@ -250,20 +251,21 @@ class _Regions:
                 best = key
         return None if best is None else best[2]
 
-    def split_up(self, k: int) -> None:
-        """Split the most populous splittable region along its most balanced tree edge until k regions."""
+    def split_up(self, k: int, min_pop: int = 0, max_pop: int | None = None) -> None:
+        """Split the most populous splittable region along its best tree edge until k regions: the
+        edge leaving both sides nearest the population bounds, then the most balanced."""
         pops = self.blocks.population
         while len(np.unique(self.region)) < k:
             ids = sorted(np.unique(self.region), key=lambda r: -int(pops[self.region == r].sum()))
-            for r in ids:
-                part = self._balanced_half(int(r))
-                if part is not None:
-                    self.region[part] = int(self.region.max()) + 1
-                    break
-            else:
+            options = [(half[0], i, half[1]) for i, r in enumerate(ids)
+                       if (half := self._balanced_half(int(r), min_pop, max_pop)) is not None]
+            if not options:
                 raise InfeasibleError(f"cannot split the plan into {k} areas: no region can be divided further")
+            part = min(options)[2]  # fewest people outside the bounds, then the most populous region
+            self.region[part] = int(self.region.max()) + 1
 
-    def _balanced_half(self, r: int) -> list[int] | None:
+    def _balanced_half(self, r: int, min_pop: int = 0, max_pop: int | None = None) -> tuple[int, list[int]] | None:
+        """The best split of region ``r`` along a BFS tree edge: (people outside the bounds, one side)."""
         members = [int(b) for b in np.flatnonzero(self.region == r)]
         if len(members) < 2 or self.blocks.frozen[members[0]] is not None:
             return None
@@ -280,17 +282,19 @@ class _Regions:
         for x in reversed(order[1:]):
             sub[parent[x]] += sub[x]
         total = sub[members[0]]
-        best: tuple[int, int] | None = None
+        hi = total if max_pop is None else max_pop
+        best: tuple[int, int, int] | None = None
         for x in order[1:]:
             side = _subtree(x, parent, order)
             locks = {self.blocks.lock_of(b) for b in side} - {None}
             rest = {self.blocks.lock_of(b) for b in inside - set(side)} - {None}
             if locks and rest:
                 continue
-            key = (abs(total - 2 * sub[x]), x)
+            outside = sum(max(min_pop - p, 0) + max(p - hi, 0) for p in (sub[x], total - sub[x]))
+            key = (outside, abs(total - 2 * sub[x]), x)
             if best is None or key < best:
                 best = key
-        return None if best is None else _subtree(best[1], parent, order)
+        return None if best is None else (best[0], _subtree(best[2], parent, order))
 
 
 def _subtree(root: int, parent: dict[int, int], order: list[int]) -> list[int]:

@@ -25,6 +25,7 @@ def check_feasible(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
     check_locks(blocks, k, max_pop)
     check_apart(blocks)
     check_frozen(blocks, min_pop, max_pop)
+    check_sides(blocks, k, min_pop, max_pop)
 
 
 def check_counts(blocks: Blocks, k: int) -> None:
@@ -117,3 +118,29 @@ def check_frozen(blocks: Blocks, min_pop: int, max_pop: int) -> None:
             raise InfeasibleError(
                 f"frozen area {code} has population {pop:,}, outside the bounds {min_pop:,}..{max_pop:,}"
             )
+
+
+def check_sides(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
+    """With a do-not-cross layer every side (e.g. inside and outside Greater London) is a whole number
+    of areas: the counts each side can hold within the bounds must add up to k."""
+    if blocks.side is None:
+        return
+    labels = np.unique(blocks.side)
+    lows, highs, pops = [], [], []
+    for label in labels:
+        pop = int(blocks.population[blocks.side == label].sum())
+        lows.append(max(1, -(-pop // max_pop)) if max_pop > 0 else 1)
+        highs.append(pop // min_pop if min_pop > 0 else int((blocks.side == label).sum()))
+        pops.append(pop)
+    for pop, lo, hi in zip(pops, lows, highs, strict=True):
+        if lo > hi:
+            raise InfeasibleError(
+                f"a side of the do-not-cross boundary holds {pop:,} people: no whole number of areas of "
+                f"{min_pop:,}..{max_pop:,} people fits it; widen the population bounds or let areas cross it"
+            )
+    if not sum(lows) <= k <= sum(highs):
+        detail = ", ".join(f"{p:,} people need {lo}..{hi}" for p, lo, hi in zip(pops, lows, highs, strict=True))
+        raise InfeasibleError(
+            f"{k} areas cannot be shared between the sides of the do-not-cross boundary ({detail} areas within "
+            f"{min_pop:,}..{max_pop:,}); change the number of areas or the bounds, or let areas cross it"
+        )

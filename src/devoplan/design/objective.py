@@ -2,20 +2,25 @@
 
 Objective (lower is better) = sum of weight x term, every term a share in [0, 1] (balance up to 2):
 
-* ``health``   = mean over health layers L of ``1 - coterminosity(L, plan)``
-* ``economic`` = the same over the economic layers
+* ``health``   = mean over health layers L of
+  ``1 - [s * containment(L in plan) + (1 - s) * containment(plan in L)]`` with ``s`` the split weight
+  (``DesignOptions.split_weight``, 0.75 by default): splitting an L-area between areas costs more than
+  nesting whole L-areas inside one area; ``s = 0.5`` is ``1 - coterminosity(L, plan)``
+* ``economic`` = the same over the economic layers; ``police`` the same over the police layers
 * ``needs``    = mean over indicators of the within-area share of variance of the population-weighted
-  standardised indicator (``devoplan.metrics.homogeneity``)
+  standardised indicator (``devoplan.metrics.homogeneity``); weight 0 by default
 * ``compact``  = cut-edge fraction: adjacency edges joining two different areas / all edges
 * ``balance``  = ``sum_a |P_a - P/k| / P``
 * ``identity`` = mean over soft keep-whole layers L of ``1 - containment(L in plan)``
 
-Coterminosity and containment are the formulas of ``devoplan.metrics.overlap`` (``sum of row/column
-maxima of the overlap matrix M / population covered``). The search moves whole blocks, so every
-quantity is kept as per-area sums of per-block features: a move of a few blocks touches two rows of
-the area-sum matrix and the columns of the layer areas those blocks overlap, nothing else. The oracle
-test (tests/test_design_objective.py) checks these incremental values against the metrics module's
-from-scratch functions.
+Containment(L in plan) is the column-maximum sum of the overlap matrix M (plan areas x L-areas) over the
+population covered: how many people's L-area lies mostly in one plan area; containment(plan in L) is the
+row-maximum sum. These are the formulas of ``devoplan.metrics.overlap`` (``alignment_of``,
+``containment_of``: sums of row/column maxima of the overlap matrix M / population covered). The search
+moves whole blocks, so every quantity is kept as per-area sums of per-block features: a move of a few
+blocks touches two rows of the area-sum matrix and the columns of the layer areas those blocks overlap,
+nothing else. The oracle test (tests/test_design_objective.py) checks these incremental values against
+the metrics module's from-scratch functions.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.homogeneity import standardise
 from devoplan.zoning import frozen_array
 
-TERMS: tuple[str, ...] = ("health", "economic", "needs", "compact", "balance", "identity")
+TERMS: tuple[str, ...] = ("health", "economic", "police", "needs", "compact", "balance", "identity")
+ALIGNMENT_TERMS: tuple[str, ...] = ("health", "economic", "police")
 REPORT = "report"  # layer parts tracked for their containments only, in no term
 
 
@@ -47,7 +53,7 @@ class LayerPart:
     start: int
     stop: int
     total: float
-    symmetric: bool  # coterminosity (both containments) or containment(L in plan) only
+    split_weight: float  # share on containment(L in plan) (column maxima); the rest on the row maxima
     nonzero: tuple[np.ndarray, ...]  # per block: local column indices with weight
 
 
@@ -107,7 +113,7 @@ class Objective:
         return LayerIndex.build(self)
 
     def term_counts(self) -> dict[str, int]:
-        return {t: sum(1 for p in self.layers if p.term == t) for t in ("health", "economic", "identity")}
+        return {t: sum(1 for p in self.layers if p.term == t) for t in (*ALIGNMENT_TERMS, "identity")}
 
 
 def build_objective(geography: Geography, blocks: Blocks, opts: DesignOptions,
@@ -123,14 +129,15 @@ def build_objective(geography: Geography, blocks: Blocks, opts: DesignOptions,
     cols: list[np.ndarray] = [agg @ pop[:, None]]
     parts: list[LayerPart] = []
     start = 1
-    specs = [("health", k, True) for k in opts.health] + [("economic", k, True) for k in opts.economic]
-    specs += [("identity", k, False) for k in opts.keep_whole_soft]
-    specs += [(REPORT, k, True) for k in report_layers]
-    for term, key, symmetric in specs:
+    s = float(opts.split_weight)
+    specs = [("health", k, s) for k in opts.health] + [("economic", k, s) for k in opts.economic]
+    specs += [("police", k, s) for k in opts.police] + [("identity", k, 1.0) for k in opts.keep_whole_soft]
+    specs += [(REPORT, k, s) for k in report_layers]  # weight 0: read through Scorer.alignment only
+    for term, key, split_weight in specs:
         layer = geography.layer(key)
         m = agg @ (layer.membership.toarray() * pop[:, None])
         nonzero = tuple(np.flatnonzero(m[i] > 0) for i in range(nb))
-        parts.append(LayerPart(term, layer.key, start, start + m.shape[1], float(m.sum()), symmetric, nonzero))
+        parts.append(LayerPart(term, layer.key, start, start + m.shape[1], float(m.sum()), split_weight, nonzero))
         cols.append(m)
         start += m.shape[1]
     std = standardise(geography, opts.needs_indicators)
@@ -236,7 +243,7 @@ class Scorer:
         for p, rs, cs in zip(obj.layers, rowsum, colsum, strict=True):
             if p.total <= 0 or p.term == REPORT:
                 continue
-            miss = 1.0 - 0.5 * (rs + cs) / p.total if p.symmetric else 1.0 - cs / p.total
+            miss = 1.0 - (p.split_weight * cs + (1.0 - p.split_weight) * rs) / p.total
             out[p.term] += miss / self._counts[p.term]
         out["needs"] = within_sum
         out["compact"] = cut / obj.n_edges

@@ -15,22 +15,31 @@ from devoplan.errors import DevoplanError, reject_unknown
 from devoplan.plan import Plan
 from devoplan.validate import MAX_TIME_LIMIT
 
-WEIGHT_KEYS: tuple[str, ...] = ("health", "economic", "needs", "compact", "balance", "identity")
+WEIGHT_KEYS: tuple[str, ...] = ("health", "economic", "police", "needs", "compact", "balance", "identity")
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "health": 1.0,
     "economic": 1.0,
-    "needs": 1.0,
+    "police": 1.0,
+    "needs": 0.0,  # off by default: grouping like with like is no boundary criterion (docs/design.md)
     "compact": 0.5,
     "balance": 0.5,
     "identity": 1.0,
 }
 DEFAULT_AREAS = 38
-DEFAULT_HEALTH: tuple[str, ...] = ("ICB",)
-DEFAULT_ECONOMIC: tuple[str, ...] = ("LEP",)
-DEFAULT_KEEP_WHOLE: tuple[str, ...] = ("UTLA", "CAUTH24")
+DEFAULT_HEALTH: tuple[str, ...] = ("ICB26",)
+DEFAULT_ECONOMIC: tuple[str, ...] = ("LSIP",)
+DEFAULT_POLICE: tuple[str, ...] = ()
+# Share of an alignment term (health, economic, police) given to containment(layer in plan): 1 minus it
+# goes to containment(plan in layer). Above 0.5, splitting a layer area costs more than nesting whole
+# ones inside a larger area; 0.5 is plain coterminosity (docs/design.md).
+DEFAULT_SPLIT_WEIGHT = 0.75
+# Layers whose boundary no area may cross (an area lies inside one of the layer's areas or outside all
+# of them): by default Greater London, where the geography has it (``do_not_cross=None``).
+DEFAULT_DO_NOT_CROSS: tuple[str, ...] = ("GLA",)
+DEFAULT_KEEP_WHOLE: tuple[str, ...] = ("UTLA", "CAUTH25")
 # What the command keeps whole by default: those of these a geography has (a custom geography keys its
 # combined authorities CAUTH, docs/data-format.md).
-DEFAULT_KEEP_WHOLE_IF_PRESENT: tuple[str, ...] = ("UTLA", "CAUTH24", "CAUTH")
+DEFAULT_KEEP_WHOLE_IF_PRESENT: tuple[str, ...] = ("UTLA", "CAUTH25", "CAUTH")
 DEFAULT_TIME_LIMIT = 30.0
 # Default population bounds, as multiples of the mean area population (total / k); the upper
 # bound is raised to the largest block that must stay whole if that is bigger (see docs/design.md).
@@ -53,6 +62,9 @@ class DesignOptions:
     max_pop: int | None = None
     health: tuple[str, ...] = DEFAULT_HEALTH
     economic: tuple[str, ...] = DEFAULT_ECONOMIC
+    police: tuple[str, ...] = DEFAULT_POLICE
+    split_weight: float = DEFAULT_SPLIT_WEIGHT
+    do_not_cross: tuple[str, ...] | None = None
     keep_whole: tuple[str, ...] = DEFAULT_KEEP_WHOLE
     keep_whole_soft: tuple[str, ...] = ()
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -87,6 +99,8 @@ def validate(opts: DesignOptions) -> None:
             raise reject_unknown("weight", key, WEIGHT_KEYS)
         if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
             raise DevoplanError(f"weight '{key}' must be a finite number >= 0, got {w}")
+    if not (isinstance(opts.split_weight, int | float) and 0.0 <= opts.split_weight <= 1.0):
+        raise DevoplanError(f"`split_weight` must be between 0 and 1, got {opts.split_weight}")
     if not (math.isfinite(opts.time_limit) and 0 < opts.time_limit <= MAX_TIME_LIMIT):
         raise DevoplanError(f"`time_limit` must be a positive number of seconds, got {opts.time_limit} "
                             f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
@@ -115,6 +129,14 @@ def full_weights(opts: DesignOptions) -> dict[str, float]:
     return {k: weight(opts, k) for k in WEIGHT_KEYS}
 
 
+def resolved_do_not_cross(opts: DesignOptions, layer_keys: Iterable[str]) -> tuple[str, ...]:
+    """The do-not-cross layers: as given, or by default those of ``DEFAULT_DO_NOT_CROSS`` present."""
+    if opts.do_not_cross is not None:
+        return opts.do_not_cross
+    present = {k.upper() for k in layer_keys}
+    return tuple(k for k in DEFAULT_DO_NOT_CROSS if k.upper() in present)
+
+
 def resolved_bounds(opts: DesignOptions, total_population: int, largest_block: int) -> tuple[int, int]:
     """``(min_pop, max_pop)``: given values, or defaults from the mean area population.
 
@@ -130,9 +152,10 @@ def resolved_bounds(opts: DesignOptions, total_population: int, largest_block: i
 
 
 # -- parsing text forms ---------------------------------------------------------------------------
-def parse_weights(text: str | None) -> dict[str, float]:
-    """``health=1,economic=0.5`` -> dict; unknown keys and non-numbers rejected; unset keys default."""
-    out = dict(DEFAULT_WEIGHTS)
+def parse_weights(text: str | None, base: Mapping[str, float] | None = None) -> dict[str, float]:
+    """``health=1,economic=0.5`` -> dict; unknown keys and non-numbers rejected; unset keys keep
+    ``base`` (a scenario's weights) or the defaults."""
+    out = dict(DEFAULT_WEIGHTS) | dict(base or {})
     if not text:
         return out
     for part in _split(text):
@@ -179,7 +202,7 @@ def parse_groups(items: Iterable[str], field: str, *, pairs: bool = False) -> tu
 
 
 def parse_layers(text: str | Sequence[str] | None) -> tuple[str, ...]:
-    """``"UTLA,CAUTH"`` (or several options) -> layer keys; ``""``/``none`` -> no layers."""
+    """``"UTLA,CAUTH25"`` (or several options) -> layer keys; ``""``/``none`` -> no layers."""
     if text is None:
         return ()
     parts = [text] if isinstance(text, str) else list(text)

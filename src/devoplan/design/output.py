@@ -60,6 +60,7 @@ def metrics_document(geography: Geography, result: DesignResult) -> dict[str, ob
         "weighted_terms": weighted,
         "bound": result.bound.to_dict(result.objective) if result.bound is not None else None,
         "checks": result.checks,
+        "plausibility": result.plausibility.to_dict(),
         "search": {
             "evaluations": result.stats.evaluations,
             "accepted": result.stats.accepted,

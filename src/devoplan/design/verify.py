@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devoplan.design.options import DesignOptions
+from devoplan.design.options import DesignOptions, resolved_do_not_cross
 from devoplan.geography.model import Geography
 from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.names import place_units
@@ -36,10 +36,12 @@ def verify(
             f"{x},{y}" for x, y in opts.apart if _areas_of(geography, a, (x,)) & _areas_of(geography, a, (y,))
         ],
         "frozen_changed": _frozen(plan, opts),
+        "crossing_do_not_cross": _crossing(geography, plan, resolved_do_not_cross(opts, geography.layers)),
     }
     out["ok"] = int(k) == opts.areas and not any(
         out[key] for key in ("noncontiguous", "outside_bounds", "split_kept_whole", "locks_broken",
-                             "together_broken", "apart_broken", "frozen_changed")
+                             "together_broken", "apart_broken", "frozen_changed",
+                             "crossing_do_not_cross")
     )
     return out
 
@@ -58,6 +60,18 @@ def _split_whole(geography: Geography, a: np.ndarray, keys: tuple[str, ...]) -> 
             units = csc.indices[csc.indptr[b] : csc.indptr[b + 1]]
             if len({int(x) for x in a[units]}) > 1:
                 out.append(f"{layer.key}:{layer.area_codes[b]}")
+    return out
+
+
+def _crossing(geography: Geography, plan: Plan, keys: tuple[str, ...]) -> list[str]:
+    """Areas holding districts of two sides of a do-not-cross layer (two of its areas, or in and out)."""
+    out = []
+    for key in keys:
+        layer = geography.layer(key)
+        side = layer.main_area
+        for a, code in enumerate(plan.area_codes):
+            if len(np.unique(side[plan.assignment == a])) > 1:
+                out.append(f"{code} crosses {layer.key}")
     return out
 
 

@@ -19,7 +19,7 @@ from devoplan.zoning import one_hot_matrix
 
 # CAUTH25 is the England bundle's combined authorities (May 2025); CAUTH is the key a custom geography
 # uses for its combined authorities (docs/data-format.md). CAUTH24 is historical and not a default.
-IDENTITY_LAYERS: tuple[str, ...] = ("UTLA", "CAUTH24", "CAUTH")
+IDENTITY_LAYERS: tuple[str, ...] = ("UTLA", "CAUTH25", "CAUTH")
 
 
 @dataclass(frozen=True)

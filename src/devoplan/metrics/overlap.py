@@ -83,6 +83,14 @@ def coterminosity_of(m: np.ndarray) -> float:
     return 0.5 * (containment_of(m) + containment_of(m.T))
 
 
+def alignment_of(m: np.ndarray, split_weight: float = 0.5) -> float:
+    """``s * containment(A in B) + (1 - s) * containment(B in A)`` for ``M`` with layer A as rows.
+
+    With ``s > 0.5`` an A-area split between B-areas costs more than whole A-areas nested in one
+    B-area (the design objective's alignment terms, docs/design.md); ``s = 0.5`` is coterminosity."""
+    return split_weight * containment_of(m) + (1.0 - split_weight) * containment_of(m.T)
+
+
 def split_mask_of(m: np.ndarray, threshold: float = SPLIT_THRESHOLD) -> np.ndarray:
     """A-areas whose best B-area holds less than ``threshold`` of their (common) population."""
     rows = m.sum(axis=1)
@@ -214,6 +222,11 @@ def containment(geography: Geography, a: ZoningLike, b: ZoningLike) -> float:
 
 def coterminosity(geography: Geography, a: ZoningLike, b: ZoningLike) -> float:
     return coterminosity_of(overlap_matrix(geography, a, b))
+
+
+def alignment(geography: Geography, layer: ZoningLike, plan: ZoningLike, split_weight: float = 0.5) -> float:
+    """Alignment of ``plan`` with ``layer`` (see :func:`alignment_of`)."""
+    return alignment_of(overlap_matrix(geography, layer, plan), split_weight)
 
 
 def split_areas(

@@ -29,7 +29,7 @@ HEADLINE: tuple[str, ...] = (
     "coterminosity@PFA", "coterminosity@REGION", "homogeneity.between_share",
     "balance.min_population", "balance.max_population", "balance.max_min_ratio",
     "contiguity.noncontiguous_areas", "compactness.cut_edge_fraction", "compactness.polsby_popper_mean",
-    "identity.split@UTLA", "identity.split@CAUTH24",
+    "identity.split@UTLA", "identity.split@CAUTH25",
 )
 
 

@@ -82,7 +82,7 @@ footer { margin-top: 30px; color: var(--muted); font-size: 0.85em; }
   .grid { grid-template-columns: 1fr 1fr; }
   a { color: inherit; text-decoration: none; }
   p.dl { display: none; }
-  #summary { font-size: 9.5pt; }
+  #summary { font-size: 9pt; }
   #summary .kpis { grid-template-columns: repeat(3, 1fr); }
   #summary .kpi { padding: 4px 8px; }
   #summary .brief { grid-template-columns: 1fr 1fr; }

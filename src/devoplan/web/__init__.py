@@ -8,10 +8,11 @@ is present. Without it the app still works with the hex map and the tables.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from starlette.responses import Response
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -36,15 +37,24 @@ def mount(app: FastAPI) -> None:
 
     Call it after the API's routers so ``/api/...`` is matched first. Responses carry a strict
     Content-Security-Policy: scripts, styles and data only from this server (no CDN, no inline
-    script), so even a user string that slipped into markup could not run.
+    script), so even a user string that slipped into markup could not run; ``nosniff`` so a file is
+    only ever run as the type it is served as; ``no-cache`` so an upgraded server's files are
+    revalidated (by their ETag) rather than run stale.
     """
     from fastapi.responses import FileResponse
     from fastapi.staticfiles import StaticFiles
 
-    headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+    headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+               "Cache-Control": "no-cache"}
+
+    class Static(StaticFiles):
+        def file_response(self, *args: Any, **kwargs: Any) -> Response:
+            response = super().file_response(*args, **kwargs)
+            response.headers.update(headers)
+            return response
 
     def index() -> FileResponse:
-        return FileResponse(INDEX_HTML, media_type="text/html", headers={**headers, "Cache-Control": "no-cache"})
+        return FileResponse(INDEX_HTML, media_type="text/html", headers=headers)
 
     app.add_api_route("/", index, methods=["GET"], include_in_schema=False)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", Static(directory=STATIC_DIR), name="static")

@@ -18,6 +18,7 @@ from devoplan.api.auth import (
     log_out,
     presented_token,
     require,
+    session_csrf,
 )
 from devoplan.api.context import DB, WS, CurrentUser, audit
 from devoplan.api.errors import ApiError, not_found
@@ -58,8 +59,10 @@ def logout(request: Request, response: Response, user: CurrentUser, db: DB) -> d
 
 
 @router.get("/auth/me")
-def me(user: CurrentUser) -> dict[str, Any]:
-    return user_doc(user)
+def me(request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
+    """Who is logged in, with the session's CSRF token (so a new tab on a cookie session can change things)."""
+    token, _ = presented_token(request)
+    return user_doc(user) | {"csrf_token": session_csrf(db, token or "")}
 
 
 @router.get("/users")

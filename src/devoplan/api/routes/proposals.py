@@ -149,7 +149,7 @@ def accept(proposal_id: int, body: DecisionBody, user: CurrentUser, db: DB, ws: 
            scenario=scenario.id, proposal=proposal.id, skip=user.id)
     audit(db, user, "proposal.accept", f"proposal:{proposal.id}", version=version.number)
     db.commit()
-    return proposal_doc(db, proposal) | {"version": version_summary(version)}
+    return proposal_doc(db, proposal) | {"version": version_summary(db, version)}
 
 
 @router.post("/proposals/{proposal_id}/reject")

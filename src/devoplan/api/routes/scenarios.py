@@ -150,14 +150,14 @@ def change_scenario(scenario_id: int, body: ScenarioPatch, user: CurrentUser, db
 def history(scenario_id: int, user: CurrentUser, db: DB) -> list[dict[str, Any]]:
     scenario = get_scenario(db, scenario_id)
     rows = db.scalars(select(Version).where(Version.scenario_id == scenario.id).order_by(Version.number.desc()))
-    return [version_summary(v) for v in rows]
+    return [version_summary(db, v) for v in rows]
 
 
 @router.get("/{scenario_id}/versions/{number}")
 def read_version(scenario_id: int, number: int, user: CurrentUser, db: DB, ws: WS) -> dict[str, Any]:
     scenario = get_scenario(db, scenario_id)
     version = get_version(db, scenario, number)
-    return version_summary(version, assignment_doc(ws, version))
+    return version_summary(db, version, assignment_doc(ws, version))
 
 
 @router.post("/{scenario_id}/preview")
@@ -184,7 +184,7 @@ def save_edit(scenario_id: int, body: EditBody, user: CurrentUser, db: DB, ws: W
     audit(db, user, "scenario.edit", f"scenario:{scenario.id}", version=version.number, moves=version.moves)
     db.commit()
     ws.whatif.session(edited)  # ready for the next preview of the new version (the editor's next request)
-    return version_summary(version, {"scenario": scenario_doc(scenario)})
+    return version_summary(db, version, {"scenario": scenario_doc(scenario)})
 
 
 @router.post("/{scenario_id}/restore", status_code=201)
@@ -203,7 +203,7 @@ def _step(db: DB, ws: WS, user: User, scenario: Scenario, target: Version, kind:
                              message=f"{kind} to version {target.number}", previous=current)
     audit(db, user, f"scenario.{kind}", f"scenario:{scenario.id}", version=version.number, to=target.number)
     db.commit()
-    return version_summary(version, {"scenario": scenario_doc(scenario)})
+    return version_summary(db, version, {"scenario": scenario_doc(scenario)})
 
 
 def _walk(db: DB, ws: WS, user: User, scenario_id: int, body: StepBody, kind: str) -> dict[str, Any]:

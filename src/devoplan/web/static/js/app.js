@@ -76,6 +76,8 @@ $("#logout").addEventListener("click", async () => {
 // ---- scenarios -------------------------------------------------------------------------------
 
 async function listScenarios() {
+  const canCreate = state.user.role === "analyst" || state.user.role === "admin";
+  $("#create-form").hidden = !canCreate;  // before the wait: never show the previous user's form
   const scenarios = await api.scenarios();
   fill($("#scenario-table tbody"), scenarios.length ? scenarios.map((s) => h("tr", {},
     h("th", { scope: "row" }, s.name),
@@ -83,9 +85,7 @@ async function listScenarios() {
     h("td", {}, s.description || ""),
     h("td", {}, when(s.created_at)),
     h("td", {}, h("a", { href: `#/scenario/${s.id}` }, `Open ${s.name}`)))) :
-    h("tr", {}, h("td", { colspan: 5 }, "No scenarios yet: create one below.")));
-  const canCreate = state.user.role === "analyst" || state.user.role === "admin";
-  $("#create-form").hidden = !canCreate;
+    h("tr", {}, h("td", { colspan: 5 }, canCreate ? "No scenarios yet: create one below." : "No scenarios yet.")));
   if (canCreate && !$("#create-layer").options.length) {
     const geography = await api.geography().catch(() => ({ layers: [] }));
     fill($("#create-layer"), geography.layers.map((l) => h("option", { value: l.key },

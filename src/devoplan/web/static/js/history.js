@@ -47,7 +47,7 @@ export async function renderHistory(scenario, ctx) {
   const current = scenario.version;
   const rows = versions.slice().sort((x, y) => y.number - x.number).map((v) => h("tr", {},
     h("td", { class: "num" }, v.number),
-    h("td", {}, v.created_by_name || v.author || (v.created_by === null || v.created_by === undefined ? "–" : `user ${v.created_by}`)),
+    h("td", {}, v.author?.name ?? "–"),
     h("td", {}, when(v.created_at)),
     h("td", {}, v.message || v.kind || ""),
     h("td", { class: "num" }, (v.moves || []).length),
