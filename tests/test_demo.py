@@ -152,7 +152,7 @@ def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
     console = Console(record=True, width=200)
     render_summary(demo, console)
     text = console.export_text()
-    for phrase in ("coterminosity: 1 = the same map", "today ICBs and LEPs have a coterminosity of",
+    for phrase in ("coterminosity: 1 = the same map", "today the 2026 ICBs and the LSIP areas have a coterminosity of",
                    "Who would run them:", "Funding: £", "baselines are today's money", "Open the report:",
                    "allocations.csv", "maps/*.png"):
         assert phrase in text, phrase

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ pytestmark = [
                                                        "(apt-get install -y chromium) when it runs as root"),
 ]
 
-WIGHT, NEW_FOREST, DORSET = "E06000046", "E07000091", "E06000059"
+WIGHT, NEW_FOREST, DORSET, TEST_VALLEY = "E06000046", "E07000091", "E06000059", "E07000093"
 NAME = "ICBs <b>2024</b> & friends"
 REASON = "Ferries run to Portsmouth <i>and</i> Southampton"
 PASSWORDS = {"ana": "analyst-pass-1", "carl": "council-pass-1", "gwen": "government-pass-1", "adam": "admin-pass-1",
@@ -69,9 +70,11 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, site: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+@pytest.fixture(params=[False])
+def page(browser: Any, site: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A new page (``request.param``: with a touch screen) that fails the test on any console error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
+                                  has_touch=request.param)
     page = context.new_page()
     problems: list[str] = []
     context.on("weberror", lambda e: problems.append(f"page error: {e.error}"))  # every tab of the context
@@ -175,6 +178,8 @@ def test_edit_propose_accept_download(page: Any) -> None:
     first = deltas_text(page)
     assert "Isle of Wight" in first and "NHS Dorset" in first and "NHS Hampshire and Isle of Wight" in first
     assert "Coterminosity" in first and "Allocation" in first
+    changed = page.locator("#deltas [data-part=checks] li.hit")  # the plausibility checks the move changed
+    assert "areas crossing police force boundaries" in changed.all_inner_texts()[0] and "(was: " in first
     shot(page, "editor")
 
     # A second move changes the panel; undo is a new version and puts New Forest back.
@@ -251,6 +256,43 @@ def test_edit_propose_accept_download(page: Any) -> None:
     wait_editor(page)
     assert page.locator("#editor-title").inner_text() == "Uploaded"
     assert area_of(page, WIGHT) == hampshire
+
+
+def touch_stroke(page: Any, points: list[dict[str, float]], steps: int = 12) -> None:
+    """One finger pressed on the first point, dragged through the others, lifted (real touch events)."""
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, x: float = 0.0, y: float = 0.0) -> None:
+        fingers = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": fingers})
+
+    touch("touchStart", points[0]["x"], points[0]["y"])
+    for a, b in itertools.pairwise(points):
+        for i in range(1, steps + 1):
+            touch("touchMove", a["x"] + (b["x"] - a["x"]) * i / steps, a["y"] + (b["y"] - a["y"]) * i / steps)
+    touch("touchEnd")
+
+
+@pytest.mark.skipif(not maplibre_ready(), reason="MapLibre GL JS is not unpacked: run `make web`")
+@pytest.mark.parametrize("page", [True], indirect=True)
+def test_a_finger_paints_a_stroke_on_the_map_and_the_hex_map(page: Any) -> None:
+    """On a touch screen a drag paints (one version per stroke) instead of panning the map."""
+    log_in(page, "ana")
+    create_scenario(page, "Touch", "layer", layer="ICB")
+    wait_editor(page)
+    page.check("input[name=tool][value=paint]")
+    page.select_option("#paint-area", area_of(page, DORSET))
+    point = lambda view, code: page.evaluate(f"window.devoplanViews.{view}.pointOf('{code}')")  # noqa: E731
+    start = point("map", NEW_FOREST)
+    touch_stroke(page, [start, point("map", TEST_VALLEY)])
+    wait_version(page, 2)
+    assert area_of(page, NEW_FOREST) == area_of(page, TEST_VALLEY) == area_of(page, DORSET)
+    assert point("map", NEW_FOREST) == start  # the map did not pan under the finger
+    page.check("input[name=view][value=hex]")
+    page.select_option("#paint-area", area_of(page, WIGHT))
+    touch_stroke(page, [point("hex", NEW_FOREST), point("hex", TEST_VALLEY)])
+    wait_version(page, 3)
+    assert area_of(page, NEW_FOREST) == area_of(page, TEST_VALLEY) == area_of(page, WIGHT)
 
 
 def test_keyboard_move_and_hex_map_without_a_mouse(page: Any, site: str) -> None:

@@ -58,6 +58,7 @@ def test_mount_serves_the_page_with_a_strict_policy() -> None:
     client = testclient.TestClient(app)
     page = client.get("/")
     assert page.status_code == 200 and "devoplan workspace" in page.text
+    assert client.head("/").status_code == 200
     assert "script-src 'self'" in page.headers["content-security-policy"]
     script = client.get("/static/js/app.js")
     assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"

@@ -41,7 +41,7 @@ def postgres_server() -> Iterator[str]:
 _numbers = itertools.count(1)
 
 
-def _postgres_database(server: str) -> str:
+def postgres_database(server: str) -> str:
     """A new empty database on the throwaway server (one per test)."""
     name = f"t{next(_numbers)}"
     engine = create_engine(normalise_url(server), isolation_level="AUTOCOMMIT")
@@ -112,5 +112,5 @@ def api_any(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     if request.param == "sqlite":
         url = str(tmp_path_factory.mktemp("api") / "workspace.db")
     else:
-        url = _postgres_database(request.getfixturevalue("postgres_server"))
+        url = postgres_database(request.getfixturevalue("postgres_server"))
     yield from _api(open_database(url), england)

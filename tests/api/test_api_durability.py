@@ -1,5 +1,6 @@
 """Durability: SIGKILL the server during a burst of saves, restart it, and find every acknowledged save,
-no half-written version, and a database that passes SQLite's integrity check."""
+no half-written version, and a database that passes its integrity check; on SQLite (the file the killed
+process was writing) and on PostgreSQL (the database server outlives the killed workspace)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from devoplan.geography.model import Geography
 from devoplan.store import open_database
 from devoplan.store.models import Scenario, Version
 from devoplan.testing.workspace import PASSWORD, ROLE_NAMES, free_port, seed_accounts, start_server
+from tests.api.conftest import postgres_database
 
 WRITERS = 4
 
@@ -44,9 +46,16 @@ def _burst(base: str, headers: dict[str, str], scenario: dict, acked: list[tuple
             acked.append((sid, version, district, target))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "durable.db")
+    return postgres_database(request.getfixturevalue("postgres_server"))
+
+
 @pytest.mark.slow
-def test_sigkill_during_saves_loses_no_acknowledged_save(tmp_path: Path, england: Geography) -> None:
-    url = str(tmp_path / "durable.db")
+def test_sigkill_during_saves_loses_no_acknowledged_save(database_url: str, england: Geography) -> None:
+    url = database_url
     database = open_database(url)
     seed_accounts(database, england)
     database.dispose()

@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from devoplan.api.plans import apply_moves, resolve_moves
+from devoplan.design.plausibility import plausibility_checks
 from devoplan.funding import fund
 from devoplan.plan import Plan
 from devoplan.testing.workspace import ROLE_NAMES
@@ -89,6 +91,17 @@ def test_edit_preview_undo_redo_restore_history_and_diff(api: Api) -> None:
     assert "coterminosity@ICB" in preview["metrics"]["delta"]
     assert preview["metrics"]["after"]["coterminosity@ICB"] < preview["metrics"]["before"]["coterminosity@ICB"]
     assert api.ok("viewer", "GET", f"/api/scenarios/{sid}")["version"] == 1  # a preview saves nothing
+    # the checks: design rules, then every plausibility check of the plan after the move, from scratch
+    icb_plan = Plan.from_layer(api.geography, "ICB")
+    after = apply_moves(icb_plan, resolve_moves(api.geography, icb_plan, [move], {}))
+    rules = [c for c in preview["checks"] if c["key"] == "design_rules"]
+    assert rules and not any(c["ok"] for c in rules)  # Lancashire is kept whole in the design
+    assert "UTLA area(s) Lancashire (E10000017) split (kept whole in the design)" in [c["message"] for c in rules]
+    plausible = [c for c in preview["checks"] if c["key"] != "design_rules"]
+    assert [{k: c[k] for k in ("name", "ok", "message", "key")} for c in plausible] == \
+        plausibility_checks(api.geography, after)
+    police = next(c for c in plausible if c["key"] == "police_force_areas_split")
+    assert police["changed"] and "Lancashire" in police["message"] and "Lancashire" not in police["before"]["message"]
 
     saved = api.ok("analyst", "POST", f"/api/scenarios/{sid}/versions",
                    json={"base_version": 1, "moves": [move], "message": "West Lancs looks south"})

@@ -4,8 +4,9 @@
 docs/workspace.md): the moves; the objective, its terms, coterminosity and containment with every
 layer, kept-whole bodies split and non-contiguous areas, before/after/delta; for each touched area
 its population against the bounds, its contiguity (pieces cut off from its main part, by name) and
-its first-year funding (allocation, per head, need index, against today's baseline); and the design
-rules the moves would break.
+its first-year funding (allocation, per head, need index, against today's baseline); and the checks:
+the design rules the moves would break, then every plausibility check
+(:mod:`devoplan.design.plausibility`) of the plan after the moves, with what it said before them.
 
 Previews come from the session layer (:mod:`devoplan.session`): one read-only model per area count,
 shared by all threads, and one incremental session per plan being previewed (kept in a small cache,
@@ -27,6 +28,7 @@ import numpy as np
 
 from devoplan.api.plans import Move, apply_moves
 from devoplan.design.options import DesignOptions, resolved_bounds
+from devoplan.design.plausibility import plausibility_checks
 from devoplan.funding import FundingResult, fund
 from devoplan.geography.model import Geography
 from devoplan.jsonio import finite
@@ -57,6 +59,7 @@ class WhatIf:
         self._sessions: OrderedDict[tuple[bytes, tuple[str, ...], tuple[str, ...]], Session] = OrderedDict()
         self._models: dict[int, SessionModel] = {}
         self._sums: OrderedDict[tuple[bytes, tuple[str, ...]], np.ndarray] = OrderedDict()
+        self._plausible: OrderedDict[tuple[bytes, tuple[str, ...]], list[dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
         self._building = threading.Lock()
 
@@ -102,20 +105,37 @@ class WhatIf:
         t0 = time.perf_counter()
         session = self.session(plan)
         result = session.preview([(m.unit, m.area) for m in moves])
-        after_plan = apply_moves(plan, moves) if any(a.pieces.after > 1 for a in result.areas) else plan
+        after_plan = apply_moves(plan, moves)
         model = session.model
         doc: dict[str, Any] = {
             "moves": [m.to_dict() for m in result.moves],
             "bounds": {"min_population": model.min_pop, "max_population": model.max_pop},
             "metrics": _metrics(result),
             "areas": [self._area(a, plan, after_plan, self._baselines(model, plan, moves)) for a in result.areas],
-            "checks": [{"ok": False, "name": p} for p in result.problems] or [
-                {"ok": True, "name": "no design rule broken (population bounds, contiguity, kept-whole bodies)"}],
+            "checks": [*_rules(result.problems), *self._plausibility(plan, after_plan)],
             "year": result.year,
             "engine": "session",
         }
         doc["elapsed_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return finite(doc)
+
+    def _plausibility(self, plan: Plan, after: Plan) -> list[dict[str, Any]]:
+        """Each plausibility check of the plan after the moves, with ``before`` (what it said of the
+        plan previewed, kept per plan like its session) and ``changed`` (the moves changed its finding)."""
+        key = (plan.assignment.tobytes(), plan.area_names)
+        with self._lock:
+            before = self._plausible.get(key)
+        if before is None:
+            before = plausibility_checks(self.geography, plan)
+            with self._lock:
+                self._plausible[key] = before
+                while len(self._plausible) > SESSIONS:
+                    self._plausible.popitem(last=False)
+        checks = []
+        for b, a in zip(before, plausibility_checks(self.geography, after), strict=True):
+            checks.append({**a, "before": {"ok": b["ok"], "message": b["message"]},
+                           "changed": a["message"] != b["message"]})
+        return checks
 
     def _baselines(self, model: SessionModel, plan: Plan, moves: Sequence[Move]
                    ) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -191,6 +211,14 @@ def _funding(a: AreaChange, i: int, baseline: tuple[np.ndarray | None, np.ndarra
                           k != "need_index" else sides["after"][k] - v) for k, v in sides["before"].items()}
     sides["delta"]["allocation"] = a.allocation.delta
     return sides
+
+
+def _rules(problems: Sequence[str]) -> list[dict[str, Any]]:
+    """The design rules the moves break (population bounds, contiguity, kept-whole bodies), one check each,
+    or one passing check."""
+    name = "design rules (population bounds, contiguity, kept-whole bodies)"
+    return [{"name": name, "ok": False, "message": p, "key": "design_rules"} for p in problems] or [
+        {"name": name, "ok": True, "message": "none broken", "key": "design_rules"}]
 
 
 def _metrics(result: Preview) -> dict[str, dict[str, Any]]:

@@ -112,7 +112,9 @@ def bound_facts(bound: Mapping[str, Any]) -> dict[str, Any]:
     """
     details = _mapping(bound.get("details"))
     proven = bound.get("proven_optimal") is True
-    exact = proven or "feasible_areas" in details
+    lagrangian, termwise = details.get("lagrangian_bound"), details.get("termwise_bound")
+    generated = isinstance(lagrangian, int | float) and isinstance(termwise, int | float) and lagrangian > termwise
+    exact = proven or "feasible_areas" in details or generated  # generated: the model without a listing
     facts: dict[str, Any] = {"proven_optimal": proven,
                              "bound_kind": "exact model" if exact else "term-wise relaxation"}
     note = details.get("exact_model")

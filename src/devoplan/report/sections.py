@@ -32,11 +32,17 @@ from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.summary import national_words, summary_section
 from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
-from devoplan.report.words import baseline_assumed, baseline_caveat, design_facts, glossary
+from devoplan.report.words import (
+    areas_word,
+    baseline_assumed,
+    baseline_caveat,
+    design_facts,
+    glossary,
+    today_keys,
+)
 
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "cards", "outcomes",
                                  "sources", "downloads")
-HEALTH, ECONOMIC = "ICB", "LEP"
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
 WORST_CROSSINGS = 12
@@ -83,12 +89,14 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
     """Misalignment map, the audit's coterminosity matrix, split districts and worst crossings in words."""
     doc: Mapping[str, Any] = audit if isinstance(audit, Mapping) and "coterminosity" in audit else {}
     present = {k.upper() for k in geo.layers}
-    lists = _split_lists(doc.get("unit_splits", []), present)
+    lists = _split_lists(doc.get("unit_splits", []), present, today_keys(geo.layers))
     parts: list[str] = []
-    if HEALTH in present and ECONOMIC in present and has_geometry(geo):
-        fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
+    health, economic = today_keys(geo.layers)
+    if health.upper() in present and economic.upper() in present and has_geometry(geo):
+        fig = maps.misalignment_map(geo, health=health, economic=economic)
         parts.append(grid(figure(sink.svg(fig, "Today's misalignments", png_name="map_misalignments"),
-                                 f"Districts split between {HEALTH}s or shared by two {ECONOMIC}s."),
+                                 f"Districts split between {areas_word(health)} or shared by two "
+                                 f"{areas_word(economic)}."),
                           f"<div>{lists}</div>", css="split"))
     else:
         parts.append(lists)
@@ -114,16 +122,17 @@ def _ratio(value: Any) -> str:
     return "–" if value is None or value != value else f"{float(value):.3f}"
 
 
-def _split_lists(splits: Sequence[Mapping[str, Any]], present: set[str]) -> str:
-    """The districts split between ICBs and shared by LEPs, in the audit's own words (layers the geography has)."""
+def _split_lists(splits: Sequence[Mapping[str, Any]], present: set[str], keys: tuple[str, str]) -> str:
+    """The districts split between health areas and shared by economic areas (today's: the 2026 ICBs and the
+    LSIP areas), in the audit's own words (layers the geography has)."""
     out = []
-    for key, verb in ((HEALTH, "split between"), (ECONOMIC, "in two or more")):
-        if key not in present:
+    for key, verb in ((keys[0], "split between"), (keys[1], "in two or more")):
+        if key.upper() not in present:
             continue
         items = [s for s in splits if s.get("layer") == key]
         texts = "".join(f"<li>{esc(s['text'])}</li>" for s in items[:MISALIGNMENT_LIST])
         more = f"<li>… and {len(items) - MISALIGNMENT_LIST} more</li>" if len(items) > MISALIGNMENT_LIST else ""
-        out.append(f"<h3>{len(items)} districts {verb} {esc(key)}s</h3><ul>{texts}{more}</ul>")
+        out.append(f"<h3>{len(items)} districts {verb} {esc(areas_word(key))}</h3><ul>{texts}{more}</ul>")
     return "".join(out)
 
 
@@ -167,19 +176,21 @@ def comparison_section(comparison: Any, geo: Geography) -> Section:
     header = ["measure", *columns]
     numeric = range(1, len(header))
     rows = [[_measure_cell(r), *fmt_row(r["values"])] for r in comparison["rows"]]
-    n_head = sum(1 for r in comparison["rows"] if r["metric"] in HEADLINE)
+    head = set(comparison.get("headline") or HEADLINE)
+    n_head = sum(1 for r in comparison["rows"] if r["metric"] in head)
     areas: list[Any] = ["number of areas", *fmt_row(comparison.get("areas", []))]
     body = table(header, [areas, *rows[:n_head]], numeric=numeric, css="compare")
     if rows[n_head:]:
         body += ("<h3>Every other measure</h3>" +
                  table(header, rows[n_head:], numeric=numeric, css="compare", scroll=True))
     body += ("<p>Each of today's layers is turned into a plan (a district split between areas goes to the one "
-             "holding most of it) and scored with the same measures. A code such as <code>coterminosity@ICB</code> "
+             "holding most of it) and scored with the same measures. A code such as <code>coterminosity@ICB26</code> "
              "names the measure in <code>metrics.json</code>; <code>@X</code> means measured against layer X "
              "(docs/metrics.md defines each).</p>" + glossary(geo))
     return Section("comparison", "The plan against today's geographies", body,
-                   lead="The headline measures of the proposed plan side by side with today's ICBs, LEPs, regions "
-                        "and police force areas, then every other measure.")
+                   lead="The headline measures of the proposed plan side by side with today's layers ("
+                        + ", ".join(areas_word(k) for k in comparison.get("layers", []) if k) + "), then every "
+                        "other measure.")
 
 
 def _measure_cell(row: Mapping[str, Any]) -> Html:

@@ -87,11 +87,20 @@ class Database:
         return self.factory()
 
     def integrity_ok(self) -> bool:
-        """SQLite's own integrity check (PostgreSQL keeps its pages checked itself)."""
-        if not self.is_sqlite:
-            return True
+        """The database's own integrity check: SQLite's ``PRAGMA integrity_check``; on PostgreSQL,
+        ``amcheck`` over every B-tree index of the workspace's tables, each index against its table
+        (needs a role that may create the ``amcheck`` extension; a damaged index raises)."""
         with self.engine.connect() as conn:
-            return conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            if self.is_sqlite:
+                return conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS amcheck"))
+            checked = conn.execute(text(
+                "SELECT count(bt_index_check(index => i.indexrelid, heapallindexed => true)) "
+                "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE a.amname = 'btree' AND n.nspname = current_schema() AND i.indisvalid")).scalar()
+            conn.commit()
+            return bool(checked)
 
     def dispose(self) -> None:
         self.engine.dispose()

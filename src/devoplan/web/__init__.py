@@ -56,5 +56,5 @@ def mount(app: FastAPI) -> None:
     def index() -> FileResponse:
         return FileResponse(INDEX_HTML, media_type="text/html", headers=headers)
 
-    app.add_api_route("/", index, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/", index, methods=["GET", "HEAD"], include_in_schema=False)
     app.mount("/static", Static(directory=STATIC_DIR), name="static")

@@ -173,6 +173,7 @@ async function openEditor(id) {
       onFocusText: (t) => fill($("#hex-focus"), t), ...handlers });
     state.views = [mapView, hexView];
     window.devoplanViews = { map: mapView, hex: hexView }; // for the browser tests and the console
+    switchTool();
     if (!mapView) {
       fill($("#map-note"), "The map library is not installed (run `make web`); showing the hex map.");
       $("#map-note").hidden = false;
@@ -194,7 +195,14 @@ function switchView() {
   if (!hex && state.views?.[0]) state.views[0].resize();
 }
 
+/** Painting takes the map's drag (and a finger's) from panning and scrolling. */
+function switchTool() {
+  $(".map-pane").classList.toggle("painting", tool() === "paint");
+  for (const view of state.views || []) view?.setTool(tool());
+}
+
 $$("input[name=view]").forEach((r) => r.addEventListener("change", switchView));
+$$("input[name=tool]").forEach((r) => r.addEventListener("change", switchTool));
 $$("input[name=mode]").forEach((r) => r.addEventListener("change", () => state.editor?.discardDraft()));
 $("#undo").addEventListener("click", () => state.editor?.undo());
 $("#lock-district").addEventListener("change", (e) => state.editor?.setLock(e.target.checked));

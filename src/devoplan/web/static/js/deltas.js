@@ -1,7 +1,8 @@
 // The "what changed" panel: a what-if's before, after and change (the API's preview document) as
 // captioned tables: the moves; coterminosity, containment and kept-whole splits with every layer;
 // each touched area's population against the bounds, contiguity and first-year funding; the other
-// plan measures; and plausibility checks when the engine reports them.
+// plan measures; and the checks: design rules, then plausibility checks (marked where the moves
+// change what they find).
 
 import { h, num, delta, money } from "./dom.js";
 
@@ -49,7 +50,7 @@ function layersTable(metrics) {
       cell(m.coterminosity, pct, pts),
       cell(m.containment_plan_in, pct, pts),
       cell(m.containment_layer_in, pct, pts),
-      cell(m.split_layer_areas, num, delta))), { "data-part": "layers" });
+      cell(m["identity.split"] ?? m.split_layer_areas, num, delta))), { "data-part": "layers" });
 }
 
 function otherMeasures(metrics) {
@@ -98,9 +99,11 @@ function areasTable(doc) {
 
 function checksList(checks) {
   if (!checks?.length) return null;
-  return h("div", {}, h("h4", {}, "Plausibility checks"),
-    h("ul", { class: "checks" }, checks.map((c) => h("li", {}, mark(c.ok !== false, c.ok !== false ? "✓ " : "✗ "),
-      c.name || c.check || "", c.message ? `: ${c.message}` : ""))));
+  const item = (c) => h("li", { class: c.changed ? "hit" : "" }, mark(c.ok !== false, c.ok !== false ? "✓ " : "✗ "),
+    c.name || c.key || "", c.message ? `: ${c.message}` : "",
+    c.changed && c.before ? h("small", { class: "change" }, ` (was: ${c.before.message})`) : "");
+  return h("div", { "data-part": "checks" }, h("h4", {}, "Design rules and plausibility checks"),
+    h("ul", { class: "checks" }, checks.map(item)));
 }
 
 /** Fill a container with a what-if document; parts absent from it are left out. */

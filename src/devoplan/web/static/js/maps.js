@@ -1,6 +1,8 @@
 // The two pictures of the plan: a MapLibre GL map of the bundled district boundaries (no base map,
 // no network) and an SVG hex map (one equal hexagon per district). Both select or paint districts:
-// a press-and-drag over districts with the paint tool is one stroke, handed over on release.
+// a press-and-drag over districts with the paint tool is one stroke, handed over on release. Strokes
+// follow pointer events, so a mouse, a pen and a finger paint alike; a second finger (a pinch) cancels
+// the stroke rather than painting.
 
 const EMPTY = "#d9d9d9";
 const ENGLAND = [[-6.5, 49.8], [1.9, 55.9]];
@@ -9,6 +11,7 @@ const ENGLAND = [[-6.5, 49.8], [1.9, 55.9]];
 class Stroke {
   constructor(onDone) { this.onDone = onDone; this.codes = null; }
   start(code) { this.codes = new Set(code ? [code] : []); }
+  cancel() { this.codes = null; }
   add(code) { if (this.codes && code) this.codes.add(code); }
   get active() { return this.codes !== null; }
   finish() {
@@ -17,6 +20,24 @@ class Stroke {
     this.codes = null;
     if (codes.length) this.onDone(codes);
   }
+}
+
+/**
+ * Paint strokes on ``surface`` from pointer events: press (the primary pointer) starts a stroke, moving
+ * adds the district under the pointer (``codeAt(event)``), release hands the stroke over, and a second
+ * pointer or a cancelled one (the browser took the gesture) drops it.
+ */
+function followStrokes(surface, stroke, getTool, codeAt) {
+  surface.addEventListener("pointerdown", (e) => {
+    if (getTool() !== "paint") return;
+    if (!e.isPrimary) { stroke.cancel(); return; }
+    e.preventDefault(); // no text selection, no compatibility mouse events
+    surface.setPointerCapture(e.pointerId);
+    stroke.start(codeAt(e));
+  });
+  surface.addEventListener("pointermove", (e) => { if (stroke.active && e.isPrimary) stroke.add(codeAt(e)); });
+  surface.addEventListener("pointerup", (e) => { if (e.isPrimary) stroke.finish(); });
+  surface.addEventListener("pointercancel", () => stroke.cancel());
 }
 
 /** The MapLibre district map; resolves to null when the map library is not installed (make web). */
@@ -52,17 +73,15 @@ export function districtMap({ container, collection, getTool, onSelect, onPaint,
     const hit = map.queryRenderedFeatures(point, { layers: ["fill"] })[0];
     return hit ? hit.properties.code : null;
   };
-  map.on("mousedown", (e) => {
-    if (getTool() !== "paint") return;
-    e.preventDefault(); // keeps the map still while painting
-    stroke.start(codeAt(e.point));
+  const surface = map.getCanvasContainer();
+  const pointOn = (e) => {
+    const box = surface.getBoundingClientRect();
+    return [e.clientX - box.left, e.clientY - box.top];
+  };
+  followStrokes(surface, stroke, getTool, (e) => codeAt(pointOn(e)));
+  surface.addEventListener("pointermove", (e) => {
+    if (e.pointerType === "mouse") map.getCanvas().style.cursor = codeAt(pointOn(e)) ? "pointer" : "";
   });
-  map.on("mousemove", (e) => {
-    const code = codeAt(e.point);
-    map.getCanvas().style.cursor = code ? "pointer" : "";
-    if (stroke.active) stroke.add(code);
-  });
-  window.addEventListener("mouseup", () => stroke.finish());
   map.on("click", (e) => {
     if (getTool() === "paint") return;
     const code = codeAt(e.point);
@@ -88,6 +107,8 @@ export function districtMap({ container, collection, getTool, onSelect, onPaint,
       for (const code of locked) map.setFeatureState({ source: "districts", id: code }, { locked: true });
     },
     resize() { map.resize(); },
+    /** Painting holds the map still (one finger paints; two fingers still zoom). */
+    setTool(tool) { if (tool === "paint") map.dragPan.disable(); else map.dragPan.enable(); },
     /** Screen point of a district's label position (used by the browser tests and keyboard help). */
     pointOf(code) {
       const f = collection.features.find((x) => x.properties.code === code);
@@ -165,17 +186,13 @@ export function hexMap({ element, hexjson, nameOf, getTool, onSelect, onPaint, o
     const title = document.createElementNS(SVG, "title");
     title.textContent = nameOf(code);
     polygon.append(title);
-    polygon.addEventListener("pointerdown", (e) => {
-      if (getTool() !== "paint") return;
-      e.preventDefault();
-      stroke.start(code);
-    });
-    polygon.addEventListener("pointerenter", () => stroke.add(code));
     polygon.addEventListener("click", () => { if (getTool() !== "paint") onSelect(code); });
     polygons.set(code, polygon);
     element.append(polygon);
   }
-  window.addEventListener("pointerup", () => stroke.finish());
+  // A touch keeps sending its events to where it started, so the hex under it is found by position.
+  followStrokes(element, stroke, getTool,
+    (e) => document.elementFromPoint(e.clientX, e.clientY)?.closest?.("polygon[data-code]")?.dataset.code ?? null);
 
   const codes = Array.from(centres.keys());
   let focused = codes[0];
@@ -212,6 +229,7 @@ export function hexMap({ element, hexjson, nameOf, getTool, onSelect, onPaint, o
     colour(colourOf) { for (const [code, p] of polygons) p.style.fill = colourOf(code) || EMPTY; },
     mark(marked) { for (const [code, p] of polygons) p.classList.toggle("marked", marked.has(code)); },
     lock(locked) { for (const [code, p] of polygons) p.classList.toggle("locked", locked.has(code)); },
+    setTool() {},
     pointOf(code) {
       const box = polygons.get(code)?.getBoundingClientRect();
       return box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : null;
