@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -113,3 +114,18 @@ def test_medway_apart_from_kent_is_refused_with_the_reason() -> None:
     # Medway's only neighbour is Kent, and alone it is below the default minimum population
     with pytest.raises(InfeasibleError, match=r"279,772 \(Medway"):
         design(GEO, DesignOptions(time_limit=1, compute_bound=False, apart=(("E10000016", "E06000035"),)), seed=0)
+
+
+def test_sixty_areas_with_default_bounds_give_a_valid_plan_or_a_refusal_with_the_numbers() -> None:
+    """Issue 17: ``--areas 60`` must never fail without saying why (today it is refused: Blackpool
+    alone is below the minimum and its only kept-whole neighbours leave no way to fix it)."""
+    from devoplan.errors import InfeasibleError
+
+    opts = DesignOptions(areas=60, time_limit=1, compute_bound=False)
+    try:
+        res = design(GEO, opts, seed=0)
+    except InfeasibleError as exc:
+        assert re.search(r"\d[\d,]*\.\.\d[\d,]* people", str(exc)), str(exc)
+        assert re.search(r"area of [\d,]+ \(", str(exc)), str(exc)
+    else:
+        _assert_valid(res, 60)

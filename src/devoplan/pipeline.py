@@ -5,7 +5,7 @@
 1. audit today's layers (coterminosity of every pair, districts each layer splits);
 2. design ``areas`` commissioning areas with the default constraints (fixed seed, time limit);
 3. fund them with the default spec over its four-year settlement, with a seeded Monte Carlo;
-4. score the plan side by side with today's ICBs, LEPs, regions and police force areas;
+4. score the plan side by side with today's layers: the 2026 ICBs, the LSIP areas, regions and police force areas;
 5. write ``report.html``, ``plan.csv``, ``plan.geojson``, ``allocations.csv``, ``funding_summary.json``,
    ``metrics.json``, ``maps/*.png``, and the report's tables as ``tables/*.csv`` and
    ``report_tables.xlsx`` into the output directory.
@@ -43,6 +43,7 @@ from devoplan.report.build import build_report
 from devoplan.report.comparison import PLAN_LABEL, comparison_table
 from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations, read_metrics
 from devoplan.report.downloads import write_tables
+from devoplan.report.words import ECONOMIC, HEALTH
 from devoplan.validate import MAX_TIME_LIMIT
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
@@ -248,10 +249,10 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         "lower_bound": result.bound.value if result.bound is not None else None,
         **_bound_facts(result),
         "stopped_by": result.stats.stopped_by,
-        "today_icb_lep": matrix.get("ICB", {}).get("LEP"),
+        "today_health_economic": matrix.get(HEALTH, {}).get(ECONOMIC),
         "alignment": {m: dict(zip(columns, rows[m], strict=True)) for m in
-                      ("coterminosity@ICB", "coterminosity@LEP", "split_layer_areas@ICB", "split_layer_areas@LEP")
-                      if m in rows},
+                      (f"coterminosity@{HEALTH}", f"coterminosity@{ECONOMIC}", f"split_layer_areas@{HEALTH}",
+                       f"split_layer_areas@{ECONOMIC}") if m in rows},
         "plan_label": PLAN_LABEL,
         "governance": dict(sorted(statuses.items())),
         "years": list(funding.years),

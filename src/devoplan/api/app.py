@@ -19,7 +19,7 @@ from devoplan import __version__, web
 from devoplan.api import errors
 from devoplan.api.context import Workspace
 from devoplan.api.jobs import JobRunner
-from devoplan.api.routes import accounts, inbox, jobs, outputs, proposals, scenarios
+from devoplan.api.routes import accounts, inbox, jobs, markets, outputs, proposals, scenarios
 from devoplan.api.whatif import WhatIf
 from devoplan.geography.model import Geography
 from devoplan.store.db import Database
@@ -41,7 +41,7 @@ def create_app(database: Database, geography: Geography, *, serve_web: bool = Tr
                   description="Scenarios, live what-ifs, proposals and roles for drawing commissioning areas.")
     app.state.workspace = workspace
     errors.install(app)
-    for module in (accounts, scenarios, proposals, inbox, jobs, outputs):
+    for module in (accounts, scenarios, proposals, inbox, jobs, outputs, markets):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["meta"])

@@ -11,13 +11,13 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from devoplan.pipeline import DEFAULT_DRAWS, DEFAULT_TIME_LIMIT, STEPS, DemoOptions, DemoResult, StepEvent, run_demo
-from devoplan.report.words import STATUS_WORDS, mip_improved
+from devoplan.report.words import ECONOMIC, HEALTH, STATUS_WORDS, areas_word, mip_improved
 
 MEASURES: dict[str, str] = {
-    "coterminosity@ICB": "coterminosity with ICBs",
-    "coterminosity@LEP": "coterminosity with LEPs",
-    "split_layer_areas@ICB": "ICBs split between areas",
-    "split_layer_areas@LEP": "LEPs split between areas",
+    f"coterminosity@{HEALTH}": f"coterminosity with the {areas_word(HEALTH)}",
+    f"coterminosity@{ECONOMIC}": f"coterminosity with the {areas_word(ECONOMIC)}",
+    f"split_layer_areas@{HEALTH}": f"{areas_word(HEALTH)} split between areas",
+    f"split_layer_areas@{ECONOMIC}": f"{areas_word(ECONOMIC)} split between areas",
 }
 STEP_TITLES: dict[str, str] = {
     "load": "Load the England geography",
@@ -96,8 +96,9 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
     bounds = s.get("bounds") or [None, None]
     areas = (f"{s['areas']} areas of {s['population_min']:,}–{s['population_max']:,} residents"
              + (f" (allowed {bounds[0]:,.0f}–{bounds[1]:,.0f})" if None not in bounds else ""))
-    if s.get("today_icb_lep") is not None:
-        areas += f"; today ICBs and LEPs have a coterminosity of {s['today_icb_lep']:.3f} with each other"
+    if s.get("today_health_economic") is not None:
+        areas += (f"; today the {areas_word(HEALTH)} and the {areas_word(ECONOMIC)} have a coterminosity of "
+                  f"{s['today_health_economic']:.3f} with each other")
     lines.append(areas + ".")
     if s.get("gap_to_bound") is not None:
         lines.append(optimiser_line(s))

@@ -34,6 +34,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import highspy
 import numpy as np
@@ -49,6 +50,20 @@ HEURISTIC_COLUMNS = 5_000  # when it would be: first a MIP over this many lowest
 MIP_NODES = 20_000
 MIP_SECONDS = 120.0  # guard only
 TOL = 1e-9
+
+
+class PricedAreas(Protocol):
+    """What the master LP and the MIP read of a set of columns: ``ColumnCosts`` (every listed area)
+    or ``colgen.ColumnPool`` (the areas generated so far)."""
+
+    @property
+    def cost(self) -> np.ndarray: ...
+    @property
+    def alpha(self) -> np.ndarray: ...
+    @property
+    def layer_sizes(self) -> tuple[int, ...]: ...
+    def blocks_of(self, c: int) -> np.ndarray: ...
+    def overlap(self, layer: int, c: int) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass
@@ -145,12 +160,13 @@ def _within_gap(rc: np.ndarray, best: float, bound: float, low: float, tol: floa
 class _Master:
     """The restricted LP over a pool of columns, grown by ``add`` (HiGHS, warm-started)."""
 
-    def __init__(self, costs: ColumnCosts, n_blocks: int, k: int, scale: float) -> None:
+    def __init__(self, costs: PricedAreas, n_blocks: int, k: int, scale: float) -> None:
         self.costs, self.n, self.k, self.scale = costs, n_blocks, k, scale
         sizes = list(costs.layer_sizes)
         self.layer_offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.n_layer_rows = int(self.layer_offsets[-1])
         self.in_pool: set[int] = set()
+        self.x_col: dict[int, int] = {}  # pool column -> its x variable in the LP
         h = quiet_highs()
         h.setOptionValue("threads", 1)
         inf = highspy.kHighsInf
@@ -174,6 +190,7 @@ class _Master:
             rows = np.concatenate([self.costs.blocks_of(c), [n]]).astype(np.int32)
             h.addCol(float(self.costs.cost[c]) / self.scale, 0.0, inf, len(rows), rows, np.ones(len(rows)))
             x = h.getNumCol() - 1
+            self.x_col[c] = x
             for li in range(len(self.costs.layer_sizes)):
                 idx, vals = self.costs.overlap(li, c)
                 for layer_area, overlap in zip(idx.tolist(), vals.tolist(), strict=True):
@@ -182,6 +199,11 @@ class _Master:
                     row = n + 1 + int(self.layer_offsets[li]) + layer_area
                     h.addCol(-float(self.costs.alpha[li]) * overlap / self.scale, 0.0, inf, 2,
                              np.array([row, link], dtype=np.int32), np.array([1.0, 1.0]))
+
+    def support(self) -> list[int]:
+        """Pool columns with a positive value in the last LP solution."""
+        values = np.asarray(self.h.getSolution().col_value)
+        return [c for c, x in self.x_col.items() if values[x] > 1e-9]
 
     def split(self, rho: np.ndarray) -> tuple[np.ndarray, ...]:
         """Per layer, its slice of the layer-row multipliers."""
@@ -209,11 +231,14 @@ class MipOutcome:
     dual: float  # the MIP's dual bound on the (scaled) objective without const
 
 
-def run_mip(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, scale: float) -> MipOutcome:
+def run_mip(
+    costs: PricedAreas, n_blocks: int, k: int, cols: np.ndarray, scale: float,
+    nodes: int = MIP_NODES, seconds: float = MIP_SECONDS,
+) -> MipOutcome:
     """The set-partitioning MIP over ``cols`` (zero gaps, node cap, wall-clock guard)."""
     h = quiet_highs()
     for option, value in (("output_flag", False), ("threads", 1), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0),
-                          ("mip_max_nodes", MIP_NODES), ("time_limit", MIP_SECONDS)):
+                          ("mip_max_nodes", nodes), ("time_limit", seconds)):
         h.setOptionValue(option, value)
     h.passModel(_mip_model(costs, n_blocks, k, cols, scale))
     h.run()
@@ -243,7 +268,7 @@ def _close(
         result.lower_bound = max(result.lower_bound, min(result.best_value, out.dual * scale + costs.const))
 
 
-def _mip_model(costs: ColumnCosts, n_blocks: int, k: int, cols: np.ndarray, scale: float) -> highspy.HighsLp:
+def _mip_model(costs: PricedAreas, n_blocks: int, k: int, cols: np.ndarray, scale: float) -> highspy.HighsLp:
     """The set-partitioning MIP over ``cols`` (x binary, then z continuous), objective divided by ``scale``."""
     nc = len(cols)
     z_col, z_row, z_cost = [], [], []

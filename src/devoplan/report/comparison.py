@@ -17,20 +17,27 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.overlap import overlap_matrix
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.plan import Plan
+from devoplan.report.words import ECONOMIC, HEALTH, areas_word, today_keys
 
-TODAY: tuple[str, ...] = ("ICB", "LEP", "REGION", "PFA")
+OTHER_TODAY: tuple[str, ...] = ("REGION", "PFA")  # beside the health and economic layers (words.today_keys)
 PLAN_LABEL = "Proposed plan"
-# Column headings for today's layers (plural, as a reader says them); other layers use their key.
-TODAY_LABELS: dict[str, str] = {"ICB": "ICBs", "LEP": "LEPs", "REGION": "regions", "PFA": "police force areas"}
-# Rows shown first, in this order (the policy's headline questions); the rest follow alphabetically.
-HEADLINE: tuple[str, ...] = (
-    "coterminosity@ICB", "coterminosity@LEP", "containment_layer_in@ICB", "containment_layer_in@LEP",
-    "split_layer_areas@ICB", "split_layer_areas@LEP", "split_plan_areas@ICB", "split_plan_areas@LEP",
-    "coterminosity@PFA", "coterminosity@REGION", "homogeneity.between_share",
-    "balance.min_population", "balance.max_population", "balance.max_min_ratio",
-    "contiguity.noncontiguous_areas", "compactness.cut_edge_fraction", "compactness.polsby_popper_mean",
-    "identity.split@UTLA", "identity.split@CAUTH25",
-)
+
+
+def headline_metrics(health: str = HEALTH, economic: str = ECONOMIC) -> tuple[str, ...]:
+    """Rows shown first, in this order (the policy's headline questions), against the given health and
+    economic layers; the rest follow alphabetically."""
+    return (
+        f"coterminosity@{health}", f"coterminosity@{economic}", f"containment_layer_in@{health}",
+        f"containment_layer_in@{economic}", f"split_layer_areas@{health}", f"split_layer_areas@{economic}",
+        f"split_plan_areas@{health}", f"split_plan_areas@{economic}",
+        "coterminosity@PFA", "coterminosity@REGION", "homogeneity.between_share",
+        "balance.min_population", "balance.max_population", "balance.max_min_ratio",
+        "contiguity.noncontiguous_areas", "compactness.cut_edge_fraction", "compactness.polsby_popper_mean",
+        "identity.split@UTLA", "identity.split@CAUTH25",
+    )
+
+
+HEADLINE: tuple[str, ...] = headline_metrics()  # against today's layers, the 2026 ICBs and the LSIP areas
 
 
 # Plain words for the measures (``{X}`` is the layer a per-layer measure is taken against).
@@ -60,37 +67,43 @@ WORDS: dict[str, str] = {
 
 
 def in_words(metric: str) -> str:
-    """A reader's description of a metric name such as ``coterminosity@ICB`` (empty if unknown)."""
+    """A reader's description of a metric name such as ``coterminosity@ICB26`` (empty if unknown)."""
     name, _, layer = metric.partition("@")
     text = WORDS.get(name, "")
     return text.replace("{X}", layer) if layer else text
 
 
-def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] = TODAY,
+def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] | None = None,
                      lower: float | None = None, upper: float | None = None) -> dict[str, Any]:
-    """``{"columns": [label...], "layers": [key...], "areas": [k...], "rows": [{"metric", "words", "values"}]}``.
+    """``{"columns": [label...], "layers": [key...], "areas": [k...], "headline": [metric...],
+    "rows": [{"metric", "words", "values"}]}``.
 
-    Columns are the proposed plan then each of ``today``'s layers present in the geography.
-    Polsby-Popper needs display geometry; without it that metric is left out.
+    Columns are the proposed plan then each of ``today``'s layers present in the geography (by default
+    the health and economic layers of :func:`~devoplan.report.words.today_keys`, regions and police
+    force areas). Polsby-Popper needs display geometry; without it that metric is left out.
     """
-    layers = [geography.layer(k).key for k in today if k.upper() in {x.upper() for x in geography.layers}]
+    health, economic = today_keys(geography.layers)
+    wanted = today if today is not None else (health, economic, *OTHER_TODAY)
+    layers = [geography.layer(k).key for k in wanted if k.upper() in {x.upper() for x in geography.layers}]
+    headline = headline_metrics(health, economic)
     plans: list[tuple[str, Plan]] = [(PLAN_LABEL, plan)] + [
-        (f"Today's {TODAY_LABELS.get(k.upper(), k)}", Plan.from_layer(geography, k)) for k in layers]
+        (f"Today's {areas_word(k)}", Plan.from_layer(geography, k)) for k in layers]
     return {
         "columns": [label for label, _ in plans],
         "layers": [None, *layers],
         "areas": [p.n_areas for _, p in plans],
-        "rows": score_plans(geography, plans, lower=lower, upper=upper),
+        "headline": list(headline),
+        "rows": score_plans(geography, plans, lower=lower, upper=upper, headline=headline),
     }
 
 
 def score_plans(geography: Geography, plans: Sequence[tuple[str, Plan]], *, lower: float | None = None,
-                upper: float | None = None) -> list[dict[str, Any]]:
+                upper: float | None = None, headline: Sequence[str] = HEADLINE) -> list[dict[str, Any]]:
     """Every metric for each ``(label, plan)``, scored alike: ``[{"metric", "words", "values"}]``, headline
-    measures first (in :data:`HEADLINE` order), then the rest alphabetically (the first plan's metrics)."""
+    measures first (in ``headline`` order), then the rest alphabetically (the first plan's metrics)."""
     opts = ScoreOptions(lower=lower, upper=upper, shapes=_shapes(geography))
     scored = [plan_scalars(geography, p, opts) for _, p in plans]
-    names = [m for m in HEADLINE if m in scored[0]] + sorted(m for m in scored[0] if m not in HEADLINE)
+    names = [m for m in headline if m in scored[0]] + sorted(m for m in scored[0] if m not in headline)
     return [{"metric": m, "words": in_words(m), "values": [_json(s.get(m)) for s in scored]} for m in names]
 
 

@@ -7,7 +7,7 @@ funding baseline) or on a search that proves no optimum (the design gap), the se
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from devoplan.geography.model import Geography
@@ -15,7 +15,17 @@ from devoplan.report.data import FundingView
 from devoplan.report.html import esc
 from devoplan.report.tables import Html, table
 
-HEALTH, ECONOMIC = "ICB", "LEP"
+# Today's health and economic layers, the ones the report measures the plan against (the 2024 ICBs and
+# the LEPs, wound down in 2024, stay in the bundle as historical layers).
+HEALTH, ECONOMIC = "ICB26", "LSIP"
+# A geography without them (an older or custom bundle) is read against the first of these it has.
+HEALTH_KEYS, ECONOMIC_KEYS = (HEALTH, "ICB"), (ECONOMIC, "LEP")
+# How a reader says a layer's areas: (one, several).
+LAYER_WORDS: dict[str, tuple[str, str]] = {
+    "ICB26": ("2026 ICB", "2026 ICBs"), "LSIP": ("LSIP area", "LSIP areas"), "ICB": ("ICB", "ICBs"),
+    "LEP": ("LEP", "LEPs"), "REGION": ("region", "regions"), "PFA": ("police force area", "police force areas"),
+    "CAUTH25": ("combined authority", "combined authorities"), "UTLA": ("upper-tier council", "upper-tier councils"),
+}
 STATUS_WORDS: dict[str, str] = {
     "existing_combined_authority": "could be run by an existing combined authority",
     "extend_combined_authority": "would extend an existing combined authority",
@@ -25,8 +35,9 @@ STATUS_WORDS: dict[str, str] = {
     "single_county": "are a single county",
 }
 TERM_WORDS: dict[str, str] = {
-    "health": "health misalignment (1 − coterminosity with health layers)",
-    "economic": "economic misalignment (1 − coterminosity with economic layers)",
+    "health": "health misalignment (1 − alignment with health layers; a split weighs 3x a merge)",
+    "economic": "economic misalignment (1 − alignment with economic layers; a split weighs 3x a merge)",
+    "police": "police misalignment (1 − alignment with police force areas)",
     "needs": "needs mixing (share of indicator variance inside areas)",
     "compact": "ragged borders (share of district borders that are area borders)",
     "balance": "population imbalance (total deviation from equal areas)",
@@ -36,6 +47,21 @@ STOPPED_BY: dict[str, str] = {
     "budget": "its evaluation budget (set from the time limit, so the same seed gives the same plan) ran out",
     "time": "the wall-clock guard stopped it (the machine was slower than the budget assumes)",
 }
+
+
+def today_keys(available: Iterable[str]) -> tuple[str, str]:
+    """The health and economic layers to read a report against: today's (ICB26, LSIP) where ``available``
+    (layer keys) has them, else the historical ICB and LEP, else today's keys (whose figures are then absent)."""
+    present = {str(k).upper(): str(k) for k in available if k is not None}
+    health = next((present[k] for k in HEALTH_KEYS if k in present), HEALTH)
+    economic = next((present[k] for k in ECONOMIC_KEYS if k in present), ECONOMIC)
+    return health, economic
+
+
+def areas_word(key: str, n: int = 2) -> str:
+    """A layer's areas as a reader says them: ``2026 ICBs``, ``LSIP area``; the key itself if unknown."""
+    one, many = LAYER_WORDS.get(key.upper(), (key, f"{key} areas"))
+    return one if n == 1 else many
 
 
 def glossary(geo: Geography, keys: Sequence[str] | None = None) -> str:
@@ -68,12 +94,15 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
     audit = metrics.get("audit") if isinstance(metrics.get("audit"), Mapping) else {}
     matrix = audit.get("coterminosity", {}) if isinstance(audit, Mapping) else {}
     splits = audit.get("unit_splits", []) if isinstance(audit, Mapping) else []
-    if HEALTH in matrix and ECONOMIC in matrix.get(HEALTH, {}):
-        split = sum(1 for s in splits if s.get("layer") == HEALTH)
-        shared = sum(1 for s in splits if s.get("layer") == ECONOMIC)
-        out.append(f"Today, ICBs and LEPs have a coterminosity of {float(matrix[HEALTH][ECONOMIC]):.3f} with each "
-                   f"other (1 = the same map); {split} districts are split between ICBs and {shared} sit in two "
-                   "or more LEPs.")
+    health, economic = today_keys(matrix)
+    if health in matrix and economic in matrix.get(health, {}):
+        split = sum(1 for s in splits if s.get("layer") == health)
+        shared = sum(1 for s in splits if s.get("layer") == economic)
+        shared_text = (f"{shared} sit in two or more {areas_word(economic)}" if shared else
+                       f"every district lies in one {areas_word(economic, 1)}")
+        out.append(f"Today, the {areas_word(health)} and the {areas_word(economic)} have a coterminosity of "
+                   f"{float(matrix[health][economic]):.3f} with each other (1 = the same map); {split} districts are "
+                   f"split between {areas_word(health)} and {shared_text}.")
     comparison = metrics.get("comparison") if isinstance(metrics.get("comparison"), Mapping) else {}
     out += alignment_sentences(comparison or {}, n_areas)
     out += governance_sentences(metrics)
@@ -83,17 +112,18 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
 
 
 def alignment_sentences(comparison: Mapping[str, Any], n_areas: int) -> list[str]:
-    c_h, c_e = _row(comparison, f"coterminosity@{HEALTH}"), _row(comparison, f"coterminosity@{ECONOMIC}")
+    health, economic = today_keys(comparison.get("layers") or ())
+    c_h, c_e = _row(comparison, f"coterminosity@{health}"), _row(comparison, f"coterminosity@{economic}")
     if not c_h or not c_e or c_h[0] is None or c_e[0] is None:
         return []
-    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h[0]:.3f} with today's ICBs and "
-            f"{c_e[0]:.3f} with today's LEPs")
-    cut_h, cut_e = _row(comparison, f"split_layer_areas@{HEALTH}"), _row(comparison, f"split_layer_areas@{ECONOMIC}")
+    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h[0]:.3f} with the {areas_word(health)} "
+            f"and {c_e[0]:.3f} with the {areas_word(economic)}")
+    cut_h, cut_e = _row(comparison, f"split_layer_areas@{health}"), _row(comparison, f"split_layer_areas@{economic}")
     areas = comparison.get("areas", [])
-    ih, ie = _column(comparison, HEALTH), _column(comparison, ECONOMIC)
+    ih, ie = _column(comparison, health), _column(comparison, economic)
     if cut_h and cut_e and ih is not None and ie is not None and cut_h[0] is not None and cut_e[0] is not None:
-        text += (f"; they split {int(cut_h[0])} of the {int(areas[ih])} ICBs and {int(cut_e[0])} of the "
-                 f"{int(areas[ie])} LEPs between areas")
+        text += (f"; they split {int(cut_h[0])} of the {int(areas[ih])} {areas_word(health)} and {int(cut_e[0])} "
+                 f"of the {int(areas[ie])} {areas_word(economic)} between areas")
     return [text + "."]
 
 

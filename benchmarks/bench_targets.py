@@ -1,0 +1,103 @@
+"""The optimiser's targets at every scale: England, default weights, k in {20, 30, 38, 45, 60} with the
+default kept-whole layers, and k = 38 with none (296 districts).
+
+Each case is ``design`` in a fresh process (so its peak resident memory is its own): a search of
+``--time`` seconds, then the evidence (the exact model over every listed area where the listing fits,
+column generation with a pricing MIP where it does not; docs/design.md). Per case: the plan's
+objective, the bound, the gap, the method, wall time and peak memory, or the refusal with its
+numbers. Target (issue 17): within 1% of a proven bound in 60 s on 2 cores, peak memory under 4 GB.
+The machine is shared: the load average before and after is reported. Results replace the "Targets
+at every scale" section of docs/benchmarks.md.
+
+Run: ``python -m benchmarks.bench_targets [--time 20]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+from benchmarks.docs import measured_on, write_section
+
+HEADING = "## Targets at every scale"
+CASES: tuple[tuple[int, bool], ...] = ((20, True), (30, True), (38, True), (45, True), (60, True), (38, False))
+CHILD = """
+import json, resource, sys, time
+from devoplan import load_geography
+from devoplan.design.api import design
+from devoplan.design.options import DesignOptions
+from devoplan.errors import DevoplanError
+k, whole, limit = int(sys.argv[1]), sys.argv[2] == "1", float(sys.argv[3])
+geo = load_geography()
+opts = DesignOptions(areas=k, time_limit=limit) if whole else DesignOptions(areas=k, keep_whole=(), time_limit=limit)
+t0 = time.perf_counter()
+try:
+    r = design(geo, opts, seed=0)
+    b = r.bound
+    out = {"objective": r.objective, "bound": b.value if b else None, "gap": r.gap,
+           "proven": bool(b and b.proven_optimal),
+           "method": b.method if b else "", "blocks": r.n_blocks, "search_s": r.search_seconds,
+           "details": {k: v for k, v in (b.details if b else {}).items() if isinstance(v, (int, float, str, bool))}}
+except DevoplanError as exc:
+    out = {"refused": str(exc)}
+out.update(seconds=time.perf_counter() - t0, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(json.dumps(out))
+"""
+
+
+def measure(k: int, whole: bool, limit: float) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(k), "1" if whole else "0", str(limit)],
+                          capture_output=True, text=True, check=True)
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _f(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else float("nan")
+
+
+def _row(k: int, whole: bool, r: dict[str, object]) -> str:
+    case = f"{k} areas, {'UTLA + CAUTH24 whole' if whole else 'no kept-whole layer'}"
+    mem = f"{_f(r['peak_mb']):,.0f} MB"
+    if "refused" in r:
+        return f"| {case} | refused: {r['refused']} | | | {_f(r['seconds']):.0f} s | {mem} |"
+    gap = _f(r["gap"] or 0.0)
+    how = "exact model over every area" if "every contiguous area" in str(r["method"]) else "generated areas"
+    proven = ", proven optimal" if r["proven"] else ""
+    return (f"| {case} | {_f(r['objective']):.4f} ({how}{proven}) | {_f(r['bound']):.4f} "
+            f"| {100 * gap:.2f}% | {_f(r['seconds']):.0f} s | {mem} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--time", type=float, default=20.0, help="search seconds per case")
+    args = parser.parse_args()
+    load_start = os.getloadavg()[0]
+    rows = []
+    for k, whole in CASES:
+        r = measure(k, whole, args.time)
+        print(json.dumps({"k": k, "whole": whole, **r}), flush=True)
+        rows.append(_row(k, whole, r))
+    load_end = os.getloadavg()[0]
+    table = "\n".join(rows)
+    text = f"""{HEADING}
+
+{measured_on("benchmarks.bench_targets")} on a shared 2-core machine;
+`--time {args.time:g}` (search seconds); one run; load average
+{load_start:.1f} at the start, {load_end:.1f} at the end (other engineers' work on the same 2 cores). England,
+default weights, seed 0. Target: within 1% of a proven bound in 60 s, peak memory under 4 GB. The time
+is the whole `design` call (search, bound, naming, metrics).
+
+| case | plan objective (how) | bound | gap | time | peak memory |
+|---|---|---|---|---|---|
+{table}
+"""
+    print(text)
+    write_section(HEADING, text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,343 @@
+"""Column generation without a listing, and price-and-branch: a bound and a plan at any scale.
+
+``design/exact.py`` proves optimality by scanning every feasible area; beyond about 8 million
+connected sets (England with 20 areas, or without kept-whole layers) that listing is impossible.
+Here the pool of areas grows only with areas that improve the restricted master LP:
+
+1. *Heuristic pricing* (cheap, most rounds): from every area the LP uses, a steepest-descent walk
+   of one-block changes (add a neighbouring block, drop a block whose loss keeps the area
+   contiguous), each step priced exactly by ``column_costs`` (the objective's own per-area costs);
+   every area met with a negative reduced cost joins the pool.
+2. *Exact pricing* (``design/pricing.py``) when the heuristic finds nothing, and every
+   ``EXACT_EVERY`` rounds: a MIP over the blocks for the least reduced cost. Its dual bound ``low``
+   gives the Lagrangian bound ``pi.1 + k mu - rho.1 + const + k min(0, low)``, valid for every plan
+   of contiguous areas within the bounds, whatever the pool holds (``design/exact.py`` derives it).
+   When it finds no negative area the bound equals the LP relaxation of the full model.
+3. *Price and branch*: the set-partitioning MIP over the pool (``exact.run_mip``) gives a plan; the
+   search's plan is in the pool, so the result is never worse. The gap is measured to the bound.
+
+This is a heuristic for the plan (branching would need new columns at each node) but the bound is
+proven. Deterministic: round, node and column caps stop the work; the wall clock only guards.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from devoplan.design.blocks import Blocks
+from devoplan.design.column_costs import ColumnCosts, column_costs
+from devoplan.design.columns import Columns, _allowed, to_words
+from devoplan.design.exact import _Master, run_mip
+from devoplan.design.objective import Objective
+from devoplan.design.pricing import PricingModel
+
+MAX_ROUNDS = 400  # master LP solves
+EXACT_EVERY = 25  # rounds between exact pricings while the heuristic still finds areas
+MAX_EXACT = 3  # exact pricings at most (each a MIP with a node cap)
+DEPTH = 6  # one-block steps per heuristic walk
+BATCH = 400  # areas added per round at most, most negative reduced cost first
+MIP_NODES = 5_000
+TOL = 1e-9
+
+
+@dataclass
+class ColGenResult:
+    """The proven bound, the LP value, the best plan (as block sets) and what it took."""
+
+    lower_bound: float
+    lp_value: float
+    incumbent: float
+    best_value: float
+    best_columns: list[int]
+    pool_areas: ColumnPool
+    rounds: int
+    exact_pricings: int
+    pool: int
+    converged: bool  # the last exact pricing found no area with negative reduced cost
+    mip_status: str
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class ColumnPool:
+    """The areas generated so far, with their costs and layer overlaps from ``column_costs``."""
+
+    def __init__(self, obj: Objective, n_blocks: int) -> None:
+        self.obj, self.n = obj, n_blocks
+        self.n_words = max(1, -(-n_blocks // 64))
+        self.masks: list[int] = []
+        self.index: dict[int, int] = {}
+        self._cost: list[float] = []
+        self._blocks: list[np.ndarray] = []
+        self._over: list[list[tuple[np.ndarray, np.ndarray]]] = []
+        probe = self.price([1])
+        self.alpha, self.const = probe.alpha, probe.const
+        self.layer_sizes = probe.layer_sizes
+        self._array = np.zeros(0)
+
+    @property
+    def cost(self) -> np.ndarray:
+        if len(self._array) != len(self._cost):
+            self._array = np.array(self._cost)
+        return self._array
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.masks)
+
+    def blocks_of(self, c: int) -> np.ndarray:
+        return self._blocks[c]
+
+    def overlap(self, layer: int, c: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._over[c][layer]
+
+    def price(self, masks: list[int]) -> ColumnCosts:
+        """Costs of these areas (bitmasks over blocks), by the objective's own per-area formula."""
+        return column_costs(self.obj, Columns(to_words(masks, self.n_words), self.n, len(masks)))
+
+    def add(self, masks: list[int], priced: ColumnCosts | None = None) -> list[int]:
+        """Pool ids of ``masks`` (new ones stored; ``priced`` holds their costs if already computed)."""
+        priced = priced if priced is not None else self.price(masks)
+        out = []
+        for i, m in enumerate(masks):
+            if m not in self.index:
+                self.index[m] = len(self.masks)
+                self.masks.append(m)
+                self._cost.append(float(priced.cost[i]))
+                self._blocks.append(priced.blocks_of(i).astype(np.int64))
+                self._over.append([priced.overlap(li, i) for li in range(len(self.layer_sizes))])
+            out.append(self.index[m])
+        return out
+
+    def plan_value(self, columns: list[int]) -> float:
+        """Objective of the plan made of these pool areas (``ColumnCosts.plan_value``'s formula)."""
+        value = self.const + float(sum(self._cost[c] for c in columns))
+        for layer, (alpha, size) in enumerate(zip(self.alpha, self.layer_sizes, strict=True)):
+            best = np.zeros(size)
+            for c in columns:
+                idx, vals = self.overlap(layer, c)
+                np.maximum.at(best, idx, vals)
+            value -= float(alpha * best.sum())
+        return value
+
+
+class _Neighbourhood:
+    """One-block changes of an area that keep it a feasible area (contiguous, within the bounds,
+    locks and apart pairs respected, no frozen block)."""
+
+    def __init__(self, blocks: Blocks, lo: float, hi: float) -> None:
+        self.blocks, self.lo, self.hi = blocks, lo, hi
+        self.pop = blocks.population.astype(np.float64)
+        self.free = [blocks.frozen[b] is None for b in range(blocks.n_blocks)]
+        self.n_words = max(1, -(-blocks.n_blocks // 64))
+
+    def population(self, mask: int) -> float:
+        return float(self.pop[_bits(mask)].sum())
+
+    def additions(self, mask: int) -> list[int]:
+        """The area with one neighbouring block more, within the upper bound (the floor not checked)."""
+        members = _bits(mask)
+        total = float(self.pop[members].sum())
+        nbrs = self.blocks.neighbours
+        outside = {j for b in members for j in nbrs[b] if not mask >> j & 1 and self.free[j]}
+        out = [mask | 1 << j for j in sorted(outside) if total + self.pop[j] <= self.hi]
+        if not out:
+            return out
+        keep = _allowed(to_words(out, self.n_words), self.blocks, self.n_words)
+        return [m for m, ok in zip(out, keep.tolist(), strict=True) if ok]
+
+    def variants(self, mask: int) -> list[int]:
+        members = _bits(mask)
+        if not all(self.free[b] for b in members):
+            return []
+        total = float(self.pop[members].sum())
+        nbrs = self.blocks.neighbours
+        out: list[int] = []
+        outside = {j for b in members for j in nbrs[b] if not mask >> j & 1 and self.free[j]}
+        out.extend(mask | 1 << j for j in sorted(outside) if total + self.pop[j] <= self.hi)
+        if len(members) > 1:
+            out.extend(mask & ~(1 << b) for b in members
+                       if total - self.pop[b] >= self.lo and _connected(nbrs, mask & ~(1 << b)))
+        if not out:
+            return out
+        keep = _allowed(to_words(out, self.n_words), self.blocks, self.n_words)
+        return [m for m, ok in zip(out, keep.tolist(), strict=True) if ok]
+
+
+def _bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _connected(nbrs: tuple[tuple[int, ...], ...], mask: int) -> bool:
+    members = _bits(mask)
+    seen = {members[0]}
+    queue = deque([members[0]])
+    while queue:
+        b = queue.popleft()
+        for j in nbrs[b]:
+            if mask >> j & 1 and j not in seen:
+                seen.add(j)
+                queue.append(j)
+    return len(seen) == len(members)
+
+
+def _mask(members: np.ndarray | list[int]) -> int:
+    m = 0
+    for b in members:
+        m |= 1 << int(b)
+    return m
+
+
+def _descend(
+    pool: ColumnPool, hood: _Neighbourhood, seeds: list[int], duals: _Duals
+) -> tuple[list[int], ColumnCosts | None]:
+    """Steepest-descent walks from ``seeds``; the areas met with negative reduced cost, best first."""
+    found: dict[int, float] = {}
+    frontier = {m: duals.of_pool(pool, m) for m in seeds}
+    for _ in range(DEPTH):
+        cands = sorted({v for m in frontier for v in hood.variants(m)} - set(frontier))
+        if not cands:
+            break
+        rc = duals.reduced(pool.price(cands))
+        value = dict(zip(cands, rc.tolist(), strict=True))
+        found.update((m, r) for m, r in value.items() if r < -TOL and m not in pool.index)
+        nxt = {}
+        for m, r in frontier.items():
+            vs = [v for v in hood.variants(m) if v in value]
+            if vs:
+                best = min(vs, key=lambda v: (value[v], v))
+                if value[best] < r - TOL:
+                    nxt[best] = value[best]
+        if not nxt:
+            break
+        frontier = nxt
+    chosen = sorted(found, key=lambda m: (found[m], m))[:BATCH]
+    return chosen, (pool.price(chosen) if chosen else None)
+
+
+def _grow(pool: ColumnPool, hood: _Neighbourhood, duals: _Duals) -> list[int]:
+    """From every free block, grow an area greedily (the neighbour of least reduced cost first, while
+    the area is below the population floor or the cost falls); the feasible ends, for ``_descend``."""
+    frontier = {_mask([b]): float(np.inf) for b in range(hood.blocks.n_blocks) if hood.free[b]}
+    ends: set[int] = set()
+    while frontier:
+        moves = {m: hood.additions(m) for m in frontier}
+        cands = sorted({v for vs in moves.values() for v in vs})
+        value = dict(zip(cands, duals.reduced(pool.price(cands)).tolist(), strict=True)) if cands else {}
+        nxt: dict[int, float] = {}
+        for m, r in frontier.items():
+            vs = moves[m]
+            best = min(vs, key=lambda v: (value[v], v)) if vs else None
+            below = hood.population(m) < hood.lo
+            if best is not None and (below or value[best] < r - TOL):
+                nxt[best] = value[best]
+            elif not below:
+                ends.add(m)
+        frontier = nxt
+    return sorted(ends)
+
+
+@dataclass(frozen=True)
+class _Duals:
+    pi: np.ndarray
+    mu: float
+    rho: tuple[np.ndarray, ...]
+
+    def reduced(self, priced: ColumnCosts) -> np.ndarray:
+        return priced.reduced_costs(self.pi, self.mu, self.rho)
+
+    def of_pool(self, pool: ColumnPool, mask: int) -> float:
+        c = pool.index.get(mask)
+        if c is None:
+            return float(self.reduced(pool.price([mask]))[0])
+        rc = pool.cost[c] - float(self.pi[pool.blocks_of(c)].sum()) - self.mu
+        for li, r in enumerate(self.rho):
+            idx, vals = pool.overlap(li, c)
+            rc -= float(np.maximum(pool.alpha[li] * vals - r[idx], 0.0).sum())
+        return float(rc)
+
+
+def generate(
+    obj: Objective,
+    blocks: Blocks,
+    lo: float,
+    hi: float,
+    areas: list[np.ndarray],
+    seconds: float = 60.0,
+    tick: Callable[[str], None] | None = None,
+) -> ColGenResult:
+    """Bound the objective over every plan and find a plan from generated areas (``areas`` is the
+    incumbent plan as block lists). ``seconds`` guards the wall time of the whole run."""
+    t0 = time.perf_counter()
+    k = obj.k
+    pool = ColumnPool(obj, blocks.n_blocks)
+    start = pool.add([_mask(a) for a in areas])
+    incumbent = pool.plan_value(start)
+    scale = incumbent if incumbent > 0 else 1.0
+    tol = TOL * scale
+    master = _Master(pool, blocks.n_blocks, k, scale)
+    master.add(start)
+    hood = _Neighbourhood(blocks, lo, hi)
+    frozen = [b for b in range(blocks.n_blocks) if blocks.frozen[b] is not None]  # each an area of its own
+    pricer: PricingModel | None = None
+    bound, lp_value, exact, converged, rounds = 0.0, np.inf, 0, False, 0
+    since_exact = 0
+    for rounds in range(1, MAX_ROUNDS + 1):
+        lp_value, pi, mu, rho = master.solve()
+        duals = _Duals(pi, mu, master.split(rho))
+        dual_value = float(pi.sum() + k * mu - rho.sum()) + pool.const
+        out_of_time = time.perf_counter() - t0 > 0.6 * seconds  # a guard only: the caps normally stop first
+        seeds = [pool.masks[c] for c in master.support()]
+        new, priced = _descend(pool, hood, seeds, duals)
+        if not new:  # the walks from the LP's areas are stuck: start from every block
+            new, priced = _descend(pool, hood, _grow(pool, hood, duals), duals)
+        if new and since_exact < EXACT_EVERY and not out_of_time:
+            since_exact += 1
+            master.add(pool.add(new, priced))
+            if tick is not None:
+                tick(f"column generation round {rounds}: {pool.n_columns:,} areas")
+            continue
+        since_exact = 0
+        if pricer is None:
+            pricer = PricingModel(obj, blocks, lo, hi)
+        found = pricer.solve(pi, mu, duals.rho)
+        exact += 1
+        low = min([found.lower, *(duals.of_pool(pool, _mask([b])) for b in frozen)])
+        bound = max(bound, dual_value + k * min(0.0, low))
+        if tick is not None:
+            tick(f"exact pricing {exact}: bound {bound:.6f} low {low:.6f} {found.status}")
+        if found.blocks is not None:
+            m = _mask(list(found.blocks))
+            if duals.of_pool(pool, m) < -tol:
+                new = [m, *[v for v in new if v != m]]
+        if not new and low >= -tol:
+            converged = True
+            break
+        if out_of_time or not new or exact >= MAX_EXACT:
+            break
+        master.add(pool.add(new))
+    t_cg = time.perf_counter()
+    if tick is not None:
+        tick(f"price and branch: MIP over {pool.n_columns:,} areas")
+    left = max(seconds - (t_cg - t0), 5.0)
+    mip = run_mip(pool, blocks.n_blocks, k, np.arange(pool.n_columns), scale,
+                  nodes=MIP_NODES, seconds=left)
+    best_cols = start
+    if mip.chosen is not None and pool.plan_value(mip.chosen) < incumbent - tol:
+        best_cols = mip.chosen
+    best_value = pool.plan_value(best_cols)
+    return ColGenResult(
+        lower_bound=min(bound, best_value), lp_value=lp_value + pool.const, incumbent=incumbent,
+        best_value=best_value, best_columns=best_cols, pool_areas=pool, rounds=rounds,
+        exact_pricings=exact, pool=pool.n_columns, converged=converged, mip_status=mip.status,
+        seconds={"column_generation": t_cg - t0, "mip": time.perf_counter() - t_cg},
+    )

@@ -1,0 +1,139 @@
+"""Column generation without a listing: the pricing MIP, the Lagrangian bound and price-and-branch.
+
+Oracles: the full listing of ``design/columns.py`` (every feasible area, priced by ``column_costs``)
+for the least reduced cost, and brute force over every feasible plan for the optimum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from devoplan.design import prove as prove_mod
+from devoplan.design.api import design
+from devoplan.design.blocks import build_blocks
+from devoplan.design.colgen import generate
+from devoplan.design.column_costs import column_costs
+from devoplan.design.columns import enumerate_columns
+from devoplan.design.objective import build_objective, score_assignment
+from devoplan.design.options import DesignOptions
+from devoplan.design.pricing import PricingModel
+from devoplan.errors import InfeasibleError
+from devoplan.geography.model import Geography
+from devoplan.plan import Plan
+from devoplan.testing import grid_geography, grid_plan_labels
+from tests.bruteforce import ALL_TERMS, feasible_plans
+
+NO_NEEDS = ALL_TERMS | {"needs": 0.0}
+
+
+def _opts(geo: Geography, k: int, weights: dict[str, float], **extra: object) -> DesignOptions:
+    mean = geo.units.total_population / k
+    base: dict[str, object] = {
+        "areas": k, "health": ("SPLIT",), "economic": ("COVER",), "keep_whole": (), "keep_whole_soft": ("BLOCK",),
+        "weights": weights, "min_pop": int(0.5 * mean), "max_pop": int(1.6 * mean), "time_limit": 0.05,
+    }
+    return DesignOptions(**(base | extra))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("seed", "weights"), [(0, NO_NEEDS), (1, NO_NEEDS), (2, ALL_TERMS)])
+def test_pricing_mip_finds_the_least_reduced_cost_of_the_listing(seed: int, weights: dict[str, float]) -> None:
+    """With needs weight 0 the MIP is exact; with it, its bound never exceeds the true least cost."""
+    geo = grid_geography(3, 4, seed=seed)
+    opts = _opts(geo, 3, weights)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    lo, hi = opts.min_pop or 0, opts.max_pop or 0
+    columns = enumerate_columns(blocks, lo, hi)
+    assert columns is not None
+    costs = column_costs(obj, columns)
+    model = PricingModel(obj, blocks, lo, hi)
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        pi = rng.normal(0.1, 0.1, size=blocks.n_blocks)
+        mu = float(rng.normal(0, 0.05))
+        rho = tuple(rng.uniform(0, 1e-6, size=s) for s in costs.layer_sizes)
+        rc = costs.reduced_costs(pi, mu, rho)
+        out = model.solve(pi, mu, rho)
+        assert out.lower <= rc.min() + 1e-7
+        assert out.blocks is not None
+        found = columns.find([np.array(out.blocks)])[0]
+        assert found >= 0  # the MIP's area is a feasible area
+        if weights["needs"] == 0:
+            assert out.lower == pytest.approx(rc.min(), abs=1e-6)
+            assert rc[found] == pytest.approx(rc.min(), abs=1e-6)
+
+
+@pytest.mark.parametrize(("seed", "shape", "weights"), [
+    (0, (3, 3, 3), NO_NEEDS), (1, (2, 5, 3), NO_NEEDS), (2, (3, 3, 2), ALL_TERMS), (3, (2, 4, 3), NO_NEEDS),
+])
+def test_bound_never_exceeds_the_optimum_and_the_plan_reaches_it(
+    seed: int, shape: tuple[int, int, int], weights: dict[str, float]
+) -> None:
+    rows, cols, k = shape
+    geo = grid_geography(rows, cols, seed=seed)
+    opts = _opts(geo, k, weights)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    lo, hi = opts.min_pop or 0, opts.max_pop or 0
+    plans = feasible_plans(geo, blocks, k, lo, hi)
+    values = [score_assignment(obj, a)[0] for a in plans]
+    optimum = min(values)
+    worst = plans[int(np.argmax(values))]
+    res = generate(obj, blocks, lo, hi, [np.flatnonzero(worst == a) for a in range(k)])
+    assert res.lower_bound <= optimum + 1e-9
+    assert res.best_value == pytest.approx(optimum, abs=1e-9)
+    if weights["needs"] == 0:
+        assert res.converged
+        assert res.lower_bound == pytest.approx(optimum, rel=0.05)
+
+
+def test_generated_plans_keep_locks_apart_and_frozen_areas() -> None:
+    geo = grid_geography(3, 4, seed=4)
+    start = Plan.from_labels(geo.units.codes, grid_plan_labels(geo, 2, 4))
+    frozen_code = start.area_codes[0]
+    opts = _opts(geo, start.n_areas, NO_NEEDS, locks={"U00003": "east", "U00011": "east", "U00008": "west"},
+                 apart=(("U00005", "U00006"),), start=start, frozen_areas=(frozen_code,), min_pop=1, max_pop=10**9)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    plans = feasible_plans(geo, blocks, obj.k, 1, 10**9)
+    optimum = min(score_assignment(obj, a)[0] for a in plans)
+    first = plans[0]
+    res = generate(obj, blocks, 1, 10**9, [np.flatnonzero(first == a) for a in range(obj.k)])
+    assert res.lower_bound <= optimum + 1e-9
+    assert res.best_value == pytest.approx(optimum, abs=1e-9)
+    chosen = {frozenset(res.pool_areas.blocks_of(c).tolist()) for c in res.best_columns}
+    b = blocks.unit_block
+    assert any({int(b[3]), int(b[11])} <= s and int(b[8]) not in s for s in chosen)
+    assert not any({int(b[5]), int(b[6])} <= s for s in chosen)
+    assert frozenset({int(b[start.members(frozen_code)[0]])}) in chosen
+
+
+def test_design_uses_generated_areas_when_listing_is_too_big(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prove_mod, "MAX_SETS", 5)
+    geo = grid_geography(3, 3, seed=7)
+    opts = _opts(geo, 3, NO_NEEDS)
+    first = design(geo, opts, seed=3)
+    again = design(geo, opts, seed=3)
+    assert first.bound is not None and again.bound is not None
+    assert "column generation without listing" in first.bound.method
+    assert first.bound.value <= first.objective + 1e-12
+    assert first.checks["ok"]
+    assert (first.plan.assignment == again.plan.assignment).all()
+    assert first.bound.value == again.bound.value
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    optimum = min(score_assignment(obj, a)[0]
+                  for a in feasible_plans(geo, blocks, 3, opts.min_pop or 0, opts.max_pop or 0))
+    assert first.objective == pytest.approx(optimum, abs=1e-9)
+    assert first.bound.value <= optimum + 1e-9
+
+
+def test_pricing_reports_when_no_area_fits_the_bounds() -> None:
+    geo = grid_geography(2, 3, seed=1)
+    opts = _opts(geo, 2, NO_NEEDS)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    model = PricingModel(obj, blocks, 10**12, 2 * 10**12)
+    with pytest.raises(InfeasibleError, match="no contiguous area"):
+        model.solve(np.zeros(blocks.n_blocks), 0.0, tuple(np.zeros(p.stop - p.start) for p in obj.layers))
