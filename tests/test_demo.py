@@ -57,8 +57,8 @@ def test_demo_writes_every_output(demo: DemoResult) -> None:
                  "funding_summary.json"):
         assert (demo.out / name).is_file(), name
     maps = sorted(p.name for p in (demo.out / "maps").glob("*.png"))
-    assert maps == ["map_allocation_per_head.png", "map_allocation_vs_today.png", "map_distance_from_target.png",
-                    "map_misalignments.png", "map_outcomes_worse.png",
+    assert maps == ["map_allocation_per_head.png", "map_allocation_vs_today.png", "map_apms_share.png",
+                    "map_distance_from_target.png", "map_misalignments.png", "map_outcomes_worse.png",
                     "map_plan.png", "map_plan_hex.png"]
     temps = [p for p in demo.out.iterdir() if p.name.startswith(".") and p.name != ".devoplan-outputs.json"]
     assert not temps  # no staging leftovers; the manifest lists the output set
@@ -98,9 +98,9 @@ def test_report_holds_every_section_and_area_and_no_external_url(demo: DemoResul
     for i, name in enumerate(plan.area_names, start=1):
         assert f'id="area-{i}"' in cards and f"{i}. {html.escape(name)}</h3>" in cards, name
     assert demo.report.stat().st_size < 5_000_000
-    # London's crowded labels get an enlarged inset beside the plan map, the three funding maps and the
-    # outcomes map
-    assert text.count("Enlarged (framed on the map): areas ") == 5
+    # London's crowded labels get an enlarged inset beside the plan map, the three funding maps, the markets
+    # map and the outcomes map
+    assert text.count("Enlarged (framed on the map): areas ") == 6
     areas = re.search(r'<section id="areas">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
     assert all(html.escape(name.split()[-1]) in areas for name in plan.area_names)  # the maps' legends name them
     summary = re.search(r'<section id="summary">(.*?)</section>', text, re.S).group(1)  # type: ignore[union-attr]
@@ -152,7 +152,7 @@ def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
     console = Console(record=True, width=200)
     render_summary(demo, console)
     text = console.export_text()
-    for phrase in ("coterminosity: 1 = the same map", "today ICBs and LEPs have a coterminosity of",
+    for phrase in ("coterminosity: 1 = the same map", "today the 2026 ICBs and the LSIP areas have a coterminosity of",
                    "Who would run them:", "Funding: £", "baselines are today's money", "Open the report:",
                    "allocations.csv", "maps/*.png"):
         assert phrase in text, phrase

@@ -15,15 +15,10 @@ from devoplan.errors import InfeasibleError, SpecError
 from devoplan.markets import design_prices, evaluate, example_spec_path, load_pbr_spec
 from devoplan.markets.pbr import evaluate_group, served_share
 from devoplan.markets.pbr_spec import CohortGroup, Provenance, parse_pbr_spec
+from devoplan.testing import two_group_spec
 from tests.cli import run_cli as run
 
-# Two groups of 100. Easy: 30% -> 60% with service, costs £300 (break-even £1,000 per outcome).
-# Hard: 5% -> 25%, costs £500 (break-even £2,500). A flat £2,000 per outcome serves only the easy group.
-TWO = {
-    "groups": [{"key": "easy", "size": 100, "p_without": 0.3, "p_with": 0.6, "cost": 300},
-               {"key": "hard", "size": 100, "p_without": 0.05, "p_with": 0.25, "cost": 500}],
-    "prices": {"outcome": {"easy": 2000, "hard": 2000}},
-}
+TWO = two_group_spec()  # easy: break-even £1,000 per outcome; hard: £2,500 (docs/markets.md)
 
 
 def _spec(**design: Any) -> Any:
@@ -190,4 +185,4 @@ def test_cli_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_cli_table_on_the_example(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["pbr", "--design"], capsys)
     assert code == 0
-    assert "designed prices" in out and "flat price, same spend" in out
+    assert "designed prices" in out and "flat price, within the same spend" in out

@@ -87,14 +87,14 @@ def test_findings_are_assembled_from_the_figures(tmp_path: Path) -> None:
     geo = tiny_geography(tmp_path / "geo")
     plan = Plan.from_layer(geo, "ICB")
     metrics = {
-        "audit": {"coterminosity": {"ICB": {"LEP": 0.7512}},
-                  "unit_splits": [_split("ICB", "partition"), _split("LEP", "cover")]},
-        "comparison": {"columns": ["Proposed plan", "Today's ICBs", "Today's LEPs"], "layers": [None, "ICB", "LEP"],
-                       "areas": [2, 2, 2],
-                       "rows": [{"metric": "coterminosity@ICB", "values": [0.9, 1.0, 0.7]},
-                                {"metric": "coterminosity@LEP", "values": [0.8, 0.7, 1.0]},
-                                {"metric": "split_layer_areas@ICB", "values": [1, 0, 1]},
-                                {"metric": "split_layer_areas@LEP", "values": [2, 1, 0]}]},
+        "audit": {"coterminosity": {"ICB26": {"LSIP": 0.7512}},
+                  "unit_splits": [_split("ICB26", "partition"), _split("LSIP", "cover")]},
+        "comparison": {"columns": ["Proposed plan", "Today's 2026 ICBs", "Today's LSIP areas"],
+                       "layers": [None, "ICB26", "LSIP"], "areas": [2, 2, 2],
+                       "rows": [{"metric": "coterminosity@ICB26", "values": [0.9, 1.0, 0.7]},
+                                {"metric": "coterminosity@LSIP", "values": [0.8, 0.7, 1.0]},
+                                {"metric": "split_layer_areas@ICB26", "values": [1, 0, 1]},
+                                {"metric": "split_layer_areas@LSIP", "values": [2, 1, 0]}]},
         "design": {"governance": {"H1": {"status": "new_combined_authority"},
                                   "H2": {"status": "existing_combined_authority"}}},
         "funding": {"baseline": {"assumption": True},
@@ -103,10 +103,13 @@ def test_findings_are_assembled_from_the_figures(tmp_path: Path) -> None:
     }
     fv = funding_view(synthetic_allocations(), plan)
     text = findings(metrics, fv, plan.n_areas)
-    assert text[0] == ("Today, ICBs and LEPs have a coterminosity of 0.751 with each other (1 = the same map); "
-                       "1 districts are split between ICBs and 1 sit in two or more LEPs.")
-    assert text[1] == ("The proposed 2 areas have a coterminosity of 0.900 with today's ICBs and 0.800 with today's "
-                       "LEPs; they split 1 of the 2 ICBs and 2 of the 2 LEPs between areas.")
+    assert text[0] == ("Today, the 2026 ICBs and the LSIP areas have a coterminosity of 0.751 with each other (1 = "
+                       "the same map); 1 districts are split between 2026 ICBs and 1 sit in two or more LSIP areas.")
+    assert text[1] == ("The proposed 2 areas have a coterminosity of 0.900 with the 2026 ICBs and 0.800 with the "
+                       "LSIP areas; they split 1 of the 2 2026 ICBs and 2 of the 2 LSIP areas between areas.")
+    partition = {**metrics, "audit": {"coterminosity": {"ICB26": {"LSIP": 0.75}}, "unit_splits": []}}
+    assert findings(partition, fv, plan.n_areas)[0].endswith(
+        "0 districts are split between 2026 ICBs and every district lies in one LSIP area.")
     assert text[2] == ("Who would run them: 1 could be run by an existing combined authority; "
                        "1 need a new combined authority.")
     # 2026/27: £700,000 + £2,100,000 = £2.8m for 2,100 residents = £1,333 per head
@@ -226,14 +229,14 @@ def test_report_out_must_be_a_writable_file(tmp_path: Path, capsys: pytest.Captu
 
 def test_demo_summary_lines_say_what_the_figures_mean() -> None:
     s = Headline(areas=38, population_min=743_755, population_max=2_919_650, bounds=(743_290, 2_973_160),
-                 today_icb_lep=0.7983, objective=1.17, lower_bound=0.46, gap_to_bound=0.606, stopped_by="time",
-                 alignment={}, governance={"new_combined_authority": 25, "single_county": 3},
+                 today_health_economic=0.7983, objective=1.17, lower_bound=0.46, gap_to_bound=0.606,
+                 stopped_by="time", alignment={}, governance={"new_combined_authority": 25, "single_county": 3},
                  years=("2026/27", "2029/30"), to_areas={"2026/27": 108.0e9, "2029/30": 117.83e9},
                  per_head={"2026/27": 1911.8, "2029/30": 2085.8},
                  winners=WinnersAndLosers("2029/30", 12.309, 12, 26), baseline_assumed=True, baseline_assumed_lines=())
     lines = summary_lines(s)
-    assert lines[0] == ("38 areas of 743,755–2,919,650 residents (allowed 743,290–2,973,160); today ICBs and LEPs "
-                        "have a coterminosity of 0.798 with each other.")
+    assert lines[0] == ("38 areas of 743,755–2,919,650 residents (allowed 743,290–2,973,160); today the 2026 ICBs "
+                        "and the LSIP areas have a coterminosity of 0.798 with each other.")
     assert lines[1] == ("Optimiser: objective 1.170 (lower is better); the term-wise relaxation's lower bound is "
                         "0.460 (the exact model was skipped), so a better plan could improve it by at most 60.6% "
                         "(the bound may be loose).")

@@ -24,7 +24,7 @@ import pytest
 
 from devoplan.geography.loader import load_geography
 from devoplan.testing.browser import CHROMIUM_ARGS, find_chromium, serving
-from devoplan.web import CSP, maplibre_ready
+from devoplan.web import CSP, maplibre_ready, swagger_ui_ready
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency (make installs it)")
 expect = playwright_api.expect
@@ -159,6 +159,17 @@ def test_login_is_refused_with_a_message(page: Any, site: str) -> None:
     assert page.locator("#scenarios-view").is_hidden()
 
 
+@pytest.mark.skipif(not swagger_ui_ready(), reason="Swagger UI is not unpacked: run `make web`")
+def test_api_docs_render_offline_under_the_policy(page: Any, site: str) -> None:
+    """/docs draws the API from local Swagger UI files; a blocked script or a CDN request would show here."""
+    elsewhere: list[str] = []
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith(site) else None)
+    page.goto(f"{site.rstrip('/')}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("devoplan workspace")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    assert not elsewhere, elsewhere
+
+
 @pytest.mark.skipif(not maplibre_ready(), reason="MapLibre GL JS is not unpacked: run `make web`")
 def test_edit_propose_accept_download(page: Any) -> None:
     shot(page, "login")
@@ -237,7 +248,7 @@ def test_edit_propose_accept_download(page: Any) -> None:
     wight = next(r for r in csv.reader(io.StringIO(saved)) if r and r[0] == WIGHT)
     assert hampshire in wight
 
-    # Comments on the proposal are text; the history compares any version with the current one.
+    # Comments on the proposal are text; the history compares any version with the current one...
     card = page.locator("#proposals article").first
     card.locator("textarea").fill("Agreed <script>x</script>")
     card.get_by_role("button", name="Comment").click()
@@ -247,6 +258,11 @@ def test_edit_propose_accept_download(page: Any) -> None:
     page.wait_for_selector("#diff h3")
     assert page.locator("#diff h3").inner_text() == "Version 4 → version 5: 1 district moved"
     assert "Isle of Wight" in page.locator("#diff").inner_text()
+    page.select_option("#compare-a", "1")  # ... and any two versions with each other
+    page.select_option("#compare-b", "3")
+    page.click("#compare-form button[type=submit]")
+    expect(page.locator("#diff h3")).to_have_text("Version 1 → version 3: 2 districts moved")
+    assert "New Forest" in page.locator("#diff").inner_text()
 
     # The downloaded plan uploads as a new scenario with the same areas.
     page.click("#nav-scenarios")

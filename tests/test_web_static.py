@@ -4,10 +4,11 @@ always set as text), nothing loaded from another host, every module and asset it
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
-from devoplan.web import INDEX_HTML, STATIC_DIR, WEB_DIR
+from devoplan.web import INDEX_HTML, STATIC_DIR, WEB_DIR, swagger_ui_ready
 
 SCRIPTS = sorted((STATIC_DIR / "js").glob("*.js"))
 MARKUP_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function")
@@ -64,3 +65,39 @@ def test_mount_serves_the_page_with_a_strict_policy() -> None:
     assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"
     assert "javascript" in script.headers["content-type"]
     assert client.get("/static/../__init__.py").status_code == 404
+
+
+def _docs_client() -> object:
+    fastapi = pytest.importorskip("fastapi")
+    testclient = pytest.importorskip("fastapi.testclient")
+    from devoplan.web import mount, mount_docs
+
+    app = fastapi.FastAPI(title="t", docs_url=None, redoc_url=None)
+    mount_docs(app)
+    mount(app)
+    return testclient.TestClient(app)
+
+
+@pytest.mark.skipif(not swagger_ui_ready(), reason="Swagger UI is not unpacked: run `make web`")
+def test_api_docs_load_nothing_from_another_host() -> None:
+    client: Any = _docs_client()
+    page = client.get("/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    refs = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(r"url: '([^']+)'", page.text)
+    assert len(refs) == 4 and not [r for r in refs if re.match(r"^(?:[a-z]+:)?//", r)], refs
+    for ref in refs[:3]:
+        asset = client.get(ref)
+        assert asset.status_code == 200 and len(asset.content) > 500, ref
+    # Only the page's own inline start-up script may run, by its hash; no CDN, no other inline script.
+    policy = page.headers["content-security-policy"]
+    assert re.search(r"script-src 'self' 'sha256-[A-Za-z0-9+/=]+';", policy) and "http" not in policy
+    assert '"validatorUrl": null' in page.text  # Swagger UI would otherwise ask validator.swagger.io
+
+
+def test_api_docs_without_swagger_ui_say_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import devoplan.web
+
+    monkeypatch.setattr(devoplan.web, "SWAGGER_UI_FILES", ("no-such-file.js",))
+    client: Any = _docs_client()
+    page = client.get("/docs")
+    assert page.status_code == 503 and "make web" in page.text and "/openapi.json" in page.text

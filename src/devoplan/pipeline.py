@@ -5,7 +5,7 @@
 1. audit today's layers (coterminosity of every pair, districts each layer splits);
 2. design ``areas`` commissioning areas with the default constraints (fixed seed, time limit);
 3. fund them with the default spec over its four-year settlement, with a seeded Monte Carlo;
-4. score the plan side by side with today's ICBs, LEPs, regions and police force areas;
+4. score the plan side by side with today's layers: the 2026 ICBs, the LSIP areas, regions and police force areas;
 5. write ``report.html``, ``plan.csv``, ``plan.geojson``, ``allocations.csv``, ``funding_summary.json``,
    ``metrics.json``, ``maps/*.png``, and the report's tables as ``tables/*.csv`` and
    ``report_tables.xlsx`` into the output directory.
@@ -46,6 +46,7 @@ from devoplan.report.build import build_report
 from devoplan.report.comparison import ComparisonTable, comparison_table
 from devoplan.report.data import BoundFacts, bound_facts, plan_fingerprint, read_allocations, read_metrics
 from devoplan.report.downloads import write_tables
+from devoplan.report.layerwords import ECONOMIC, HEALTH
 from devoplan.validate import MAX_TIME_LIMIT
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
@@ -110,7 +111,7 @@ class Headline:
     gap_to_bound: float | None
     lower_bound: float | None
     stopped_by: str
-    today_icb_lep: float | None  # coterminosity of today's ICBs and LEPs
+    today_health_economic: float | None  # coterminosity of today's health and economic layers (ICB26, LSIP)
     alignment: dict[str, dict[str, float | None]]  # measure -> column label -> value
     governance: dict[str, int]  # candidate-body status -> areas
     years: tuple[str, ...]
@@ -305,10 +306,10 @@ def headline(geo: Geography, result: DesignResult, funding: FundingResult, compa
         search_objective=facts.search_objective if facts is not None else None,
         improved_by_mip=facts.improved_by_mip if facts is not None else None,
         stopped_by=result.stats.stopped_by,
-        today_icb_lep=matrix.get("ICB", {}).get("LEP"),
+        today_health_economic=matrix.get(HEALTH, {}).get(ECONOMIC),
         alignment={m: dict(zip(columns, rows[m], strict=True)) for m in
-                   ("coterminosity@ICB", "coterminosity@LEP", "split_layer_areas@ICB", "split_layer_areas@LEP")
-                   if m in rows},
+                   (f"coterminosity@{HEALTH}", f"coterminosity@{ECONOMIC}", f"split_layer_areas@{HEALTH}",
+                    f"split_layer_areas@{ECONOMIC}") if m in rows},
         governance=dict(sorted(statuses.items())),
         years=tuple(funding.years),
         to_areas={y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},

@@ -265,3 +265,59 @@ def check_depth(value: object, where: Where, *, limit: int = MAX_DEPTH) -> None:
 def _show(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -- specification documents ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SpecReader:
+    """Typed reads from a parsed TOML/JSON specification; every error is a SpecError naming the file
+    and key path (``groups[2].p_with``). Numbers go through :func:`number`, so NaN, infinity, text
+    and out-of-range values are refused with the same words everywhere."""
+
+    file: Path | None = None
+
+    def error(self, path: str, message: str) -> DevoplanError:
+        return Key(path, self.file).error(message)
+
+    def only(self, table: Mapping[str, object], path: str, allowed: Sequence[str]) -> None:
+        """Refuse a key not in ``allowed`` (a typo would otherwise be silently ignored)."""
+        for key in table:
+            if key not in allowed:
+                raise self.error(join_key(path, key), f"unknown key; allowed here: {', '.join(allowed)}")
+
+    def table(self, parent: Mapping[str, object], key: str, path: str = "", *,
+              required: bool = True) -> dict[str, object]:
+        """The sub-table ``key`` (an empty one when optional and absent)."""
+        if key not in parent:
+            if required:
+                raise self.error(join_key(path, key), "is missing")
+            return {}
+        value = parent[key]
+        if not isinstance(value, dict):
+            raise self.error(join_key(path, key), "must be a table")
+        return value
+
+    def text(self, table: Mapping[str, object], key: str, path: str, default: str | None = None) -> str:
+        """A non-empty string (``default`` when absent; required when there is no default)."""
+        if key not in table:
+            if default is None:
+                raise self.error(join_key(path, key), "is missing")
+            return default
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(join_key(path, key), "must be a non-empty string")
+        return value.strip()
+
+    def number(self, table: Mapping[str, object], key: str, path: str, *, default: float | None = None,
+               lo: float | None = None, hi: float | None = None, integer: bool = False) -> float:
+        """A checked number (:func:`number`); ``default`` when absent, required when there is none."""
+        if key not in table:
+            if default is None:
+                raise self.error(join_key(path, key), "is missing")
+            return default
+        return number(table[key], Key(join_key(path, key), self.file), lo=lo, hi=hi, integer=integer)
+
+
+def join_key(parent: str, key: str) -> str:
+    """``parent.key`` (just ``key`` at the top level)."""
+    return f"{parent}.{key}" if parent else key

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from devoplan.testing import two_group_spec
 from tests.api.conftest import ROLES, Api
 
 WEST_LANCS = "E07000127"
@@ -90,6 +91,7 @@ CASES: tuple[Case, ...] = (
     Case("comment on district", PROPOSERS, lambda api: ("POST", f"/api/scenarios/{_scenario(api)['id']}/comments", {
         "json": {"district": WEST_LANCS, "text": "t"}})),
     Case("mark notifications read", ALL, lambda api: ("POST", "/api/notifications/read-all", {})),
+    Case("price a contract", ALL, lambda api: ("POST", "/api/pbr", {"json": two_group_spec()})),
     Case("start job", EDITORS, lambda api: ("POST", "/api/jobs", {"json": {"name": "j", "time_limit": 60}})),
     Case("cancel job", EDITORS, lambda api: ("POST", f"/api/jobs/{_job(api)}/cancel", {})),
 )
@@ -139,7 +141,7 @@ def test_every_mutating_route_is_in_the_matrix(api: Api) -> None:
         "comment on proposal": "/api/proposals/{proposal_id}/comments",
         "comment on district": "/api/scenarios/{scenario_id}/comments",
         "mark notifications read": "/api/notifications/read-all", "start job": "/api/jobs",
-        "cancel job": "/api/jobs/{job_id}/cancel",
+        "cancel job": "/api/jobs/{job_id}/cancel", "price a contract": "/api/pbr",
     }
     assert set(templates) == {c.name for c in CASES}
     assert {path for _, path in mutating} == set(templates.values()) | covered

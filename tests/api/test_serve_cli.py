@@ -1,5 +1,5 @@
-"""`devoplan serve` refuses, in one line with exit status 2, what it cannot do: a port in use, a
-database it cannot open, a database URL of another kind."""
+"""`devoplan serve` prints the URL it really listens on, and refuses, in one line with exit status 2,
+what it cannot do: a port in use, a database it cannot open, a database URL of another kind."""
 
 from __future__ import annotations
 
@@ -30,3 +30,25 @@ def test_bad_database(url: str, words: str, capsys: pytest.CaptureFixture[str]) 
     code, _, err = run_cli(["serve", "--port", str(free_port()), "--db", url], capsys)
     assert code == 2 and words in err, err
     assert "secret" not in err
+
+
+def test_prints_the_address_it_listens_on(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    heard: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: heard.update(options))
+    port = free_port()
+    code, out, _ = run_cli(["serve", "--port", str(port), "--db", str(tmp_path / "w.db")], capsys)
+    assert code == 0 and heard["host"] == "127.0.0.1" and heard["port"] == port
+    assert f"devoplan workspace on http://127.0.0.1:{port}/ (API docs at /docs" in out
+
+
+@pytest.mark.parametrize(("host", "url"), [
+    ("::1", "http://[::1]:8000/"), ("0.0.0.0", "http://0.0.0.0:8000/ (every interface of this machine)"),
+    ("workspace.example", "http://workspace.example:8000/"),
+])
+def test_listen_url(host: str, url: str) -> None:
+    from devoplan.commands.serve import listen_url
+
+    assert listen_url(host, 8000) == url

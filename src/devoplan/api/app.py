@@ -1,6 +1,7 @@
 """The workspace web application: ``create_app(database, geography)`` returns the FastAPI app.
 
-The JSON API lives under ``/api`` (OpenAPI at ``/openapi.json``, interactive docs at ``/docs``);
+The JSON API lives under ``/api`` (OpenAPI at ``/openapi.json``, interactive docs at ``/docs``, Swagger UI served
+from the package's vendor folder, never a CDN);
 the browser app (``devoplan/web/``) is served by ``devoplan.web.mount`` at ``/`` and ``/static/``, with
 its Content-Security-Policy. ``devoplan serve`` builds this app over a migrated database and runs it
 with Uvicorn.
@@ -18,7 +19,7 @@ from devoplan import __version__, web
 from devoplan.api import errors
 from devoplan.api.context import Workspace
 from devoplan.api.jobs import JobRunner
-from devoplan.api.routes import accounts, inbox, jobs, outputs, proposals, scenarios
+from devoplan.api.routes import accounts, inbox, jobs, markets, outputs, proposals, scenarios
 from devoplan.api.whatif import WhatIf
 from devoplan.geography.model import Geography
 from devoplan.store.db import Database
@@ -36,11 +37,11 @@ def create_app(database: Database, geography: Geography, *, serve_web: bool = Tr
         yield
         runner.shutdown()
 
-    app = FastAPI(title="devoplan workspace", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="devoplan workspace", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Scenarios, live what-ifs, proposals and roles for drawing commissioning areas.")
     app.state.workspace = workspace
     errors.install(app)
-    for module in (accounts, scenarios, proposals, inbox, jobs, outputs):
+    for module in (accounts, scenarios, proposals, inbox, jobs, outputs, markets):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["meta"])
@@ -48,6 +49,7 @@ def create_app(database: Database, geography: Geography, *, serve_web: bool = Tr
         return {"ok": True, "version": __version__, "geography": geography.name,
                 "database": database.engine.dialect.name}
 
+    web.mount_docs(app)
     if serve_web:
         web.mount(app)
     return app

@@ -21,12 +21,13 @@ from devoplan.pipeline import (
     StepEvent,
     run_demo,
 )
+from devoplan.report.layerwords import ECONOMIC, HEALTH, areas_word
 
 MEASURES: dict[str, str] = {
-    "coterminosity@ICB": "coterminosity with ICBs",
-    "coterminosity@LEP": "coterminosity with LEPs",
-    "split_layer_areas@ICB": "ICBs split between areas",
-    "split_layer_areas@LEP": "LEPs split between areas",
+    f"coterminosity@{HEALTH}": f"coterminosity with the {areas_word(HEALTH)}",
+    f"coterminosity@{ECONOMIC}": f"coterminosity with the {areas_word(ECONOMIC)}",
+    f"split_layer_areas@{HEALTH}": f"{areas_word(HEALTH)} split between areas",
+    f"split_layer_areas@{ECONOMIC}": f"{areas_word(ECONOMIC)} split between areas",
 }
 STEP_TITLES: dict[str, str] = {
     "load": "Load the England geography",
@@ -105,8 +106,9 @@ def summary_lines(s: Headline) -> list[str]:
     lo, hi = s.bounds
     areas = (f"{s.areas} areas of {s.population_min:,}–{s.population_max:,} residents"
              + (f" (allowed {lo:,.0f}–{hi:,.0f})" if lo is not None and hi is not None else ""))
-    if s.today_icb_lep is not None:
-        areas += f"; today ICBs and LEPs have a coterminosity of {s.today_icb_lep:.3f} with each other"
+    if s.today_health_economic is not None:
+        areas += (f"; today the {areas_word(HEALTH)} and the {areas_word(ECONOMIC)} have a coterminosity of "
+                  f"{s.today_health_economic:.3f} with each other")
     lines.append(areas + ".")
     if s.gap_to_bound is not None:
         lines.append(optimiser_line(s))

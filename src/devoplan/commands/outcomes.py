@@ -30,7 +30,7 @@ from devoplan.planio import read_plan
 
 def outcomes_command(
     plan: Annotated[Path | None, typer.Option("--plan", help="A plan CSV (unit code -> area).")] = None,
-    layer: Annotated[str | None, typer.Option("--layer", help="A layer's areas, e.g. RGN, ICB, CAUTH.")] = None,
+    layer: Annotated[str | None, typer.Option("--layer", help="A layer's areas, e.g. REGION, ICB26, CAUTH25.")] = None,
     indicators: Annotated[list[str] | None, typer.Option(
         "--indicators", "-i", help="Indicator keys (repeat or comma-separate; default: all).")] = None,
     period: Annotated[str | None, typer.Option("--period", help="A period such as 2022-24 (default: latest).")] = None,

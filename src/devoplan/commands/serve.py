@@ -37,8 +37,7 @@ def serve(
     _check_port(host, port)  # before the slow start, and as one line rather than Uvicorn's log and exit
     database = open_database(db)
     app = create_app(database, load_geography(geography))
-    shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    typer.echo(f"devoplan workspace on http://{shown}:{port}/ (API docs at /docs; database "
+    typer.echo(f"devoplan workspace on {listen_url(host, port)} (API docs at /docs; database "
                f"{database.engine.url.render_as_string()})", err=False)
     sys.stdout.flush()
     try:
@@ -47,6 +46,22 @@ def serve(
         raise DevoplanError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     finally:
         database.dispose()
+
+
+def listen_url(host: str, port: int) -> str:
+    """The URL of the address the server listens on, as given (``http://[::1]:8000/`` for IPv6).
+
+    Not ``localhost``: that name may resolve to the other IP version than the one listened on.
+    An unspecified address (0.0.0.0, ::) is said to mean every interface.
+    """
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"http://{host}:{port}/"
+    shown = f"[{address}]" if address.version == 6 else str(address)
+    return f"http://{shown}:{port}/" + (" (every interface of this machine)" if address.is_unspecified else "")
 
 
 def _check_port(host: str, port: int) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from devoplan.design.blocks import Blocks
-from devoplan.design.column_costs import ColumnCosts, column_costs
+from devoplan.design.column_costs import ColumnCosts, column_costs, plan_value
 from devoplan.design.columns import Columns, _allowed, to_words
 from devoplan.design.exact import _Master, run_mip
 from devoplan.design.objective import Objective
@@ -114,15 +114,8 @@ class ColumnPool:
         return out
 
     def plan_value(self, columns: list[int]) -> float:
-        """Objective of the plan made of these pool areas (``ColumnCosts.plan_value``'s formula)."""
-        value = self.const + float(sum(self._cost[c] for c in columns))
-        for layer, (alpha, size) in enumerate(zip(self.alpha, self.layer_sizes, strict=True)):
-            best = np.zeros(size)
-            for c in columns:
-                idx, vals = self.overlap(layer, c)
-                np.maximum.at(best, idx, vals)
-            value -= float(alpha * best.sum())
-        return value
+        """Objective of the plan made of these pool areas (the same formula as ``ColumnCosts.plan_value``)."""
+        return plan_value(self, columns)
 
 
 class _Neighbourhood:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 from scipy import sparse
@@ -98,15 +99,37 @@ class ColumnCosts:
 
     def plan_value(self, columns: np.ndarray | list[int]) -> float:
         """Objective of the plan whose areas are ``columns``."""
-        cs = [int(c) for c in columns]
-        value = self.const + float(self.cost[cs].sum())
-        for layer, (alpha, size) in enumerate(zip(self.alpha, self.layer_sizes, strict=True)):
-            best = np.zeros(size)
-            for c in cs:
-                idx, vals = self.overlap(layer, c)
-                np.maximum.at(best, idx, vals)
-            value -= float(alpha * best.sum())
-        return value
+        return plan_value(self, columns)
+
+
+class PricedColumns(Protocol):
+    """What :func:`plan_value` reads: columns' costs and layer overlaps (a :class:`ColumnCosts`, or the
+    column-generation pool that grows one area at a time)."""
+
+    @property
+    def cost(self) -> np.ndarray: ...
+    @property
+    def alpha(self) -> np.ndarray: ...
+    @property
+    def layer_sizes(self) -> tuple[int, ...]: ...
+    @property
+    def const(self) -> float: ...
+
+    def overlap(self, layer: int, c: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def plan_value(priced: PricedColumns, columns: np.ndarray | list[int]) -> float:
+    """Objective of the plan whose areas are ``columns``: the constant, the columns' costs, less each layer's
+    column maxima (the non-additive part of the alignment terms) weighted by ``alpha``."""
+    cs = [int(c) for c in columns]
+    value = priced.const + float(priced.cost[cs].sum())
+    for layer, (alpha, size) in enumerate(zip(priced.alpha, priced.layer_sizes, strict=True)):
+        best = np.zeros(size)
+        for c in cs:
+            idx, vals = priced.overlap(layer, c)
+            np.maximum.at(best, idx, vals)
+        value -= float(alpha * best.sum())
+    return value
 
 
 def column_costs(obj: Objective, columns: Columns) -> ColumnCosts:

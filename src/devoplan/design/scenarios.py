@@ -29,6 +29,7 @@ from devoplan.design.construct import construct
 from devoplan.design.feasibility import check_feasible
 from devoplan.design.objective import build_objective
 from devoplan.design.options import DesignOptions, resolved_bounds
+from devoplan.design.prove import rescue
 from devoplan.design.search import State, repair
 from devoplan.errors import InfeasibleError, reject_unknown
 from devoplan.geography.model import Geography
@@ -101,8 +102,9 @@ def scenario_options(geography: Geography, name: str, **overrides: object) -> Sc
 
 
 def choose_areas(geography: Geography, opts: DesignOptions) -> tuple[int, str]:
-    """The largest number of areas (at most the blocks, and at most total / ``min_pop``) for which
-    construction and repair find a plan within the bounds; and a word on what was tried.
+    """The largest number of areas (at most the blocks, and at most total / ``min_pop``) for which a plan
+    within the bounds is found, as :func:`devoplan.design.api.design` finds its start (construction and
+    repair, else the exact model where the candidate areas are few); and a word on what was tried.
 
     Raises InfeasibleError naming the reason the smallest count failed when none works."""
     blocks = build_blocks(geography, opts)
@@ -116,8 +118,11 @@ def choose_areas(geography: Geography, opts: DesignOptions) -> tuple[int, str]:
         try:
             check_feasible(blocks, k, lo, hi)
             obj = build_objective(geography, blocks, trial)
-            state = State(blocks, obj, construct(blocks, obj, k, hi, lo), lo, hi)
-            repair(state, np.random.default_rng(0))
+            try:
+                state = State(blocks, obj, construct(blocks, obj, k, hi, lo), lo, hi)
+                repair(state, np.random.default_rng(0))
+            except InfeasibleError as failure:  # as design() does: settle it exactly where that is cheap
+                rescue(obj, blocks, lo, hi, failure)
         except InfeasibleError as exc:
             failures.append(f"{k}: {exc}")
             continue

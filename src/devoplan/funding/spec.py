@@ -18,7 +18,17 @@ from typing import Any
 
 from devoplan.errors import SpecError
 from devoplan.funding.years import check_consecutive, parse_year
-from devoplan.validate import MAX_POUNDS, MAX_RATE, MAX_RELATIVE, MAX_STRENGTH, Key, parse_document, read_text
+from devoplan.validate import (
+    MAX_POUNDS,
+    MAX_RATE,
+    MAX_RELATIVE,
+    MAX_STRENGTH,
+    Key,
+    SpecReader,
+    join_key,
+    parse_document,
+    read_text,
+)
 from devoplan.validate import number as checked_number
 
 COMBINE_MODES: tuple[str, ...] = ("multiplicative", "additive")
@@ -253,34 +263,22 @@ def parse_spec(data: Mapping[str, Any], *, file: Path | None = None) -> FundingS
     )
 
 
-def _join(parent: str, key: str) -> str:
-    return f"{parent}.{key}" if parent else key
-
-
 def _only(ctx: _Ctx, table: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> None:
-    for key in table:
-        if key not in allowed:
-            raise ctx.error(_join(path, key), f"unknown key; allowed here: {', '.join(allowed)}")
+    SpecReader(ctx.file).only(table, path, allowed)
 
 
 def _table(ctx: _Ctx, parent: Mapping[str, Any], key: str, path: str = "") -> dict[str, Any]:
-    full = _join(path, key)
-    if key not in parent:
-        raise ctx.error(full, "is missing")
-    value = parent[key]
-    if not isinstance(value, dict):
-        raise ctx.error(full, "must be a table")
-    return value
+    return SpecReader(ctx.file).table(parent, key, path)
 
 
 def _str(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, default: str | None = None) -> str:
     if key not in table:
         if default is None:
-            raise ctx.error(_join(path, key), "is missing")
+            raise ctx.error(join_key(path, key), "is missing")
         return default
     value = table[key]
     if not isinstance(value, str) or (default is None and not value.strip()):
-        raise ctx.error(_join(path, key), "must be a non-empty string")
+        raise ctx.error(join_key(path, key), "must be a non-empty string")
     return value
 
 
@@ -289,16 +287,16 @@ def _prov(ctx: _Ctx, table: Mapping[str, Any], path: str, inherited: _Prov) -> _
     source = table.get("source")
     assumption = table.get("assumption")
     if source is not None and (not isinstance(source, str) or not source.strip()):
-        raise ctx.error(_join(path, "source"), "must be a non-empty string")
+        raise ctx.error(join_key(path, "source"), "must be a non-empty string")
     if assumption is not None and not isinstance(assumption, bool):
-        raise ctx.error(_join(path, "assumption"), "must be true or false")
+        raise ctx.error(join_key(path, "assumption"), "must be true or false")
     note = table.get("note", "")
     if not isinstance(note, str):
-        raise ctx.error(_join(path, "note"), "must be a string")
+        raise ctx.error(join_key(path, "note"), "must be a string")
     if source is None and assumption is None:
         return _Prov(inherited.source, inherited.assumption, note or inherited.note)
     if assumption is False and source is None:
-        raise ctx.error(_join(path, "assumption"), "false needs a 'source' saying where the figure comes from")
+        raise ctx.error(join_key(path, "assumption"), "false needs a 'source' saying where the figure comes from")
     return _Prov(source, bool(assumption) or source is None, note)
 
 
@@ -311,7 +309,7 @@ def _record(ctx: _Ctx, key: str, value: Any, prov: _Prov) -> None:
 def _number(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, prov: _Prov,
             default: float | None = None, *, lo: float | None = None, hi: float | None = None) -> float:
     """A number, bare or as ``{ value, source | assumption, note }``, range-checked and recorded."""
-    full = _join(path, key)
+    full = join_key(path, key)
     if key not in table:
         if default is None:
             raise ctx.error(full, "is missing")
@@ -321,7 +319,7 @@ def _number(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, prov: _Pro
         _only(ctx, raw, full, ("value", "source", "assumption", "note"))
         prov = _prov(ctx, raw, full, prov)
         if "value" not in raw:
-            raise ctx.error(_join(full, "value"), "is missing")
+            raise ctx.error(join_key(full, "value"), "is missing")
         raw = raw["value"]
     value = checked_number(raw, Key(full, ctx.file), lo=lo, hi=hi)
     _record(ctx, full, value, prov)
@@ -334,7 +332,7 @@ def _range(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, centre: flo
 
     A given range is a figure too (a judgement about uncertainty), recorded with its provenance.
     """
-    full = _join(path, key)
+    full = join_key(path, key)
     if key not in table:
         return (centre, centre)
     raw = table[key]
@@ -403,17 +401,17 @@ def _line(ctx: _Ctx, key: str, table: dict[str, Any], root: _Prov) -> ServiceLin
     prov = _prov(ctx, table, path, root)
     total = _number(ctx, table, "total", path, prov, lo=1.0, hi=MAX_POUNDS)
     if total <= 0:
-        raise ctx.error(_join(path, "total"), "must be positive")
+        raise ctx.error(join_key(path, "total"), "must be positive")
     total_year = _str(ctx, table, "total_year", path)
     try:
         parse_year(total_year)
     except ValueError as exc:
-        raise ctx.error(_join(path, "total_year"), str(exc)) from None
+        raise ctx.error(join_key(path, "total_year"), str(exc)) from None
     growth = _number(ctx, table, "growth", path, prov, lo=-0.99, hi=MAX_RATE)
-    by_year = _growth_by_year(ctx, table.get("growth_by_year", {}), _join(path, "growth_by_year"), prov)
+    by_year = _growth_by_year(ctx, table.get("growth_by_year", {}), join_key(path, "growth_by_year"), prov)
     combine = _str(ctx, table, "combine", path, default="multiplicative")
     if combine not in COMBINE_MODES:
-        raise ctx.error(_join(path, "combine"), f"unknown mode '{combine}'; allowed: {', '.join(COMBINE_MODES)}")
+        raise ctx.error(join_key(path, "combine"), f"unknown mode '{combine}'; allowed: {', '.join(COMBINE_MODES)}")
     line = ServiceLine(
         key=key, name=_str(ctx, table, "name", path, default=key), total=total, total_year=total_year,
         growth=growth, growth_by_year=by_year, combine=combine,
@@ -426,7 +424,7 @@ def _line(ctx: _Ctx, key: str, table: dict[str, Any], root: _Prov) -> ServiceLin
     )
     if line.top_slice_fraction() >= 1.0:
         kept = line.top_slice_fraction() * total
-        raise ctx.error(_join(path, "top_slices"),
+        raise ctx.error(join_key(path, "top_slices"),
                         f"top-slices of {kept:,.0f} leave nothing of the line total {total:,.0f} to allocate")
     return line
 
@@ -442,7 +440,7 @@ def _growth_by_year(ctx: _Ctx, raw: Any, path: str, prov: _Prov) -> dict[str, fl
         try:
             parse_year(year)
         except ValueError as exc:
-            raise ctx.error(_join(path, year), str(exc)) from None
+            raise ctx.error(join_key(path, year), str(exc)) from None
         out[year] = _number(ctx, raw, year, path, prov, lo=-0.99, hi=MAX_RATE)
     return out
 
@@ -450,15 +448,15 @@ def _growth_by_year(ctx: _Ctx, raw: Any, path: str, prov: _Prov) -> dict[str, fl
 def _age_sex(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> AgeSexCurve | None:
     if "age_sex" not in table:
         return None
-    full = _join(path, "age_sex")
+    full = join_key(path, "age_sex")
     t = _table(ctx, table, "age_sex", path)
     _only(ctx, t, full, ("bands", "female", "male", "source", "assumption", "note"))
     prov = _prov(ctx, t, full, prov)
-    bands = _bands(ctx, t.get("bands"), _join(full, "bands"))
+    bands = _bands(ctx, t.get("bands"), join_key(full, "bands"))
     curves = []
     for sex in ("female", "male"):
         raw = t.get(sex)
-        key = _join(full, sex)
+        key = join_key(full, sex)
         if not isinstance(raw, list) or len(raw) != len(bands):
             raise ctx.error(key, f"must be a list of {len(bands)} numbers, one per band")
         raw = [checked_number(v, Key(f"{key}[{i}]", ctx.file), lo=0.0, hi=MAX_RELATIVE) for i, v in enumerate(raw)]
@@ -500,7 +498,7 @@ def _bands(ctx: _Ctx, raw: Any, path: str) -> tuple[tuple[int, int], ...]:
 def _need(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> NeedSpec | None:
     if "need" not in table:
         return None
-    full = _join(path, "need")
+    full = join_key(path, "need")
     t = _table(ctx, table, "need", path)
     _only(ctx, t, full, ("strength", "strength_range", "indicators", "source", "assumption", "note"))
     prov = _prov(ctx, t, full, prov)
@@ -508,7 +506,7 @@ def _need(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> NeedSpec 
     s_range = _range(ctx, t, "strength_range", full, strength, prov, 0.0, MAX_STRENGTH)
     raw = t.get("indicators")
     if not isinstance(raw, list) or not raw or not all(isinstance(r, dict) for r in raw):
-        raise ctx.error(_join(full, "indicators"), "must be a non-empty array of tables ([[...indicators]])")
+        raise ctx.error(join_key(full, "indicators"), "must be a non-empty array of tables ([[...indicators]])")
     items = []
     for i, ind in enumerate(raw):
         ipath = f"{full}.indicators[{i}]"
@@ -523,7 +521,7 @@ def _need(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> NeedSpec 
             path=ipath,
         ))
     if sum(i.weight for i in items) <= 0:
-        raise ctx.error(_join(full, "indicators"), "weights must not all be zero")
+        raise ctx.error(join_key(full, "indicators"), "weights must not all be zero")
     keys = [i.key for i in items]
     for i, k in enumerate(keys):
         if keys.index(k) != i:
@@ -534,7 +532,7 @@ def _need(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> NeedSpec 
 def _uplift(ctx: _Ctx, table: dict[str, Any], key: str, path: str, prov: _Prov) -> UpliftSpec | None:
     if key not in table:
         return None
-    full = _join(path, key)
+    full = join_key(path, key)
     t = _table(ctx, table, key, path)
     _only(ctx, t, full, ("indicator", "strength", "strength_range", "source", "assumption", "note"))
     prov = _prov(ctx, t, full, prov)
@@ -546,15 +544,16 @@ def _uplift(ctx: _Ctx, table: dict[str, Any], key: str, path: str, prov: _Prov) 
 def _area_cost(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> AreaCostSpec | None:
     if "area_cost" not in table:
         return None
-    full = _join(path, "area_cost")
+    full = join_key(path, "area_cost")
     t = _table(ctx, table, "area_cost", path)
     _only(ctx, t, full, ("file", "source", "assumption", "note"))
     file = Path(_str(ctx, t, "file", full))
     if not file.is_absolute() and ctx.file is not None:
         file = ctx.file.parent / file
     if not file.is_file():
-        raise ctx.error(_join(full, "file"), f"file {file} not found (a relative path is read from the spec's folder)")
-    ctx.figures.append(Figure(_join(full, "file"), str(file), *_astuple(_prov(ctx, t, full, prov))))
+        raise ctx.error(join_key(full, "file"),
+                        f"file {file} not found (a relative path is read from the spec's folder)")
+    ctx.figures.append(Figure(join_key(full, "file"), str(file), *_astuple(_prov(ctx, t, full, prov))))
     return AreaCostSpec(file, full)
 
 
@@ -566,11 +565,11 @@ def _astuple(prov: _Prov) -> tuple[str | None, bool, str]:
 def _top_slices(ctx: _Ctx, table: dict[str, Any], path: str, prov: _Prov) -> tuple[TopSlice, ...]:
     if "top_slices" not in table:
         return ()
-    full = _join(path, "top_slices")
+    full = join_key(path, "top_slices")
     t = _table(ctx, table, "top_slices", path)
     out = []
     for key in t:
-        spath = _join(full, key)
+        spath = join_key(full, key)
         s = _table(ctx, t, key, full)
         _only(ctx, s, spath, ("name", "amount", "percent", "source", "assumption", "note"))
         sprov = _prov(ctx, s, spath, prov)
@@ -586,7 +585,7 @@ def _choice(ctx: _Ctx, table: Mapping[str, Any], key: str, path: str, allowed: t
             default: str | None = None) -> str:
     value = _str(ctx, table, key, path, default=default)
     if value not in allowed:
-        raise ctx.error(_join(path, key), f"unknown value '{value}'; allowed: {', '.join(allowed)}")
+        raise ctx.error(join_key(path, key), f"unknown value '{value}'; allowed: {', '.join(allowed)}")
     return value
 
 
@@ -603,25 +602,25 @@ def _baseline_from(ctx: _Ctx, table: Mapping[str, Any], path: str) -> str | None
     parts = rest.split(":")
     ok = (kind == "nhs" and len(parts) == 2 and all(parts)) or (kind == "council" and len(parts) == 1 and parts[0])
     if not ok:
-        raise ctx.error(_join(path, "baseline_from"),
+        raise ctx.error(join_key(path, "baseline_from"),
                         f"'{value}' is not a baseline source like \"nhs:core_services:2025/26\" or "
                         "\"council:adult_social_care\"")
     if kind == "nhs":
         try:
             parse_year(parts[1])
         except ValueError as exc:
-            raise ctx.error(_join(path, "baseline_from"), str(exc)) from None
-    ctx.figures.append(Figure(_join(path, "baseline_from"), value, f"the geography's money tables ({value})", False))
+            raise ctx.error(join_key(path, "baseline_from"), str(exc)) from None
+    ctx.figures.append(Figure(join_key(path, "baseline_from"), value, f"the geography's money tables ({value})", False))
     return value
 
 
 def _nhs_need(ctx: _Ctx, table: Mapping[str, Any], path: str, prov: _Prov) -> NhsNeedSpec | None:
     if "nhs_need" not in table:
         return None
-    full = _join(path, "nhs_need")
+    full = join_key(path, "nhs_need")
     clash = [k for k in FORMULA_KEYS if k in table]
     if clash:
-        raise ctx.error(_join(path, clash[0]), "a line with nhs_need takes its need from NHS England's weights; "
+        raise ctx.error(join_key(path, clash[0]), "a line with nhs_need takes its need from NHS England's weights; "
                         f"remove '{clash[0]}' (or remove nhs_need)")
     t = _table(ctx, table, "nhs_need", path)
     _only(ctx, t, full, ("component", "area_cost", "source", "assumption", "note"))

@@ -9,7 +9,10 @@ practice; see docs/markets.md). For each area of a plan or layer:
 - the number of providers and their concentration (Herfindahl-Hirschman index on registered
   patients, 0-10,000). The file identifies each contract holder only by its practice, so a company
   holding several contracts counts several times: the HHI is a lower bound on concentration;
-- outcome-linked spend and the number of outcome contracts, when a contract registry is given.
+- outcome-linked spend and the number of outcome contracts, when a placed contract registry is given
+  (:mod:`devoplan.markets.places`): a contract counts in each area it delivers in (and so do its
+  providers, counted once per area however many contracts they hold), and its outcome
+  payments (actual, and the maximum potential) are shared by the residents of its districts.
 
 A practice is placed in an area through its district (the area's share of the district, for a
 layer that splits districts); a practice whose own ICB is an area of the target (the ICB layer) is
@@ -18,7 +21,7 @@ placed in that ICB exactly, as the NHS places it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,7 @@ from scipy import sparse
 
 from devoplan.errors import InputError
 from devoplan.geography.model import Geography
+from devoplan.markets.places import PlacedRegistry
 from devoplan.plan import Plan
 from devoplan.zoning import Zoning
 
@@ -52,7 +56,9 @@ class AreaMarket:
     payments_per_weighted_patient: float
     hhi: float
     outcome_contracts: int = 0
-    outcome_spend_gbp: float = 0.0
+    outcome_providers: int = 0
+    outcome_paid_gbp: float = 0.0
+    outcome_max_gbp: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -63,11 +69,29 @@ class MarketHealth:
     areas: tuple[AreaMarket, ...]
     england: AreaMarket
     practices_without_area: int
+    contracts: ContractSummary | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"label": self.label, "england": asdict(self.england),
                 "practices_without_area": self.practices_without_area,
+                "contracts": asdict(self.contracts) if self.contracts is not None else None,
                 "areas": [asdict(a) for a in self.areas]}
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    """What the registry held and how much of it could be placed in an area."""
+
+    source: str
+    attribution: str
+    contracts: int
+    placed: int
+    paid_gbp: float
+    paid_placed_gbp: float
+    max_gbp: float
+    max_placed_gbp: float
+    providers: int
+    review: int
 
 
 def read_gp_practices(geography: Geography) -> pd.DataFrame:
@@ -128,16 +152,81 @@ def _area(code: str, name: str, frame: pd.DataFrame, weight: np.ndarray) -> Area
     )
 
 
-def market_health(geography: Geography, target: Plan | str) -> MarketHealth:
-    """Contestable share, payments per patient and concentration for each area of ``target``."""
+def market_health(geography: Geography, target: Plan | str, contracts: PlacedRegistry | None = None) -> MarketHealth:
+    """Contestable share, payments per patient and concentration for each area of ``target``, and the
+    outcome contracts of a placed registry (count and outcome payments per area) when one is given."""
     practices = read_gp_practices(geography)
     areas = target_areas(geography, target)
     weights = practice_weights(geography, practices, areas).tocsc()
+    outcome = outcome_by_area(geography, areas, contracts) if contracts is not None else None
     rows = []
     for j, (code, name) in enumerate(zip(areas.area_codes, areas.area_names, strict=True)):
         col = weights[:, [j]].toarray().ravel()
-        rows.append(_area(code, name, practices, col))
+        rows.append(_with_outcomes(_area(code, name, practices, col), outcome, j))
     placed = np.asarray(weights.sum(axis=1)).ravel()
-    return MarketHealth(label=f"{areas.key} ({areas.name})", areas=tuple(rows),
-                        england=_area("E92000001", "England", practices, np.ones(len(practices))),
-                        practices_without_area=int((placed < 1e-9).sum()))
+    england = _area("E92000001", "England", practices, np.ones(len(practices)))
+    summary = summarise(contracts) if contracts is not None else None
+    if summary is not None:
+        england = replace(england, outcome_contracts=summary.placed, outcome_providers=summary.providers,
+                          outcome_paid_gbp=summary.paid_placed_gbp,
+                          outcome_max_gbp=summary.max_placed_gbp)
+    return MarketHealth(label=f"{areas.key} ({areas.name})", areas=tuple(rows), england=england,
+                        practices_without_area=int((placed < 1e-9).sum()), contracts=summary)
+
+
+@dataclass(frozen=True)
+class OutcomeByArea:
+    """Per area: contracts with any delivery there, and their outcome payments shared out by residents."""
+
+    contracts: np.ndarray
+    providers: tuple[frozenset[str], ...]
+    paid_gbp: np.ndarray
+    max_gbp: np.ndarray
+
+
+def outcome_by_area(geography: Geography, areas: Zoning, placed: PlacedRegistry) -> OutcomeByArea:
+    """A contract counts in every area it delivers in; its money is shared among its districts in
+    proportion to the residents it covers there, then among areas by the zoning's weights."""
+    n_units, index = len(geography.units), geography.units.index
+    population = geography.units.population.astype(float)
+    member = sparse.csr_array(areas.membership)
+    count, paid, cap = (np.zeros(areas.n_areas) for _ in range(3))
+    providers: list[set[str]] = [set() for _ in range(areas.n_areas)]
+    for c in placed.contracts:
+        if not c.footprint:
+            continue
+        cover = np.zeros(n_units)
+        for unit, w in c.footprint.items():
+            cover[index[unit]] = w
+        residents = cover * population
+        share = residents / residents.sum() if residents.sum() > 0 else cover / cover.sum()
+        present = (member.T @ cover) > 0
+        count += present
+        names = {p.organisation.id or p.organisation.name for p in c.contract.providers}
+        for j in np.flatnonzero(present):
+            providers[j] |= names
+        paid += c.contract.paid_gbp() * (member.T @ share)
+        cap += (c.contract.max_outcome_payment_gbp or 0.0) * (member.T @ share)
+    return OutcomeByArea(count, tuple(frozenset(p) for p in providers), paid, cap)
+
+
+def _with_outcomes(area: AreaMarket, outcome: OutcomeByArea | None, j: int) -> AreaMarket:
+    if outcome is None:
+        return area
+    return replace(area, outcome_contracts=int(outcome.contracts[j]), outcome_providers=len(outcome.providers[j]),
+                   outcome_paid_gbp=float(outcome.paid_gbp[j]),
+                   outcome_max_gbp=float(outcome.max_gbp[j]))
+
+
+def summarise(placed: PlacedRegistry) -> ContractSummary:
+    """Totals of the registry, and of the part that could be placed."""
+    where = [c for c in placed.contracts if c.footprint]
+    return ContractSummary(
+        source=placed.registry.source, attribution=placed.registry.attribution,
+        contracts=len(placed.contracts), placed=len(where),
+        paid_gbp=sum(c.contract.paid_gbp() for c in placed.contracts),
+        paid_placed_gbp=sum(c.contract.paid_gbp() for c in where),
+        max_gbp=sum(c.contract.max_outcome_payment_gbp or 0.0 for c in placed.contracts),
+        max_placed_gbp=sum(c.contract.max_outcome_payment_gbp or 0.0 for c in where),
+        providers=len({p.organisation.id or p.organisation.name for c in where for p in c.contract.providers}),
+        review=len(placed.review))

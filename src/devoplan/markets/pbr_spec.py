@@ -5,8 +5,9 @@ without and with the service, the provider's cost of serving one person), the pr
 per outcome and an optional attachment fee per person, by group), the provider's required margin
 and, for ``--design``, the budget or outcome target. Every problem raises
 :class:`~devoplan.errors.SpecError` naming the file and key path (``groups[2].p_with``) and what is
-wrong. Each group and the price table say where their figures come from: ``source`` (text) and
-``assumptions`` (the fields that are judgement rather than published figures).
+wrong (the checks are :mod:`devoplan.validate`'s, shared with every other reader). Each group and
+the price table say where their figures come from: ``source`` (text) and ``assumptions`` (the
+fields that are judgement rather than published figures).
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from devoplan.errors import SpecError
+from devoplan.validate import (
+    MAX_POPULATION,
+    MAX_POUNDS,
+    MAX_RELATIVE,
+    Key,
+    SpecReader,
+    join_key,
+    parse_document,
+    read_text,
+)
 
 GROUP_KEYS = ("key", "name", "size", "p_without", "p_with", "cost", "cost_spread", "source", "assumptions")
 GROUP_FIELDS = ("size", "p_without", "p_with", "cost", "cost_spread")
@@ -116,86 +127,31 @@ class PbrSpec:
 def load_pbr_spec(path: str | Path) -> PbrSpec:
     """Read and validate a payment-by-results spec TOML file."""
     file = Path(path)
-    if not file.is_file():
+    if not file.is_file() and not file.is_dir():
         raise SpecError("spec file not found", file=file)
+    text = read_text(file, what="spec file")
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = parse_document(text, tomllib.loads, Key("(document)", file))
+    except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"not valid TOML: {exc}", file=file) from None
     return parse_pbr_spec(data, file=file)
 
 
-class _Reader:
-    """Typed reads from the TOML tree; every error names the file and key path."""
-
-    def __init__(self, file: Path | None) -> None:
-        self.file = file
-
-    def error(self, key: str, message: str) -> SpecError:
-        return SpecError(message, key=key, file=self.file)
-
-    def only(self, table: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> None:
-        for key in table:
-            if key not in allowed:
-                raise self.error(_join(path, key), f"unknown key; allowed here: {', '.join(allowed)}")
-
-    def table(self, parent: Mapping[str, Any], key: str, path: str = "", required: bool = True) -> dict[str, Any]:
-        full = _join(path, key)
-        if key not in parent:
-            if required:
-                raise self.error(full, "is missing")
-            return {}
-        value = parent[key]
-        if not isinstance(value, dict):
-            raise self.error(full, "must be a table")
-        return value
-
-    def text(self, table: Mapping[str, Any], key: str, path: str, default: str | None = None) -> str:
-        if key not in table:
-            if default is None:
-                raise self.error(_join(path, key), "is missing")
-            return default
-        value = table[key]
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(_join(path, key), "must be a non-empty string")
-        return value.strip()
-
-    def number(self, table: Mapping[str, Any], key: str, path: str, *, default: float | None = None,
-               lo: float | None = None, hi: float | None = None) -> float:
-        full = _join(path, key)
-        if key not in table:
-            if default is None:
-                raise self.error(full, "is missing")
-            return default
-        raw = table[key]
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != raw or abs(raw) == float("inf"):
-            raise self.error(full, f"must be a finite number, not {raw!r}")
-        value = float(raw)
-        if lo is not None and hi is not None and not lo <= value <= hi:
-            raise self.error(full, f"must be between {lo:g} and {hi:g}, not {value:g}")
-        if lo is not None and value < lo:
-            raise self.error(full, f"must be at least {lo:g}, not {value:g}")
-        return value
-
-    def provenance(self, table: Mapping[str, Any], path: str, fields: tuple[str, ...]) -> Provenance:
-        source = self.text(table, "source", path, default="no source given in the spec")
-        raw = table.get("assumptions", [])
-        if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
-            raise self.error(_join(path, "assumptions"), "must be a list of field names")
-        for name in raw:
-            if name not in fields:
-                raise self.error(_join(path, "assumptions"), f"'{name}' is not a field here; allowed: "
-                                 f"{', '.join(fields)}")
-        return Provenance(source, tuple(raw))
-
-
-def _join(parent: str, key: str) -> str:
-    return f"{parent}.{key}" if parent else key
+def _provenance(r: SpecReader, table: Mapping[str, Any], path: str, fields: tuple[str, ...]) -> Provenance:
+    source = r.text(table, "source", path, default="no source given in the spec")
+    raw = table.get("assumptions", [])
+    if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
+        raise r.error(join_key(path, "assumptions"), "must be a list of field names")
+    for name in raw:
+        if name not in fields:
+            raise r.error(join_key(path, "assumptions"), f"'{name}' is not a field here; allowed: "
+                          f"{', '.join(fields)}")
+    return Provenance(source, tuple(raw))
 
 
 def parse_pbr_spec(data: Mapping[str, Any], *, file: Path | None = None) -> PbrSpec:
     """Validate a spec already read into a dict (``file`` only labels messages)."""
-    r = _Reader(file)
+    r = SpecReader(file)
     r.only(data, "", ("name", "description", "provider", "groups", "prices", "design"))
     groups = _groups(r, data.get("groups"))
     provider = r.table(data, "provider", required=False)
@@ -205,13 +161,13 @@ def parse_pbr_spec(data: Mapping[str, Any], *, file: Path | None = None) -> PbrS
         description=r.text(data, "description", "", default=""),
         groups=groups,
         prices=_prices(r, r.table(data, "prices"), groups),
-        margin=r.number(provider, "margin", "provider", default=0.0, lo=0.0),
+        margin=r.number(provider, "margin", "provider", default=0.0, lo=0.0, hi=MAX_RELATIVE),
         design=_design(r, r.table(data, "design", required=False)),
         path=file,
     )
 
 
-def _groups(r: _Reader, raw: Any) -> tuple[CohortGroup, ...]:
+def _groups(r: SpecReader, raw: Any) -> tuple[CohortGroup, ...]:
     if raw is None:
         raise r.error("groups", "is missing (give at least one [[groups]] table)")
     if not isinstance(raw, list) or not raw or not all(isinstance(t, dict) for t in raw):
@@ -223,58 +179,57 @@ def _groups(r: _Reader, raw: Any) -> tuple[CohortGroup, ...]:
         r.only(table, path, GROUP_KEYS)
         key = r.text(table, "key", path)
         if key in seen:
-            raise r.error(_join(path, "key"), f"duplicate group key '{key}'")
+            raise r.error(join_key(path, "key"), f"duplicate group key '{key}'")
         seen.add(key)
         p_without = r.number(table, "p_without", path, lo=0.0, hi=1.0)
         p_with = r.number(table, "p_with", path, lo=0.0, hi=1.0)
         if p_with < p_without:
-            raise r.error(_join(path, "p_with"), f"{p_with:g} is below p_without {p_without:g} (the service "
+            raise r.error(join_key(path, "p_with"), f"{p_with:g} is below p_without {p_without:g} (the service "
                           "would lower the chance of the outcome)")
         groups.append(CohortGroup(
             key=key, name=r.text(table, "name", path, default=key),
-            size=r.number(table, "size", path, lo=0.0), p_without=p_without, p_with=p_with,
-            cost=r.number(table, "cost", path, lo=0.0),
+            size=r.number(table, "size", path, lo=0.0, hi=MAX_POPULATION), p_without=p_without, p_with=p_with,
+            cost=r.number(table, "cost", path, lo=0.0, hi=MAX_POUNDS),
             cost_spread=r.number(table, "cost_spread", path, default=0.0, lo=0.0, hi=1.0),
-            provenance=r.provenance(table, path, GROUP_FIELDS),
+            provenance=_provenance(r, table, path, GROUP_FIELDS),
         ))
     return tuple(groups)
 
 
-def _price_map(r: _Reader, table: Mapping[str, Any], key: str, groups: tuple[CohortGroup, ...],
+def _price_map(r: SpecReader, table: Mapping[str, Any], key: str, groups: tuple[CohortGroup, ...],
                required: bool) -> dict[str, float]:
     path = f"prices.{key}"
     sub = r.table(table, key, "prices", required=required)
     keys = tuple(g.key for g in groups)
     for name in sub:
         if name not in keys:
-            raise r.error(_join(path, name), f"unknown group '{name}'; groups: {', '.join(keys)}")
+            raise r.error(join_key(path, name), f"unknown group '{name}'; groups: {', '.join(keys)}")
     if required:
         missing = [k for k in keys if k not in sub]
         if missing:
-            raise r.error(_join(path, missing[0]), f"is missing: the price table has no price for group "
+            raise r.error(join_key(path, missing[0]), f"is missing: the price table has no price for group "
                           f"'{missing[0]}'")
-    return {name: r.number(sub, name, path, lo=0.0) for name in keys if name in sub}
+    return {name: r.number(sub, name, path, lo=0.0, hi=MAX_POUNDS) for name in keys if name in sub}
 
 
-def _prices(r: _Reader, table: dict[str, Any], groups: tuple[CohortGroup, ...]) -> PriceTable:
+def _prices(r: SpecReader, table: dict[str, Any], groups: tuple[CohortGroup, ...]) -> PriceTable:
     r.only(table, "prices", PRICE_KEYS)
     return PriceTable(
         outcome=_price_map(r, table, "outcome", groups, required=True),
         attachment=_price_map(r, table, "attachment", groups, required=False),
-        provenance=r.provenance(table, "prices", ("outcome", "attachment")),
+        provenance=_provenance(r, table, "prices", ("outcome", "attachment")),
     )
 
 
-def _design(r: _Reader, table: dict[str, Any]) -> DesignSpec:
+def _design(r: SpecReader, table: dict[str, Any]) -> DesignSpec:
     r.only(table, "design", DESIGN_KEYS)
-    budget = r.number(table, "budget", "design", lo=0.0) if "budget" in table else None
-    target = r.number(table, "target_outcomes", "design", lo=0.0) if "target_outcomes" in table else None
+    budget = r.number(table, "budget", "design", lo=0.0, hi=MAX_POUNDS) if "budget" in table else None
+    target = (r.number(table, "target_outcomes", "design", lo=0.0, hi=MAX_POPULATION)
+              if "target_outcomes" in table else None)
     if budget is not None and target is not None:
         raise r.error("design.target_outcomes", "give a budget or an outcome target, not both")
-    steps = r.number(table, "steps", "design", default=20, lo=1, hi=1000)
-    if not float(steps).is_integer():
-        raise r.error("design.steps", f"must be a whole number, not {steps:g}")
-    round_to = r.number(table, "round_to", "design", default=1.0, lo=0.0)
+    steps = r.number(table, "steps", "design", default=20, lo=1, hi=1000, integer=True)
+    round_to = r.number(table, "round_to", "design", default=1.0, lo=0.0, hi=MAX_POUNDS)
     attachment = r.text(table, "attachment", "design", default="keep")
     if attachment not in ATTACHMENT_MODES:
         raise r.error("design.attachment", f"unknown mode '{attachment}'; allowed: {', '.join(ATTACHMENT_MODES)}")

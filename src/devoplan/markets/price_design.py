@@ -214,7 +214,7 @@ def flat_within(spec: PbrSpec, budget: float) -> PbrResult:
     Spend and outcomes both rise with the price, so the best price within the budget is the
     highest affordable one, lowered to the cheapest price giving the same outcomes.
     """
-    label = "flat price, same spend"
+    label = "flat price, within the same spend"
     top = _top_price(spec)
     affordable = lambda p: flat_result(spec, p, label).spend <= budget  # noqa: E731
     highest = top if affordable(top) else (_boundary(affordable, 0.0, top)[0] if affordable(0.0) else 0.0)

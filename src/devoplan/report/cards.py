@@ -12,8 +12,8 @@ from devoplan.plan import Plan
 from devoplan.report.comparison import dominant_areas
 from devoplan.report.data import FundingView
 from devoplan.report.tables import AreaCard, money
+from devoplan.report.words import today_keys
 
-DOMINANT_LAYERS: tuple[str, ...] = ("ICB", "LEP")
 NOT_ASSESSED = "not assessed (no design result given)"
 
 
@@ -45,7 +45,7 @@ def area_cards(geography: Geography, plan: Plan, colours: Sequence[str], *,
                baseline_assumed: bool = False) -> list[AreaCard]:
     """One card per plan area, in area order (numbered 1..k like the maps)."""
     present = {k.upper() for k in geography.layers}
-    dominant = {k: dominant_areas(geography, plan, k) for k in DOMINANT_LAYERS if k in present}
+    dominant = {k: dominant_areas(geography, plan, k) for k in today_keys(geography.layers) if k in present}
     population = plan.area_totals(geography.units.population.astype(float))
     cards = []
     for a, code in enumerate(plan.area_codes):

@@ -21,20 +21,27 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.overlap import overlap_matrix
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.plan import Plan
+from devoplan.report.layerwords import ECONOMIC, HEALTH, areas_word, today_keys
 
-TODAY: tuple[str, ...] = ("ICB", "LEP", "REGION", "PFA")
+OTHER_TODAY: tuple[str, ...] = ("REGION", "PFA")  # beside the health and economic layers (layerwords.today_keys)
 PLAN_LABEL = "Proposed plan"
-# Column headings for today's layers (plural, as a reader says them); other layers use their key.
-TODAY_LABELS: dict[str, str] = {"ICB": "ICBs", "LEP": "LEPs", "REGION": "regions", "PFA": "police force areas"}
-# Rows shown first, in this order (the policy's headline questions); the rest follow alphabetically.
-HEADLINE: tuple[str, ...] = (
-    "coterminosity@ICB", "coterminosity@LEP", "containment_layer_in@ICB", "containment_layer_in@LEP",
-    "split_layer_areas@ICB", "split_layer_areas@LEP", "split_plan_areas@ICB", "split_plan_areas@LEP",
-    "coterminosity@PFA", "coterminosity@REGION", "homogeneity.between_share",
-    "balance.min_population", "balance.max_population", "balance.max_min_ratio",
-    "contiguity.noncontiguous_areas", "compactness.cut_edge_fraction", "compactness.polsby_popper_mean",
-    "identity.split@UTLA", "identity.split@CAUTH25",
-)
+
+
+def headline_metrics(health: str = HEALTH, economic: str = ECONOMIC) -> tuple[str, ...]:
+    """Rows shown first, in this order (the policy's headline questions), against the given health and
+    economic layers; the rest follow alphabetically."""
+    return (
+        f"coterminosity@{health}", f"coterminosity@{economic}", f"containment_layer_in@{health}",
+        f"containment_layer_in@{economic}", f"split_layer_areas@{health}", f"split_layer_areas@{economic}",
+        f"split_plan_areas@{health}", f"split_plan_areas@{economic}",
+        "coterminosity@PFA", "coterminosity@REGION", "homogeneity.between_share",
+        "balance.min_population", "balance.max_population", "balance.max_min_ratio",
+        "contiguity.noncontiguous_areas", "compactness.cut_edge_fraction", "compactness.polsby_popper_mean",
+        "identity.split@UTLA", "identity.split@CAUTH25",
+    )
+
+
+HEADLINE: tuple[str, ...] = headline_metrics()  # against today's layers, the 2026 ICBs and the LSIP areas
 
 
 # Plain words for the measures (``{X}`` is the layer a per-layer measure is taken against).
@@ -64,7 +71,7 @@ WORDS: dict[str, str] = {
 
 
 def in_words(metric: str) -> str:
-    """A reader's description of a metric name such as ``coterminosity@ICB`` (empty if unknown)."""
+    """A reader's description of a metric name such as ``coterminosity@ICB26`` (empty if unknown)."""
     name, _, layer = metric.partition("@")
     text = WORDS.get(name, "")
     return text.replace("{X}", layer) if layer else text
@@ -72,7 +79,7 @@ def in_words(metric: str) -> str:
 
 @dataclass(frozen=True)
 class MeasureRow:
-    """One measure of every column: its name (``coterminosity@ICB``), words, and a value per column."""
+    """One measure of every column: its name (``coterminosity@ICB26``), words, and a value per column."""
 
     metric: str
     words: str
@@ -85,29 +92,33 @@ class MeasureRow:
 @dataclass(frozen=True)
 class ComparisonTable:
     """The plan (first column) and today's layers as plans, scored alike; ``layers`` names each column's
-    layer key (``None`` for the plan)."""
+    layer key (``None`` for the plan); ``headline`` the measures shown first."""
 
     columns: tuple[str, ...]
     layers: tuple[str | None, ...]
     areas: tuple[int, ...]
     rows: tuple[MeasureRow, ...]
+    headline: tuple[str, ...] = HEADLINE
 
     def to_dict(self) -> dict[str, Any]:
         """The ``comparison`` part of ``metrics.json``."""
         return {"columns": list(self.columns), "layers": list(self.layers), "areas": list(self.areas),
-                "rows": [r.to_dict() for r in self.rows]}
+                "headline": list(self.headline), "rows": [r.to_dict() for r in self.rows]}
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> ComparisonTable:
         """Read back ``to_dict()`` output (already checked by the metrics schema). Files written before
-        ``layers`` and ``words`` were saved take them from the column labels and :func:`in_words`."""
+        ``layers``, ``headline`` and ``words`` were saved take them from the column labels, the layers and
+        :func:`in_words`."""
         columns = tuple(str(c) for c in doc.get("columns", []))
-        layers = doc.get("layers") or [None, *(c.removeprefix("Today's ") for c in columns[1:])]
+        layers = tuple(None if k is None else str(k) for k in
+                       (doc.get("layers") or [None, *(c.removeprefix("Today's ") for c in columns[1:])]))
+        headline = doc.get("headline") or headline_metrics(*today_keys(k for k in layers if k))
         rows = tuple(MeasureRow(str(r["metric"]), str(r.get("words") or in_words(str(r["metric"]))),
                                 tuple(None if v is None else float(v) for v in r.get("values", [])))
                      for r in doc.get("rows", []))
-        return cls(columns, tuple(None if k is None else str(k) for k in layers),
-                   tuple(int(a) for a in doc.get("areas", [])), rows)
+        return cls(columns, layers, tuple(int(a) for a in doc.get("areas", [])), rows,
+                   tuple(str(m) for m in headline))
 
     def row(self, metric: str) -> MeasureRow | None:
         return next((r for r in self.rows if r.metric == metric), None)
@@ -128,27 +139,31 @@ def comparison_of(metrics: Mapping[str, Any]) -> ComparisonTable | None:
     return ComparisonTable.from_dict(doc) if isinstance(doc, Mapping) and doc.get("rows") else None
 
 
-def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] = TODAY,
+def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] | None = None,
                      lower: float | None = None, upper: float | None = None) -> ComparisonTable:
     """The plan and each of ``today``'s layers present in the geography, on every metric.
 
-    Columns are the proposed plan then each of ``today``'s layers present in the geography.
-    Polsby-Popper needs display geometry; without it that metric is left out.
+    Columns are the proposed plan then each of ``today``'s layers present in the geography (by default
+    the health and economic layers of :func:`~devoplan.report.layerwords.today_keys`, regions and police
+    force areas). Polsby-Popper needs display geometry; without it that metric is left out.
     """
-    layers = [geography.layer(k).key for k in today if k.upper() in {x.upper() for x in geography.layers}]
+    health, economic = today_keys(geography.layers)
+    wanted = today if today is not None else (health, economic, *OTHER_TODAY)
+    layers = [geography.layer(k).key for k in wanted if k.upper() in {x.upper() for x in geography.layers}]
+    headline = headline_metrics(health, economic)
     plans: list[tuple[str, Plan]] = [(PLAN_LABEL, plan)] + [
-        (f"Today's {TODAY_LABELS.get(k.upper(), k)}", Plan.from_layer(geography, k)) for k in layers]
+        (f"Today's {areas_word(k)}", Plan.from_layer(geography, k)) for k in layers]
     return ComparisonTable(tuple(label for label, _ in plans), (None, *layers), tuple(p.n_areas for _, p in plans),
-                           score_plans(geography, plans, lower=lower, upper=upper))
+                           score_plans(geography, plans, lower=lower, upper=upper, headline=headline), headline)
 
 
 def score_plans(geography: Geography, plans: Sequence[tuple[str, Plan]], *, lower: float | None = None,
-                upper: float | None = None) -> tuple[MeasureRow, ...]:
-    """Every metric for each ``(label, plan)``, scored alike, headline measures first (in :data:`HEADLINE`
+                upper: float | None = None, headline: Sequence[str] = HEADLINE) -> tuple[MeasureRow, ...]:
+    """Every metric for each ``(label, plan)``, scored alike, headline measures first (in ``headline``
     order), then the rest alphabetically (the first plan's metrics)."""
     opts = ScoreOptions(lower=lower, upper=upper, shapes=_shapes(geography))
     scored = [plan_scalars(geography, p, opts) for _, p in plans]
-    names = [m for m in HEADLINE if m in scored[0]] + sorted(m for m in scored[0] if m not in HEADLINE)
+    names = [m for m in headline if m in scored[0]] + sorted(m for m in scored[0] if m not in headline)
     return tuple(MeasureRow(m, in_words(m), tuple(_json(s.get(m)) for s in scored)) for m in names)
 
 

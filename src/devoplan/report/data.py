@@ -25,6 +25,7 @@ from devoplan.csvcells import restore
 from devoplan.errors import InputError
 from devoplan.funding.result import WinnersAndLosers
 from devoplan.geography.model import Geography
+from devoplan.markets.document import placed_from_document
 from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
 from devoplan.report.comparison import ComparisonTable, comparison_of
@@ -132,8 +133,9 @@ def metrics_sections(doc: Mapping[str, Any], path: Path, geography: Geography) -
 
     Three kinds are read: the demo's ``metrics.json`` (as is), the ``metrics.json`` of
     ``devoplan design`` (its objective, bound, checks and governance become the ``design`` part,
-    with the plan it describes fingerprinted from its area list), and the ``summary.json`` of
-    ``devoplan fund`` (the ``funding`` part: assumptions, sources, winners and losers).
+    with the plan it describes fingerprinted from its area list), the ``summary.json`` of
+    ``devoplan fund`` (the ``funding`` part: assumptions, sources, winners and losers) and the placed
+    registry of ``devoplan contracts --json`` (the ``contracts`` part, read by the Markets section).
     """
     if any(k in doc for k in DEMO_KEYS):
         check_metrics(doc, path, DEMO)
@@ -141,10 +143,14 @@ def metrics_sections(doc: Mapping[str, Any], path: Path, geography: Geography) -
     if "area_list" in doc and "objective" in doc:
         check_metrics(doc, path, DESIGN_DOC)
         return _from_design_document(doc, geography)
+    if set(doc) == {"contracts"} and isinstance(doc["contracts"], Mapping):  # devoplan contracts --json
+        placed_from_document(doc["contracts"], geography, path)  # checked here, where the file is known
+        return {"contracts": dict(doc["contracts"])}
     if "assumptions" in doc and "national" in doc:
         check_metrics(doc, path, FUNDING)
         return {"funding": dict(doc)}
-    raise InputError("not a metrics.json from devoplan demo or design, nor a summary.json from devoplan fund "
+    raise InputError("not a metrics.json from devoplan demo or design, a summary.json from devoplan fund "
+                     "or the placed registry devoplan contracts prints as JSON "
                      f"(top-level keys: {', '.join(list(doc)[:8]) or 'none'})", file=path)
 
 

@@ -27,6 +27,7 @@ from devoplan.plan import Plan
 from devoplan.report.figures import new_figure
 from devoplan.report.geometry import distinct_colours, map_geometry
 from devoplan.report.hexmap import HexLayout
+from devoplan.report.words import ECONOMIC, HEALTH, areas_word
 
 # Qualitative palette (colour-blind-aware, after Paul Tol's "muted" and "light" schemes).
 PALETTE: list[str] = ["#88CCEE", "#CC6677", "#DDCC77", "#117733", "#AA4499", "#44AA99", "#999933",
@@ -197,7 +198,7 @@ def plan_map(geography: Geography, plan: Plan, colours: Sequence[str], *,
     return fig
 
 
-def misalignment_map(geography: Geography, *, health: str = "ICB", economic: str = "LEP") -> Figure:
+def misalignment_map(geography: Geography, *, health: str = HEALTH, economic: str = ECONOMIC) -> Figure:
     """Districts split between health areas, in two economic areas, or both; health borders drawn over."""
     mg = map_geometry(geography)
     hl, el = geography.layer(health), geography.layer(economic)
@@ -213,13 +214,15 @@ def misalignment_map(geography: Geography, *, health: str = "ICB", economic: str
     main = np.where(hl.main_area >= 0, hl.main_area, hl.n_areas)
     draw_outlines(ax, list(mg.dissolve(main, hl.n_areas + 1)), width=0.7)
     handles = [
-        Patch(fc="#CC3311", label=f"split between {hl.key}s ({int(split.sum())})"),
-        Patch(fc="#0077BB", label=f"in two {el.key}s ({int(shared.sum())})"),
+        Patch(fc="#CC3311", label=f"split between {areas_word(hl.key)} ({int(split.sum())})"),
+        Patch(fc="#0077BB", label=f"in two {areas_word(el.key)} ({int(shared.sum())})"),
         Patch(fc="#AA4499", label=f"both ({int((split & shared).sum())})"),
-        Patch(fc="none", ec=EDGE, label=f"{hl.key} borders (main {hl.key} of each district)"),
+        Patch(fc="none", ec=EDGE, label=f"{areas_word(hl.key, 1)} borders (main {areas_word(hl.key, 1)} of each "
+              "district)"),
     ]
     ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
-    _frame(ax, f"Today's misalignments: districts that cross {hl.key} or {el.key} lines")
+    _frame(ax, f"Today's misalignments: districts that cross {areas_word(hl.key, 1)} or {areas_word(el.key, 1)} "
+               "lines")
     return fig
 
 

@@ -1,8 +1,8 @@
 """The report's sections, each built from :class:`ReportData` into trusted HTML.
 
 Section ids (stable; the tests and anchors use them): ``summary``, ``patchwork``, ``areas``,
-``comparison``, ``funding``, ``governance``, ``cards``, then the appendix: ``sources`` (assumptions and sources) and
-``downloads`` (every table as CSV and one XLSX workbook). A part whose inputs are missing (no funding
+``comparison``, ``funding``, ``governance``, ``markets``, ``cards``, then the appendix: ``sources`` (assumptions
+and sources) and ``downloads`` (every table as CSV and one XLSX workbook). A part whose inputs are missing (no funding
 table, no design result) says so in place rather than disappearing. A new section is a module of
 its own under ``report/``, added to :func:`build_sections`'s body list with one line; the appendix
 stays last.
@@ -11,6 +11,7 @@ stays last.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,24 +22,31 @@ from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
-from devoplan.report.comparison import HEADLINE, ComparisonTable, MeasureRow
+from devoplan.report.comparison import ComparisonTable, MeasureRow
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.downloads import downloads_section
 from devoplan.report.figures import FigureSink
 from devoplan.report.governance import governance_section
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, note
+from devoplan.report.markets import market_lines, markets_section, plan_markets
 from devoplan.report.money import money_parts
 from devoplan.report.outcomes import outcomes_section
 from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.summary import national_words, summary_section
 from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
-from devoplan.report.words import baseline_assumed, baseline_caveat, design_facts, glossary
+from devoplan.report.words import (
+    areas_word,
+    baseline_assumed,
+    baseline_caveat,
+    design_facts,
+    glossary,
+    today_keys,
+)
 
-SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "governance", "cards",
-                                "outcomes", "sources", "downloads")
-HEALTH, ECONOMIC = "ICB", "LEP"
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "governance", "markets",
+                                "cards", "outcomes", "sources", "downloads")
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
 WORST_CROSSINGS = 12
@@ -47,17 +55,19 @@ WORST_CROSSINGS = 12
 def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
     """All sections in reading order: the one-page summary, the body, then the appendix."""
     fv = funding_view(data.allocations, data.plan) if data.allocations is not None else None
+    markets = plan_markets(data)
     body = [
         patchwork_section(data.geography, data.audit, sink),
         areas_section(data, sink),
         comparison_section(data.comparison, data.geography),
         funding_section(data, fv, sink),
         governance_section(data, sink),
-        cards_section(data, fv),
+        markets_section(data, sink, markets),
+        cards_section(data, fv, market_lines(markets)),
         outcomes_section(data, sink),
         *optional(scenarios_section(data.metrics)),
     ]
-    appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv)))]
+    appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv, market_lines(markets))))]
     return [summary_section(data, fv), *body, *appendix]
 
 
@@ -85,12 +95,14 @@ def _funding_summary(data: ReportData) -> Mapping[str, Any]:
 def patchwork_section(geo: Geography, audit: Audit | None, sink: FigureSink) -> Section:
     """Misalignment map, the audit's coterminosity matrix, split districts and worst crossings in words."""
     present = {k.upper() for k in geo.layers}
-    lists = _split_lists(audit, present)
+    lists = _split_lists(audit, present, today_keys(geo.layers))
     parts: list[str] = []
-    if HEALTH in present and ECONOMIC in present and has_geometry(geo):
-        fig = maps.misalignment_map(geo, health=HEALTH, economic=ECONOMIC)
+    health, economic = today_keys(geo.layers)
+    if health.upper() in present and economic.upper() in present and has_geometry(geo):
+        fig = maps.misalignment_map(geo, health=health, economic=economic)
         parts.append(grid(figure(sink.svg(fig, "Today's misalignments", png_name="map_misalignments"),
-                                 f"Districts split between {HEALTH}s or shared by two {ECONOMIC}s."),
+                                 f"Districts split between {areas_word(health)} or shared by two "
+                                 f"{areas_word(economic)}."),
                           f"<div>{lists}</div>", css="split"))
     else:
         parts.append(lists)
@@ -116,16 +128,17 @@ def _ratio(value: Any) -> str:
     return "–" if value is None or value != value else f"{float(value):.3f}"
 
 
-def _split_lists(audit: Audit | None, present: set[str]) -> str:
-    """The districts split between ICBs and shared by LEPs, in the audit's own words (layers the geography has)."""
+def _split_lists(audit: Audit | None, present: set[str], keys: tuple[str, str]) -> str:
+    """The districts split between health areas and shared by economic areas (today's: the 2026 ICBs and the
+    LSIP areas), in the audit's own words (layers the geography has)."""
     out = []
-    for key, verb in ((HEALTH, "split between"), (ECONOMIC, "in two or more")):
-        if key not in present:
+    for key, verb in ((keys[0], "split between"), (keys[1], "in two or more")):
+        if key.upper() not in present:
             continue
         items = audit.splits_of(key) if audit is not None else ()
         texts = "".join(f"<li>{esc(s.text)}</li>" for s in items[:MISALIGNMENT_LIST])
         more = f"<li>… and {len(items) - MISALIGNMENT_LIST} more</li>" if len(items) > MISALIGNMENT_LIST else ""
-        out.append(f"<h3>{len(items)} districts {verb} {esc(key)}s</h3><ul>{texts}{more}</ul>")
+        out.append(f"<h3>{len(items)} districts {verb} {esc(areas_word(key))}</h3><ul>{texts}{more}</ul>")
     return "".join(out)
 
 
@@ -166,19 +179,21 @@ def comparison_section(comparison: ComparisonTable | None, geo: Geography) -> Se
     header = ["measure", *comparison.columns]
     numeric = range(1, len(header))
     rows = [[_measure_cell(r), *fmt_row(list(r.values))] for r in comparison.rows]
-    n_head = sum(1 for r in comparison.rows if r.metric in HEADLINE)
+    head = set(comparison.headline)
+    n_head = sum(1 for r in comparison.rows if r.metric in head)
     areas: list[Any] = ["number of areas", *fmt_row(list(comparison.areas))]
     body = table(header, [areas, *rows[:n_head]], numeric=numeric, css="compare")
     if rows[n_head:]:
         body += ("<h3>Every other measure</h3>" +
                  table(header, rows[n_head:], numeric=numeric, css="compare", scroll=True))
     body += ("<p>Each of today's layers is turned into a plan (a district split between areas goes to the one "
-             "holding most of it) and scored with the same measures. A code such as <code>coterminosity@ICB</code> "
+             "holding most of it) and scored with the same measures. A code such as <code>coterminosity@ICB26</code> "
              "names the measure in <code>metrics.json</code>; <code>@X</code> means measured against layer X "
              "(docs/metrics.md defines each).</p>" + glossary(geo))
     return Section("comparison", "The plan against today's geographies", body,
-                   lead="The headline measures of the proposed plan side by side with today's ICBs, LEPs, regions "
-                        "and police force areas, then every other measure.")
+                   lead="The headline measures of the proposed plan side by side with today's layers ("
+                        + ", ".join(areas_word(k) for k in comparison.layers if k) + "), then every "
+                        "other measure.")
 
 
 def _measure_cell(row: MeasureRow) -> Html:
@@ -255,12 +270,14 @@ def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
 
 
 # -- 6. cards -------------------------------------------------------------------------------------------
-def _cards(data: ReportData, fv: FundingView | None) -> list[AreaCard]:
+def _cards(data: ReportData, fv: FundingView | None, market: Sequence[tuple[tuple[str, str], ...]] = ()
+           ) -> list[AreaCard]:
     colours = maps.area_colours(data.geography, data.plan, hex_layout(data.geography))
     governance = _design(data).get("governance")
-    return area_cards(data.geography, data.plan, colours,
-                      governance=governance if isinstance(governance, Mapping) else None, funding=fv,
-                      baseline_assumed=baseline_assumed(data.metrics))
+    items = area_cards(data.geography, data.plan, colours,
+                       governance=governance if isinstance(governance, Mapping) else None, funding=fv,
+                       baseline_assumed=baseline_assumed(data.metrics))
+    return [replace(c, market=line) for c, line in zip(items, market, strict=True)] if market else items
 
 
 def areas_table(items: Sequence[AreaCard]) -> str:
@@ -269,15 +286,16 @@ def areas_table(items: Sequence[AreaCard]) -> str:
         return ""
     first = items[0]
     header = ["number", "code", "name", "residents", "districts", *(f"dominant {k}" for k, _, _ in first.dominant),
-              "who could run it", *(label for label, _ in first.funding)]
+              "who could run it", *(label for label, _ in (*first.funding, *first.market))]
     rows: list[list[Cell]] = [[c.number, c.code, c.name, c.population, len(c.districts),
                                *(f"{name} ({share:.0%})" for _, name, share in c.dominant), c.governance,
-                               *(value for _, value in c.funding)] for c in items]
+                               *(value for _, value in (*c.funding, *c.market))] for c in items]
     return "<h3>The areas, one row each</h3>" + table(header, rows, numeric=[0, 3, 4], scroll=True)
 
 
-def cards_section(data: ReportData, fv: FundingView | None) -> Section:
-    items = _cards(data, fv)
+def cards_section(data: ReportData, fv: FundingView | None,
+                  market: Sequence[tuple[tuple[str, str], ...]] = ()) -> Section:
+    items = _cards(data, fv, market)
     lead = ("Districts, population, the health and economic areas each mostly is, who could run it, and what it "
             "would be funded. Numbers match the maps.")
     if fv is not None and fv.winner_frequency is not None:

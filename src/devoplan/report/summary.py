@@ -16,14 +16,15 @@ from devoplan.report.data import FundingView, ReportData, winners_of
 from devoplan.report.html import Section, esc, kpis, note
 from devoplan.report.words import (
     alignment_sentences,
+    areas_word,
     assumed_lines,
     baseline_assumed,
     baseline_caveat,
     governance_sentences,
+    today_keys,
     totals_sentence,
 )
 
-HEALTH, ECONOMIC = "ICB", "LEP"
 TOP = 3  # areas named among the largest gainers and the smallest
 
 
@@ -34,10 +35,10 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
     comp = data.comparison
     items = [(str(plan.n_areas), f"commissioning areas from {geo.n_units} districts"),
              (people_range(float(pops.min()), float(pops.max())), "residents per area (smallest–largest)")]
-    for key in (HEALTH, ECONOMIC):
+    for key in today_keys(k for k in comp.layers if k) if comp is not None else ():
         value = comp.value(f"coterminosity@{key}", 0) if comp is not None else None
         if value is not None:
-            items.append((f"{value:.3f}", f"coterminosity with today's {key}s (1 = identical)"))
+            items.append((f"{value:.3f}", f"coterminosity with the {areas_word(key)} (1 = identical)"))
     if fv is not None:
         items.append((f"£{fv.allocation[0].sum() / 1e9:,.1f}bn", f"to areas in {fv.years[0]}"))
         items.append((f"£{fv.allocation[0].sum() / fv.population.sum():,.0f}", f"per head in {fv.years[0]}"))

@@ -91,6 +91,7 @@ class AreaCard:
     dominant: tuple[tuple[str, str, float], ...]  # (layer key, area name, share of the area's population)
     governance: str
     funding: tuple[tuple[str, str], ...]  # (label, formatted value)
+    market: tuple[tuple[str, str], ...] = ()  # (label, formatted value): the area's market line
 
 
 def card(c: AreaCard) -> str:
@@ -99,7 +100,7 @@ def card(c: AreaCard) -> str:
                                     ("Districts", str(len(c.districts)))]
     facts += [(f"Dominant {key}", f"{name} ({share:.0%} of residents)") for key, name, share in c.dominant]
     facts.append(("Who could run it", c.governance))
-    facts += list(c.funding)
+    facts += [*c.funding, *c.market]
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     return (f'<article class="card" id="area-{c.number}" style="--c:{esc(c.colour)}">'
             f"<h3>{c.number}. {esc(c.name)}</h3><dl>{dl}</dl>"

@@ -11,16 +11,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devoplan.geography.model import Geography
-from devoplan.governance.classify import STATUS_WORDS
+from devoplan.governance.classify import STATUS_WORDS as STATUS_WORDS
 from devoplan.report.comparison import ComparisonTable, comparison_of
 from devoplan.report.data import BoundFacts, FundingView, audit_of, winners_of
 from devoplan.report.html import esc
+from devoplan.report.layerwords import ECONOMIC as ECONOMIC
+from devoplan.report.layerwords import HEALTH as HEALTH
+from devoplan.report.layerwords import LAYER_WORDS as LAYER_WORDS
+from devoplan.report.layerwords import areas_word as areas_word
+from devoplan.report.layerwords import today_keys as today_keys
 from devoplan.report.tables import Html, table
 
-HEALTH, ECONOMIC = "ICB", "LEP"
 TERM_WORDS: dict[str, str] = {
-    "health": "health misalignment (1 − coterminosity with health layers)",
-    "economic": "economic misalignment (1 − coterminosity with economic layers)",
+    "health": "health misalignment (1 − alignment with health layers; a split weighs 3x a merge)",
+    "economic": "economic misalignment (1 − alignment with economic layers; a split weighs 3x a merge)",
+    "police": "police misalignment (1 − alignment with police force areas)",
     "needs": "needs mixing (share of indicator variance inside areas)",
     "compact": "ragged borders (share of district borders that are area borders)",
     "balance": "population imbalance (total deviation from equal areas)",
@@ -48,11 +53,14 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
     out: list[str] = []
     audit = audit_of(metrics)
     matrix = audit.coterminosity if audit is not None else {}
-    if audit is not None and HEALTH in matrix and ECONOMIC in matrix.get(HEALTH, {}):
-        split, shared = len(audit.splits_of(HEALTH)), len(audit.splits_of(ECONOMIC))
-        out.append(f"Today, ICBs and LEPs have a coterminosity of {float(matrix[HEALTH][ECONOMIC]):.3f} with each "
-                   f"other (1 = the same map); {split} districts are split between ICBs and {shared} sit in two "
-                   "or more LEPs.")
+    health, economic = today_keys(matrix)
+    if audit is not None and health in matrix and economic in matrix.get(health, {}):
+        split, shared = len(audit.splits_of(health)), len(audit.splits_of(economic))
+        shared_text = (f"{shared} sit in two or more {areas_word(economic)}" if shared else
+                       f"every district lies in one {areas_word(economic, 1)}")
+        out.append(f"Today, the {areas_word(health)} and the {areas_word(economic)} have a coterminosity of "
+                   f"{float(matrix[health][economic]):.3f} with each other (1 = the same map); {split} districts are "
+                   f"split between {areas_word(health)} and {shared_text}.")
     out += alignment_sentences(comparison_of(metrics), n_areas)
     out += governance_sentences(metrics)
     if fv is not None:
@@ -61,20 +69,21 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
 
 
 def alignment_sentences(comparison: ComparisonTable | None, n_areas: int) -> list[str]:
-    """The plan's coterminosity with today's ICBs and LEPs, and how many of them it splits."""
+    """The plan's coterminosity with today's health and economic layers, and how many of them it splits."""
     if comparison is None:
         return []
-    c_h, c_e = comparison.value(f"coterminosity@{HEALTH}", 0), comparison.value(f"coterminosity@{ECONOMIC}", 0)
+    health, economic = today_keys(k for k in comparison.layers if k)
+    c_h, c_e = comparison.value(f"coterminosity@{health}", 0), comparison.value(f"coterminosity@{economic}", 0)
     if c_h is None or c_e is None:
         return []
-    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h:.3f} with today's ICBs and "
-            f"{c_e:.3f} with today's LEPs")
-    cut_h = comparison.value(f"split_layer_areas@{HEALTH}", 0)
-    cut_e = comparison.value(f"split_layer_areas@{ECONOMIC}", 0)
-    ih, ie = comparison.column_of(HEALTH), comparison.column_of(ECONOMIC)
+    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h:.3f} with the {areas_word(health)} "
+            f"and {c_e:.3f} with the {areas_word(economic)}")
+    cut_h = comparison.value(f"split_layer_areas@{health}", 0)
+    cut_e = comparison.value(f"split_layer_areas@{economic}", 0)
+    ih, ie = comparison.column_of(health), comparison.column_of(economic)
     if cut_h is not None and cut_e is not None and ih is not None and ie is not None:
-        text += (f"; they split {int(cut_h)} of the {comparison.areas[ih]} ICBs and {int(cut_e)} of the "
-                 f"{comparison.areas[ie]} LEPs between areas")
+        text += (f"; they split {int(cut_h)} of the {comparison.areas[ih]} {areas_word(health)} and {int(cut_e)} "
+                 f"of the {comparison.areas[ie]} {areas_word(economic)} between areas")
     return [text + "."]
 
 

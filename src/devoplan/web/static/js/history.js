@@ -1,6 +1,6 @@
-// A scenario's versions: who changed what and when, the difference between any version and the
-// current one (districts moved, every measure and each area's funding before and after), restore,
-// and the downloads of the current version.
+// A scenario's versions: who changed what and when, the difference between any two versions
+// (districts moved, every measure and each area's funding before and after), restore, and the
+// downloads of the current version.
 
 import { api } from "./api.js";
 import { h, $, fill, money, when } from "./dom.js";
@@ -41,10 +41,26 @@ export async function showDiff(scenario, a, b, ctx) {
   fill(box, panel, fundingTable(diff.funding, ctx));
 }
 
-/** Fill the history table (newest first) with compare and restore buttons. */
+/** Offer every version in the two "Compare version A with version B" lists (default: previous vs current). */
+function renderCompareForm(scenario, numbers, ctx) {
+  const current = scenario.version;
+  const options = (chosen) => numbers.map((n) => h("option", { value: n, selected: n === chosen },
+    n === current ? `${n} (current)` : String(n)));
+  fill($("#compare-a"), options(numbers.includes(current - 1) ? current - 1 : current));
+  fill($("#compare-b"), options(current));
+  $("#compare-form").onsubmit = (event) => {
+    event.preventDefault();
+    const a = Number($("#compare-a").value), b = Number($("#compare-b").value);
+    if (a === b) fill($("#diff"), h("p", { class: "muted" }, "Pick two different versions to compare."));
+    else showDiff(scenario, a, b, ctx).catch(ctx.report);
+  };
+}
+
+/** Fill the history table (newest first) with compare and restore buttons, and the compare form. */
 export async function renderHistory(scenario, ctx) {
   const versions = await api.versions(scenario.id);
   const current = scenario.version;
+  renderCompareForm(scenario, versions.map((v) => v.number).sort((x, y) => y - x), ctx);
   const rows = versions.slice().sort((x, y) => y.number - x.number).map((v) => h("tr", {},
     h("td", { class: "num" }, v.number),
     h("td", {}, v.author?.name ?? "–"),
