@@ -88,7 +88,7 @@ def design(
     t0 = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise DevoplanError(f"`seed` must be a non-negative integer, got {seed}")
-    _validate_against(geography, opts)
+    validate_against(geography, opts)
     blocks = build_blocks(geography, opts)
     hard_largest = int(blocks.population.max()) if opts.keep_whole else 0
     min_pop, max_pop = resolved_bounds(opts, geography.units.total_population, hard_largest)
@@ -129,7 +129,7 @@ def design(
     )
 
 
-def _validate_against(geography: Geography, opts: DesignOptions) -> None:
+def validate_against(geography: Geography, opts: DesignOptions) -> None:
     """Layer keys and indicators must exist; the start plan must be over this geography."""
     layers = (*opts.health, *opts.economic, *opts.police, *(opts.do_not_cross or ()), *opts.keep_whole,
               *opts.keep_whole_soft)
