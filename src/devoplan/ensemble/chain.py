@@ -6,12 +6,11 @@ One step, from a valid plan (block assignment):
    lie in different areas, among the edges that may be merged (both blocks on the same side of every
    do-not-cross boundary, neither in a frozen area). Its two areas are merged.
 2. **Tree.** Draw a random spanning tree of the merged region: the minimum spanning tree under
-   independent uniform edge weights (``scipy.sparse.csgraph.minimum_spanning_tree``), the tree
-   distribution of GerryChain's ReCom.
-3. **Cut.** Root the tree, sum populations over every subtree (``depth_first_order``: a subtree is a
-   contiguous run of the preorder) and list the tree edges whose removal leaves both sides within
-   ``min_pop..max_pop``; drop those that would put an ``apart`` pair (or two differently locked
-   blocks) on one side or a locked group on two sides; take one uniformly at random.
+   independent uniform edge weights (:func:`devoplan.design.search.random_tree`, the design search's
+   own), the tree distribution of GerryChain's ReCom.
+3. **Cut.** Root the tree, sum populations over every subtree and list the tree edges whose removal
+   leaves both sides within ``min_pop..max_pop``; drop those that would put an ``apart`` pair (or two
+   differently locked blocks) on one side or a locked group on two sides; take one uniformly at random.
 4. If no tree out of ``max_trees`` has such an edge, the chain stays where it is (the step counts).
 
 Both sides of a tree cut are connected, the blocks are whole kept-whole areas, so every plan the chain
@@ -24,10 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import depth_first_order, minimum_spanning_tree
 
 from devoplan.design.blocks import Blocks
+from devoplan.design.search import random_tree, subtree
 
 MAX_TREES = 16  # spanning trees drawn per step before the chain stays put
 
@@ -37,19 +35,21 @@ class ChainModel:
     """What the chain needs of the blocks: graph, populations, bounds and the pairs a cut must respect.
 
     ``edges`` are the block-graph edges ``(i, j)``, ``i < j``; ``mergeable`` marks those a proposal may
-    pick. ``apart`` pairs must end in different areas (``apart`` codes, do-not-cross fences and blocks
-    locked to different area names); ``together`` pairs in the same one (blocks locked to one name).
+    pick. ``apart[b]`` are the blocks that may not share an area with ``b`` (``apart`` codes,
+    do-not-cross fences, blocks locked to another area name); ``together[b]`` those that must (locked to
+    the same name).
     """
 
     n_blocks: int
     k: int
     edges: np.ndarray
     mergeable: np.ndarray
-    population: np.ndarray
+    neighbours: tuple[tuple[int, ...], ...]
+    population: tuple[int, ...]
     min_pop: int
     max_pop: int
-    apart: np.ndarray
-    together: np.ndarray
+    apart: dict[int, frozenset[int]]
+    together: dict[int, frozenset[int]]
 
     @classmethod
     def build(cls, blocks: Blocks, k: int, min_pop: int, max_pop: int) -> ChainModel:
@@ -64,15 +64,20 @@ class ChainModel:
             name = blocks.lock_of(b)
             if name is not None:
                 by_name.setdefault(name, []).append(b)
-        together = [(g[i], g[i + 1]) for g in by_name.values() for i in range(len(g) - 1)]
-        firsts = [g[0] for _, g in sorted(by_name.items())]
-        apart = set(blocks.apart) | {(min(a, b), max(a, b)) for i, a in enumerate(firsts) for b in firsts[i + 1:]}
-        return cls(blocks.n_blocks, k, edges, mergeable, blocks.population.astype(np.int64), int(min_pop),
-                   int(max_pop), _pairs(sorted(apart)), _pairs(together))
+        together = [(x, y) for g in by_name.values() for x in g for y in g if x != y]
+        groups = sorted(by_name.values())
+        apart = [*blocks.apart, *((x, y) for i, g in enumerate(groups) for h in groups[i + 1:] for x in g for y in h)]
+        return cls(blocks.n_blocks, k, edges, mergeable, blocks.neighbours,
+                   tuple(int(p) for p in blocks.population), int(min_pop), int(max_pop),
+                   _partners(apart), _partners(together))
 
 
-def _pairs(pairs: list[tuple[int, int]]) -> np.ndarray:
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+def _partners(pairs: list[tuple[int, int]]) -> dict[int, frozenset[int]]:
+    out: dict[int, set[int]] = {}
+    for x, y in pairs:
+        out.setdefault(x, set()).add(y)
+        out.setdefault(y, set()).add(x)
+    return {x: frozenset(ys) for x, ys in sorted(out.items())}
 
 
 @dataclass
@@ -94,59 +99,45 @@ def recom_step(model: ChainModel, assign: np.ndarray, rng: np.random.Generator, 
         return
     e = int(cut[rng.integers(len(cut))])
     a, b = int(assign[e0[e]]), int(assign[e1[e]])
-    nodes = np.flatnonzero((assign == a) | (assign == b))
+    nodes = np.flatnonzero((assign == a) | (assign == b)).tolist()
     side = _split(model, nodes, rng)
     if side is None:
         stats.no_cut += 1
         return
-    was = assign[nodes] == a
-    if not (np.array_equal(side, was) or np.array_equal(side, ~was)):
+    if side != {x for x in nodes if assign[x] == a} and side != {x for x in nodes if assign[x] == b}:
         stats.moved += 1  # a new split, not the same one redrawn (whatever the labels)
-    assign[nodes] = np.where(side, a, b)
+    for x in nodes:
+        assign[x] = a if x in side else b
 
 
-def _split(model: ChainModel, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
-    """A valid two-way split of ``nodes`` (True = first side) along a random spanning tree, or None."""
-    n = len(nodes)
-    local = np.full(model.n_blocks, -1, dtype=np.int64)
-    local[nodes] = np.arange(n)
-    inside = (local[model.edges[:, 0]] >= 0) & (local[model.edges[:, 1]] >= 0)
-    rows, cols = local[model.edges[inside, 0]], local[model.edges[inside, 1]]
-    apart = _local_pairs(model.apart, local)
-    together = _local_pairs(model.together, local)
-    pop = model.population[nodes]
-    total = int(pop.sum())
+def _split(model: ChainModel, nodes: list[int], rng: np.random.Generator) -> set[int] | None:
+    """A valid two-way split of ``nodes`` (the blocks of the first side) along a random spanning tree."""
+    pop = model.population
+    total = sum(pop[x] for x in nodes)
     lo, hi = model.min_pop, model.max_pop
+    inside = set(nodes)
     for _ in range(MAX_TREES):
-        weights = sparse.csr_array((rng.random(len(rows)) + 1e-9, (rows, cols)), shape=(n, n))
-        tree = minimum_spanning_tree(weights)
-        order, pred = depth_first_order(tree, 0, directed=False, return_predecessors=True)
-        below = pop[order].copy()  # population of the subtree of order[i], filled leaves first
-        size = np.ones(n, dtype=np.int64)
-        where = np.empty(n, dtype=np.int64)
-        where[order] = np.arange(n)
-        for i in range(n - 1, 0, -1):
-            parent = where[pred[order[i]]]
-            below[parent] += below[i]
-            size[parent] += size[i]
-        ok = (below >= lo) & (below <= hi) & (total - below >= lo) & (total - below <= hi)
-        ok[0] = False  # the root's "subtree" is everything
-        for i in rng.permutation(np.flatnonzero(ok)):
-            first = np.zeros(n, dtype=bool)
-            first[order[i : i + size[i]]] = True
-            if _respects(first, apart, together):
-                return first
+        parent, order = random_tree(model.neighbours, nodes, rng)
+        below = {x: pop[x] for x in order}  # population of the subtree under x, filled leaves first
+        for x in reversed(order[1:]):
+            below[parent[x]] += below[x]
+        cuts = [x for x in order[1:] if lo <= below[x] <= hi and lo <= total - below[x] <= hi]
+        for i in rng.permutation(len(cuts)).tolist():
+            side = subtree(cuts[i], parent, order)
+            if _respects(model, side, inside):
+                return side
     return None
 
 
-def _local_pairs(pairs: np.ndarray, local: np.ndarray) -> np.ndarray:
-    mapped = local[pairs]
-    return mapped[(mapped[:, 0] >= 0) & (mapped[:, 1] >= 0)]
-
-
-def _respects(first: np.ndarray, apart: np.ndarray, together: np.ndarray) -> bool:
-    return bool(np.all(first[apart[:, 0]] != first[apart[:, 1]]) and
-                np.all(first[together[:, 0]] == first[together[:, 1]]))
+def _respects(model: ChainModel, side: set[int], inside: set[int]) -> bool:
+    """No ``apart`` partners on one side, no ``together`` partners on two."""
+    for x in inside:
+        mine = x in side
+        if any(y in inside and (y in side) == mine for y in model.apart.get(x, ())):
+            return False
+        if any((y in side) != mine for y in model.together.get(x, ())):
+            return False
+    return True
 
 
 def run_chain(model: ChainModel, start: np.ndarray, plans: int, rng: np.random.Generator, *,

@@ -175,7 +175,7 @@ def ensemble(
     min_pop, max_pop = resolved_bounds(opts, geography.units.total_population, hard_largest)
     check_feasible(blocks, opts.areas, min_pop, max_pop)
     seeds = np.random.SeedSequence(int(seed)).spawn(len(ens.shares()) + 1)
-    start = _start(geography, blocks, opts, min_pop, max_pop, np.random.default_rng(seeds[0]))
+    start = initial_assignment(geography, blocks, opts, min_pop, max_pop, np.random.default_rng(seeds[0]))
     model = ChainModel.build(blocks, opts.areas, min_pop, max_pop)
     scoring = opts.with_(start=None, frozen_areas=())
     tasks = [ChainTask(geography, scoring, model, blocks.unit_block, start, n, ens.burn_in, ens.thin, s)
@@ -200,7 +200,7 @@ def ensemble(
     )
 
 
-def _start(geography: Geography, blocks: Blocks, opts: DesignOptions, min_pop: int, max_pop: int,
+def initial_assignment(geography: Geography, blocks: Blocks, opts: DesignOptions, min_pop: int, max_pop: int,
            rng: np.random.Generator) -> np.ndarray:
     """The chains' common start (block assignment): the given plan if it is valid, else a constructed one."""
     if opts.start is not None:
