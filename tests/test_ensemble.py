@@ -152,6 +152,7 @@ def test_cli_draws_an_ensemble_and_places_a_layer(tmp_path: Path, capsys: pytest
     objective = next(m for m in doc["metrics"] if m["metric"] == "objective")
     assert objective["percentile"] is not None
     assert (tmp_path / "e" / "summary.csv").is_file()
+    assert (tmp_path / "e" / "ensemble.png").read_bytes()[:4] == b"\x89PNG"
     code, out, err = run_cli(["ensemble", *FAST, "--compare", "ICB26"], capsys)
     assert code == 0, err
     assert "Metrics over the ensemble" in out and "%ile" in out and "outside the middle 95%" in out

@@ -48,7 +48,8 @@ def ensemble_command(
     burn_in: Annotated[int, typer.Option("--burn-in", help="Steps each chain discards first.")] = DEFAULT_BURN_IN,
     thin: Annotated[int, typer.Option("--thin", help="Keep every THIN-th plan of a chain.")] = 1,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write plans.npy, metrics.csv, summary.csv, ensemble.json here.")] = None,
+        "--out", "-o", help="Write plans.npy, metrics.csv, summary.csv, ensemble.json, ensemble.png here.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON instead of a table.")] = False,
     areas: Annotated[int | None, typer.Option(
         "--areas", "-k", help=f"Number of areas [{DEFAULT_AREAS}, or the --start plan's].")] = None,
@@ -97,13 +98,21 @@ def ensemble_command(
     if not as_json:
         Console(stderr=True).print(f"drawing {plans:,} plans in {len(ens.shares())} chains ...", highlight=False)
     result = ensemble(geo, opts, ens, seed=seed, compare=compared, workers=workers, cluster=cluster)
-    files = write_ensemble(geo, result, out) if out is not None else []
+    files = write_ensemble(geo, result, out, also=chart) if out is not None else []
     if as_json:
         typer.echo(json.dumps(ensemble_document(geo, result), indent=2, ensure_ascii=False))
     else:
         render(result, Console())
     if files:
         Console(stderr=as_json).print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
+
+
+def chart(folder: Path) -> Path:
+    """ensemble.png: the report's histograms of the headline metrics, the compared plan marked."""
+    from devoplan.report.ensemble import ensemble_figure, read_ensemble
+    from devoplan.report.figures import save_png
+
+    return save_png(ensemble_figure(read_ensemble(folder)), folder / "ensemble.png")
 
 
 def render(result: EnsembleResult, console: Console) -> None:
