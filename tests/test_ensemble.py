@@ -152,9 +152,21 @@ def test_cli_draws_an_ensemble_and_places_a_layer(tmp_path: Path, capsys: pytest
     objective = next(m for m in doc["metrics"] if m["metric"] == "objective")
     assert objective["percentile"] is not None
     assert (tmp_path / "e" / "summary.csv").is_file()
+    assert (tmp_path / "e" / "ensemble.png").read_bytes()[:4] == b"\x89PNG"
     code, out, err = run_cli(["ensemble", *FAST, "--compare", "ICB26"], capsys)
     assert code == 0, err
-    assert "Metrics over the ensemble" in out and "percentile" in out and "outside the middle 95%" in out
+    assert "Metrics over the ensemble" in out and "%ile" in out and "outside the middle 95%" in out
+
+
+def test_cli_runs_on_a_dask_cluster(capsys: pytest.CaptureFixture[str]) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        code, out, err = run_cli(["ensemble", *FAST, "--json", "--cluster", cluster.scheduler_address], capsys)
+    assert code == 0, err
+    code, serial, err = run_cli(["ensemble", *FAST, "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out) == json.loads(serial)
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -48,7 +48,8 @@ def ensemble_command(
     burn_in: Annotated[int, typer.Option("--burn-in", help="Steps each chain discards first.")] = DEFAULT_BURN_IN,
     thin: Annotated[int, typer.Option("--thin", help="Keep every THIN-th plan of a chain.")] = 1,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write plans.npy, metrics.csv, summary.csv, ensemble.json here.")] = None,
+        "--out", "-o", help="Write plans.npy, metrics.csv, summary.csv, ensemble.json, ensemble.png here.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON instead of a table.")] = False,
     areas: Annotated[int | None, typer.Option(
         "--areas", "-k", help=f"Number of areas [{DEFAULT_AREAS}, or the --start plan's].")] = None,
@@ -97,13 +98,21 @@ def ensemble_command(
     if not as_json:
         Console(stderr=True).print(f"drawing {plans:,} plans in {len(ens.shares())} chains ...", highlight=False)
     result = ensemble(geo, opts, ens, seed=seed, compare=compared, workers=workers, cluster=cluster)
-    files = write_ensemble(geo, result, out) if out is not None else []
+    files = write_ensemble(geo, result, out, also=chart) if out is not None else []
     if as_json:
         typer.echo(json.dumps(ensemble_document(geo, result), indent=2, ensure_ascii=False))
     else:
         render(result, Console())
     if files:
         Console(stderr=as_json).print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
+
+
+def chart(folder: Path) -> Path:
+    """ensemble.png: the report's histograms of the headline metrics, the compared plan marked."""
+    from devoplan.report.ensemble import ensemble_figure, read_ensemble
+    from devoplan.report.figures import save_png
+
+    return save_png(ensemble_figure(read_ensemble(folder)), folder / "ensemble.png")
 
 
 def render(result: EnsembleResult, console: Console) -> None:
@@ -115,17 +124,19 @@ def render(result: EnsembleResult, console: Console) -> None:
         f"areas from {len(result.chain_stats)} chains, seed {result.seed}; {steps:,} steps, {moved:,} changed the "
         f"plan; bounds {result.min_pop:,}..{result.max_pop:,}; {result.elapsed:.1f} s ({result.engine})")
     label = result.compare_label
-    title = "Metrics over the ensemble" + (f", and where '{label}' falls" if label else "")
+    title = "Metrics over the ensemble" + (f", and where '{label}' falls (%ile: its percentile)" if label else "")
     table = Table(title=title, title_justify="left")
-    for col in ("metric", "mean", "5%", "median", "95%", *(("plan", "percentile") if label else ())):
-        table.add_column(col, justify="left" if col == "metric" else "right", no_wrap=True,
-                         min_width=30 if col == "metric" else None)
+    for col in ("metric", "5%", "median", "95%", *(("plan", "%ile") if label else ())):
+        if col == "metric":
+            table.add_column(col, overflow="fold", ratio=1)
+        else:
+            table.add_column(col, justify="right", no_wrap=True, min_width=7)
     hidden = 0
     for s in result.summary:
         if not s.varies and not s.unusual:
             hidden += 1
             continue
-        row = [s.metric, *(_num(v) for v in (s.mean, s.p05, s.median, s.p95))]
+        row = [s.metric, *(_num(v) for v in (s.p05, s.median, s.p95))]
         if label:
             pct = "–" if s.percentile is None else f"{s.percentile:.1f}"
             row += [_num(s.plan_value), f"[bold red]{pct}[/]" if s.unusual else pct]
@@ -141,8 +152,11 @@ def render(result: EnsembleResult, console: Console) -> None:
 
 
 def _num(value: float | None) -> str:
+    """At most eight characters: 0.8123, 12.5000, 743,290, 2.973M."""
     if value is None or value != value:
         return "–"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.3f}M"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4f}"
 
 

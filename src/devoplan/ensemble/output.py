@@ -14,6 +14,7 @@ No timings or paths are written: the same inputs and seed give byte-identical fi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,11 @@ def ensemble_document(geography: Geography, result: EnsembleResult) -> dict[str,
     return clean
 
 
-def write_ensemble(geography: Geography, result: EnsembleResult, out: Path) -> list[Path]:
-    """Write the four files as ``out``'s new output set; returns their paths."""
+def write_ensemble(geography: Geography, result: EnsembleResult, out: Path,
+                   also: Callable[[Path], Path] | None = None) -> list[Path]:
+    """Write the four files as ``out``'s new output set; returns their paths. ``also(folder)`` may add a
+    file made from them (the command's chart) to the same set."""
+    extra: list[str] = []
     with fileio.output_set(out) as tmp:
         with (tmp / "plans.npy").open("wb") as fh:
             np.save(fh, result.assignments.astype(np.int16), allow_pickle=False)
@@ -73,4 +77,6 @@ def write_ensemble(geography: Geography, result: EnsembleResult, out: Path) -> l
         summary = pd.DataFrame([summary_row(s) for s in result.summary], columns=list(SUMMARY_COLUMNS))
         summary.to_csv(tmp / "summary.csv", index=False, lineterminator="\n")
         (tmp / "ensemble.json").write_text(dumps(ensemble_document(geography, result)), encoding="utf-8")
-    return [Path(out) / name for name in OUTPUT_FILES]
+        if also is not None:
+            extra.append(also(tmp).name)
+    return [Path(out) / name for name in (*OUTPUT_FILES, *extra)]

@@ -170,6 +170,8 @@ def ensemble(
     if cluster is not None and workers > 1:
         raise DevoplanError("give `workers` (local processes) or `cluster` (a Dask scheduler), not both")
     validate_against(geography, opts)
+    if compare is not None:
+        compare[1].check(geography)  # before any work
     blocks = build_blocks(geography, opts)
     hard_largest = int(blocks.population.max()) if opts.keep_whole else 0
     min_pop, max_pop = resolved_bounds(opts, geography.units.total_population, hard_largest)
@@ -188,7 +190,6 @@ def ensemble(
         compare = ("start", opts.start)
     compare_metrics = None
     if compare is not None:
-        compare[1].check(geography)
         compare_metrics = PlanScorer(geography, scoring, min_pop, max_pop).score(compare[1].assignment)
     return EnsembleResult(
         assignments=np.concatenate([o.assignments for o in outputs]),
