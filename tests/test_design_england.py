@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -116,16 +115,19 @@ def test_medway_apart_from_kent_is_refused_with_the_reason() -> None:
         design(GEO, DesignOptions(time_limit=1, compute_bound=False, apart=(("E10000016", "E06000035"),)), seed=0)
 
 
-def test_sixty_areas_with_default_bounds_give_a_valid_plan_or_a_refusal_with_the_numbers() -> None:
-    """Issue 17: ``--areas 60`` must never fail without saying why (today it is refused: Blackpool
-    alone is below the minimum and its only kept-whole neighbours leave no way to fix it)."""
+def test_30_45_59_areas_give_valid_plans_and_60_is_refused_by_counting() -> None:
+    """Issue 12: with default bounds 30 and 45 areas give plans; 60 (min 470,750 people) cannot: 34 blocks
+    reach the minimum alone and the smaller ones can make at most 25 more areas (London's 33 boroughs 16),
+    so 59 at most; 59 itself gives a plan (from the packing that proves the count), so the count is exact."""
     from devoplan.errors import InfeasibleError
 
-    opts = DesignOptions(areas=60, time_limit=1, compute_bound=False)
-    try:
-        res = design(GEO, opts, seed=0)
-    except InfeasibleError as exc:
-        assert re.search(r"\d[\d,]*\.\.\d[\d,]* people", str(exc)), str(exc)
-        assert re.search(r"area of [\d,]+ \(", str(exc)), str(exc)
-    else:
-        _assert_valid(res, 60)
+    for k in (30, 45, 59):
+        res = design(GEO, DesignOptions(areas=k, time_limit=0.5, compute_bound=False), seed=0)
+        _assert_valid(res, k)
+        assert not _london_mixed(res.plan)
+    with pytest.raises(InfeasibleError) as err:
+        design(GEO, DesignOptions(areas=60, time_limit=0.5, compute_bound=False), seed=0)
+    text = str(err.value)
+    assert "60 areas of at least `min_pop` 470,750 people cannot be drawn: at most 59 can" in text
+    assert "34 blocks that stay whole reach 470,750" in text and "at most 25 areas" in text
+    assert "16 from the 33 blocks in Greater London Authority (8,799,697 people)" in text

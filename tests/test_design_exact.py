@@ -282,13 +282,14 @@ def test_when_repair_fails_the_exact_model_finds_the_only_plan() -> None:
 
 
 def test_an_impossible_request_is_proven_impossible() -> None:
-    """Five districts of 100 in a row, two areas of 230..270: the totals allow it (460 <= 500 <= 540)
-    but no contiguous split does, and the exact model says so in one line."""
+    """Five districts of 100 in a row, two areas of 200..270: the totals allow it (400 <= 500 <= 540), and
+    so does the capacity count (two disjoint pairs reach 200), but no contiguous split does (200 | 300 at
+    best), and the exact model says so in one line."""
     from devoplan.errors import InfeasibleError
     from tests.test_design_small import grid
 
     geo = grid(1, 5, [100] * 5, {"H": [0, 0, 0, 1, 1]}, np.zeros((5, 1)))
-    opts = DesignOptions(areas=2, health=("H",), economic=(), keep_whole=(), min_pop=230, max_pop=270,
+    opts = DesignOptions(areas=2, health=("H",), economic=(), keep_whole=(), min_pop=200, max_pop=270,
                          time_limit=0.1)
     with pytest.raises(InfeasibleError, match=r"could not bring every area.*confirms that no plan exists") as err:
         design(geo, opts, seed=0)

@@ -46,10 +46,11 @@ def test_an_unknown_scenario_lists_the_known_ones() -> None:
 
 def test_the_number_of_areas_is_the_most_for_which_a_plan_is_found() -> None:
     """Ten districts of 100 residents, areas of at least 250: four areas would need exactly 250 each, which
-    whole districts cannot make; three can (for instance 300, 300, 400)."""
+    whole districts cannot make; three can (for instance 300, 300, 400), and the capacity count (at most
+    three disjoint runs of three districts) says no more fit, so no larger count is tried."""
     geo = line_geography([100] * 10)
     opts = DesignOptions(health=(), economic=(), keep_whole=(), min_pop=250)
-    assert choose_areas(geo, opts) == (3, "4 down to 3")
+    assert choose_areas(geo, opts) == (3, "3, the most the blocks and bounds allow")
     assert choose_areas(geo, opts.with_(min_pop=200)) == (5, "5, the most the blocks and bounds allow")
     with pytest.raises(InfeasibleError, match="no number of areas gives a plan"):
         choose_areas(geo, opts.with_(min_pop=600, max_pop=900))
@@ -60,13 +61,14 @@ def test_strategic_scenario_gives_areas_of_at_least_one_and_a_half_million(tmp_p
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "strategic"
     with pytest.raises(SystemExit) as done:
-        main(["design", "--scenario", "strategic", "--areas", "29", "--time-limit", "1", "--no-bound",
-              "--out", str(out)])
+        main(["design", "--scenario", "strategic", "--time-limit", "1", "--no-bound", "--out", str(out)])
     assert done.value.code in (0, None)
-    assert "scenario strategic" in capsys.readouterr().err
+    # 30 is the capacity count at 1.5m (9 blocks reach it alone, the smaller ones make 16 outside London
+    # and 5 in it), and a plan of 30 exists, so 30 is the most strategic authorities the map can hold
+    assert "chose 30 areas" in capsys.readouterr().err
     doc = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     pops = np.array([a["population"] for a in doc["area_list"]])
-    assert len(pops) == 29 and pops.min() >= 1_500_000 and doc["checks"]["ok"]
+    assert len(pops) == 30 and pops.min() >= 1_500_000 and doc["checks"]["ok"]
     assert doc["plausibility"]["areas_below"]["ok"] is True
     checks = doc["plausibility"]
     assert checks["combined_authorities_split"]["ok"] and checks["areas_crossing_london"]["ok"]

@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.data",
     "devoplan.commands.audit",
     "devoplan.commands.design",
+    "devoplan.commands.ensemble",
     "devoplan.commands.fund",
     "devoplan.commands.report",
     "devoplan.commands.compare",

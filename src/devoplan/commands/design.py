@@ -144,14 +144,22 @@ def design_command(
         if not quiet:
             Console(stderr=True).print(chosen.note, markup=False, highlight=False)
     else:
-        opts = DesignOptions(**(_england_defaults(geo, explicit) | explicit | fixed  # type: ignore[arg-type]
-                                | {"weights": parse_weights(weights)}))
+        opts = options_from_flags(geo, given, fixed, weights)
     console = Console(stderr=True)
     result = _run(geo, opts, seed, console, quiet)
     files = write_outputs(geo, result, out)
     if not quiet:
         render_summary(geo, result, Console())
         Console().print(f"wrote {', '.join(str(f) for f in files)}")
+
+
+def options_from_flags(geo: Geography, given: dict[str, object], fixed: dict[str, object],
+                       weights: str | None) -> DesignOptions:
+    """Design options from parsed flags (``None`` in ``given``: not given) over the England defaults
+    the geography has; ``devoplan ensemble`` builds its constraints the same way."""
+    explicit = {k: v for k, v in given.items() if v is not None}
+    return DesignOptions(**(_england_defaults(geo, explicit) | explicit | fixed  # type: ignore[arg-type]
+                            | {"weights": parse_weights(weights)}))
 
 
 def _scenario(geo: Geography, name: str, explicit: dict[str, object], fixed: dict[str, object],

@@ -22,16 +22,15 @@ from devoplan.design.naming import area_names
 from devoplan.design.objective import Objective, build_objective, score_assignment
 from devoplan.design.options import DesignOptions, full_weights, resolved_bounds, resolved_do_not_cross
 from devoplan.design.plausibility import Plausibility, plausibility
-from devoplan.design.prove import prove, rescue
+from devoplan.design.prove import prove
 from devoplan.design.search import (
     Progress,
     ProgressCallback,
     SearchStats,
-    State,
     anneal_rounds,
     exact_stage,
-    repair,
 )
+from devoplan.design.start import start_state
 from devoplan.design.verify import verify
 from devoplan.errors import DevoplanError, InfeasibleError
 from devoplan.geography.model import Geography
@@ -92,22 +91,17 @@ def design(
     t0 = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise DevoplanError(f"`seed` must be a non-negative integer, got {seed}")
-    _validate_against(geography, opts)
+    validate_against(geography, opts)
     blocks = build_blocks(geography, opts)
     hard_largest = int(blocks.population.max()) if opts.keep_whole else 0
     min_pop, max_pop = resolved_bounds(opts, geography.units.total_population, hard_largest)
-    check_feasible(blocks, opts.areas, min_pop, max_pop)
+    cap = check_feasible(blocks, opts.areas, min_pop, max_pop)
     obj = build_objective(geography, blocks, opts)
     rng = np.random.default_rng(seed)
     if progress is not None:
         progress(Progress("repair", 0.0, 0.0, 0))
-    try:
-        state = State(blocks, obj, _start_assignment(geography, blocks, obj, opts, min_pop, max_pop), min_pop, max_pop)
-        repair(state, rng)
-    except InfeasibleError as failure:  # the heuristics found no plan: settle it exactly where that is cheap
-        if opts.start is not None:
-            raise
-        state = State(blocks, obj, rescue(obj, blocks, min_pop, max_pop, failure), min_pop, max_pop)
+    state = start_state(blocks, obj, lambda: _start_assignment(geography, blocks, obj, opts, min_pop, max_pop),
+                        min_pop, max_pop, rng, cap, fallback=opts.start is None)
     start_value = state.scorer.value
     budget = max(int(opts.time_limit * EVALS_PER_SECOND), 50)
     best_assign, best_value, stats = anneal_rounds(state, rng, budget, opts.time_limit * WALL_GUARD, progress)
@@ -140,7 +134,7 @@ def design(
     )
 
 
-def _validate_against(geography: Geography, opts: DesignOptions) -> None:
+def validate_against(geography: Geography, opts: DesignOptions) -> None:
     """Layer keys and indicators must exist; the start plan must be over this geography."""
     layers = (*opts.health, *opts.economic, *opts.police, *(opts.do_not_cross or ()), *opts.keep_whole,
               *opts.keep_whole_soft)

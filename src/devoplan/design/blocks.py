@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -58,6 +58,7 @@ class Blocks:
     bridges: tuple[str, ...] = ()
     side: np.ndarray | None = None  # per block: do-not-cross side (-1 outside every fenced area), or None
     fences: frozenset[tuple[int, int]] = frozenset()  # the apart pairs that come from do-not-cross layers
+    side_names: dict[int, str] = field(default_factory=dict)  # side label -> e.g. "Greater London", "outside"
 
     @property
     def n_blocks(self) -> int:
@@ -74,18 +75,22 @@ def build_blocks(geography: Geography, opts: DesignOptions) -> Blocks:
     fenced = resolved_do_not_cross(opts, geography.layers)
     if not fenced:
         return blocks
-    side = _sides(geography, blocks, fenced)
+    side, names = _sides(geography, blocks, fenced)
     fences = frozenset((i, j) for i, j in blocks.edge_weight if side[i] != side[j])
-    return replace(blocks, apart=tuple(sorted(set(blocks.apart) | fences)), side=side, fences=fences)
+    return replace(blocks, apart=tuple(sorted(set(blocks.apart) | fences)), side=side, fences=fences,
+                   side_names=names)
 
 
-def _sides(geography: Geography, blocks: Blocks, keys: tuple[str, ...]) -> np.ndarray:
-    """Per block, a label that differs between blocks an area may not hold together."""
+def _sides(geography: Geography, blocks: Blocks, keys: tuple[str, ...]) -> tuple[np.ndarray, dict[int, str]]:
+    """Per block, a label that differs between blocks an area may not hold together; per label, a name."""
     unit_side = np.zeros(geography.n_units, dtype=np.int64)
+    unit_names: list[list[str]] = [[] for _ in range(geography.n_units)]
     for key in keys:
         layer = geography.layer(key)
         inside = np.asarray(layer.membership.sum(axis=1)).ravel() > 0
         unit_side = unit_side * (layer.n_areas + 1) + np.where(inside, layer.main_area + 1, 0)
+        for u in np.flatnonzero(inside):
+            unit_names[u].append(layer.area_names[int(layer.main_area[u])])
     side = np.empty(blocks.n_blocks, dtype=np.int64)
     for b, members in enumerate(blocks.members):
         labels = np.unique(unit_side[members])
@@ -99,7 +104,9 @@ def _sides(geography: Geography, blocks: Blocks, keys: tuple[str, ...]) -> np.nd
                 "keep fewer layers whole or let areas cross it (`do_not_cross`)"
             )
         side[b] = labels[0]
-    return side
+    labelled = {int(unit_side[u]): " / ".join(unit_names[u]) or f"outside {', '.join(keys)}"
+                for u in range(geography.n_units)}
+    return side, labelled
 
 
 def _contract(geography: Geography, opts: DesignOptions) -> Blocks:

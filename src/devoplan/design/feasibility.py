@@ -13,11 +13,13 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from devoplan.design.blocks import Blocks
+from devoplan.design.capacity import Capacity, Cluster, capacity
 from devoplan.errors import InfeasibleError
 
 
-def check_feasible(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
-    """Run every check in turn; the first failure raises."""
+def check_feasible(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> Capacity:
+    """Run every check in turn; the first failure raises. Returns the count of the most areas possible
+    (``capacity``), which also seeds a start where construction fails."""
     check_counts(blocks, k)
     check_total(blocks, k, min_pop, max_pop)
     check_block_sizes(blocks, max_pop)
@@ -26,6 +28,35 @@ def check_feasible(blocks: Blocks, k: int, min_pop: int, max_pop: int) -> None:
     check_apart(blocks)
     check_frozen(blocks, min_pop, max_pop)
     check_sides(blocks, k, min_pop, max_pop)
+    return check_capacity(blocks, k, min_pop)
+
+
+def check_capacity(blocks: Blocks, k: int, min_pop: int) -> Capacity:
+    """Refuse ``k`` above the most areas that can reach ``min_pop`` (the counting argument of
+    ``design/capacity.py``), naming the large blocks and what each cluster of small ones can make."""
+    cap = capacity(blocks, min_pop)
+    if k <= cap.most:
+        return cap
+    small = sum(len(c.blocks) for c in cap.clusters)
+    made = [c for c in sorted(cap.clusters, key=lambda c: (-c.most, -c.population)) if c.most]
+    shown = "; ".join(_cluster_text(blocks, c) for c in made[:6]) + (f"; {len(made) - 6} more" if len(made) > 6 else "")
+    raise InfeasibleError(
+        f"{k} areas of at least `min_pop` {min_pop:,} people cannot be drawn: at most {cap.most} can. "
+        f"{len(cap.large)} blocks that stay whole reach {min_pop:,} on their own, and an area holding one or more "
+        f"of them is one of at most {len(cap.large)} areas; every other area is a contiguous group of the "
+        f"{small} smaller blocks on one side of the do-not-cross boundary, and those make at most "
+        f"{cap.most - len(cap.large)} areas of {min_pop:,} or more: {shown or 'none'}. "
+        f"Ask for at most {cap.most} areas or lower `min_pop`"
+    )
+
+
+def _cluster_text(blocks: Blocks, cluster: Cluster) -> str:
+    members = list(cluster.blocks)
+    biggest = members[int(np.argmax(blocks.population[members]))]
+    side = blocks.side_names.get(int(blocks.side[biggest]), "") if blocks.side is not None else ""
+    where = f"in {side}" if side and not side.startswith("outside") else f"around {blocks.origin[biggest]}"
+    how = "" if cluster.exact else ", by population alone"
+    return f"{cluster.most} from the {len(members)} blocks {where} ({cluster.population:,} people{how})"
 
 
 def check_counts(blocks: Blocks, k: int) -> None:

@@ -21,16 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
 from devoplan.design.blocks import build_blocks
+from devoplan.design.capacity import capacity
 from devoplan.design.construct import construct
 from devoplan.design.feasibility import check_feasible
 from devoplan.design.objective import build_objective
 from devoplan.design.options import DesignOptions, resolved_bounds
-from devoplan.design.prove import rescue
-from devoplan.design.search import State, repair
+from devoplan.design.start import start_state
 from devoplan.errors import InfeasibleError, reject_unknown
 from devoplan.geography.model import Geography
 
@@ -102,27 +103,23 @@ def scenario_options(geography: Geography, name: str, **overrides: object) -> Sc
 
 
 def choose_areas(geography: Geography, opts: DesignOptions) -> tuple[int, str]:
-    """The largest number of areas (at most the blocks, and at most total / ``min_pop``) for which a plan
-    within the bounds is found, as :func:`devoplan.design.api.design` finds its start (construction and
-    repair, else the exact model where the candidate areas are few); and a word on what was tried.
+    """The largest number of areas (at most the blocks, and at most the capacity count at ``min_pop``) for which a plan
+    within the bounds is found, as :func:`devoplan.design.api.design` finds its start
+    (:func:`devoplan.design.start.start_state`); and a word on what was tried.
 
     Raises InfeasibleError naming the reason the smallest count failed when none works."""
     blocks = build_blocks(geography, opts)
     total = geography.units.total_population
-    top = blocks.n_blocks if not opts.min_pop else min(blocks.n_blocks, total // opts.min_pop)
+    top = blocks.n_blocks if not opts.min_pop else min(blocks.n_blocks, capacity(blocks, opts.min_pop).most)
     failures: list[str] = []
     for k in range(int(top), 0, -1):
         trial = opts.with_(areas=k)
         hard_largest = int(blocks.population.max()) if trial.keep_whole else 0
         lo, hi = resolved_bounds(trial, total, hard_largest)
         try:
-            check_feasible(blocks, k, lo, hi)
+            cap = check_feasible(blocks, k, lo, hi)
             obj = build_objective(geography, blocks, trial)
-            try:
-                state = State(blocks, obj, construct(blocks, obj, k, hi, lo), lo, hi)
-                repair(state, np.random.default_rng(0))
-            except InfeasibleError as failure:  # as design() does: settle it exactly where that is cheap
-                rescue(obj, blocks, lo, hi, failure)
+            start_state(blocks, obj, partial(construct, blocks, obj, k, hi, lo), lo, hi, np.random.default_rng(0), cap)
         except InfeasibleError as exc:
             failures.append(f"{k}: {exc}")
             continue

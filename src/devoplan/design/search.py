@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -222,7 +222,7 @@ def propose_recom(
     if a in state.frozen_area or c in state.frozen_area:
         return None
     nodes = sorted(state.members[a] | state.members[c])
-    parent, order = _random_tree(state, nodes, rng)
+    parent, order = random_tree(state.blocks.neighbours, nodes, rng)
     sub = {x: state.pop[x] for x in order}
     for x in reversed(order[1:]):
         sub[parent[x]] += sub[x]
@@ -241,7 +241,7 @@ def propose_recom(
         cuts = [cuts[int(p)] for p in sorted(pick)]
     best: Proposal | None = None
     for _, x in cuts:
-        side = _subtree(x, parent, order)
+        side = subtree(x, parent, order)
         for first, second in ((a, c), (c, a)):
             prop = _recom_change(state, nodes, side, first, second)
             if prop is not None and (
@@ -276,10 +276,15 @@ def _recom_change(state: State, nodes: list[int], side: set[int], first: int, se
     return Proposal("recom", change, _violation_after(state, change))
 
 
-def _random_tree(state: State, nodes: list[int], rng: np.random.Generator) -> tuple[dict[int, int], list[int]]:
-    """A random spanning tree (Kruskal on random weights), rooted at the first node, in BFS order."""
+def random_tree(neighbours: Sequence[Sequence[int]], nodes: list[int],
+                rng: np.random.Generator) -> tuple[dict[int, int], list[int]]:
+    """A random spanning tree of the graph ``neighbours`` induces on ``nodes`` (connected): Kruskal on
+    independent uniform edge weights (GerryChain's ReCom tree), rooted at the first node, in BFS order.
+
+    Written out rather than SciPy's ``minimum_spanning_tree``: regions are a handful of blocks, where
+    SciPy's sparse-matrix set-up costs several times the whole tree (docs/ensemble.md)."""
     inside = set(nodes)
-    edges = [(x, y) for x in nodes for y in state.blocks.neighbours[x] if y in inside and x < y]
+    edges = [(x, y) for x in nodes for y in neighbours[x] if y in inside and x < y]
     weights = rng.random(len(edges))
     root = {x: x for x in nodes}
 
@@ -307,7 +312,8 @@ def _random_tree(state: State, nodes: list[int], rng: np.random.Generator) -> tu
     return parent, order
 
 
-def _subtree(root: int, parent: dict[int, int], order: list[int]) -> set[int]:
+def subtree(root: int, parent: dict[int, int], order: list[int]) -> set[int]:
+    """The nodes of the tree under ``root`` (``order``: BFS order, so parents come before children)."""
     out = {root}
     for x in order:
         if parent[x] in out:
@@ -376,7 +382,7 @@ def propose_absorb_split(
 def _bounded_half(state: State, nodes: list[int], rng: np.random.Generator, tries: int = 8) -> set[int] | None:
     """A subtree of a random spanning tree whose two sides are both within bounds, free of locks and apart."""
     for _ in range(tries):
-        parent, order = _random_tree(state, nodes, rng)
+        parent, order = random_tree(state.blocks.neighbours, nodes, rng)
         sub = {x: state.pop[x] for x in order}
         for x in reversed(order[1:]):
             sub[parent[x]] += sub[x]
@@ -384,7 +390,7 @@ def _bounded_half(state: State, nodes: list[int], rng: np.random.Generator, trie
         for x in order[1:]:
             if _pair_violation(state, sub[x], total - sub[x]) > 0:
                 continue
-            side = _subtree(x, parent, order)
+            side = subtree(x, parent, order)
             rest = set(nodes) - side
             if any(state.fixed[y] for y in side):
                 continue

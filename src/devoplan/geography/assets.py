@@ -32,6 +32,10 @@ class GeographyAssets:
         self._lock = threading.RLock()
         self._memo: dict[str, Any] = {}
 
+    def __reduce__(self) -> tuple[type[GeographyAssets], tuple[Path | None]]:
+        """Pickle the directory only (a lock cannot travel; derived items are rebuilt on demand)."""
+        return (GeographyAssets, (self._directory,))
+
     def __repr__(self) -> str:
         return f"GeographyAssets({str(self._directory) if self._directory else 'in memory'})"
 

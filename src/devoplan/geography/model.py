@@ -185,6 +185,11 @@ class Geography:
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", MappingProxyType(dict(self.layers)))
 
+    def __reduce__(self) -> tuple[type[Geography], tuple[object, ...]]:
+        """Pickle by value (layers as a plain dict), so a geography can travel to worker processes."""
+        return (Geography, (self.name, self.units, dict(self.layers), self.adjacency, self.indicators,
+                            self.description, self.assets))
+
     @property
     def n_units(self) -> int:
         return len(self.units)

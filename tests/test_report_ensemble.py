@@ -1,0 +1,52 @@
+"""The report's ensemble section: read from an ensemble folder, histograms with the plan marked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devoplan.design.options import DesignOptions
+from devoplan.ensemble import EnsembleOptions, ensemble
+from devoplan.ensemble.output import write_ensemble
+from devoplan.errors import InputError
+from devoplan.plan import Plan
+from devoplan.report.ensemble import ensemble_section, read_ensemble
+from devoplan.report.figures import FigureSink
+from devoplan.testing import grid_geography
+
+GRID = grid_geography(8, 8, seed=3)
+OPTS = DesignOptions(areas=4, health=("BLOCK",), economic=("SPLIT",), keep_whole=("UTLA",), do_not_cross=())
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ens") / "e"
+    label = "<b>today</b>"
+    result = ensemble(GRID, OPTS, EnsembleOptions(plans=40, chains=2, burn_in=2), seed=0,
+                      compare=(label, Plan.from_layer(GRID, "SPLIT")))
+    write_ensemble(GRID, result, out)
+    return out
+
+
+def test_section_charts_the_plan_among_the_ensemble(folder: Path) -> None:
+    doc = read_ensemble(folder)
+    assert "objective" in doc["values"] and len(doc["values"]["objective"]) == 40
+    section = ensemble_section({"ensemble": doc}, FigureSink())
+    assert section is not None and section.id == "ensemble"
+    assert "<svg" in section.body and "percentile" in section.body
+    assert "<b>today</b>" not in section.body and "&lt;b&gt;today&lt;/b&gt;" in section.body
+    assert "40" in section.body
+
+
+def test_no_ensemble_no_section() -> None:
+    assert ensemble_section({}, FigureSink()) is None
+
+
+def test_a_folder_without_an_ensemble_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"ensemble.json.*is missing"):
+        read_ensemble(tmp_path)
+    (tmp_path / "ensemble.json").write_text("{}")
+    (tmp_path / "metrics.csv").write_text("plan\n0\n")
+    with pytest.raises(InputError, match="is not an ensemble summary"):
+        read_ensemble(tmp_path)
