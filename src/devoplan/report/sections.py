@@ -1,6 +1,6 @@
 """The report's sections, each built from :class:`ReportData` into trusted HTML.
 
-Section ids (stable; the tests and anchors use them): ``summary``, ``patchwork``, ``areas``,
+Section ids (stable; the tests and anchors use them): ``summary``, ``patchwork``, ``areas``, ``checks``,
 ``comparison``, ``funding``, ``governance``, ``markets``, ``cards``, then the appendix: ``sources`` (assumptions
 and sources) and ``downloads`` (every table as CSV and one XLSX workbook). A part whose inputs are missing (no funding
 table, no design result) says so in place rather than disappearing. A new section is a module of
@@ -22,6 +22,7 @@ from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
+from devoplan.report.checks import checks_section
 from devoplan.report.comparison import ComparisonTable, MeasureRow
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.downloads import downloads_section
@@ -45,8 +46,8 @@ from devoplan.report.words import (
     today_keys,
 )
 
-SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "governance", "markets",
-                                "cards", "outcomes", "sources", "downloads")
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "checks", "comparison", "funding", "governance",
+                                "markets", "cards", "outcomes", "sources", "downloads")
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
 WORST_CROSSINGS = 12
@@ -59,6 +60,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
     body = [
         patchwork_section(data.geography, data.audit, sink),
         areas_section(data, sink),
+        checks_section(data),
         comparison_section(data.comparison, data.geography),
         funding_section(data, fv, sink),
         governance_section(data, sink),
