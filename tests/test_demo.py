@@ -24,7 +24,7 @@ from devoplan.planio import read_plan
 from devoplan.report.build import render_from_files
 from devoplan.report.sections import SECTION_IDS
 from devoplan.testing.browser import find_chromium
-from tests.test_report import scan
+from devoplan.testing.html import scan
 
 pytestmark = pytest.mark.slow
 
@@ -74,10 +74,10 @@ def test_demo_writes_every_output(demo: DemoResult) -> None:
 def test_outputs_agree_with_each_other(demo: DemoResult) -> None:
     geo = load_geography()
     plan = read_plan(demo.out / "plan.csv", geo)
-    assert plan.n_areas == 38 == demo.summary["areas"]
+    assert plan.n_areas == 38 == demo.summary.areas
     alloc = pd.read_csv(demo.out / "allocations.csv", dtype={"year": str, "line": str})
     totals = alloc[alloc["line"] == "all"].groupby("year")["allocation"].sum()
-    for year, value in demo.summary["to_areas"].items():
+    for year, value in demo.summary.to_areas.items():
         assert totals[year] == pytest.approx(value, abs=0.01)
     doc = json.loads((demo.out / "metrics.json").read_text())
     assert {"audit", "design", "comparison", "funding", "run"} <= set(doc)
@@ -156,6 +156,14 @@ def test_demo_summary_has_what_the_terminal_prints(demo: DemoResult) -> None:
                    "Who would run them:", "Funding: £", "baselines are today's money", "Open the report:",
                    "allocations.csv", "maps/*.png"):
         assert phrase in text, phrase
+    bodies = demo.summary.bodies
+    assert bodies is not None
+    assert bodies.after == demo.summary.areas and bodies.before == sum(bodies.by_family.values())
+    assert f"Commissioning bodies: {bodies.before} today" in text
+    assert f"{bodies.before} → {bodies.after}" in demo.report.read_text(encoding="utf-8")
+    doc = json.loads((demo.out / "metrics.json").read_text(encoding="utf-8"))
+    assert doc["governance"]["bodies_before"] == bodies.before and len(doc["roadmap"]["areas"]) == bodies.after
+    assert demo.summary.roadmap_end == doc["roadmap"]["last_end"]
 
 
 # -- headless Chromium ------------------------------------------------------------------------------

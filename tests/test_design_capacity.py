@@ -97,3 +97,19 @@ def test_locks_and_apart_pairs_leave_the_start_to_the_other_means() -> None:
     geo = _line()
     blocks = build_blocks(geo, _opts(apart=(("U1", "U2"),)))
     assert packed_start(blocks, capacity(blocks, 200), 3, 700) is None
+
+
+def test_a_cluster_too_large_to_list_is_bounded_by_population_and_the_refusal_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import devoplan.design.capacity as capacity_module
+
+    monkeypatch.setattr(capacity_module, "MAX_CLUSTER_BLOCKS", 2)
+    # five districts of 100 each side of one of 500: by population each side could make two areas of 200
+    geo = line_geography([100] * 5 + [500] + [100] * 5)
+    blocks = build_blocks(geo, _opts(do_not_cross=()))
+    cap = capacity(blocks, 200)
+    assert cap.most == 5 and not any(c.exact for c in cap.clusters)
+    assert packed_start(blocks, cap, 4, 1500) is None  # no packing to start from
+    with pytest.raises(InfeasibleError, match=r"at most 5 can.*2 from the 5 blocks around Unit 0 \(U0\) \(500 "
+                                              r"people, by population alone\)"):
+        design(geo, _opts(6, min_pop=200, max_pop=1500, do_not_cross=()), seed=0)

@@ -175,7 +175,7 @@ def test_kmeans_1d_matches_enumeration() -> None:
 
 
 def test_governance_statuses() -> None:
-    from devoplan.design.governance import governance
+    from devoplan.governance.classify import governance
 
     geo = _grid4()  # CAUTH CA0 = {U14, U15}; UTLA0 = {U0, U1}
     labels = ["a"] * 2 + ["b"] * 12 + ["c"] * 2

@@ -78,11 +78,12 @@ def _command_lines() -> list[tuple[str, str]]:
 
 
 def _command(args: list[str]) -> tuple[Any, list[str]]:
-    """The command a documented line runs (through command groups such as ``data``) and its arguments."""
+    """The command a documented line runs (through command groups such as ``data``) and its arguments; options
+    before any subcommand belong to the group itself (``devoplan roadmap --plan P``)."""
     command: Any = typer.main.get_command(app)
     if args and args[0] in PENDING and args[0] not in command.commands:
         pytest.skip(f"'devoplan {args[0]}' is documented ahead of its command module: {PENDING[args[0]]}")
-    while getattr(command, "commands", None) and args:
+    while getattr(command, "commands", None) and args and not args[0].startswith("-"):  # a group's own options
         assert args[0] in command.commands, f"no command '{args[0]}'"
         command, args = command.commands[args[0]], args[1:]
     return command, args

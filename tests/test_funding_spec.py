@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
@@ -11,34 +10,15 @@ import pytest
 from devoplan.errors import SpecError
 from devoplan.funding import control_totals, default_spec_path, load_spec, parse_spec, shipped_spec_path
 from devoplan.funding.spec import UNSOURCED
-
-
-def minimal() -> dict[str, Any]:
-    return {
-        "settlement": {"years": ["2026/27", "2027/28"]},
-        "baseline": {"method": "equal_per_head", "note": "equal per head"},
-        "pace": {"convergence": 0.5, "floor": 0.0, "cap": 0.1, "assumption": True},
-        "lines": {"h": {
-            "total": {"value": 1000.0, "source": "a report"}, "total_year": "2026/27",
-            "growth": 0.05,
-            "need": {"strength": 0.1, "indicators": [{"key": "dep", "weight": 1.0}]},
-            "top_slices": {"central": {"percent": 10.0}},
-        }},
-    }
+from devoplan.testing.files import small_spec, with_value
 
 
 def changed(path: str, value: Any) -> dict[str, Any]:
-    spec = copy.deepcopy(minimal())
-    *parents, last = path.split("/")
-    node: Any = spec
-    for p in parents:
-        node = node[int(p)] if isinstance(node, list) else node[p]
-    node[last] = value
-    return spec
+    return with_value(small_spec(), path, value)
 
 
 def test_minimal_spec_parses_with_provenance() -> None:
-    spec = parse_spec(minimal())
+    spec = parse_spec(small_spec())
     line = spec.line("h")
     assert line.total == 1000.0 and line.top_slice_fraction() == pytest.approx(0.1)
     figures = {f.key: f for f in spec.figures}

@@ -21,6 +21,15 @@ from hypothesis import strategies as st
 from devoplan.cli import app
 from devoplan.commands.numbers import option_flags
 from devoplan.report.schema import DEMO, DESIGN_DOC
+from devoplan.testing.files import (
+    THREE_UNITS,
+    assert_refused,
+    small_spec,
+    with_cell,
+    with_value,
+    write_three_units,
+    write_toml,
+)
 from tests.cli import run_cli
 
 HOSTILE_NUMBERS: list[Any] = [math.nan, math.inf, -math.inf, 1e308, -1e308, 2**63, 2**64, -(2**63) - 1, 10**30]
@@ -31,42 +40,6 @@ def examples(n: int) -> settings:
     """``n`` examples; capsys is read (so reset) by every run_cli call, so sharing it across examples is safe."""
     return settings(max_examples=n, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-
-
-def _toml(value: Any) -> str:
-    """A TOML value (inline tables and arrays; nan and inf as TOML writes them)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return "{ " + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + " }"
-
-
-def spec() -> dict[str, Any]:
-    """A small valid spec using every numeric key."""
-    return {
-        "settlement": {"years": ["2026/27", "2027/28"]},
-        "baseline": {"method": "equal_per_head", "note": "equal per head"},
-        "pace": {"convergence": 0.5, "floor": 0.0, "cap": 0.1, "assumption": True},
-        "lines": {"h": {
-            "total": {"value": 1000.0, "source": "a report"}, "total_year": "2026/27",
-            "growth": 0.05, "growth_by_year": {"2027/28": 0.04},
-            "age_sex": {"bands": ["0-64", "65+"], "female": [1.0, 2.0], "male": [1.0, 2.5]},
-            "need": {"strength": 0.1, "strength_range": [0.05, 0.15],
-                     "indicators": [{"key": "dep", "weight": 1.0, "weight_range": [0.5, 1.5],
-                                     "include_probability": 1.0}]},
-            "unmet_need": {"indicator": "dep", "strength": 0.1, "strength_range": [0.0, 0.2]},
-            "top_slices": {"central": {"percent": 10.0}, "fixed": {"amount": 10.0}},
-        }},
-    }
 
 
 # (path in the dict, key path the message must name)
@@ -87,38 +60,6 @@ SPEC_KEYS: list[tuple[str, str]] = [
 ]
 
 
-def _set(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    parts = path.split("/")
-    if "growth_by_year" in parts:  # the year key itself holds a slash
-        i = parts.index("growth_by_year")
-        parts = [*parts[: i + 1], "/".join(parts[i + 1:])]
-    node: Any = doc
-    for p in parts[:-1]:
-        node = node[int(p)] if isinstance(node, list) else node[p]
-    last = parts[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
-    return doc
-
-
-def _write_spec(path: Path, doc: dict[str, Any]) -> Path:
-    path.write_text("\n".join(f"{k} = {_toml(v)}" for k, v in doc.items()) + "\n", encoding="utf-8")
-    return path
-
-
-def assert_refused(code: int, err: str, names: str, out: Path | None = None) -> None:
-    """Exit 2, one line, naming ``names``, no traceback, and (given ``out``) nothing written there."""
-    line = err.strip()
-    assert code == 2, err
-    assert "\n" not in line and line.startswith("error:"), err
-    assert "Traceback" not in err
-    assert names in line, (names, line)
-    if out is not None:
-        assert not out.exists() or not any(out.iterdir()), sorted(out.iterdir())
-
-
 @pytest.mark.parametrize("key", SPEC_KEYS, ids=[k[1] for k in SPEC_KEYS])
 @examples(len(HOSTILE_ANY))
 @given(value=st.sampled_from(HOSTILE_ANY))
@@ -127,10 +68,10 @@ def test_every_spec_key_refuses_hostile_numbers(tmp_path_factory: pytest.TempPat
                                                 value: Any) -> None:
     path, name = key
     tmp = tmp_path_factory.mktemp("spec")
-    file = _write_spec(tmp / "spec.toml", _set(spec(), path, value))
+    file = write_toml(tmp / "spec.toml", with_value(small_spec(every_key=True), path, value))
     out = tmp / "out"
     code, _, err = run_cli(["fund", "--spec", str(file), "--layer", "ICB", "--draws", "0", "--out", str(out)], capsys)
-    assert_refused(code, err, name, out)
+    assert_refused(code, err, name, out=out)
 
 
 @pytest.mark.parametrize(("path", "value", "name"), [
@@ -143,16 +84,16 @@ def test_every_spec_key_refuses_hostile_numbers(tmp_path_factory: pytest.TempPat
 ])
 def test_listed_spec_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str, value: Any,
                            name: str) -> None:
-    file = _write_spec(tmp_path / "spec.toml", _set(spec(), path, value))
+    file = write_toml(tmp_path / "spec.toml", with_value(small_spec(every_key=True), path, value))
     code, _, err = run_cli(["fund", "--spec", str(file), "--layer", "ICB", "--draws", "0", "--out",
                             str(tmp_path / "out")], capsys)
-    assert_refused(code, err, name, tmp_path / "out")
+    assert_refused(code, err, name, out=tmp_path / "out")
 
 
 def test_years_option_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["fund", "--layer", "ICB", "--years", "2026/27-9999/00", "--draws", "0",
                             "--out", str(tmp_path / "out")], capsys)
-    assert_refused(code, err, "9999/00", tmp_path / "out")
+    assert_refused(code, err, "9999/00", out=tmp_path / "out")
 
 
 def test_deeply_nested_spec_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,37 +104,12 @@ def test_deeply_nested_spec_is_one_line(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 # -- CSV columns ----------------------------------------------------------------------------------
-GEOGRAPHY: dict[str, str] = {
-    "manifest.json": json.dumps({"name": "Tiny", "format": 1}),
-    "units.csv": "code,name,population\nA,Alpha,100\nB,Beta,200\nC,Gamma,300\n",
-    "layers.csv": "layer,name,kind,vintage,source\nH,Health,partition,2024,test\n",
-    "areas.csv": "layer,area_code,area_name\nH,H1,One\nH,H2,Two\n",
-    "memberships.csv": "layer,unit_code,area_code,weight\nH,A,H1,1\nH,B,H1,1\nH,C,H2,1\n",
-    "adjacency.csv": "unit_a,unit_b,length_m,kind,note\nA,B,10,border,\nB,C,10,border,\n",
-    "indicators.csv": "code,need\nA,1\nB,2\nC,3\n",
-    "indicator_meta.csv": "key,name,year,unit,direction,source\nneed,Need,2024,score,higher_is_worse,test\n",
-}
 # file, column, the row to change (0-based data row)
 CSV_CELLS: list[tuple[str, str]] = [
     ("units.csv", "population"), ("memberships.csv", "weight"), ("adjacency.csv", "length_m"),
     ("indicators.csv", "need"),
 ]
 HOSTILE_CELLS = ["nan", "inf", "-inf", "1e400", "1e308", "9223372036854775808", "18446744073709551616", "x", "-5"]
-
-
-def write_geography(directory: Path, **changes: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in {**GEOGRAPHY, **changes}.items():
-        (directory / name).write_text(text, encoding="utf-8")
-    return directory
-
-
-def _with_cell(text: str, column: str, value: str) -> str:
-    lines = text.splitlines()
-    header = lines[0].split(",")
-    row = lines[1].split(",")
-    row[header.index(column)] = value
-    return "\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n"
 
 
 @pytest.mark.parametrize("cell", CSV_CELLS, ids=[f"{f}:{c}" for f, c in CSV_CELLS])
@@ -205,7 +121,7 @@ def test_every_geography_column_refuses_hostile_cells(tmp_path_factory: pytest.T
     file, column = cell
     if column == "need" and value == "-5":
         value = "1e16"  # indicators may be negative; an absurd magnitude may not
-    geo = write_geography(tmp_path_factory.mktemp("geo") / "g", **{file: _with_cell(GEOGRAPHY[file], column,
+    geo = write_three_units(tmp_path_factory.mktemp("geo") / "g", **{file: with_cell(THREE_UNITS[file], column,
                                                                                       value)})
     code, _, err = run_cli(["info", "-g", str(geo)], capsys)
     assert_refused(code, err, f"{file}, row 2, field '{column}'")
@@ -213,13 +129,13 @@ def test_every_geography_column_refuses_hostile_cells(tmp_path_factory: pytest.T
 
 def test_population_of_two_to_the_63_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     units = "code,name,population\nA,Alpha,9223372036854775807\nB,Beta,9223372036854775807\nC,Gamma,1\n"
-    code, _, err = run_cli(["info", "-g", str(write_geography(tmp_path / "g", **{"units.csv": units}))], capsys)
+    code, _, err = run_cli(["info", "-g", str(write_three_units(tmp_path / "g", **{"units.csv": units}))], capsys)
     assert_refused(code, err, "units.csv, row 2, field 'population'")
 
 
 def test_all_zero_populations_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     units = "code,name,population\nA,Alpha,0\nB,Beta,0\nC,Gamma,0\n"
-    code, _, err = run_cli(["info", "-g", str(write_geography(tmp_path / "g", **{"units.csv": units}))], capsys)
+    code, _, err = run_cli(["info", "-g", str(write_three_units(tmp_path / "g", **{"units.csv": units}))], capsys)
     assert_refused(code, err, "every unit has population 0")
 
 
@@ -228,11 +144,11 @@ def test_all_zero_populations_are_refused(tmp_path: Path, capsys: pytest.Capture
 def test_plan_area_column_refuses_hostile_ids(tmp_path_factory: pytest.TempPathFactory,
                                               capsys: pytest.CaptureFixture[str], value: str) -> None:
     tmp = tmp_path_factory.mktemp("plan")
-    geo = write_geography(tmp / "g")
+    geo = write_three_units(tmp / "g")
     plan = tmp / "plan.csv"
     plan.write_text(f"code,area\nA,{value}\nB,1\nC,2\n", encoding="utf-8")
     code, _, err = run_cli(["score", str(plan), "-g", str(geo), "--out", str(tmp / "out")], capsys)
-    assert_refused(code, err, "row 2, field 'area'", tmp / "out")
+    assert_refused(code, err, "row 2, field 'area'", out=tmp / "out")
 
 
 @examples(8)
@@ -244,7 +160,7 @@ def test_baseline_amount_refuses_hostile_cells(tmp_path_factory: pytest.TempPath
     base.write_text(f"code,line,amount\nE54000008,health_core,{value}\n", encoding="utf-8")
     code, _, err = run_cli(["fund", "--layer", "ICB", "--baseline", str(base), "--draws", "0",
                             "--out", str(tmp / "out")], capsys)
-    assert_refused(code, err, "row 2, field 'amount'", tmp / "out")
+    assert_refused(code, err, "row 2, field 'amount'", out=tmp / "out")
 
 
 # -- numeric options ------------------------------------------------------------------------------
@@ -286,7 +202,7 @@ def test_every_numeric_option_refuses_hostile_values(tmp_path_factory: pytest.Te
     needed = [str(tmp / "out") if a == "x" and i and needed[i - 1] in ("--out", "-o") else a
               for i, a in enumerate(needed)]
     code, _, err = run_cli([command, *needed, flag, value], capsys)
-    assert_refused(code, err, flag, tmp / "out")
+    assert_refused(code, err, flag, out=tmp / "out")
 
 
 # -- saved results read by devoplan report ----------------------------------------------------------
@@ -335,7 +251,7 @@ def test_every_metrics_field_refuses_the_wrong_kind(tmp_path_factory: pytest.Tem
     base = {"area_list": [], "objective": 1.0} if kind == "design" else {"run": {}}
     doc = {**base, **doc}  # a design document is recognised by area_list and objective
     tmp = tmp_path_factory.mktemp("metrics")
-    geo = write_geography(tmp / "g")
+    geo = write_three_units(tmp / "g")
     plan = tmp / "plan.csv"
     plan.write_text("code,area\nA,1\nB,1\nC,2\n", encoding="utf-8")
     metrics = tmp / "metrics.json"
@@ -355,7 +271,7 @@ def test_every_allocations_column_refuses_hostile_cells(tmp_path_factory: pytest
                                                         capsys: pytest.CaptureFixture[str], column: str,
                                                         value: str) -> None:
     tmp = tmp_path_factory.mktemp("alloc")
-    geo = write_geography(tmp / "g")
+    geo = write_three_units(tmp / "g")
     plan = tmp / "plan.csv"
     plan.write_text("code,area_code\nA,X1\nB,X1\nC,X2\n", encoding="utf-8")
     header = ("year,line,area_code,area_name,population,target,baseline,allocation,per_head,"

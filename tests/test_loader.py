@@ -10,47 +10,8 @@ import numpy as np
 import pytest
 
 from devoplan import InputError, load_geography
-
-FILES: dict[str, str] = {
-    "units.csv": "code,name,population\nA,Alpha,100\nB,Beta,200\nC,Gamma,300\nD,Delta,400\nI,Isle,50\n",
-    "layers.csv": (
-        "layer,name,kind,vintage,source\n"
-        "H,Health,partition,2024,test\n"
-        "E,Economy,cover,2021,test\n"
-        "C,Combined,partial,2024,test\n"
-    ),
-    "areas.csv": (
-        "layer,area_code,area_name\n"
-        "H,H1,Health one\nH,H2,Health two\n"
-        "E,E1,Econ one\nE,E2,Econ two\n"
-        "C,C1,Combined one\n"
-    ),
-    "memberships.csv": (
-        "layer,unit_code,area_code,weight\n"
-        "H,A,H1,1\nH,B,H1,0.75\nH,B,H2,0.25\nH,C,H2,1\nH,D,H2,1\nH,I,H2,1\n"
-        "E,A,E1,1\nE,B,E1,1\nE,C,E1,0.5\nE,C,E2,0.5\nE,D,E2,1\nE,I,E2,1\n"
-        "C,A,C1,1\nC,B,C1,1\n"
-    ),
-    "adjacency.csv": (
-        "unit_a,unit_b,length_m,kind,note\n"
-        "A,B,1000,border,\nB,C,500.5,border,\nC,D,250,border,\nD,I,0,link,ferry\n"
-    ),
-    "indicators.csv": "code,need,jobs\nA,1.5,70\nB,2.5,\nC,3.5,60\nD,4.5,65\nI,5.5,80\n",
-    "indicator_meta.csv": (
-        "key,name,year,unit,direction,source\n"
-        "need,Need score,2025,score,higher_is_worse,test\n"
-        "jobs,Employment rate,2022,%,higher_is_better,test\n"
-    ),
-    "manifest.json": json.dumps({"name": "Tiny", "format": 1}),
-}
-
-
-def write(tmp_path: Path, **changes: str | None) -> Path:
-    """Write the tiny geography with some files replaced (or removed, when None)."""
-    for name, text in {**FILES, **{k.replace("__", "."): v for k, v in changes.items()}}.items():
-        if text is not None:
-            (tmp_path / name).write_text(text, encoding="utf-8")
-    return tmp_path
+from devoplan.testing.files import FIVE_UNITS as FILES
+from devoplan.testing.files import write_five_units as write
 
 
 def test_loads_a_valid_directory(tmp_path: Path) -> None:

@@ -15,10 +15,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy import sparse
 
 from devoplan import DevoplanError
-from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
+from devoplan.geography.model import Adjacency, Geography, Indicators, Units
 from devoplan.metrics import (
     adjusted_rand,
     compare,
@@ -29,39 +28,8 @@ from devoplan.metrics import (
     split_areas,
 )
 from devoplan.plan import Plan
-
-POP = [100, 200, 300, 400, 500, 600]
-CODES = ("U1", "U2", "U3", "U4", "U5", "U6")
-
-
-def _layer(key: str, kind: str, areas: list[str], cells: list[tuple[int, int, float]]) -> Layer:
-    rows, cols, weights = zip(*cells, strict=True)
-    matrix = sparse.csr_array((weights, (rows, cols)), shape=(6, len(areas)))
-    return Layer(key, f"{key} areas", kind, tuple(areas), tuple(f"{a} name" for a in areas), matrix)  # type: ignore[arg-type]
-
-
-def tiny_geography() -> Geography:
-    """The six-district geography of the module docstring; indicator x = 1,1,1,3,3,3."""
-    units = Units(CODES, tuple(f"District {c}" for c in CODES), np.array(POP))
-    layers = {
-        "H": _layer("H", "partition", ["H1", "H2"],
-                    [(0, 0, 1), (1, 0, 1), (2, 0, 0.5), (2, 1, 0.5), (3, 1, 1), (4, 1, 1), (5, 1, 1)]),
-        "E": _layer("E", "cover", ["E1", "E2"],
-                    [(0, 0, 1), (1, 0, 1), (2, 0, 1), (3, 0, 0.5), (3, 1, 0.5), (4, 1, 1), (5, 1, 1)]),
-        "C": _layer("C", "partial", ["C1"], [(4, 0, 1), (5, 0, 1)]),
-        "T": _layer("T", "partition", ["T1", "T2", "T3"],
-                    [(0, 0, 1), (1, 0, 1), (2, 1, 1), (3, 1, 1), (4, 2, 1), (5, 2, 1)]),
-    }
-    edges = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
-    adjacency = Adjacency(6, edges, np.full(5, 1.0), ("border",) * 5, ("",) * 5)
-    meta = (IndicatorMeta("x", "Need", "2024", "score", "higher_is_worse", "test"),)
-    indicators = Indicators(meta, np.array([[1.0], [1.0], [1.0], [3.0], [3.0], [3.0]]))
-    return Geography("six", units, layers, adjacency, indicators)
-
-
-def tiny_plan(labels: str = "AAABBD") -> Plan:
-    """A plan given as one letter per district: the default is A = U1-U3, B = U4-U5, D = U6."""
-    return Plan.from_labels(CODES, list(labels))
+from devoplan.testing.tiny import six_district_plan as tiny_plan
+from devoplan.testing.tiny import six_districts as tiny_geography
 
 
 def C2(x: float) -> float:

@@ -11,7 +11,8 @@ from scipy import sparse
 from devoplan import DevoplanError
 from devoplan.geography.model import Geography, Indicators
 from devoplan.metrics import ShapeStats, balance, compactness, contiguity, homogeneity, identity
-from tests.test_metrics_overlap import tiny_geography, tiny_plan
+from devoplan.testing.tiny import six_district_plan as tiny_plan
+from devoplan.testing.tiny import six_districts as tiny_geography
 
 
 def test_contiguity_counts_pieces_of_each_area() -> None:

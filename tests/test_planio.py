@@ -10,7 +10,8 @@ import pytest
 
 from devoplan import InputError
 from devoplan.planio import plan_table, read_plan, write_plan_csv
-from tests.test_metrics_overlap import tiny_geography, tiny_plan
+from devoplan.testing.tiny import six_district_plan as tiny_plan
+from devoplan.testing.tiny import six_districts as tiny_geography
 
 GOOD = "LAD24CD,area_code,area_name\nU1,A,Alpha\nU2,A,Alpha\nU3,A,Alpha\nU4,B,Beta\nU5,B,Beta\nU6,D,Delta\n"
 

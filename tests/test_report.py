@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -15,37 +14,8 @@ from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
 from devoplan.report.sections import SECTION_IDS
+from devoplan.testing.html import scan
 from tests.test_report_fixtures import synthetic_allocations, tiny_geography
-
-RESOURCE_ATTRS = {"script": "src", "link": "href", "img": "src", "iframe": "src", "source": "src",
-                  "embed": "src", "object": "data", "image": "href", "use": "href"}
-
-
-class ResourceScan(HTMLParser):
-    """Collects section ids, script tags and every resource reference that would leave the file."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.section_ids: list[str] = []
-        self.scripts = 0
-        self.external: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "section" and values.get("id"):
-            self.section_ids.append(str(values["id"]))
-        if tag == "script":
-            self.scripts += 1
-        for name in (RESOURCE_ATTRS.get(tag), "xlink:href"):
-            ref = values.get(name) if name else None
-            if ref and not (ref.startswith("#") or ref.startswith("data:")):
-                self.external.append(f"<{tag} {name}={ref}>")
-
-
-def scan(html: str) -> ResourceScan:
-    parser = ResourceScan()
-    parser.feed(html)
-    return parser
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +165,7 @@ def test_geography_without_boundaries_still_gets_a_report(tmp_path: Path) -> Non
 
 def test_a_users_own_geography_is_not_called_england(tmp_path: Path) -> None:
     from devoplan import load_geography
-    from tests.test_loader import write
+    from devoplan.testing.files import write_five_units as write
 
     (tmp_path / "geo").mkdir()
     geo = load_geography(write(tmp_path / "geo"))  # layers H, E, C: no ICB, no LEP, no boundaries

@@ -164,3 +164,24 @@ def test_hex_neighbours_are_one_hex_width_apart() -> None:
     pairs = {tuple(sorted(p)) for p in layout.neighbour_pairs().tolist()}
     # c (0, 1) sits half a hex right of row 0: it touches a and b; e (0, 2) is straight above c's left
     assert pairs == {(0, 1), (0, 2), (1, 2), (2, 4)}
+
+
+def test_comparison_table_round_trips_and_reads_older_files(tmp_path: Path) -> None:
+    from devoplan.metrics.scalars import ScoreOptions, plan_scalars
+    from devoplan.report.comparison import ComparisonTable, comparison_table
+
+    geo = tiny_geography(tmp_path)
+    plan = Plan.from_labels(geo.units.codes, ["a"] * (geo.n_units // 2) + ["b"] * (geo.n_units - geo.n_units // 2))
+    table = comparison_table(geo, plan, today=tuple(geo.layers)[:1])
+    assert ComparisonTable.from_dict(table.to_dict()) == table
+    key = next(iter(geo.layers))
+    assert table.column_of(key) == 1 and table.areas[0] == 2
+    metric = f"coterminosity@{key}"
+    today = plan_scalars(geo, Plan.from_layer(geo, key), ScoreOptions())
+    assert table.value(metric, 1) == pytest.approx(today[metric]) and table.value("no such measure", 0) is None
+    older = table.to_dict()
+    del older["layers"]
+    for row in older["rows"]:
+        del row["words"]
+    again = ComparisonTable.from_dict(older)
+    assert again.rows == table.rows and again.column_of(table.columns[1].removeprefix("Today's ")) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,11 @@ import shapely
 from devoplan.cli import main
 from devoplan.commands.demo import summary_lines
 from devoplan.errors import InputError
+from devoplan.pipeline import Headline, WinnersAndLosers
 from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
-from devoplan.report.data import bound_facts, funding_view, plan_fingerprint
+from devoplan.report.data import BoundFacts, bound_facts, funding_view, plan_fingerprint
 from devoplan.report.maps import _number_list, area_figure, crowded_cluster
 from devoplan.report.sources import assumption_rows, format_value
 from devoplan.report.tables import fmt_row
@@ -75,12 +77,18 @@ def test_assumptions_name_the_indicator_a_weight_belongs_to(tmp_path: Path) -> N
     assert assumption_rows(funding)[0][0] == "lines.health.need.indicators[0].weight"
 
 
+def _split(layer: str, kind: str) -> dict[str, object]:
+    """One entry of the audit's ``unit_splits`` as metrics.json holds it."""
+    return {"layer": layer, "kind": kind, "unit_code": "U1", "unit_name": "District U1", "population": 100,
+            "parts": [{"code": f"{layer}1", "name": f"{layer} one", "share": 0.5}], "text": "District U1 is split"}
+
+
 def test_findings_are_assembled_from_the_figures(tmp_path: Path) -> None:
     geo = tiny_geography(tmp_path / "geo")
     plan = Plan.from_layer(geo, "ICB")
     metrics = {
         "audit": {"coterminosity": {"ICB26": {"LSIP": 0.7512}},
-                  "unit_splits": [{"layer": "ICB26"}, {"layer": "LSIP"}]},
+                  "unit_splits": [_split("ICB26", "partition"), _split("LSIP", "cover")]},
         "comparison": {"columns": ["Proposed plan", "Today's 2026 ICBs", "Today's LSIP areas"],
                        "layers": [None, "ICB26", "LSIP"], "areas": [2, 2, 2],
                        "rows": [{"metric": "coterminosity@ICB26", "values": [0.9, 1.0, 0.7]},
@@ -161,19 +169,22 @@ def test_an_unproven_bound_says_which_kind_it_is() -> None:
 def test_bound_facts_read_a_saved_bound_and_old_files_as_not_proven() -> None:
     details = {"feasible_areas": 120, "closing_mip": "not needed", "search_objective": 1.2500000004,
                "improved_by_mip": 0.05}
-    assert bound_facts({"lower_bound": 1.2, "gap": 0.0, "proven_optimal": True, "details": details}) == {
+    proven = bound_facts({"lower_bound": 1.2, "gap": 0.0, "proven_optimal": True, "details": details})
+    assert proven.to_dict() == {
         "proven_optimal": True, "bound_kind": "exact model", "search_objective": 1.25, "improved_by_mip": 0.05}
+    assert BoundFacts.from_facts(proven.to_dict()) == proven and proven.mip_improved
     unproven = bound_facts({"proven_optimal": False, "details": {**details, "improved_by_mip": 1e-12}})
-    assert unproven["bound_kind"] == "exact model" and unproven["improved_by_mip"] == 0.0  # rounding noise
+    assert unproven.bound_kind == "exact model" and unproven.improved_by_mip == 0.0  # rounding noise
+    assert not unproven.mip_improved
     note = "skipped: too many sets; term-wise relaxation used"
-    assert bound_facts({"proven_optimal": False, "details": {"exact_model": note}}) == {
+    assert bound_facts({"proven_optimal": False, "details": {"exact_model": note}}).to_dict() == {
         "proven_optimal": False, "bound_kind": "term-wise relaxation", "exact_model_note": note}
     generated = {"exact_model": "listing skipped; areas generated", "lagrangian_bound": 0.9, "termwise_bound": 0.5}
-    assert bound_facts({"proven_optimal": False, "details": generated})["bound_kind"] == "exact model"
+    assert bound_facts({"proven_optimal": False, "details": generated}).bound_kind == "exact model"
     weaker = generated | {"lagrangian_bound": 0.0}
-    assert bound_facts({"proven_optimal": False, "details": weaker})["bound_kind"] == "term-wise relaxation"
-    assert bound_facts({"lower_bound": 0.25, "gap": 0.5}) == {"proven_optimal": False,
-                                                              "bound_kind": "term-wise relaxation"}
+    assert bound_facts({"proven_optimal": False, "details": weaker}).bound_kind == "term-wise relaxation"
+    assert bound_facts({"lower_bound": 0.25, "gap": 0.5}).to_dict() == {"proven_optimal": False,
+                                                                       "bound_kind": "term-wise relaxation"}
 
 
 def test_metrics_for_another_plan_are_not_shown_under_this_one(tmp_path: Path) -> None:
@@ -217,13 +228,12 @@ def test_report_out_must_be_a_writable_file(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_demo_summary_lines_say_what_the_figures_mean() -> None:
-    s = {"areas": 38, "population_min": 743_755, "population_max": 2_919_650, "bounds": [743_290, 2_973_160],
-         "today_health_economic": 0.7983, "objective": 1.17, "lower_bound": 0.46, "gap_to_bound": 0.606,
-         "governance": {"new_combined_authority": 25, "single_county": 3},
-         "years": ["2026/27", "2029/30"], "to_areas": {"2026/27": 108.0e9, "2029/30": 117.83e9},
-         "per_head": {"2026/27": 1911.8, "2029/30": 2085.8},
-         "winners": {"year": "2029/30", "national_cash_growth_pct": 12.309, "n_winners": 12, "n_losers": 26},
-         "baseline_assumed": True}
+    s = Headline(areas=38, population_min=743_755, population_max=2_919_650, bounds=(743_290, 2_973_160),
+                 today_health_economic=0.7983, objective=1.17, lower_bound=0.46, gap_to_bound=0.606,
+                 stopped_by="time", alignment={}, governance={"new_combined_authority": 25, "single_county": 3},
+                 years=("2026/27", "2029/30"), to_areas={"2026/27": 108.0e9, "2029/30": 117.83e9},
+                 per_head={"2026/27": 1911.8, "2029/30": 2085.8},
+                 winners=WinnersAndLosers("2029/30", 12.309, 12, 26), baseline_assumed=True, baseline_assumed_lines=())
     lines = summary_lines(s)
     assert lines[0] == ("38 areas of 743,755–2,919,650 residents (allowed 743,290–2,973,160); today the 2026 ICBs "
                         "and the LSIP areas have a coterminosity of 0.798 with each other.")
@@ -234,14 +244,14 @@ def test_demo_summary_lines_say_what_the_figures_mean() -> None:
     assert lines[3] == ("Funding: £108.0bn to areas in 2026/27 (£1,912 per head) → £117.8bn in 2029/30; by 2029/30 "
                         "12 areas grow faster than England's 12.3% and 26 slower (against an assumed baseline: "
                         "devoplan holds no spending by area).")
-    proven = {**s, "objective": 0.4912, "lower_bound": 0.4912, "gap_to_bound": 0.0, "proven_optimal": True,
-              "bound_kind": "exact model", "search_objective": 0.4912, "improved_by_mip": 0.0}
+    proven = replace(s, objective=0.4912, lower_bound=0.4912, gap_to_bound=0.0, proven_optimal=True,
+                     bound_kind="exact model", search_objective=0.4912, improved_by_mip=0.0)
     assert summary_lines(proven)[1] == ("Optimiser: objective 0.491 (lower is better), proven optimal by the exact "
                                         "model: no plan meeting the same constraints scores lower (lower bound "
                                         "0.491, gap 0.0%).")
-    improved = summary_lines({**proven, "search_objective": 0.5031, "improved_by_mip": 0.0119})[1]
+    improved = summary_lines(replace(proven, search_objective=0.5031, improved_by_mip=0.0119))[1]
     assert improved.endswith("gap 0.0%). The exact model improved on the local search's plan, which scored 0.503.")
-    unproven = summary_lines({**proven, "proven_optimal": False, "lower_bound": 0.48, "gap_to_bound": 0.0228})[1]
+    unproven = summary_lines(replace(proven, proven_optimal=False, lower_bound=0.48, gap_to_bound=0.0228))[1]
     assert unproven == ("Optimiser: objective 0.491 (lower is better); the exact model's LP (Lagrangian) lower "
                         "bound is 0.480, so a better plan could improve it by at most 2.3% (it does not say one "
                         "exists).")

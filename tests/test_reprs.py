@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from devoplan import Plan, load_geography
-from tests.test_loader import write
+from devoplan.testing.files import write_five_units as write
 
 
 def test_geography_and_plan_reprs_are_one_line_summaries(tmp_path: Path) -> None:

@@ -16,41 +16,8 @@ from devoplan.errors import InputError
 from devoplan.geography.loader import load_geography
 from devoplan.plan import Plan
 from devoplan.planio import read_plan, write_plan_csv
+from devoplan.testing.files import THREE_UNITS, assert_refused, square, write_three_units
 from tests.cli import run_cli
-
-GEOGRAPHY: dict[str, str] = {
-    "manifest.json": json.dumps({"name": "Tiny", "format": 1}),
-    "units.csv": "code,name,population\nA,Alpha,100\nB,Beta,200\nC,Gamma,300\n",
-    "layers.csv": "layer,name,kind,vintage,source\nH,Health,partition,2024,test\n",
-    "areas.csv": "layer,area_code,area_name\nH,H1,One\nH,H2,Two\n",
-    "memberships.csv": "layer,unit_code,area_code,weight\nH,A,H1,1\nH,B,H1,1\nH,C,H2,1\n",
-    "adjacency.csv": "unit_a,unit_b,length_m,kind,note\nA,B,10,border,\nB,C,10,border,\n",
-}
-
-
-def square(x: float, y: float = 52.0, size: float = 0.1) -> dict[str, Any]:
-    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def write_geography(directory: Path, geometry: dict[str, Any] | None = None, **files: str | bytes) -> Path:
-    """The three-unit geography, with unit C's geometry replaced by ``geometry`` when given."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in {**GEOGRAPHY, **files}.items():
-        (directory / name).write_bytes(text if isinstance(text, bytes) else text.encode())
-    shapes = {"A": square(-2.0), "B": square(-1.9), "C": square(-1.8)}
-    if geometry is not None:
-        shapes["C"] = geometry
-    features = [{"type": "Feature", "properties": {"code": c}, "geometry": g} for c, g in shapes.items()]
-    (directory / "geometry.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    return directory
-
-
-def assert_one_line(code: int, err: str, *names: str) -> None:
-    assert code == 2 and err.strip().startswith("error:") and "\n" not in err.strip(), err
-    assert "Traceback" not in err
-    for name in names:
-        assert name in err, (name, err)
 
 
 # -- geometry -------------------------------------------------------------------------------------
@@ -62,26 +29,26 @@ def assert_one_line(code: int, err: str, *names: str) -> None:
 ])
 def test_bad_geometry_is_refused_naming_the_unit(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                  geometry: dict[str, Any] | None, message: str) -> None:
-    directory = write_geography(tmp_path / "g", geometry)
+    directory = write_three_units(tmp_path / "g", unit_c=geometry, boundaries=True)
     if geometry is None:  # a null geometry, written as JSON null
         data = json.loads((directory / "geometry.geojson").read_text())
         data["features"][2]["geometry"] = None
         (directory / "geometry.geojson").write_text(json.dumps(data))
     code, _, err = run_cli(["info", "-g", str(directory)], capsys)
-    assert_one_line(code, err, "geometry.geojson", message)
+    assert_refused(code, err, "geometry.geojson", message)
 
 
 def test_self_intersecting_boundary_is_repaired(tmp_path: Path) -> None:
     bow_tie = {"type": "Polygon", "coordinates": [[[-1.8, 52.0], [-1.7, 52.1], [-1.7, 52.0], [-1.8, 52.1],
                                                    [-1.8, 52.0]]]}
-    geo = load_geography(write_geography(tmp_path / "g", bow_tie))
+    geo = load_geography(write_three_units(tmp_path / "g", unit_c=bow_tie))
     shapes = geo.display_geometry()
     assert shapes.geometry.is_valid.all() and shapes.geometry.iloc[2].area > 0
 
 
 def test_a_collapsed_boundary_is_refused(tmp_path: Path) -> None:
     flat = {"type": "Polygon", "coordinates": [[[-1.8, 52.0], [-1.7, 52.0], [-1.6, 52.0], [-1.8, 52.0]]]}
-    geo = load_geography(write_geography(tmp_path / "g", flat))
+    geo = load_geography(write_three_units(tmp_path / "g", unit_c=flat))
     with pytest.raises(InputError, match="unit C has an invalid boundary"):
         geo.display_geometry()
 
@@ -89,57 +56,59 @@ def test_a_collapsed_boundary_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("geometry", [{"type": "Hexagon", "coordinates": []}, {"type": "Polygon", "coordinates": 5}])
 def test_plan_geojson_with_unreadable_geometry_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                            geometry: dict[str, Any]) -> None:
-    directory = write_geography(tmp_path / "g")
+    directory = write_three_units(tmp_path / "g", boundaries=True)
     plan = tmp_path / "plan.geojson"
     plan.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"area_code": "X"}, "geometry": geometry}]}))
     code, _, err = run_cli(["score", str(plan), "-g", str(directory)], capsys)
-    assert_one_line(code, err, "features[0].geometry")
+    assert_refused(code, err, "features[0].geometry")
 
 
 # -- odd files ------------------------------------------------------------------------------------
 def test_manifest_with_a_bom_is_read_like_every_csv(tmp_path: Path) -> None:
     bom = b"\xef\xbb\xbf"
-    directory = write_geography(tmp_path / "g", **{"manifest.json": bom + GEOGRAPHY["manifest.json"].encode(),
-                                                   "units.csv": bom + GEOGRAPHY["units.csv"].encode()})
+    directory = write_three_units(tmp_path / "g", boundaries=True,
+                                  **{"manifest.json": bom + THREE_UNITS["manifest.json"].encode(),
+                                     "units.csv": bom + THREE_UNITS["units.csv"].encode()})
     assert load_geography(directory).name == "Tiny"
 
 
 def test_non_utf8_manifest_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    directory = write_geography(tmp_path / "g", **{"manifest.json": b'{"name": "Caf\xe9", "format": 1}'})
+    directory = write_three_units(tmp_path / "g", boundaries=True,
+                                  **{"manifest.json": b'{"name": "Caf\xe9", "format": 1}'})
     code, _, err = run_cli(["info", "-g", str(directory)], capsys)
-    assert_one_line(code, err, "manifest.json", "not UTF-8")
+    assert_refused(code, err, "manifest.json", "not UTF-8")
 
 
 def test_deeply_nested_json_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    directory = write_geography(tmp_path / "g")
+    directory = write_three_units(tmp_path / "g", boundaries=True)
     plan = tmp_path / "plan.geojson"
     plan.write_text("[" * 100_000 + "]" * 100_000)
     code, _, err = run_cli(["score", str(plan), "-g", str(directory)], capsys)
-    assert_one_line(code, err, "plan.geojson", "nested more than")
+    assert_refused(code, err, "plan.geojson", "nested more than")
 
 
 def test_a_directory_given_as_a_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    directory = write_geography(tmp_path / "g")
+    directory = write_three_units(tmp_path / "g", boundaries=True)
     code, _, err = run_cli(["score", str(tmp_path), "-g", str(directory)], capsys)
-    assert_one_line(code, err, "is a directory, not a plan file")
+    assert_refused(code, err, "is a directory, not a plan file")
 
 
 def test_a_huge_plan_is_refused_before_it_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    directory = write_geography(tmp_path / "g")
+    directory = write_three_units(tmp_path / "g", boundaries=True)
     plan = tmp_path / "plan.csv"
     with plan.open("wb") as f:
         f.truncate(200_000_000)  # sparse: 200 MB that takes no disk and no time
     code, _, err = run_cli(["score", str(plan), "-g", str(directory)], capsys)
-    assert_one_line(code, err, "plan.csv", "is 200 MB")
+    assert_refused(code, err, "plan.csv", "is 200 MB")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
 def test_an_unreadable_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    directory = write_geography(tmp_path / "g")
+    directory = write_three_units(tmp_path / "g", boundaries=True)
     (directory / "units.csv").chmod(0)
     code, _, err = run_cli(["info", "-g", str(directory)], capsys)
-    assert_one_line(code, err, "units.csv", "cannot be read")
+    assert_refused(code, err, "units.csv", "cannot be read")
 
 
 # -- CSV cells that would be formulas -------------------------------------------------------------
@@ -148,6 +117,7 @@ def test_an_unreadable_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
     ("+SUM(A1)", "'+SUM(A1)"), ("@SUM(A1)", "'@SUM(A1)"), ("-1+2", "'-1+2"), ("\tx", "'\tx"),
     ("-12.50", "-12.50"), ("North East", "North East"), ("'=x", "''=x"),
+    ("-1,234", "-1,234"), ("-3.5%", "-3.5%"), ("+£12", "'+£12"), ("-1,2x", "'-1,2x"),  # numbers as shown stay
 ])
 def test_formula_like_text_is_written_as_text(text: str, written: str) -> None:
     assert neutralise(text) == written
@@ -155,7 +125,7 @@ def test_formula_like_text_is_written_as_text(text: str, written: str) -> None:
 
 
 def test_plan_csv_neutralises_names_and_reads_them_back(tmp_path: Path) -> None:
-    geo = load_geography(write_geography(tmp_path / "g"))
+    geo = load_geography(write_three_units(tmp_path / "g", boundaries=True))
     plan = Plan(geo.units.codes, [0, 0, 1], ("=A1", "B"), ("=HYPERLINK(\"http://evil\")", "@SUM(1)"))
     path = write_plan_csv(plan, tmp_path / "plan.csv")
     cells = pd.read_csv(path, dtype=str)
@@ -175,7 +145,7 @@ def test_report_out_refuses_what_it_could_destroy(tmp_path: Path, capsys: pytest
     target = tmp_path / name
     target.write_text("precious")
     code, _, err = run_cli(["report", "--plan", str(tmp_path / "none.csv"), "--out", str(target)], capsys)
-    assert_one_line(code, err, message)
+    assert_refused(code, err, message)
     assert target.read_text() == "precious"
 
 

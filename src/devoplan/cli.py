@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devoplan.commands.report",
     "devoplan.commands.compare",
     "devoplan.commands.demo",
+    "devoplan.commands.roadmap",
     "devoplan.commands.outcomes",
     "devoplan.commands.pbr",
     "devoplan.commands.markets",

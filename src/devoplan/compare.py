@@ -2,7 +2,7 @@
 
 ``compare_plans(geography, [("Default", plan_a), ("Strategic", plan_b)])`` scores every plan with
 the same metrics (:func:`devoplan.report.comparison.score_plans`), classifies each area's governance
-readiness as :mod:`devoplan.design.governance` reports it, and funds each plan with the same spec
+readiness as :mod:`devoplan.governance.classify` reports it, and funds each plan with the same spec
 (no Monte Carlo: same inputs, same figures). The result is a typed value; ``to_dict()`` is what
 ``devoplan compare --json`` prints and what the report's scenarios section reads.
 """
@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from devoplan.design.governance import governance
 from devoplan.errors import DevoplanError
 from devoplan.funding import fund
 from devoplan.funding.spec import FundingSpec
 from devoplan.geography.model import Geography
+from devoplan.governance.classify import governance
 from devoplan.jsonio import finite
 from devoplan.plan import Plan
 from devoplan.report.comparison import HEADLINE, score_plans
@@ -97,7 +97,7 @@ def compare_plans(geography: Geography, plans: Sequence[tuple[str, Plan]], *,
     if dupes:
         raise DevoplanError(f"plans: two plans share the label '{dupes[0]}'; give each its own label")
     scored = score_plans(geography, plans, lower=bounds[0], upper=bounds[1])
-    return PlanComparison(tuple(labels), tuple((r["metric"], r["words"], tuple(r["values"])) for r in scored),
+    return PlanComparison(tuple(labels), tuple((r.metric, r.words, r.values) for r in scored),
                           tuple(_summary(geography, label, plan, spec) for label, plan in plans))
 
 

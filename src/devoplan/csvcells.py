@@ -4,18 +4,25 @@ A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 LibreOffice and Google Sheets as a formula (``=HYPERLINK(...)``, ``=cmd|...``); an area name taken
 from a user's plan could carry one into ``plan.csv`` or ``allocations.csv``. Following OWASP's
 advice, such a cell is written with a leading single quote (``'=HYPERLINK(...)``), which spreadsheets
-show as text. Numbers (``-12.50``) are left alone: they are values, not formulas. devoplan's readers
+show as text. Numbers (``-12.50``, and numbers as the report shows them: ``-1,234``, ``−5%``,
+``£-3``) are left alone: they are values, not formulas. devoplan's readers
 remove the quote again (:func:`restore`), so a plan written and read back keeps its names.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+# A number as devoplan's tables show it: thousands separators, a minus sign (−), a pound sign, a percent.
+DISPLAY_NUMBER = re.compile(r"^(?P<pound>£)?(?P<num>[+\-−]?\d[\d,]*(\.\d+)?)(?P<pct>%)?$")
 
 
 def _is_number(text: str) -> bool:
+    if DISPLAY_NUMBER.match(text.strip()):
+        return True
     try:
         float(text)
     except ValueError:

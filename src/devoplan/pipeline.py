@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +34,19 @@ from devoplan.errors import DevoplanError
 from devoplan.fileio import check_out_dir, output_set
 from devoplan.funding import FundingResult, fund
 from devoplan.funding.output import write_allocations_csv, write_summary_json
+from devoplan.funding.result import WinnersAndLosers
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
+from devoplan.governance.assess import Assessment, Money, assess
 from devoplan.jsonio import finite, write_json
+from devoplan.metrics.audit import Audit
 from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
-from devoplan.report.comparison import PLAN_LABEL, comparison_table
-from devoplan.report.data import bound_facts, plan_fingerprint, read_allocations, read_metrics
+from devoplan.report.comparison import ComparisonTable, comparison_table
+from devoplan.report.data import BoundFacts, bound_facts, plan_fingerprint, read_allocations, read_metrics
 from devoplan.report.downloads import write_tables
-from devoplan.report.words import ECONOMIC, HEALTH
+from devoplan.report.layerwords import ECONOMIC, HEALTH
 from devoplan.validate import MAX_TIME_LIMIT
 
 STEPS: tuple[str, ...] = ("load", "audit", "design", "fund", "compare", "report")
@@ -87,12 +90,51 @@ class StepEvent:
 
 
 @dataclass(frozen=True)
+class Bodies:
+    """Commissioning bodies today (per family) and after: one single body per area."""
+
+    before: int
+    after: int
+    split: int
+    by_family: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The few figures ``devoplan demo`` prints: plan shape, optimiser evidence, alignment, money, bodies."""
+
+    areas: int
+    population_min: int
+    population_max: int
+    bounds: tuple[float | None, float | None]
+    objective: float
+    gap_to_bound: float | None
+    lower_bound: float | None
+    stopped_by: str
+    today_health_economic: float | None  # coterminosity of today's health and economic layers (ICB26, LSIP)
+    alignment: dict[str, dict[str, float | None]]  # measure -> column label -> value
+    governance: dict[str, int]  # candidate-body status -> areas
+    years: tuple[str, ...]
+    to_areas: dict[str, float]  # year -> pounds to areas
+    per_head: dict[str, float]
+    winners: WinnersAndLosers | None
+    baseline_assumed: bool  # every line's baseline is an assumed share
+    baseline_assumed_lines: tuple[str, ...]
+    proven_optimal: bool = False
+    bound_kind: str | None = None
+    search_objective: float | None = None
+    improved_by_mip: float | None = None
+    bodies: Bodies | None = None
+    roadmap_end: int | None = None
+
+
+@dataclass(frozen=True)
 class DemoResult:
-    """Paths written and the headline figures (JSON-ready), with per-step timings in seconds."""
+    """Paths written and the headline figures, with per-step timings in seconds."""
 
     out: Path
     files: dict[str, Path]
-    summary: dict[str, Any]
+    summary: Headline
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -135,7 +177,7 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
 
     steps.start("audit")
     audit = audit_layers(geo)
-    steps.done("audit", f"{len(audit['layers'])} layers, {len(audit['crossings'])} crossings")
+    steps.done("audit", f"{len(audit.layers)} layers, {len(audit.crossings)} crossings")
 
     steps.start("design", f"{opts.areas} areas, {opts.time_limit:g}s")
     result = design(geo, DesignOptions(areas=opts.areas, time_limit=opts.time_limit), seed=opts.seed,
@@ -148,21 +190,31 @@ def run_demo(options: DemoOptions | None = None, *, geography: Geography | None 
 
     steps.start("compare")
     comparison = comparison_table(geo, result.plan, lower=result.min_pop, upper=result.max_pop)
-    steps.done("compare", f"against {len(comparison['columns']) - 1} of today's layers")
+    steps.done("compare", f"against {len(comparison.columns) - 1} of today's layers")
 
     steps.start("report")
-    doc = metrics_doc(geo, result, funding, audit, comparison, opts, steps.timings)
+    governed = assess(geo, result.plan, money=Money.from_funding(funding))  # governance model and roadmap
+    doc = metrics_doc(geo, result, funding, audit, comparison, opts, steps.timings) | finite(governed.to_dict())
     files = write_outputs(geo, result, funding, doc, opts.out)
     steps.done("report", str(files["report"]))
-    return DemoResult(opts.out, files, headline(geo, result, funding, comparison, audit), dict(steps.timings))
+    summary = replace(headline(geo, result, funding, comparison, audit), **bodies_headline(governed))
+    return DemoResult(opts.out, files, summary, dict(steps.timings))
+
+
+def bodies_headline(governed: Assessment) -> dict[str, Any]:
+    """Commissioning bodies before and after, nationally, and the roadmap's last year (Headline fields)."""
+    s = governed.model.simplification
+    ends = [a.end for a in governed.roadmap.areas if a.end is not None]
+    return {"bodies": Bodies(s.before, s.after, s.split_bodies, {f.family: f.touching for f in s.national}),
+            "roadmap_end": max(ends) if ends else None}
 
 
 def _design_progress(steps: _Steps, p: SearchProgress) -> None:
     steps.emit(StepEvent("design", "progress", p.bar_fraction, f"{p.phase}: best {p.best:.4f}"))
 
 
-def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, audit: dict[str, Any],
-                comparison: dict[str, Any], opts: DemoOptions, timings: dict[str, float]) -> dict[str, Any]:
+def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, audit: Audit,
+                comparison: ComparisonTable, opts: DemoOptions, timings: dict[str, float]) -> dict[str, Any]:
     """The ``metrics.json`` document the report is rendered from (and re-rendered by ``devoplan report``)."""
     design_doc = metrics_document(geo, result)
     gap = result.gap
@@ -178,28 +230,28 @@ def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, au
         "max_population_bound": result.max_pop,
         "evaluations": result.stats.evaluations,
         "stopped_by": result.stats.stopped_by,
-        **_bound_facts(result),
+        **(bound.to_dict() if (bound := _bound_facts(result)) is not None else {}),
     }
     return finite({
         "geography": geo.name,
         "plan": {"fingerprint": plan_fingerprint(geo, result.plan), "areas": result.plan.n_areas},
         "run": {"seed": opts.seed, "time_limit_s": opts.time_limit, "draws": opts.draws},
-        "audit": audit,
+        "audit": audit.to_dict(),
         "design": {
             "facts": {k: v for k, v in facts.items() if v is not None},
             "bounds": {"min_pop": result.min_pop, "max_pop": result.max_pop},
             "governance": {g.area_code: g.to_dict() for g in result.governance},
             "result": design_doc,
         },
-        "comparison": comparison,
+        "comparison": comparison.to_dict(),
         "funding": funding.summary,
         "timings_s": dict(timings),
     })
 
 
-def _bound_facts(result: DesignResult) -> dict[str, Any]:
-    """Proven optimal or not, the kind of bound, and the exact model's improvement (none without a bound)."""
-    return {} if result.bound is None else bound_facts(result.bound.to_dict(result.objective))
+def _bound_facts(result: DesignResult) -> BoundFacts | None:
+    """Proven optimal or not, the kind of bound, and the exact model's improvement (None without a bound)."""
+    return None if result.bound is None else bound_facts(result.bound.to_dict(result.objective))
 
 
 def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, doc: dict[str, Any],
@@ -227,38 +279,42 @@ def write_outputs(geo: Geography, result: DesignResult, funding: FundingResult, 
     return files
 
 
-def headline(geo: Geography, result: DesignResult, funding: FundingResult, comparison: dict[str, Any],
-             audit: dict[str, Any] | None = None) -> dict[str, Any]:
+def headline(geo: Geography, result: DesignResult, funding: FundingResult, comparison: ComparisonTable,
+             audit: Audit | None = None) -> Headline:
     """The few figures ``devoplan demo`` prints: plan shape, alignment, money, and what they rest on."""
     pops = result.populations(geo)
-    rows = {r["metric"]: r["values"] for r in comparison["rows"]}
+    rows = {r.metric: r.values for r in comparison.rows}
     alloc = funding.total_allocation() / 100.0
     statuses: dict[str, int] = {}
     for g in result.governance:
         statuses[g.status] = statuses.get(g.status, 0) + 1
-    columns = comparison["columns"]
-    matrix = (audit or {}).get("coterminosity", {})
-    winners = funding.summary.get("winners_and_losers", {})
-    return finite({
-        "areas": result.plan.n_areas,
-        "population_min": int(pops.min()),
-        "population_max": int(pops.max()),
-        "bounds": [result.min_pop, result.max_pop],
-        "objective": result.objective,
-        "gap_to_bound": result.gap,
-        "lower_bound": result.bound.value if result.bound is not None else None,
-        **_bound_facts(result),
-        "stopped_by": result.stats.stopped_by,
-        "today_health_economic": matrix.get(HEALTH, {}).get(ECONOMIC),
-        "alignment": {m: dict(zip(columns, rows[m], strict=True)) for m in
-                      (f"coterminosity@{HEALTH}", f"coterminosity@{ECONOMIC}", f"split_layer_areas@{HEALTH}",
-                       f"split_layer_areas@{ECONOMIC}") if m in rows},
-        "plan_label": PLAN_LABEL,
-        "governance": dict(sorted(statuses.items())),
-        "years": list(funding.years),
-        "to_areas": {y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
-        "per_head": {y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
-        "winners": {k: winners.get(k) for k in ("year", "national_cash_growth_pct", "n_winners", "n_losers")},
-        "baseline_assumed": len(funding.summary["baseline"]["lines_assumed"]) == len(funding.lines),
-        "baseline_assumed_lines": list(funding.summary["baseline"]["lines_assumed"]),
-    })
+    columns = comparison.columns
+    matrix = audit.coterminosity if audit is not None else {}
+    facts = _bound_facts(result)
+    gap = result.gap
+    return Headline(
+        areas=result.plan.n_areas,
+        population_min=int(pops.min()),
+        population_max=int(pops.max()),
+        bounds=(result.min_pop, result.max_pop),
+        objective=result.objective,
+        gap_to_bound=gap if gap is not None and math.isfinite(gap) else None,
+        lower_bound=(result.bound.value if result.bound is not None and math.isfinite(result.bound.value)
+                     else None),
+        proven_optimal=facts is not None and facts.proven_optimal,
+        bound_kind=facts.bound_kind if facts is not None else None,
+        search_objective=facts.search_objective if facts is not None else None,
+        improved_by_mip=facts.improved_by_mip if facts is not None else None,
+        stopped_by=result.stats.stopped_by,
+        today_health_economic=matrix.get(HEALTH, {}).get(ECONOMIC),
+        alignment={m: dict(zip(columns, rows[m], strict=True)) for m in
+                   (f"coterminosity@{HEALTH}", f"coterminosity@{ECONOMIC}", f"split_layer_areas@{HEALTH}",
+                    f"split_layer_areas@{ECONOMIC}") if m in rows},
+        governance=dict(sorted(statuses.items())),
+        years=tuple(funding.years),
+        to_areas={y: float(alloc[i].sum()) for i, y in enumerate(funding.years)},
+        per_head={y: float(alloc[i].sum() / float(np.sum(funding.population))) for i, y in enumerate(funding.years)},
+        winners=funding.winners_and_losers,
+        baseline_assumed=len(funding.summary["baseline"]["lines_assumed"]) == len(funding.lines),
+        baseline_assumed_lines=tuple(funding.summary["baseline"]["lines_assumed"]),
+    )

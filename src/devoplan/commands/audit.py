@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from devoplan.errors import DevoplanError
 from devoplan.fileio import output_set
 from devoplan.geography.loader import load_geography
 from devoplan.jsonio import dumps
-from devoplan.metrics.audit import audit
+from devoplan.metrics.audit import Audit, Part, audit
 from devoplan.metrics.compactness import shape_stats
 from devoplan.metrics.registry import score
 from devoplan.metrics.scalars import ScoreOptions
@@ -105,14 +106,14 @@ def audit_command(
     """How a geography's service layers line up today: coterminosity of every pair and the worst misalignments."""
     geo = load_geography(geography)
     result = audit(geo, _layers(layers))
-    keys = [layer["key"] for layer in result["layers"]]
+    keys = list(result.keys)
     focus = _pair_option(pair, keys)
     if out is not None:
         write_tables(out, _audit_files(result))
     if as_json:
-        typer.echo(_json(result))
+        typer.echo(_json(result.to_dict()))
     elif as_csv:
-        typer.echo(_csv(result["pairs"], PAIR_COLUMNS), nl=False)
+        typer.echo(_csv(_pair_rows(result), PAIR_COLUMNS), nl=False)
     else:
         render_audit(result, _console(), top=top, focus=focus)
     if out is not None and not (as_json or as_csv):
@@ -139,14 +140,20 @@ def _pair_option(value: str | None, keys: list[str]) -> tuple[str, str] | None:
     return upper[parts[0]], upper[parts[1]]
 
 
-def _audit_files(result: dict[str, Any]) -> dict[str, str]:
-    crossings = [{**x, "parts": "; ".join(f"{p['code']}:{p['share']:.4f}" for p in x["parts"]),
-                  "crossing": ";".join(x["crossing"])} for x in result["crossings"]]
-    splits = [{**s, "parts": "; ".join(f"{p['code']}:{p['share']:.4f}" for p in s["parts"])}
-              for s in result["unit_splits"]]
+def _pair_rows(result: Audit) -> list[dict[str, Any]]:
+    return [asdict(p) for p in result.pairs]
+
+
+def _listed(parts: tuple[Part, ...]) -> str:
+    return "; ".join(f"{p.code}:{p.share:.4f}" for p in parts)
+
+
+def _audit_files(result: Audit) -> dict[str, str]:
+    crossings = [{**asdict(x), "parts": _listed(x.parts), "crossing": ";".join(x.crossing)} for x in result.crossings]
+    splits = [{**asdict(s), "parts": _listed(s.parts)} for s in result.unit_splits]
     return {
-        "audit.json": _json(result),
-        "pairs.csv": _csv(result["pairs"], PAIR_COLUMNS),
+        "audit.json": _json(result.to_dict()),
+        "pairs.csv": _csv(_pair_rows(result), PAIR_COLUMNS),
         "crossings.csv": _csv(crossings, ("a_layer", "a_code", "a_name", "b_layer", "misaligned_population",
                                           "crossing", "parts", "text")),
         "unit_splits.csv": _csv(splits, ("layer", "kind", "unit_code", "unit_name", "population", "parts", "text")),
@@ -171,35 +178,35 @@ def _matrix_table(title: str, keys: list[str], matrix: dict[str, dict[str, float
     return table
 
 
-def render_audit(result: dict[str, Any], console: Console, *, top: int = 12,
+def render_audit(result: Audit, console: Console, *, top: int = 12,
                  focus: tuple[str, str] | None = None) -> None:
-    keys = [layer["key"] for layer in result["layers"]]
-    console.print(f"[bold]{result['geography']}[/]: {len(keys)} layers, {result['population']:,} residents")
-    console.print(_matrix_table("Coterminosity (1 = identical maps)", keys, result["coterminosity"]))
+    keys = list(result.keys)
+    console.print(f"[bold]{result.geography}[/]: {len(keys)} layers, {result.population:,} residents")
+    console.print(_matrix_table("Coterminosity (1 = identical maps)", keys, result.coterminosity))
     console.print(_matrix_table("Containment of row layer in column layer (share of people whose row-area "
-                                "lies in its best column-area)", keys, result["containment"]))
-    if result["unit_splits"]:
+                                "lies in its best column-area)", keys, result.containment))
+    if result.unit_splits:
         console.print("[bold]Districts split between or shared by areas[/]")
-        for s in result["unit_splits"]:
-            console.print(f"  • {s['text']}")
-    worst = result["crossings"][:top]
+        for s in result.unit_splits:
+            console.print(f"  • {s.text}")
+    worst = result.crossings[:top]
     if worst:
-        console.print(f"[bold]Worst crossings[/] (of {len(result['crossings'])}; misaligned residents = how many "
+        console.print(f"[bold]Worst crossings[/] (of {len(result.crossings)}; misaligned residents = how many "
                       "would change area under the cheaper of two repairs, see docs/metrics.md)")
         for x in worst:
-            console.print(f"  • {x['text']}")
+            console.print(f"  • {x.text}")
     if focus is not None:
         render_focus(result, console, focus)
 
 
-def render_focus(result: dict[str, Any], console: Console, focus: tuple[str, str]) -> None:
+def render_focus(result: Audit, console: Console, focus: tuple[str, str]) -> None:
     """Every area of layer A spread over several areas of layer B: crossings first, then nestings."""
-    crossing = [x for x in result["crossings"] if (x["a_layer"], x["b_layer"]) == focus]
-    nested = [x for x in result["nestings"] if (x["a_layer"], x["b_layer"]) == focus]
+    crossing = [x for x in result.crossings if (x.a_layer, x.b_layer) == focus]
+    nested = [x for x in result.nestings if (x.a_layer, x.b_layer) == focus]
     console.print(f"[bold]{focus[0]} areas spanning several {focus[1]} areas[/]: {len(crossing) + len(nested)} "
                   f"({len(crossing)} crossing {focus[1]} boundaries, {len(nested)} made of whole {focus[1]} areas)")
     for x in crossing + nested:
-        console.print(f"  • {x['text']}")
+        console.print(f"  • {x.text}")
 
 
 # -- score --------------------------------------------------------------------------------------

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from devoplan.pipeline import DEFAULT_DRAWS, DEFAULT_TIME_LIMIT, STEPS, DemoOptions, DemoResult, StepEvent, run_demo
-from devoplan.report.words import ECONOMIC, HEALTH, STATUS_WORDS, areas_word, mip_improved
+from devoplan.governance.classify import STATUS_WORDS
+from devoplan.pipeline import (
+    DEFAULT_DRAWS,
+    DEFAULT_TIME_LIMIT,
+    STEPS,
+    DemoOptions,
+    DemoResult,
+    Headline,
+    StepEvent,
+    run_demo,
+)
+from devoplan.report.layerwords import ECONOMIC, HEALTH, areas_word
 
 MEASURES: dict[str, str] = {
     f"coterminosity@{HEALTH}": f"coterminosity with the {areas_word(HEALTH)}",
@@ -66,10 +76,10 @@ def _run_with_progress(opts: DemoOptions, console: Console) -> DemoResult:
 
 def render_summary(result: DemoResult, console: Console) -> None:
     """What a reader needs from the run: how the plan lines up, what it rests on, where the files are."""
-    s: dict[str, Any] = result.summary
+    s = result.summary
     table = Table(title="Proposed plan against today's geographies (coterminosity: 1 = the same map)",
                   title_justify="left")
-    align = s.get("alignment", {})
+    align = s.alignment
     columns = list(next(iter(align.values())).keys()) if align else []
     table.add_column("measure")
     for c in columns:
@@ -90,32 +100,37 @@ def render_summary(result: DemoResult, console: Console) -> None:
     console.print(f"[bold]Open the report:[/] {result.report}")
 
 
-def summary_lines(s: dict[str, Any]) -> list[str]:
+def summary_lines(s: Headline) -> list[str]:
     """The headline figures as sentences (each only when its figures are present)."""
     lines = []
-    bounds = s.get("bounds") or [None, None]
-    areas = (f"{s['areas']} areas of {s['population_min']:,}–{s['population_max']:,} residents"
-             + (f" (allowed {bounds[0]:,.0f}–{bounds[1]:,.0f})" if None not in bounds else ""))
-    if s.get("today_health_economic") is not None:
+    lo, hi = s.bounds
+    areas = (f"{s.areas} areas of {s.population_min:,}–{s.population_max:,} residents"
+             + (f" (allowed {lo:,.0f}–{hi:,.0f})" if lo is not None and hi is not None else ""))
+    if s.today_health_economic is not None:
         areas += (f"; today the {areas_word(HEALTH)} and the {areas_word(ECONOMIC)} have a coterminosity of "
-                  f"{s['today_health_economic']:.3f} with each other")
+                  f"{s.today_health_economic:.3f} with each other")
     lines.append(areas + ".")
-    if s.get("gap_to_bound") is not None:
+    if s.gap_to_bound is not None:
         lines.append(optimiser_line(s))
     lines.append("Who would run them: " + "; ".join(f"{n} {STATUS_WORDS.get(k, k.replace('_', ' '))}"
-                                                   for k, n in sorted(s["governance"].items(), key=lambda x: -x[1]))
+                                                   for k, n in sorted(s.governance.items(), key=lambda x: -x[1]))
                  + ".")  # the report's own words, so terminal and report agree
-    years = s["years"]
-    money = (f"Funding: £{s['to_areas'][years[0]] / 1e9:,.1f}bn to areas in {years[0]} "
-             f"(£{s['per_head'][years[0]]:,.0f} per head) → £{s['to_areas'][years[-1]] / 1e9:,.1f}bn in {years[-1]}")
-    w = s.get("winners") or {}
-    if w.get("n_winners") is not None:
-        money += (f"; by {w['year']} {w['n_winners']} areas grow faster than England's "
-                  f"{w['national_cash_growth_pct']:.1f}% and {w['n_losers']} slower")
-    if s.get("baseline_assumed"):
+    if s.bodies is not None:
+        b = s.bodies
+        lines.append(f"Commissioning bodies: {b.before} today ("
+                     + ", ".join(f"{n} {k}" for k, n in b.by_family.items())
+                     + f") → {b.after} single commissioning bodies; roadmap to {s.roadmap_end}.")
+    years = s.years
+    money = (f"Funding: £{s.to_areas[years[0]] / 1e9:,.1f}bn to areas in {years[0]} "
+             f"(£{s.per_head[years[0]]:,.0f} per head) → £{s.to_areas[years[-1]] / 1e9:,.1f}bn in {years[-1]}")
+    w = s.winners
+    if w is not None:
+        money += (f"; by {w.year} {w.n_winners} areas grow faster than England's "
+                  f"{w.national_cash_growth_pct:.1f}% and {w.n_losers} slower")
+    if s.baseline_assumed:
         money += " (against an assumed baseline: devoplan holds no spending by area)"
-    elif s.get("baseline_assumed_lines"):
-        money += (" (baselines are today's money; assumed for " + ", ".join(s["baseline_assumed_lines"])
+    elif s.baseline_assumed_lines:
+        money += (" (baselines are today's money; assumed for " + ", ".join(s.baseline_assumed_lines)
                   + ", which have no data by area)")
     lines.append(money + ".")
     return lines
@@ -131,19 +146,20 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def optimiser_line(s: dict[str, Any]) -> str:
+def optimiser_line(s: Headline) -> str:
     """The optimiser's evidence: proven optimal, or the lower bound, which kind it is, and the gap to it."""
-    line = f"Optimiser: objective {s['objective']:.3f} (lower is better)"
-    if s.get("proven_optimal"):
+    line = f"Optimiser: objective {s.objective:.3f} (lower is better)"
+    bound, gap = s.lower_bound or 0.0, s.gap_to_bound or 0.0
+    if s.proven_optimal:
         line += (f", proven optimal by the exact model: no plan meeting the same constraints scores lower "
-                 f"(lower bound {s['lower_bound']:.3f}, gap 0.0%).")
-    elif s.get("bound_kind") == "exact model":
-        line += (f"; the exact model's LP (Lagrangian) lower bound is {s['lower_bound']:.3f}, so a better plan "
-                 f"could improve it by at most {s['gap_to_bound']:.1%} (it does not say one exists).")
+                 f"(lower bound {bound:.3f}, gap 0.0%).")
+    elif s.bound_kind == "exact model":
+        line += (f"; the exact model's LP (Lagrangian) lower bound is {bound:.3f}, so a better plan "
+                 f"could improve it by at most {gap:.1%} (it does not say one exists).")
     else:
-        line += (f"; the term-wise relaxation's lower bound is {s['lower_bound']:.3f} (the exact model was "
-                 f"skipped), so a better plan could improve it by at most {s['gap_to_bound']:.1%} "
+        line += (f"; the term-wise relaxation's lower bound is {bound:.3f} (the exact model was "
+                 f"skipped), so a better plan could improve it by at most {gap:.1%} "
                  "(the bound may be loose).")
-    if mip_improved(s):
-        line += f" The exact model improved on the local search's plan, which scored {s['search_objective']:.3f}."
+    if s.improved_by_mip is not None and s.improved_by_mip > 0 and s.search_objective is not None:
+        line += f" The exact model improved on the local search's plan, which scored {s.search_objective:.3f}."
     return line

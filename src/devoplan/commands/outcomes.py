@@ -17,6 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from devoplan.csvcells import neutralise
 from devoplan.errors import DevoplanError
 from devoplan.fileio import check_out_dir, staged_outputs
 from devoplan.geography.loader import load_geography
@@ -93,18 +94,13 @@ def _write_csv(result: OutcomesResult, path: Path) -> None:
         for b in result.benchmarks:
             v = b.values
             for i, code in enumerate(v.codes):
-                writer.writerow([v.indicator.key, v.period, code, _safe(v.names[i]), _cell(v.value[i]),
+                writer.writerow([v.indicator.key, v.period, code, neutralise(v.names[i]), _cell(v.value[i]),
                                  _cell(v.lci[i]), _cell(v.uci[i]), b.comparison[i], b.comparison_998[i],
                                  int(v.published[i]), int(v.upper_tier[i])])
 
 
 def _cell(x: float) -> str:
     return f"{x:.3f}" if np.isfinite(x) else ""
-
-
-def _safe(text: str) -> str:
-    """Neutralise a spreadsheet formula in a user-supplied name."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _show(x: float) -> str:

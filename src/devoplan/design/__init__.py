@@ -2,13 +2,12 @@
 
 ``design(geography, DesignOptions(...), seed=0, progress=None) -> DesignResult`` is the entry point;
 the modules hold one concept each: options, blocks, feasibility, objective, construct, search, bound,
-naming, governance, verify, output.
+naming, verify, output (governance readiness is :mod:`devoplan.governance`).
 """
 
 from devoplan.design.api import DesignResult, design
 from devoplan.design.bound import BoundResult
-from devoplan.design.governance import AreaGovernance
 from devoplan.design.options import DesignOptions
 from devoplan.design.search import Progress
 
-__all__ = ["AreaGovernance", "BoundResult", "DesignOptions", "DesignResult", "Progress", "design"]
+__all__ = ["BoundResult", "DesignOptions", "DesignResult", "Progress", "design"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,7 +18,6 @@ from devoplan.design.blocks import Blocks, build_blocks
 from devoplan.design.bound import BoundResult
 from devoplan.design.construct import construct, from_start
 from devoplan.design.feasibility import check_feasible
-from devoplan.design.governance import AreaGovernance, governance
 from devoplan.design.naming import area_names
 from devoplan.design.objective import Objective, build_objective, score_assignment
 from devoplan.design.options import DesignOptions, full_weights, resolved_bounds, resolved_do_not_cross
@@ -36,6 +36,9 @@ from devoplan.errors import DevoplanError, InfeasibleError
 from devoplan.geography.model import Geography
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.plan import Plan
+
+if TYPE_CHECKING:  # governance reads design's naming helpers: imported where used, not at import time
+    from devoplan.governance.classify import AreaGovernance
 
 # Work units (objective evaluations + a quarter per proposal) granted per second of --time-limit.
 # Measured ~7,000 units/s on England blocks on one core of the development machine; the budget is
@@ -118,6 +121,8 @@ def design(
         raise RuntimeError(f"designed plan breaks a hard constraint: {checks}")
     score_opts = ScoreOptions(indicators=opts.needs_indicators, lower=min_pop, upper=max_pop)
     metrics = plan_scalars(geography, plan, score_opts)
+    from devoplan.governance.classify import governance
+
     if progress is not None:
         progress(Progress("done", 1.0, value, stats.evaluations))
     return DesignResult(

@@ -20,7 +20,7 @@ blocks joined to a touching seed, then touching areas merged until ``k`` remain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -30,7 +30,11 @@ from devoplan.design.blocks import Blocks
 from devoplan.design.columns import enumerate_columns
 from devoplan.solver import quiet_highs
 
-MAX_CLUSTER_SETS = 200_000  # sets listed per cluster; above it the cluster is bounded by population alone
+# Sets listed per cluster, as 64-block words of bitsets (200,000 sets on England's 103 blocks, 2,500 on a
+# 10,000-district geography, where listing more would cost seconds); above it the cluster is bounded by
+# its population alone.
+MAX_CLUSTER_WORDS = 400_000
+MAX_CLUSTER_BLOCKS = 4_096  # larger clusters are bounded by population alone (their sets are far too many)
 PACKING_NODES = 10_000  # the packing MIP's node cap (deterministic); its dual bound is used if it stops
 
 
@@ -101,25 +105,33 @@ def _cluster(blocks: Blocks, graph: tuple[tuple[int, ...], ...], members: tuple[
     total = int(pop[list(members)].sum())
     if total < 2 * min_pop:  # zero or one area: the cluster itself is connected
         return Cluster(members, total, int(total >= min_pop), True, (members,) if total >= min_pop else ())
+    if len(members) > MAX_CLUSTER_BLOCKS:
+        return Cluster(members, total, total // min_pop, False)
     cap = min_pop + int(pop[list(members)].max()) - 1  # a minimal set is below min_pop + its largest block
-    inside = np.zeros(blocks.n_blocks, dtype=bool)
-    inside[list(members)] = True
-    local = replace(
-        blocks,
-        neighbours=tuple(graph[x] if inside[x] else () for x in range(blocks.n_blocks)),
-        population=np.where(inside, pop, cap + 1),
-        locks=tuple(frozenset() for _ in range(blocks.n_blocks)),
-        frozen=(None,) * blocks.n_blocks,
-        apart=(),
-    )
-    columns = enumerate_columns(local, min_pop, cap, MAX_CLUSTER_SETS)
+    local = _local(blocks, graph, members)
+    columns = enumerate_columns(local, min_pop, cap, MAX_CLUSTER_WORDS // -(-len(members) // 64))
     if columns is None:
         return Cluster(members, total, total // min_pop, False)
     listed = columns.membership()
     member = listed[_minimal(columns.words, listed)]
     count, chosen = _pack(member, total // min_pop)
-    sets = tuple(tuple(int(b) for b in np.flatnonzero(member[c])) for c in chosen)
+    sets = tuple(tuple(members[int(b)] for b in np.flatnonzero(member[c])) for c in chosen)
     return Cluster(members, total, count, len(chosen) == count, sets if len(chosen) == count else ())
+
+
+def _local(blocks: Blocks, graph: tuple[tuple[int, ...], ...], members: tuple[int, ...]) -> Blocks:
+    """The cluster as blocks of its own (numbered in ``members`` order), without locks, ``apart`` pairs
+    or frozen areas: a relaxation, so the count stays an upper bound."""
+    index = {b: i for i, b in enumerate(members)}
+    n = len(members)
+    neighbours = tuple(tuple(index[y] for y in graph[b]) for b in members)
+    edges = {(min(i, j), max(i, j)): 1 for i, ns in enumerate(neighbours) for j in ns}
+    return Blocks(
+        unit_block=np.arange(n), members=tuple(np.array([i]) for i in range(n)),
+        population=blocks.population[list(members)], neighbours=neighbours, edge_weight=edges,
+        origin=tuple(blocks.origin[b] for b in members), locks=(frozenset(),) * n, frozen=(None,) * n,
+        apart=(), apart_codes=(), n_unit_edges=len(edges),
+    )
 
 
 def _minimal(words: np.ndarray, member: np.ndarray) -> np.ndarray:

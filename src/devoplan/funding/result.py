@@ -6,7 +6,8 @@ total; the DataFrame shows pounds (pence / 100, exact to two decimals).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -74,6 +75,50 @@ class Baseline:
     lines_from_file: tuple[str, ...]
     method: str
     note: str
+
+
+@dataclass(frozen=True)
+class AreaGain:
+    """One area's gain on its baseline in the last settlement year (£) and its cash growth (%)."""
+
+    area_code: str
+    area_name: str
+    gain: float
+    cash_growth_pct: float
+
+
+@dataclass(frozen=True)
+class WinnersAndLosers:
+    """Areas growing faster (winners) and slower (losers) than the national cash growth by ``year``;
+    ``winners`` and ``losers`` list the largest and smallest gains (the summary keeps ten of each)."""
+
+    year: str
+    national_cash_growth_pct: float
+    n_winners: int
+    n_losers: int
+    winners: tuple[AreaGain, ...] = ()
+    losers: tuple[AreaGain, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary's ``winners_and_losers`` (JSON-ready)."""
+        doc = asdict(self)
+        return doc | {"winners": list(doc["winners"]), "losers": list(doc["losers"])}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> WinnersAndLosers:
+        """Read :meth:`to_dict` output back (a saved ``summary.json`` or ``metrics.json``); a figure missing
+        from a row of a hand-made file reads as blank (NaN), never as an error half-way through a report."""
+        def gains(key: str) -> tuple[AreaGain, ...]:
+            return tuple(AreaGain(str(r.get("area_code", "")), str(r.get("area_name", r.get("area_code", ""))),
+                                  _float(r.get("gain")), _float(r.get("cash_growth_pct")))
+                         for r in doc.get(key) or [] if isinstance(r, Mapping))
+
+        return cls(str(doc["year"]), float(doc["national_cash_growth_pct"]), int(doc["n_winners"]),
+                   int(doc["n_losers"]), gains("winners"), gains("losers"))
+
+
+def _float(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else float("nan")
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,7 +219,7 @@ class FundingResult:
             "lines": [self._line_summary(ln) for ln in self.lines],
             "national": self._national(),
             "need_index": self._need_index_summary(),
-            "winners_and_losers": self._winners(),
+            "winners_and_losers": self.winners_and_losers.to_dict(),
             "sensitivity": self._sensitivity_summary(),
             "missing_indicator_values": dict(self.filled),
             "assumptions": [f.as_dict() for f in self.spec.assumptions()] + self._baseline_assumptions(),
@@ -246,22 +291,26 @@ class FundingResult:
                                                                                        strict=True)}}
         return out
 
-    def _winners(self, top: int = 10) -> dict[str, Any]:
+    @cached_property
+    def winners_and_losers(self) -> WinnersAndLosers:
+        """Winners and losers in the last settlement year, with the ten largest and smallest gains."""
+        return self._winners()
+
+    def _winners(self, top: int = 10) -> WinnersAndLosers:
         gains = self.gains()[-1]
         alloc, base = self.total_allocation()[-1], self.total_baseline()
         growth = alloc / base - 1.0
         national = alloc.sum() / base.sum() - 1.0
         order = np.argsort(-gains, kind="stable")
 
-        def row(i: int) -> dict[str, Any]:
-            return {"area_code": self.areas.area_codes[i], "area_name": self.areas.area_names[i],
-                    "gain": round(float(gains[i]), 2), "cash_growth_pct": round(float(growth[i]) * 100, 3)}
+        def row(i: int) -> AreaGain:
+            return AreaGain(self.areas.area_codes[i], self.areas.area_names[i], round(float(gains[i]), 2),
+                            round(float(growth[i]) * 100, 3))
 
         winners = [row(int(i)) for i in order if growth[i] > national + 1e-12]
         losers = [row(int(i)) for i in order[::-1] if growth[i] < national - 1e-12]
-        return {"year": self.years[-1], "national_cash_growth_pct": round(national * 100, 3),
-                "n_winners": len(winners), "n_losers": len(losers),
-                "winners": winners[:top], "losers": losers[:top]}
+        return WinnersAndLosers(self.years[-1], round(float(national) * 100, 3), len(winners), len(losers),
+                                tuple(winners[:top]), tuple(losers[:top]))
 
     def _sensitivity_summary(self) -> dict[str, Any] | None:
         s = self.sensitivity

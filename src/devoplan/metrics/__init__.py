@@ -4,8 +4,9 @@
   :func:`coterminosity`, :func:`split_areas`, :func:`interfaces`, :func:`adjusted_rand`;
 * plan measures: :func:`contiguity`, :func:`balance`, :func:`homogeneity`, :func:`compactness`,
   :func:`identity`, and :func:`plan_scalars` (every scalar at once);
-* :func:`audit` (every pair of layers) and :func:`score` (a plan against every layer), both
-  returning JSON-serialisable dicts; metrics are registered by name in :data:`REGISTRY`.
+* :func:`audit` (every pair of layers, a typed :class:`~devoplan.metrics.audit.Audit`) and
+  :func:`score` (a plan against every layer, a JSON-serialisable dict); metrics are registered by
+  name in :data:`REGISTRY`.
 
 What changes when districts move is answered incrementally by the design's scorer
 (:class:`devoplan.design.objective.Scorer`) through the session layer (:mod:`devoplan.session`),

@@ -24,6 +24,7 @@ from devoplan.plan import Plan
 from devoplan.report.comparison import comparison_table
 from devoplan.report.data import (
     ReportData,
+    bounds_of,
     default_title,
     metrics_sections,
     plan_fingerprint,
@@ -85,12 +86,11 @@ def with_computed(data: ReportData) -> ReportData:
     so a report rendered from a bare plan CSV still has them)."""
     metrics, notes = for_plan(data.metrics, data.geography, data.plan)
     if not isinstance(metrics.get("audit"), Mapping):
-        metrics["audit"] = audit(data.geography)
+        metrics["audit"] = audit(data.geography).to_dict()
     if not isinstance(metrics.get("comparison"), Mapping):
-        design = metrics.get("design")
-        bounds = design.get("bounds", {}) if isinstance(design, Mapping) else {}
-        metrics["comparison"] = comparison_table(data.geography, data.plan, lower=bounds.get("min_pop"),
-                                                 upper=bounds.get("max_pop"))
+        bounds = bounds_of(metrics)
+        metrics["comparison"] = comparison_table(data.geography, data.plan, lower=bounds.lower,
+                                                 upper=bounds.upper).to_dict()
     if notes:
         metrics["report_notes"] = [*metrics.get("report_notes", []), *notes]
     return ReportData(data.geography, data.plan, data.allocations, metrics, data.title)

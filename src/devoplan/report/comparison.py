@@ -3,11 +3,15 @@
 Today's layers are turned into plans (:meth:`Plan.from_layer`: split districts go to their main
 area) and scored exactly like the proposed plan, so each row of the table compares like with like.
 Nothing is computed here beyond calling the metrics package and arranging its output.
+
+The result is a :class:`ComparisonTable` (typed rows); ``to_dict()`` is the ``comparison`` part of
+``metrics.json`` and ``from_dict`` reads it back for a re-rendered report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,9 +21,9 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.overlap import overlap_matrix
 from devoplan.metrics.scalars import ScoreOptions, plan_scalars
 from devoplan.plan import Plan
-from devoplan.report.words import ECONOMIC, HEALTH, areas_word, today_keys
+from devoplan.report.layerwords import ECONOMIC, HEALTH, areas_word, today_keys
 
-OTHER_TODAY: tuple[str, ...] = ("REGION", "PFA")  # beside the health and economic layers (words.today_keys)
+OTHER_TODAY: tuple[str, ...] = ("REGION", "PFA")  # beside the health and economic layers (layerwords.today_keys)
 PLAN_LABEL = "Proposed plan"
 
 
@@ -73,13 +77,74 @@ def in_words(metric: str) -> str:
     return text.replace("{X}", layer) if layer else text
 
 
+@dataclass(frozen=True)
+class MeasureRow:
+    """One measure of every column: its name (``coterminosity@ICB26``), words, and a value per column."""
+
+    metric: str
+    words: str
+    values: tuple[float | None, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "words": self.words, "values": list(self.values)}
+
+
+@dataclass(frozen=True)
+class ComparisonTable:
+    """The plan (first column) and today's layers as plans, scored alike; ``layers`` names each column's
+    layer key (``None`` for the plan); ``headline`` the measures shown first."""
+
+    columns: tuple[str, ...]
+    layers: tuple[str | None, ...]
+    areas: tuple[int, ...]
+    rows: tuple[MeasureRow, ...]
+    headline: tuple[str, ...] = HEADLINE
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``comparison`` part of ``metrics.json``."""
+        return {"columns": list(self.columns), "layers": list(self.layers), "areas": list(self.areas),
+                "headline": list(self.headline), "rows": [r.to_dict() for r in self.rows]}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> ComparisonTable:
+        """Read back ``to_dict()`` output (already checked by the metrics schema). Files written before
+        ``layers``, ``headline`` and ``words`` were saved take them from the column labels, the layers and
+        :func:`in_words`."""
+        columns = tuple(str(c) for c in doc.get("columns", []))
+        layers = tuple(None if k is None else str(k) for k in
+                       (doc.get("layers") or [None, *(c.removeprefix("Today's ") for c in columns[1:])]))
+        headline = doc.get("headline") or headline_metrics(*today_keys(k for k in layers if k))
+        rows = tuple(MeasureRow(str(r["metric"]), str(r.get("words") or in_words(str(r["metric"]))),
+                                tuple(None if v is None else float(v) for v in r.get("values", [])))
+                     for r in doc.get("rows", []))
+        return cls(columns, layers, tuple(int(a) for a in doc.get("areas", [])), rows,
+                   tuple(str(m) for m in headline))
+
+    def row(self, metric: str) -> MeasureRow | None:
+        return next((r for r in self.rows if r.metric == metric), None)
+
+    def value(self, metric: str, column: int) -> float | None:
+        """The value of ``metric`` in ``column`` (None when the measure or the value is missing)."""
+        row = self.row(metric)
+        return row.values[column] if row is not None and column < len(row.values) else None
+
+    def column_of(self, key: str) -> int | None:
+        """The column of today's layer ``key``."""
+        return next((i for i, k in enumerate(self.layers) if k == key), None)
+
+
+def comparison_of(metrics: Mapping[str, Any]) -> ComparisonTable | None:
+    """The typed ``comparison`` of a metrics document (None when it has none or it has no rows)."""
+    doc = metrics.get("comparison")
+    return ComparisonTable.from_dict(doc) if isinstance(doc, Mapping) and doc.get("rows") else None
+
+
 def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] | None = None,
-                     lower: float | None = None, upper: float | None = None) -> dict[str, Any]:
-    """``{"columns": [label...], "layers": [key...], "areas": [k...], "headline": [metric...],
-    "rows": [{"metric", "words", "values"}]}``.
+                     lower: float | None = None, upper: float | None = None) -> ComparisonTable:
+    """The plan and each of ``today``'s layers present in the geography, on every metric.
 
     Columns are the proposed plan then each of ``today``'s layers present in the geography (by default
-    the health and economic layers of :func:`~devoplan.report.words.today_keys`, regions and police
+    the health and economic layers of :func:`~devoplan.report.layerwords.today_keys`, regions and police
     force areas). Polsby-Popper needs display geometry; without it that metric is left out.
     """
     health, economic = today_keys(geography.layers)
@@ -88,23 +153,18 @@ def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] |
     headline = headline_metrics(health, economic)
     plans: list[tuple[str, Plan]] = [(PLAN_LABEL, plan)] + [
         (f"Today's {areas_word(k)}", Plan.from_layer(geography, k)) for k in layers]
-    return {
-        "columns": [label for label, _ in plans],
-        "layers": [None, *layers],
-        "areas": [p.n_areas for _, p in plans],
-        "headline": list(headline),
-        "rows": score_plans(geography, plans, lower=lower, upper=upper, headline=headline),
-    }
+    return ComparisonTable(tuple(label for label, _ in plans), (None, *layers), tuple(p.n_areas for _, p in plans),
+                           score_plans(geography, plans, lower=lower, upper=upper, headline=headline), headline)
 
 
 def score_plans(geography: Geography, plans: Sequence[tuple[str, Plan]], *, lower: float | None = None,
-                upper: float | None = None, headline: Sequence[str] = HEADLINE) -> list[dict[str, Any]]:
-    """Every metric for each ``(label, plan)``, scored alike: ``[{"metric", "words", "values"}]``, headline
-    measures first (in ``headline`` order), then the rest alphabetically (the first plan's metrics)."""
+                upper: float | None = None, headline: Sequence[str] = HEADLINE) -> tuple[MeasureRow, ...]:
+    """Every metric for each ``(label, plan)``, scored alike, headline measures first (in ``headline``
+    order), then the rest alphabetically (the first plan's metrics)."""
     opts = ScoreOptions(lower=lower, upper=upper, shapes=_shapes(geography))
     scored = [plan_scalars(geography, p, opts) for _, p in plans]
     names = [m for m in headline if m in scored[0]] + sorted(m for m in scored[0] if m not in headline)
-    return [{"metric": m, "words": in_words(m), "values": [_json(s.get(m)) for s in scored]} for m in names]
+    return tuple(MeasureRow(m, in_words(m), tuple(_json(s.get(m)) for s in scored)) for m in names)
 
 
 def dominant_areas(geography: Geography, plan: Plan, key: str) -> list[tuple[str, float]]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,12 @@ import pandas as pd
 
 from devoplan.csvcells import restore
 from devoplan.errors import InputError
+from devoplan.funding.result import WinnersAndLosers
 from devoplan.geography.model import Geography
 from devoplan.markets.document import placed_from_document
+from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
+from devoplan.report.comparison import ComparisonTable, comparison_of
 from devoplan.report.schema import DEMO, DESIGN_DOC, FUNDING, check_metrics
 from devoplan.validate import Bounds, Cell, financial_year, numbers, parse_document, read_text
 
@@ -50,10 +54,57 @@ class ReportData:
         if self.allocations is not None:
             check_allocations(self.allocations, self.plan, "allocations", population=self.area_population)
 
+    @cached_property
+    def comparison(self) -> ComparisonTable | None:
+        """The plan against today's layers (the metrics document's ``comparison``), typed; None without one."""
+        return comparison_of(self.metrics)
+
+    @cached_property
+    def bounds(self) -> PopulationBounds:
+        """The design's population bounds per area (the metrics document's ``design.bounds``)."""
+        return bounds_of(self.metrics)
+
+    @cached_property
+    def audit(self) -> Audit | None:
+        """Today's layers against each other (the metrics document's ``audit``), typed; None without one."""
+        return audit_of(self.metrics)
+
     @property
     def area_population(self) -> np.ndarray:
         """Residents of each plan area (plan area order)."""
         return self.plan.area_totals(self.geography.units.population.astype(np.float64))
+
+
+@dataclass(frozen=True)
+class PopulationBounds:
+    """Residents an area must hold (None where the design gave no bound, or no design was given)."""
+
+    lower: float | None = None
+    upper: float | None = None
+
+    @property
+    def both(self) -> bool:
+        """Whether both bounds are known (and non-zero)."""
+        return bool(self.lower) and bool(self.upper)
+
+
+def bounds_of(metrics: Mapping[str, Any]) -> PopulationBounds:
+    """The ``design.bounds`` of a metrics document, typed (no bounds when it has none)."""
+    bounds = _mapping(_mapping(metrics.get("design")).get("bounds"))
+    return PopulationBounds(_number_or_none(bounds.get("min_pop")), _number_or_none(bounds.get("max_pop")))
+
+
+def audit_of(metrics: Mapping[str, Any]) -> Audit | None:
+    """The typed ``audit`` of a metrics document (None when it has none)."""
+    doc = metrics.get("audit")
+    return Audit.from_dict(doc) if isinstance(doc, Mapping) and "coterminosity" in doc else None
+
+
+def winners_of(metrics: Mapping[str, Any]) -> WinnersAndLosers | None:
+    """The typed ``funding.winners_and_losers`` of a metrics document (None when it has none)."""
+    funding = metrics.get("funding")
+    doc = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
+    return WinnersAndLosers.from_dict(doc) if isinstance(doc, Mapping) and doc.get("n_winners") is not None else None
 
 
 def default_title(geography: Geography) -> str:
@@ -107,30 +158,66 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def bound_facts(bound: Mapping[str, Any]) -> dict[str, Any]:
+EXACT_MODEL, RELAXATION = "exact model", "term-wise relaxation"
+
+
+@dataclass(frozen=True)
+class BoundFacts:
+    """What a design's bound says beyond its value and gap: proven optimal or not, which kind of bound
+    it is (with the exact model's note when it was skipped), and the local search's score and how far
+    the exact model improved on it (None when not known)."""
+
+    proven_optimal: bool = False
+    bound_kind: str = RELAXATION
+    exact_model_note: str | None = None
+    search_objective: float | None = None
+    improved_by_mip: float | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self.bound_kind == EXACT_MODEL
+
+    @property
+    def mip_improved(self) -> bool:
+        """Whether the exact model found a better plan than the local search (and the search's score is known)."""
+        return self.improved_by_mip is not None and self.improved_by_mip > 0 and self.search_objective is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The facts as ``metrics.json`` holds them under ``design.facts`` (unknown ones left out)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Any]) -> BoundFacts:
+        """Read back from ``design.facts``. Facts without ``proven_optimal`` (files written before the exact
+        model) read as not proven, and without ``bound_kind`` as bounded by the term-wise relaxation."""
+        note = facts.get("exact_model_note")
+        return cls(facts.get("proven_optimal") is True,
+                   EXACT_MODEL if facts.get("bound_kind") == EXACT_MODEL else RELAXATION,
+                   note if isinstance(note, str) else None,
+                   _number_or_none(facts.get("search_objective")), _number_or_none(facts.get("improved_by_mip")))
+
+
+def _number_or_none(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def bound_facts(bound: Mapping[str, Any]) -> BoundFacts:
     """What a saved bound (``BoundResult.to_dict``) says beyond its value and gap, as report facts.
 
-    ``proven_optimal``; ``bound_kind`` ("exact model" or "term-wise relaxation", with the exact
-    model's ``exact_model_note`` when it was skipped); and ``search_objective`` and
-    ``improved_by_mip`` (the local search's score, and how far the exact model improved on it).
-    Files written before the exact model carry none of these keys: they read as not proven, bounded
-    by the term-wise relaxation (the only bound there was then).
+    Files written before the exact model carry none of these keys: they read as not proven,
+    bounded by the term-wise relaxation (the only bound there was then).
     """
     details = _mapping(bound.get("details"))
     proven = bound.get("proven_optimal") is True
     lagrangian, termwise = details.get("lagrangian_bound"), details.get("termwise_bound")
     generated = isinstance(lagrangian, int | float) and isinstance(termwise, int | float) and lagrangian > termwise
     exact = proven or "feasible_areas" in details or generated  # generated: the model without a listing
-    facts: dict[str, Any] = {"proven_optimal": proven,
-                             "bound_kind": "exact model" if exact else "term-wise relaxation"}
     note = details.get("exact_model")
-    if not exact and isinstance(note, str):
-        facts["exact_model_note"] = note
-    for key in ("search_objective", "improved_by_mip"):
-        value = details.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            facts[key] = round(float(value), 6)  # rounding noise below 1e-6 reads as no improvement
-    return facts
+    search, improved = (_number_or_none(details.get(k)) for k in ("search_objective", "improved_by_mip"))
+    return BoundFacts(proven, EXACT_MODEL if exact else RELAXATION,
+                      note if not exact and isinstance(note, str) else None,
+                      # rounding noise below 1e-6 reads as no improvement
+                      None if search is None else round(search, 6), None if improved is None else round(improved, 6))
 
 
 def _from_design_document(doc: Mapping[str, Any], geography: Geography) -> dict[str, Any]:
@@ -142,7 +229,7 @@ def _from_design_document(doc: Mapping[str, Any], geography: Geography) -> dict[
              "gap_to_bound": f"{gap:.1%}" if isinstance(gap, int | float) else None,
              "min_population_bound": bounds.get("min"), "max_population_bound": bounds.get("max"),
              "evaluations": search.get("evaluations"), "stopped_by": search.get("stopped_by"),
-             **(bound_facts(bound) if bound else {})}
+             **(bound_facts(bound).to_dict() if bound else {})}
     area_of = {str(u): str(a.get("code")) for a in areas for u in a.get("districts", [])}
     return {
         "plan": {"fingerprint": _fingerprint(geography, area_of), "areas": len(areas)},

@@ -5,9 +5,9 @@ is downloadable without that section doing anything. The files travel inside the
 links (the report stays one self-contained file) and can also be written beside it
 (:func:`write_tables`). The CSV holds the cells as the page shows them; the workbook turns plain
 numbers, percentages and whole-pound figures into numbers. Text that a spreadsheet would run as a
-formula (starting ``=``, ``+``, ``-``, ``@``) is written with a leading apostrophe in CSV and as text
-in XLSX. The workbook's bytes depend only on the tables (fixed time stamps), so the same report
-gives the same workbook.
+formula (starting ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading
+apostrophe in CSV (:func:`devoplan.csvcells.neutralise`) and as text in XLSX. The workbook's bytes
+depend only on the tables (fixed time stamps), so the same report gives the same workbook.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+from devoplan.csvcells import DISPLAY_NUMBER, neutralise
 from devoplan.report.html import Section, esc
 
 PLACEHOLDER = "<!--devoplan:downloads-->"
 WORKBOOK = "report_tables.xlsx"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^(?P<pound>£)?(?P<num>[+\-−]?\d[\d,]*(\.\d+)?)(?P<pct>%)?$")
 _TABLE_END = re.compile(r"</table>(</div>)?")
 _FIXED_TIME = datetime(2000, 1, 1)
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -128,21 +127,14 @@ def csv_bytes(table: PageTable) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     if table.header:
-        writer.writerow([_csv_safe(c) for c in table.header])
-    writer.writerows([_csv_safe(c) for c in row] for row in table.rows)
+        writer.writerow([neutralise(c) for c in table.header])
+    writer.writerows([neutralise(c) for c in row] for row in table.rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _csv_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run: formula-like text gets a leading apostrophe (numbers stay)."""
-    if cell.startswith(FORMULA_START) and _number(cell) is None:
-        return "'" + cell
-    return cell
 
 
 def _number(cell: str) -> tuple[float, str] | None:
     """``(value, number format)`` for plain numbers, percentages and whole-pound figures; else None."""
-    m = _NUMBER.match(cell.strip())
+    m = DISPLAY_NUMBER.match(cell.strip())
     if m is None:
         return None
     text = m.group("num").replace(",", "").replace("−", "-")

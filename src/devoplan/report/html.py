@@ -83,7 +83,7 @@ footer { margin-top: 30px; color: var(--muted); font-size: 0.85em; }
   a { color: inherit; text-decoration: none; }
   p.dl { display: none; }
   #summary { font-size: 9pt; }
-  #summary .kpis { grid-template-columns: repeat(3, 1fr); }
+  #summary .kpis { grid-template-columns: repeat(6, 1fr); }  /* one row of six: room for the text */
   #summary .kpi { padding: 4px 8px; }
   #summary .brief { grid-template-columns: 1fr 1fr; }
 }

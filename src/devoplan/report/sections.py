@@ -1,8 +1,8 @@
 """The report's sections, each built from :class:`ReportData` into trusted HTML.
 
 Section ids (stable; the tests and anchors use them): ``summary``, ``patchwork``, ``areas``,
-``comparison``, ``funding``, ``markets``, ``cards``, then the appendix: ``sources`` (assumptions and sources) and
-``downloads`` (every table as CSV and one XLSX workbook). A part whose inputs are missing (no funding
+``comparison``, ``funding``, ``governance``, ``markets``, ``cards``, then the appendix: ``sources`` (assumptions
+and sources) and ``downloads`` (every table as CSV and one XLSX workbook). A part whose inputs are missing (no funding
 table, no design result) says so in place rather than disappearing. A new section is a module of
 its own under ``report/``, added to :func:`build_sections`'s body list with one line; the appendix
 stays last.
@@ -18,13 +18,15 @@ import numpy as np
 
 from devoplan.geography.geometry import GEOMETRY_FILE
 from devoplan.geography.model import Geography
+from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
 from devoplan.report import charts, maps
 from devoplan.report.cards import area_cards
-from devoplan.report.comparison import HEADLINE, in_words
+from devoplan.report.comparison import ComparisonTable, MeasureRow
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.downloads import downloads_section
 from devoplan.report.figures import FigureSink
+from devoplan.report.governance import governance_section
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, note
 from devoplan.report.markets import market_lines, markets_section, plan_markets
@@ -43,8 +45,8 @@ from devoplan.report.words import (
     today_keys,
 )
 
-SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "markets", "cards",
-                                 "outcomes", "sources", "downloads")
+SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "comparison", "funding", "governance", "markets",
+                                "cards", "outcomes", "sources", "downloads")
 NO_GEOMETRY = f"This geography has no display boundaries ({GEOMETRY_FILE}), so maps are left out."
 MISALIGNMENT_LIST = 40
 WORST_CROSSINGS = 12
@@ -55,10 +57,11 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
     fv = funding_view(data.allocations, data.plan) if data.allocations is not None else None
     markets = plan_markets(data)
     body = [
-        patchwork_section(data.geography, data.metrics.get("audit"), sink),
+        patchwork_section(data.geography, data.audit, sink),
         areas_section(data, sink),
-        comparison_section(data.metrics.get("comparison"), data.geography),
+        comparison_section(data.comparison, data.geography),
         funding_section(data, fv, sink),
+        governance_section(data, sink),
         markets_section(data, sink, markets),
         cards_section(data, fv, market_lines(markets)),
         outcomes_section(data, sink),
@@ -89,11 +92,10 @@ def _funding_summary(data: ReportData) -> Mapping[str, Any]:
 
 
 # -- 2. today's patchwork -----------------------------------------------------------------------------
-def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
+def patchwork_section(geo: Geography, audit: Audit | None, sink: FigureSink) -> Section:
     """Misalignment map, the audit's coterminosity matrix, split districts and worst crossings in words."""
-    doc: Mapping[str, Any] = audit if isinstance(audit, Mapping) and "coterminosity" in audit else {}
     present = {k.upper() for k in geo.layers}
-    lists = _split_lists(doc.get("unit_splits", []), present, today_keys(geo.layers))
+    lists = _split_lists(audit, present, today_keys(geo.layers))
     parts: list[str] = []
     health, economic = today_keys(geo.layers)
     if health.upper() in present and economic.upper() in present and has_geometry(geo):
@@ -104,18 +106,18 @@ def patchwork_section(geo: Geography, audit: Any, sink: FigureSink) -> Section:
                           f"<div>{lists}</div>", css="split"))
     else:
         parts.append(lists)
-    matrix = doc.get("coterminosity")
-    if isinstance(matrix, Mapping) and matrix:
+    matrix = audit.coterminosity if audit is not None else {}
+    if matrix:
         keys = list(matrix)
         rows = [[a, *(_ratio(matrix[a][b]) for b in keys)] for a in keys]  # one format for the matrix
         parts.append("<h3>Coterminosity of today's layers</h3>" +
                      table(["layer", *keys], rows, numeric=range(1, len(keys) + 1)) + glossary(geo, keys))
     else:
         parts.append(note("No audit of today's layers was given.", kind="missing"))
-    crossings = doc.get("crossings", [])
+    crossings = audit.crossings if audit is not None else ()
     if crossings:
         parts.append(f"<h3>Worst misalignments ({len(crossings)} crossings, largest first)</h3><ol>" +
-                     "".join(f"<li>{esc(c['text'])}</li>" for c in crossings[:WORST_CROSSINGS]) + "</ol>")
+                     "".join(f"<li>{esc(c.text)}</li>" for c in crossings[:WORST_CROSSINGS]) + "</ol>")
     return Section("patchwork", "Today's patchwork", "".join(parts),
                    lead="How far today's service geographies line up with each other (coterminosity 1.0 = the "
                         "same map; the mean of the two containment shares, population-weighted).")
@@ -126,15 +128,15 @@ def _ratio(value: Any) -> str:
     return "–" if value is None or value != value else f"{float(value):.3f}"
 
 
-def _split_lists(splits: Sequence[Mapping[str, Any]], present: set[str], keys: tuple[str, str]) -> str:
+def _split_lists(audit: Audit | None, present: set[str], keys: tuple[str, str]) -> str:
     """The districts split between health areas and shared by economic areas (today's: the 2026 ICBs and the
     LSIP areas), in the audit's own words (layers the geography has)."""
     out = []
     for key, verb in ((keys[0], "split between"), (keys[1], "in two or more")):
         if key.upper() not in present:
             continue
-        items = [s for s in splits if s.get("layer") == key]
-        texts = "".join(f"<li>{esc(s['text'])}</li>" for s in items[:MISALIGNMENT_LIST])
+        items = audit.splits_of(key) if audit is not None else ()
+        texts = "".join(f"<li>{esc(s.text)}</li>" for s in items[:MISALIGNMENT_LIST])
         more = f"<li>… and {len(items) - MISALIGNMENT_LIST} more</li>" if len(items) > MISALIGNMENT_LIST else ""
         out.append(f"<h3>{len(items)} districts {verb} {esc(areas_word(key))}</h3><ul>{texts}{more}</ul>")
     return "".join(out)
@@ -153,9 +155,7 @@ def areas_section(data: ReportData, sink: FigureSink) -> Section:
         figs.append(figure(sink.svg(maps.hex_plan_map(layout, plan, colours), "Hex map", png_name="map_plan_hex"),
                            "The same areas on a hex map: every district the same size.", css="map"))
     design = _design(data)
-    raw_bounds = design.get("bounds")
-    bounds: Mapping[str, Any] = raw_bounds if isinstance(raw_bounds, Mapping) else {}
-    lower, upper = bounds.get("min_pop"), bounds.get("max_pop")
+    lower, upper = data.bounds.lower, data.bounds.upper
     pops = plan.area_totals(geo.units.population.astype(float))
     pop_fig = charts.population_chart(plan.area_names, pops, lower, upper)
     body = "".join(figs) + figure(sink.svg(pop_fig, "Population against bounds"),
@@ -172,17 +172,16 @@ def _design_facts(design: Mapping[str, Any]) -> str:
 
 
 # -- 4. comparison --------------------------------------------------------------------------------------
-def comparison_section(comparison: Any, geo: Geography) -> Section:
-    if not isinstance(comparison, Mapping) or not comparison.get("rows"):
+def comparison_section(comparison: ComparisonTable | None, geo: Geography) -> Section:
+    if comparison is None:
         return Section("comparison", "The plan against today's geographies",
                        note("No comparison was computed.", kind="missing"))
-    columns = list(comparison["columns"])
-    header = ["measure", *columns]
+    header = ["measure", *comparison.columns]
     numeric = range(1, len(header))
-    rows = [[_measure_cell(r), *fmt_row(r["values"])] for r in comparison["rows"]]
-    head = set(comparison.get("headline") or HEADLINE)
-    n_head = sum(1 for r in comparison["rows"] if r["metric"] in head)
-    areas: list[Any] = ["number of areas", *fmt_row(comparison.get("areas", []))]
+    rows = [[_measure_cell(r), *fmt_row(list(r.values))] for r in comparison.rows]
+    head = set(comparison.headline)
+    n_head = sum(1 for r in comparison.rows if r.metric in head)
+    areas: list[Any] = ["number of areas", *fmt_row(list(comparison.areas))]
     body = table(header, [areas, *rows[:n_head]], numeric=numeric, css="compare")
     if rows[n_head:]:
         body += ("<h3>Every other measure</h3>" +
@@ -193,13 +192,13 @@ def comparison_section(comparison: Any, geo: Geography) -> Section:
              "(docs/metrics.md defines each).</p>" + glossary(geo))
     return Section("comparison", "The plan against today's geographies", body,
                    lead="The headline measures of the proposed plan side by side with today's layers ("
-                        + ", ".join(areas_word(k) for k in comparison.get("layers", []) if k) + "), then every "
+                        + ", ".join(areas_word(k) for k in comparison.layers if k) + "), then every "
                         "other measure.")
 
 
-def _measure_cell(row: Mapping[str, Any]) -> Html:
-    words = row.get("words") or in_words(row["metric"]) or row["metric"]
-    return Html(f'{esc(words)}<br><code class="small">{esc(row["metric"])}</code>')
+def _measure_cell(row: MeasureRow) -> Html:
+    words = row.words or row.metric
+    return Html(f'{esc(words)}<br><code class="small">{esc(row.metric)}</code>')
 
 
 # -- 5. funding -----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devoplan.geography.model import Geography
-from devoplan.report.data import FundingView, ReportData
+from devoplan.report.data import FundingView, ReportData, winners_of
 from devoplan.report.html import Section, esc, kpis, note
 from devoplan.report.words import (
     alignment_sentences,
@@ -32,11 +32,11 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
     """The one-page summary (section id ``summary``)."""
     geo, plan = data.geography, data.plan
     pops = plan.area_totals(geo.units.population.astype(float))
-    comp = data.metrics.get("comparison")
+    comp = data.comparison
     items = [(str(plan.n_areas), f"commissioning areas from {geo.n_units} districts"),
              (people_range(float(pops.min()), float(pops.max())), "residents per area (smallest–largest)")]
-    for key in today_keys((comp or {}).get("layers") or () if isinstance(comp, Mapping) else ()):
-        value = _comparison_value(comp, f"coterminosity@{key}", 0)
+    for key in today_keys(k for k in comp.layers if k) if comp is not None else ():
+        value = comp.value(f"coterminosity@{key}", 0) if comp is not None else None
         if value is not None:
             items.append((f"{value:.3f}", f"coterminosity with the {areas_word(key)} (1 = identical)"))
     if fv is not None:
@@ -69,8 +69,7 @@ def _proposed(data: ReportData) -> list[str]:
     pops = plan.area_totals(geo.units.population.astype(float))
     out = [f"{plan.n_areas} commissioning areas built from whole districts, each with one commissioning body "
            f"and one block grant; {people_range(float(pops.min()), float(pops.max()))} residents each."]
-    comparison = data.metrics.get("comparison")
-    out += alignment_sentences(comparison if isinstance(comparison, Mapping) else {}, plan.n_areas)
+    out += alignment_sentences(data.comparison, plan.n_areas)
     out += governance_sentences(data.metrics)
     scenarios = data.metrics.get("scenarios")
     if isinstance(scenarios, Mapping) and scenarios.get("labels"):
@@ -100,17 +99,14 @@ def _costs(data: ReportData, fv: FundingView | None) -> list[str]:
 
 
 def _gains(data: ReportData, fv: FundingView | None) -> list[str]:
-    wl = _funding(data).get("winners_and_losers")
-    if fv is None or not isinstance(wl, Mapping) or wl.get("n_winners") is None:
+    wl = winners_of(data.metrics)
+    if fv is None or wl is None:
         return ["No winners and losers were computed for this plan."]
-    growth = float(wl.get("national_cash_growth_pct", 0.0))
-    year = wl.get("year", fv.years[-1])
-    out = [f"By {year}, {wl['n_winners']} areas grow faster than {national_words(data.geography)} {growth:.1f}% "
-           f"cash growth on their baseline and {wl['n_losers']} slower."]
-    for key, verb in (("winners", "Largest gains"), ("losers", "Smallest gains")):
-        rows = wl.get(key)
-        if isinstance(rows, Sequence) and rows:
-            named = ", ".join(f"{r['area_name']} ({float(r['cash_growth_pct']):+.1f}%)" for r in rows[:TOP])
+    out = [f"By {wl.year}, {wl.n_winners} areas grow faster than {national_words(data.geography)} "
+           f"{wl.national_cash_growth_pct:.1f}% cash growth on their baseline and {wl.n_losers} slower."]
+    for rows, verb in ((wl.winners, "Largest gains"), (wl.losers, "Smallest gains")):
+        if rows:
+            named = ", ".join(f"{r.area_name} ({r.cash_growth_pct:+.1f}%)" for r in rows[:TOP])
             out.append(f"{verb}: {named}.")
     if baseline_assumed(data.metrics):
         out.append(baseline_caveat(data.metrics))
@@ -130,10 +126,9 @@ def _assumed(data: ReportData) -> list[str]:
                    "which have no spending data by area; every other line starts from what the districts get today.")
     elif baseline_assumed(data.metrics):
         out.append("Each area's current funding (the baseline) is a stand-in shared out by age and sex.")
-    design = data.metrics.get("design")
-    bounds = design.get("bounds") if isinstance(design, Mapping) else None
-    if isinstance(bounds, Mapping) and bounds.get("min_pop") and bounds.get("max_pop"):
-        out.append(f"Areas must hold {float(bounds['min_pop']):,.0f}–{float(bounds['max_pop']):,.0f} residents, and "
+    bounds = data.bounds
+    if bounds.both:
+        out.append(f"Areas must hold {bounds.lower:,.0f}–{bounds.upper:,.0f} residents, and "
                    "the design weighs alignment with today's maps as 'How the plan was found' sets out.")
     out.append(f"Population: {data.geography.units.total_population:,} residents of {data.geography.name}; "
                "the data sets and their dates are in the appendix.")
@@ -143,14 +138,6 @@ def _assumed(data: ReportData) -> list[str]:
 def _funding(data: ReportData) -> Mapping[str, Any]:
     funding = data.metrics.get("funding")
     return funding if isinstance(funding, Mapping) else {}
-
-
-def _comparison_value(comparison: Any, metric: str, column: int) -> float | None:
-    for row in (comparison or {}).get("rows", []) if isinstance(comparison, Mapping) else []:
-        if row["metric"] == metric and column < len(row["values"]):
-            value = row["values"][column]
-            return None if value is None else float(value)
-    return None
 
 
 def people_range(lo: float, hi: float) -> str:

@@ -7,33 +7,21 @@ funding baseline) or on a search that proves no optimum (the design gap), the se
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devoplan.geography.model import Geography
-from devoplan.report.data import FundingView
+from devoplan.governance.classify import STATUS_WORDS as STATUS_WORDS
+from devoplan.report.comparison import ComparisonTable, comparison_of
+from devoplan.report.data import BoundFacts, FundingView, audit_of, winners_of
 from devoplan.report.html import esc
+from devoplan.report.layerwords import ECONOMIC as ECONOMIC
+from devoplan.report.layerwords import HEALTH as HEALTH
+from devoplan.report.layerwords import LAYER_WORDS as LAYER_WORDS
+from devoplan.report.layerwords import areas_word as areas_word
+from devoplan.report.layerwords import today_keys as today_keys
 from devoplan.report.tables import Html, table
 
-# Today's health and economic layers, the ones the report measures the plan against (the 2024 ICBs and
-# the LEPs, wound down in 2024, stay in the bundle as historical layers).
-HEALTH, ECONOMIC = "ICB26", "LSIP"
-# A geography without them (an older or custom bundle) is read against the first of these it has.
-HEALTH_KEYS, ECONOMIC_KEYS = (HEALTH, "ICB"), (ECONOMIC, "LEP")
-# How a reader says a layer's areas: (one, several).
-LAYER_WORDS: dict[str, tuple[str, str]] = {
-    "ICB26": ("2026 ICB", "2026 ICBs"), "LSIP": ("LSIP area", "LSIP areas"), "ICB": ("ICB", "ICBs"),
-    "LEP": ("LEP", "LEPs"), "REGION": ("region", "regions"), "PFA": ("police force area", "police force areas"),
-    "CAUTH25": ("combined authority", "combined authorities"), "UTLA": ("upper-tier council", "upper-tier councils"),
-}
-STATUS_WORDS: dict[str, str] = {
-    "existing_combined_authority": "could be run by an existing combined authority",
-    "extend_combined_authority": "would extend an existing combined authority",
-    "merge_combined_authorities": "would merge combined authorities",
-    "new_combined_authority": "need a new combined authority",
-    "single_unitary": "are a single unitary council",
-    "single_county": "are a single county",
-}
 TERM_WORDS: dict[str, str] = {
     "health": "health misalignment (1 − alignment with health layers; a split weighs 3x a merge)",
     "economic": "economic misalignment (1 − alignment with economic layers; a split weighs 3x a merge)",
@@ -49,21 +37,6 @@ STOPPED_BY: dict[str, str] = {
 }
 
 
-def today_keys(available: Iterable[str]) -> tuple[str, str]:
-    """The health and economic layers to read a report against: today's (ICB26, LSIP) where ``available``
-    (layer keys) has them, else the historical ICB and LEP, else today's keys (whose figures are then absent)."""
-    present = {str(k).upper(): str(k) for k in available if k is not None}
-    health = next((present[k] for k in HEALTH_KEYS if k in present), HEALTH)
-    economic = next((present[k] for k in ECONOMIC_KEYS if k in present), ECONOMIC)
-    return health, economic
-
-
-def areas_word(key: str, n: int = 2) -> str:
-    """A layer's areas as a reader says them: ``2026 ICBs``, ``LSIP area``; the key itself if unknown."""
-    one, many = LAYER_WORDS.get(key.upper(), (key, f"{key} areas"))
-    return one if n == 1 else many
-
-
 def glossary(geo: Geography, keys: Sequence[str] | None = None) -> str:
     """A line naming each layer code (``ICB: Integrated Care Boards · ...``) for tables that use codes."""
     layers = [geo.layer(k) for k in (keys or list(geo.layers)) if k.upper() in {x.upper() for x in geo.layers}]
@@ -72,58 +45,45 @@ def glossary(geo: Geography, keys: Sequence[str] | None = None) -> str:
     return '<p class="small">' + " · ".join(f"<b>{esc(layer.key)}</b>: {esc(layer.name)}" for layer in layers) + "</p>"
 
 
-def _row(comparison: Mapping[str, Any], metric: str) -> list[Any] | None:
-    for row in comparison.get("rows", []):
-        if row.get("metric") == metric:
-            return list(row.get("values", []))
-    return None
-
-
-def _column(comparison: Mapping[str, Any], key: str) -> int | None:
-    """The comparison column of today's layer ``key`` (``layers`` lists each column's layer key)."""
-    layers = comparison.get("layers") or [str(c).removeprefix("Today's ") for c in comparison.get("columns", [])]
-    return next((i for i, k in enumerate(layers) if k == key), None)
-
-
 def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
              national: str = "England's") -> list[str]:
     """The report's key findings as sentences, each only when its figures are present.
 
     ``national`` names the whole geography's growth ("England's", or "the national" for another geography)."""
     out: list[str] = []
-    audit = metrics.get("audit") if isinstance(metrics.get("audit"), Mapping) else {}
-    matrix = audit.get("coterminosity", {}) if isinstance(audit, Mapping) else {}
-    splits = audit.get("unit_splits", []) if isinstance(audit, Mapping) else []
+    audit = audit_of(metrics)
+    matrix = audit.coterminosity if audit is not None else {}
     health, economic = today_keys(matrix)
-    if health in matrix and economic in matrix.get(health, {}):
-        split = sum(1 for s in splits if s.get("layer") == health)
-        shared = sum(1 for s in splits if s.get("layer") == economic)
+    if audit is not None and health in matrix and economic in matrix.get(health, {}):
+        split, shared = len(audit.splits_of(health)), len(audit.splits_of(economic))
         shared_text = (f"{shared} sit in two or more {areas_word(economic)}" if shared else
                        f"every district lies in one {areas_word(economic, 1)}")
         out.append(f"Today, the {areas_word(health)} and the {areas_word(economic)} have a coterminosity of "
                    f"{float(matrix[health][economic]):.3f} with each other (1 = the same map); {split} districts are "
                    f"split between {areas_word(health)} and {shared_text}.")
-    comparison = metrics.get("comparison") if isinstance(metrics.get("comparison"), Mapping) else {}
-    out += alignment_sentences(comparison or {}, n_areas)
+    out += alignment_sentences(comparison_of(metrics), n_areas)
     out += governance_sentences(metrics)
     if fv is not None:
         out.append(_money_sentence(metrics, fv, national))
     return out
 
 
-def alignment_sentences(comparison: Mapping[str, Any], n_areas: int) -> list[str]:
-    health, economic = today_keys(comparison.get("layers") or ())
-    c_h, c_e = _row(comparison, f"coterminosity@{health}"), _row(comparison, f"coterminosity@{economic}")
-    if not c_h or not c_e or c_h[0] is None or c_e[0] is None:
+def alignment_sentences(comparison: ComparisonTable | None, n_areas: int) -> list[str]:
+    """The plan's coterminosity with today's health and economic layers, and how many of them it splits."""
+    if comparison is None:
         return []
-    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h[0]:.3f} with the {areas_word(health)} "
-            f"and {c_e[0]:.3f} with the {areas_word(economic)}")
-    cut_h, cut_e = _row(comparison, f"split_layer_areas@{health}"), _row(comparison, f"split_layer_areas@{economic}")
-    areas = comparison.get("areas", [])
-    ih, ie = _column(comparison, health), _column(comparison, economic)
-    if cut_h and cut_e and ih is not None and ie is not None and cut_h[0] is not None and cut_e[0] is not None:
-        text += (f"; they split {int(cut_h[0])} of the {int(areas[ih])} {areas_word(health)} and {int(cut_e[0])} "
-                 f"of the {int(areas[ie])} {areas_word(economic)} between areas")
+    health, economic = today_keys(k for k in comparison.layers if k)
+    c_h, c_e = comparison.value(f"coterminosity@{health}", 0), comparison.value(f"coterminosity@{economic}", 0)
+    if c_h is None or c_e is None:
+        return []
+    text = (f"The proposed {n_areas} areas have a coterminosity of {c_h:.3f} with the {areas_word(health)} "
+            f"and {c_e:.3f} with the {areas_word(economic)}")
+    cut_h = comparison.value(f"split_layer_areas@{health}", 0)
+    cut_e = comparison.value(f"split_layer_areas@{economic}", 0)
+    ih, ie = comparison.column_of(health), comparison.column_of(economic)
+    if cut_h is not None and cut_e is not None and ih is not None and ie is not None:
+        text += (f"; they split {int(cut_h)} of the {comparison.areas[ih]} {areas_word(health)} and {int(cut_e)} "
+                 f"of the {comparison.areas[ie]} {areas_word(economic)} between areas")
     return [text + "."]
 
 
@@ -149,11 +109,10 @@ def _money_sentence(metrics: Mapping[str, Any], fv: FundingView, national: str =
             f"£{a1 / 1e9:,.1f}bn in {last}.")
     funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
     text += totals_sentence(funding if isinstance(funding, Mapping) else {})
-    wl = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
-    if isinstance(wl, Mapping) and wl.get("n_winners") is not None:
-        text += (f" By {wl.get('year', last)}, {wl['n_winners']} areas grow faster than {national} "
-                 f"{float(wl.get('national_cash_growth_pct', 0.0)):.1f}% cash growth on the baseline and "
-                 f"{wl['n_losers']} slower.")
+    wl = winners_of(metrics)
+    if wl is not None:
+        text += (f" By {wl.year}, {wl.n_winners} areas grow faster than {national} "
+                 f"{wl.national_cash_growth_pct:.1f}% cash growth on the baseline and {wl.n_losers} slower.")
     if baseline_assumed(metrics):
         text += " " + baseline_caveat(metrics)
     return text
@@ -232,44 +191,31 @@ def design_facts(design: Mapping[str, Any]) -> str:
 
 
 def bound_rows(facts: Mapping[str, Any]) -> list[list[Any]]:
-    """The evidence of quality: proven optimal, or the bound, which kind it is, and the gap to it.
-
-    Facts without ``proven_optimal`` (files written before the exact model) read as not proven,
-    and without ``bound_kind`` as bounded by the term-wise relaxation, the only bound there was then.
-    """
+    """The evidence of quality: proven optimal, or the bound, which kind it is, and the gap to it."""
     rows: list[list[Any]] = []
     if "lower_bound" not in facts:
         return rows
-    bound = float(facts["lower_bound"])
-    if facts.get("proven_optimal") is True:
+    bound, kind = float(facts["lower_bound"]), BoundFacts.from_facts(facts)
+    if kind.proven_optimal:
         rows.append(["proven optimal", f"yes: no plan meeting the same constraints scores lower on this objective "
                                        f"(the exact model's lower bound {bound:.3f} meets it; gap 0.0%)"])
     else:
-        exact = facts.get("bound_kind") == "exact model"
         rows.append(["proven lower bound", f"{bound:.3f}: no plan meeting the same constraints can score below "
-                                           f"this ({_bound_kind_text(facts)})"])
+                                           f"this ({_bound_kind_text(kind)})"])
         if "gap_to_bound" in facts:
             rows.append(["gap to the bound", f"{facts['gap_to_bound']}: the most a better plan could improve on "
                                              "this one; it does not say a better plan exists"
-                                             + ("" if exact else " (the relaxation may be loose)")])
-    if mip_improved(facts):
+                                             + ("" if kind.exact else " (the relaxation may be loose)")])
+    if kind.mip_improved:
         rows.append(["exact model", f"improved on the local search's plan, which scored "
-                                    f"{float(facts['search_objective']):.3f}; this is the exact model's plan"])
+                                    f"{kind.search_objective:.3f}; this is the exact model's plan"])
     return rows
 
 
-def _bound_kind_text(facts: Mapping[str, Any]) -> str:
-    if facts.get("bound_kind") == "exact model":
+def _bound_kind_text(kind: BoundFacts) -> str:
+    if kind.exact:
         return "the exact model's LP (Lagrangian) bound"
-    note = facts.get("exact_model_note")
-    return "the term-wise relaxation" + (f"; exact model {note}" if note else "")
-
-
-def mip_improved(facts: Mapping[str, Any]) -> bool:
-    """Whether the exact model found a better plan than the local search (and the search's score is known)."""
-    improved = facts.get("improved_by_mip")
-    return (isinstance(improved, int | float) and improved > 0
-            and isinstance(facts.get("search_objective"), int | float))
+    return "the term-wise relaxation" + (f"; exact model {kind.exact_model_note}" if kind.exact_model_note else "")
 
 
 def _checks_text(checks: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""Tiny hand-checkable geographies: a line of units, each bordering the next."""
+"""Tiny hand-checkable geographies: a line of units, each bordering the next; six districts with one
+layer of each kind."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
-from devoplan.geography.model import Adjacency, Geography, Indicators, Layer, Units
+from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
+from devoplan.plan import Plan
 
 
 def line_geography(population: Sequence[float] | np.ndarray, *, layers: Mapping[str, Layer] | None = None,
@@ -22,6 +24,43 @@ def line_geography(population: Sequence[float] | np.ndarray, *, layers: Mapping[
     edges = np.stack([np.arange(n - 1), np.arange(1, n)], axis=1) if n > 1 else np.zeros((0, 2), dtype=np.int64)
     adjacency = Adjacency(n, edges, np.full(len(edges), 1000.0), ("border",) * len(edges), ("",) * len(edges))
     return Geography(name, units, dict(layers or {}), adjacency, Indicators((), np.zeros((n, 0))))
+
+
+SIX_POP = [100, 200, 300, 400, 500, 600]
+SIX_CODES = ("U1", "U2", "U3", "U4", "U5", "U6")
+
+
+def _six_layer(key: str, kind: str, areas: list[str], cells: list[tuple[int, int, float]]) -> Layer:
+    rows, cols, weights = zip(*cells, strict=True)
+    matrix = sparse.csr_array((weights, (rows, cols)), shape=(6, len(areas)))
+    return Layer(key, f"{key} areas", kind, tuple(areas), tuple(f"{a} name" for a in areas), matrix)  # type: ignore[arg-type]
+
+
+def six_districts() -> Geography:
+    """Six districts U1..U6 in a row, populations 100..600 (2,100), with every aggregation worked out by
+    hand in ``tests/test_metrics_overlap.py``: H (partition) = U1, U2, half of U3 | half of U3, U4-U6;
+    E (cover) = U1-U4 | U4-U6 (U4 half in each); C (partial) = U5, U6; T (partition) = pairs of
+    districts. Indicator x = 1, 1, 1, 3, 3, 3."""
+    units = Units(SIX_CODES, tuple(f"District {c}" for c in SIX_CODES), np.array(SIX_POP))
+    layers = {
+        "H": _six_layer("H", "partition", ["H1", "H2"],
+                    [(0, 0, 1), (1, 0, 1), (2, 0, 0.5), (2, 1, 0.5), (3, 1, 1), (4, 1, 1), (5, 1, 1)]),
+        "E": _six_layer("E", "cover", ["E1", "E2"],
+                    [(0, 0, 1), (1, 0, 1), (2, 0, 1), (3, 0, 0.5), (3, 1, 0.5), (4, 1, 1), (5, 1, 1)]),
+        "C": _six_layer("C", "partial", ["C1"], [(4, 0, 1), (5, 0, 1)]),
+        "T": _six_layer("T", "partition", ["T1", "T2", "T3"],
+                    [(0, 0, 1), (1, 0, 1), (2, 1, 1), (3, 1, 1), (4, 2, 1), (5, 2, 1)]),
+    }
+    edges = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
+    adjacency = Adjacency(6, edges, np.full(5, 1.0), ("border",) * 5, ("",) * 5)
+    meta = (IndicatorMeta("x", "Need", "2024", "score", "higher_is_worse", "test"),)
+    indicators = Indicators(meta, np.array([[1.0], [1.0], [1.0], [3.0], [3.0], [3.0]]))
+    return Geography("six", units, layers, adjacency, indicators)
+
+
+def six_district_plan(labels: str = "AAABBD") -> Plan:
+    """A plan given as one letter per district: the default is A = U1-U3, B = U4-U5, D = U6."""
+    return Plan.from_labels(SIX_CODES, list(labels))
 
 
 def group_layer(key: str, kind: str, n_units: int, groups: Sequence[Sequence[int]]) -> Layer:
