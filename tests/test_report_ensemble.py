@@ -50,3 +50,20 @@ def test_a_folder_without_an_ensemble_is_refused(tmp_path: Path) -> None:
     (tmp_path / "metrics.csv").write_text("plan\n0\n")
     with pytest.raises(InputError, match="is not an ensemble summary"):
         read_ensemble(tmp_path)
+
+
+def test_report_shows_where_the_plan_falls(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from devoplan.planio import write_plan_csv
+    from devoplan.report.build import render_from_files
+    from tests.cli import run_cli
+
+    plan_csv = write_plan_csv(Plan.from_layer(GRID, "SPLIT"), tmp_path / "plan.csv")
+    html = render_from_files(plan_csv, None, None, tmp_path / "r.html", geography=GRID,
+                             ensemble=folder).read_text(encoding="utf-8")
+    assert 'id="ensemble"' in html and "Is the plan unusual?" in html and "percentile" in html
+    from devoplan import load_geography
+
+    england_csv = write_plan_csv(Plan.from_layer(load_geography(), "ICB26"), tmp_path / "icb26.csv")
+    code, _, err = run_cli(["report", "--plan", str(england_csv), "--ensemble", str(tmp_path / "nowhere"),
+                            "--out", str(tmp_path / "r2.html")], capsys)
+    assert code == 2 and "ensemble.json" in err and "is missing" in err

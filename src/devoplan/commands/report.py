@@ -19,6 +19,8 @@ def report(
     metrics: Annotated[list[Path] | None, typer.Option(
         "--metrics", help="metrics.json from devoplan demo or design, or summary.json from devoplan fund "
                           "(repeat to combine).")] = None,
+    ensemble: Annotated[Path | None, typer.Option(
+        "--ensemble", help="A devoplan ensemble --out folder: adds where the plan falls among valid plans.")] = None,
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write (.html).")] = Path("report.html"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out even if it is not a report devoplan "
                                                         "wrote.")] = False,
@@ -28,7 +30,7 @@ def report(
     """Render a self-contained HTML report from a plan and, optionally, its allocations and metrics."""
     check_out(out, force=force)  # before loading anything
     geo = load_geography(geography)
-    path = render_from_files(plan, allocations, metrics, out, geography=geo, force=force)
+    path = render_from_files(plan, allocations, metrics, out, geography=geo, force=force, ensemble=ensemble)
     Console().print(f"[bold]Report:[/] {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -135,7 +135,8 @@ def written_by_devoplan(path: Path) -> bool:
 
 
 def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json: Path | Sequence[Path] | None,
-                      out: Path, *, geography: Geography | None = None, force: bool = False) -> Path:
+                      out: Path, *, geography: Geography | None = None, force: bool = False,
+                      ensemble: Path | None = None) -> Path:
     """Re-render a report from saved outputs: ``plan.csv``, ``allocations.csv`` and any of the demo's
     ``metrics.json``, the design's ``metrics.json`` and the funding ``summary.json`` (merged in order)."""
     from devoplan.geography.loader import load_geography
@@ -152,6 +153,10 @@ def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json
         doc, notes = for_plan(metrics_sections(read_metrics(Path(path)), Path(path), geo), geo, plan)
         metrics.update(doc)
         metrics["report_notes"] = [*metrics.get("report_notes", []), *notes]
+    if ensemble is not None:  # a `devoplan ensemble` folder: the plan among valid plans (report/ensemble.py)
+        from devoplan.report.ensemble import read_ensemble
+
+        metrics["ensemble"] = read_ensemble(ensemble)
     return build_report(geo, plan, Path(out), allocations=allocations, metrics=metrics)
 
 

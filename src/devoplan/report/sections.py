@@ -26,6 +26,7 @@ from devoplan.report.checks import checks_section
 from devoplan.report.comparison import ComparisonTable, MeasureRow
 from devoplan.report.data import FundingView, ReportData, funding_view
 from devoplan.report.downloads import downloads_section
+from devoplan.report.ensemble import ensemble_section
 from devoplan.report.figures import FigureSink
 from devoplan.report.governance import governance_section
 from devoplan.report.hexmap import hex_layout
@@ -68,6 +69,7 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         cards_section(data, fv, market_lines(markets)),
         outcomes_section(data, sink),
         *optional(scenarios_section(data.metrics)),
+        *optional(ensemble_section(data.metrics, sink)),  # only with an ensemble (devoplan report --ensemble)
     ]
     appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv, market_lines(markets))))]
     return [summary_section(data, fv), *body, *appendix]
