@@ -40,7 +40,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from devoplan.design.column_costs import ColumnCosts
+from devoplan.design.column_costs import ColumnCosts, PricedColumns
 from devoplan.solver import quiet_highs
 
 MAX_ITERATIONS = 300  # column generation rounds
@@ -57,18 +57,11 @@ MIP_SECONDS = 120.0  # guard only: hundreds of times what the MIPs take, so load
 TOL = 1e-9
 
 
-class PricedAreas(Protocol):
-    """What the master LP and the MIP read of a set of columns: ``ColumnCosts`` (every listed area)
-    or ``colgen.ColumnPool`` (the areas generated so far)."""
+class PricedAreas(PricedColumns, Protocol):
+    """What the master LP and the MIP read of a set of columns: what :func:`plan_value` reads plus each
+    column's blocks (``ColumnCosts``: every listed area; ``colgen.ColumnPool``: the areas generated so far)."""
 
-    @property
-    def cost(self) -> np.ndarray: ...
-    @property
-    def alpha(self) -> np.ndarray: ...
-    @property
-    def layer_sizes(self) -> tuple[int, ...]: ...
     def blocks_of(self, c: int) -> np.ndarray: ...
-    def overlap(self, layer: int, c: int) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass
