@@ -14,8 +14,8 @@ from devoplan.compare import PlanComparison, compare_plans
 from devoplan.errors import DevoplanError, InputError
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
+from devoplan.governance.classify import STATUS_WORDS
 from devoplan.plan import Plan
-from devoplan.report.words import STATUS_WORDS
 
 # Governance readiness in a few words, for a table column.
 SHORT_STATUS: dict[str, str] = {

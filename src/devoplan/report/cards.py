@@ -11,8 +11,8 @@ from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.report.comparison import dominant_areas
 from devoplan.report.data import FundingView
+from devoplan.report.layerwords import today_keys
 from devoplan.report.tables import AreaCard, money
-from devoplan.report.words import today_keys
 
 NOT_ASSESSED = "not assessed (no design result given)"
 

@@ -27,7 +27,7 @@ from devoplan.plan import Plan
 from devoplan.report.figures import new_figure
 from devoplan.report.geometry import distinct_colours, map_geometry
 from devoplan.report.hexmap import HexLayout
-from devoplan.report.words import ECONOMIC, HEALTH, areas_word
+from devoplan.report.layerwords import ECONOMIC, HEALTH, areas_word
 
 # Qualitative palette (colour-blind-aware, after Paul Tol's "muted" and "light" schemes).
 PALETTE: list[str] = ["#88CCEE", "#CC6677", "#DDCC77", "#117733", "#AA4499", "#44AA99", "#999933",

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from devoplan.compare import PlanComparison, from_dict
+from devoplan.governance.classify import STATUS_WORDS
 from devoplan.report.html import Section, esc
 from devoplan.report.tables import Cell, Html, fmt_row, money, table
-from devoplan.report.words import STATUS_WORDS
 
 
 def scenarios_section(metrics: Mapping[str, Any]) -> Section | None:

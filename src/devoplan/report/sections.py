@@ -31,6 +31,7 @@ from devoplan.report.figures import FigureSink
 from devoplan.report.governance import governance_section
 from devoplan.report.hexmap import hex_layout
 from devoplan.report.html import Section, esc, figure, grid, note
+from devoplan.report.layerwords import areas_word, today_keys
 from devoplan.report.markets import market_lines, markets_section, plan_markets
 from devoplan.report.money import money_parts
 from devoplan.report.outcomes import outcomes_section
@@ -39,12 +40,10 @@ from devoplan.report.sources import assumption_rows, attribution_statements, dat
 from devoplan.report.summary import national_words, summary_section
 from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
 from devoplan.report.words import (
-    areas_word,
     baseline_assumed,
     baseline_caveat,
     design_facts,
     glossary,
-    today_keys,
 )
 
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "checks", "comparison", "funding", "governance",

@@ -14,14 +14,13 @@ from typing import Any
 from devoplan.geography.model import Geography
 from devoplan.report.data import FundingView, ReportData, winners_of
 from devoplan.report.html import Section, esc, kpis, note
+from devoplan.report.layerwords import areas_word, today_keys
 from devoplan.report.words import (
     alignment_sentences,
-    areas_word,
     assumed_lines,
     baseline_assumed,
     baseline_caveat,
     governance_sentences,
-    today_keys,
     totals_sentence,
 )
 

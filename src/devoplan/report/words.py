@@ -11,15 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devoplan.geography.model import Geography
-from devoplan.governance.classify import STATUS_WORDS as STATUS_WORDS
+from devoplan.governance.classify import STATUS_WORDS
 from devoplan.report.comparison import ComparisonTable, comparison_of
 from devoplan.report.data import BoundFacts, FundingView, audit_of, winners_of
 from devoplan.report.html import esc
-from devoplan.report.layerwords import ECONOMIC as ECONOMIC
-from devoplan.report.layerwords import HEALTH as HEALTH
-from devoplan.report.layerwords import LAYER_WORDS as LAYER_WORDS
-from devoplan.report.layerwords import areas_word as areas_word
-from devoplan.report.layerwords import today_keys as today_keys
+from devoplan.report.layerwords import areas_word, today_keys
 from devoplan.report.tables import Html, table
 
 TERM_WORDS: dict[str, str] = {
