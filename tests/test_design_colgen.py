@@ -14,12 +14,12 @@ import pytest
 from devoplan.design import prove as prove_mod
 from devoplan.design.api import design
 from devoplan.design.blocks import build_blocks
-from devoplan.design.colgen import generate, side_counts, worst_total
+from devoplan.design.colgen import _Duals, _smooth, generate, side_counts, worst_total
 from devoplan.design.column_costs import column_costs
 from devoplan.design.columns import enumerate_columns
 from devoplan.design.objective import build_objective, score_assignment
 from devoplan.design.options import DesignOptions
-from devoplan.design.pricing import PricingModel, sides
+from devoplan.design.pricing import PricingModel, _pieces, _separator, sides
 from devoplan.errors import InfeasibleError
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
@@ -38,9 +38,12 @@ def _opts(geo: Geography, k: int, weights: dict[str, float], **extra: object) ->
     return DesignOptions(**(base | extra))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("flow", [True, False])
 @pytest.mark.parametrize(("seed", "weights"), [(0, NO_NEEDS), (1, NO_NEEDS), (2, ALL_TERMS)])
-def test_pricing_mip_finds_the_least_reduced_cost_of_the_listing(seed: int, weights: dict[str, float]) -> None:
-    """With needs weight 0 the MIP is exact; with it, its bound never exceeds the true least cost."""
+def test_pricing_mip_finds_the_least_reduced_cost_of_the_listing(seed: int, weights: dict[str, float],
+                                                                 flow: bool) -> None:
+    """With needs weight 0 the MIP is exact; with it, its bound never exceeds the true least cost. Both
+    contiguity models: the flow rows, and separator rows added while the MIP's set is disconnected."""
     geo = grid_geography(3, 4, seed=seed)
     opts = _opts(geo, 3, weights)
     blocks = build_blocks(geo, opts)
@@ -49,7 +52,7 @@ def test_pricing_mip_finds_the_least_reduced_cost_of_the_listing(seed: int, weig
     columns = enumerate_columns(blocks, lo, hi)
     assert columns is not None
     costs = column_costs(obj, columns)
-    model = PricingModel(obj, blocks, lo, hi)
+    model = PricingModel(obj, blocks, lo, hi, flow=flow)
     rng = np.random.default_rng(seed)
     for _ in range(4):
         pi = rng.normal(0.1, 0.1, size=blocks.n_blocks)
@@ -147,8 +150,8 @@ def _fenced(seed: int, k: int) -> tuple[Geography, DesignOptions]:
     return geo, _opts(geo, k, NO_NEEDS, do_not_cross=("BLOCK",), min_pop=1, max_pop=10**9)
 
 
-@pytest.mark.parametrize("seed", [0, 3])
-def test_each_side_is_priced_on_its_own_and_the_mip_finds_its_least_reduced_cost(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "flow"), [(0, True), (3, False)])
+def test_each_side_is_priced_on_its_own_and_the_mip_finds_its_least_reduced_cost(seed: int, flow: bool) -> None:
     geo, opts = _fenced(seed, 3)
     blocks = build_blocks(geo, opts)
     obj = build_objective(geo, blocks, opts)
@@ -164,7 +167,7 @@ def test_each_side_is_priced_on_its_own_and_the_mip_finds_its_least_reduced_cost
     rc = costs.reduced_costs(pi, 0.01, rho)
     for region in regions:
         inside = ~(member[:, ~region].any(axis=1))
-        out = PricingModel(obj, blocks, 1, 10**9, region).solve(pi, 0.01, rho)
+        out = PricingModel(obj, blocks, 1, 10**9, region, flow=flow).solve(pi, 0.01, rho)
         assert out.blocks is not None and region[list(out.blocks)].all()
         assert out.lower == pytest.approx(rc[inside].min(), abs=1e-6)
 
@@ -197,3 +200,21 @@ def test_the_least_total_puts_the_most_areas_where_reduced_costs_are_lowest() ->
     assert worst_total([-1.0, -3.0], [(1, 2), (1, 3)], 4) == pytest.approx(-1.0 - 3.0 * 3)
     assert worst_total([-1.0, -3.0], None, 4) == pytest.approx(-12.0)
     assert worst_total([0.5, -2.0], [(2, 2), (1, 5)], 4) == pytest.approx(-4.0)  # a positive bound counts as 0
+
+
+def test_smoothed_duals_mix_the_center_and_the_lp_and_keep_rho_non_negative() -> None:
+    center = _Duals(np.array([1.0, -1.0]), 0.5, (np.array([0.0, 2.0]),))
+    lp = _Duals(np.array([3.0, 1.0]), -0.5, (np.array([4.0, 0.0]),))
+    mixed = _smooth(center, lp, 0.75)
+    assert mixed.pi.tolist() == [1.5, -0.5] and mixed.mu == pytest.approx(0.25)
+    assert mixed.rho[0].tolist() == [1.0, 1.5]
+    assert mixed.value(0.1, 3) == pytest.approx(1.0 + 0.75 - 2.5 + 0.1)
+
+
+def test_separator_rows_cut_off_a_disconnected_set_and_no_contiguous_area() -> None:
+    """On a path 0-1-2-3-4 the blocks next to {0} that separate it from 3 are {1}; within a region
+    that leaves block 1 out, nothing separates them."""
+    path = ((1,), (0, 2), (1, 3), (2, 4), (3,))
+    assert _separator(path, np.ones(5, dtype=bool), [0], 3) == [1]
+    assert _pieces(path, (0, 1, 3)) == [[0, 1], [3]]
+    assert _separator(path, np.array([True, False, True, True, True]), [0], 3) == []

@@ -12,7 +12,11 @@ Here the pool of areas grows only with areas that improve the restricted master 
    ``EXACT_EVERY`` rounds: a MIP over the blocks for the least reduced cost. Its dual bound ``low``
    gives the Lagrangian bound ``pi.1 + k mu - rho.1 + const + k min(0, low)``, valid for every plan
    of contiguous areas within the bounds, whatever the pool holds (``design/exact.py`` derives it).
-   When it finds no negative area the bound equals the LP relaxation of the full model.
+   When it finds no negative area the bound equals the LP relaxation of the full model. It prices
+   at duals smoothed towards those of the best bound so far (Wentges smoothing, ``_ExactPricing``),
+   each side of a do-not-cross boundary on its own, and the bound counts areas per side
+   (``side_counts``, ``worst_total``); after each exact pricing a short MIP over the pool updates the
+   plan, and generation stops once the bound is within ``STOP_GAP`` of it.
 3. *Price and branch*: the set-partitioning MIP over the pool (``exact.run_mip``) gives a plan; the
    search's plan is in the pool, so the result is never worse. The gap is measured to the bound.
 
@@ -38,11 +42,14 @@ from devoplan.design.pricing import PricingModel, sides
 
 MAX_ROUNDS = 400  # master LP solves
 EXACT_EVERY = 25  # rounds between exact pricings while the heuristic still finds areas
-MAX_EXACT = 3  # exact pricings at most (each a MIP with a node cap)
+MAX_EXACT = 12  # exact pricings at most (each a MIP per side with a node cap)
+SMOOTHING = 0.7  # Wentges smoothing: weight of the best-bound duals in the duals priced at
+STOP_GAP = 0.005  # stop generating once the bound is within this share of the best plan
+ROUND_MIP_NODES = 200  # a quick price-and-branch MIP after each exact pricing (a better plan shrinks the gap)
 DEPTH = 6  # one-block steps per heuristic walk
 BATCH = 400  # areas added per round at most, most negative reduced cost first
 MIP_NODES = 5_000
-GUARD_SECONDS = 600.0  # wall-clock guard of the whole run: the round, node and pricing caps stop it first
+GUARD_SECONDS = 400.0  # wall-clock guard of the whole run: the round, node and pricing caps stop it first
 TOL = 1e-9
 
 
@@ -61,6 +68,7 @@ class ColGenResult:
     pool: int
     converged: bool  # the last exact pricing found no area with negative reduced cost
     mip_status: str
+    stopped_by: str  # why column generation ended (converged, gap reached, a cap, the wall-clock guard)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -246,6 +254,10 @@ class _Duals:
     mu: float
     rho: tuple[np.ndarray, ...]
 
+    def value(self, const: float, k: int) -> float:
+        """``pi.1 + k mu - rho.1 + const``: the Lagrangian bound before the areas' reduced costs."""
+        return float(self.pi.sum() + k * self.mu - sum(float(r.sum()) for r in self.rho)) + const
+
     def reduced(self, priced: ColumnCosts) -> np.ndarray:
         return priced.reduced_costs(self.pi, self.mu, self.rho)
 
@@ -295,6 +307,62 @@ def worst_total(lows: list[float], counts: list[tuple[int, int]] | None, k: int)
     return total
 
 
+class _ExactPricing:
+    """Exact pricing rounds with Wentges smoothing, and the best Lagrangian bound they prove.
+
+    The Lagrangian bound ``L(duals) = pi.1 + k mu - rho.1 + const + worst_total(least reduced cost per
+    side)`` is valid at *any* duals with ``rho >= 0`` and is concave in them. The LP's own duals jump
+    about between rounds (the master is degenerate), so pricing at them gives a poor bound and areas
+    that soon stop mattering; each round prices instead at ``alpha center + (1 - alpha) LP duals``,
+    the center being the duals of the best bound so far (Wentges 1997). When none of the areas found
+    there has a negative reduced cost at the LP's duals (a *mis-price*: the bound still improves), the
+    round prices again at the LP's duals, which either gives areas for the LP or proves it optimal."""
+
+    def __init__(self, obj: Objective, blocks: Blocks, lo: float, hi: float, pool: ColumnPool, tol: float) -> None:
+        self.obj, self.blocks, self.lo, self.hi, self.pool, self.tol = obj, blocks, lo, hi, pool, tol
+        self.regions = sides(blocks)
+        self.counts = side_counts(blocks, self.regions, lo, hi, obj.k)
+        self.frozen = [b for b in range(blocks.n_blocks) if blocks.frozen[b] is not None]  # areas of their own
+        self.pricers: list[PricingModel] = []
+        self.center = _Center(None, -np.inf)
+        self.count = 0
+
+    def run(self, lp: _Duals) -> tuple[list[int], float]:
+        """Areas with negative reduced cost at the LP's duals ``lp`` (best first), and the least
+        reduced cost bound of the last pricing (at ``lp`` when it ran there)."""
+        if not self.pricers:
+            self.pricers = [PricingModel(self.obj, self.blocks, self.lo, self.hi, r) for r in self.regions]
+        at = lp if self.center.duals is None else _smooth(self.center.duals, lp, SMOOTHING)
+        while True:
+            found = [p.solve(at.pi, at.mu, at.rho) for p in self.pricers]
+            self.count += 1
+            lows = [f.lower for f in found]
+            for b in self.frozen:  # a frozen block is an area of its own, priced directly
+                s = next(i for i, r in enumerate(self.regions) if r[b])
+                lows[s] = min(lows[s], at.of_pool(self.pool, _mask([b])))
+            value = at.value(self.pool.const, self.obj.k) + worst_total(lows, self.counts, self.obj.k)
+            if value > self.center.bound:
+                self.center = _Center(at, value)
+            masks = dict.fromkeys(_mask(list(f.blocks)) for f in found if f.blocks is not None)
+            scored = sorted((lp.of_pool(self.pool, m), m) for m in masks)
+            negative = [m for r, m in scored if r < -self.tol]
+            if negative or at is lp or self.count >= MAX_EXACT:
+                return negative, min(lows) if at is lp else -np.inf
+            at = lp  # a mis-price: price at the LP's own duals
+
+
+@dataclass(frozen=True)
+class _Center:
+    duals: _Duals | None
+    bound: float
+
+
+def _smooth(center: _Duals, lp: _Duals, alpha: float) -> _Duals:
+    """``alpha center + (1 - alpha) lp``, component by component (``rho`` stays non-negative)."""
+    return _Duals(alpha * center.pi + (1 - alpha) * lp.pi, alpha * center.mu + (1 - alpha) * lp.mu,
+                  tuple(alpha * c + (1 - alpha) * r for c, r in zip(center.rho, lp.rho, strict=True)))
+
+
 def generate(
     obj: Objective,
     blocks: Blocks,
@@ -316,16 +384,14 @@ def generate(
     master = _Master(pool, blocks.n_blocks, k, scale)
     master.add(start)
     hood = _Neighbourhood(blocks, lo, hi)
-    frozen = [b for b in range(blocks.n_blocks) if blocks.frozen[b] is not None]  # each an area of its own
-    regions = sides(blocks)
-    counts = side_counts(blocks, regions, lo, hi, k)
-    pricers: list[PricingModel] = []
-    bound, lp_value, exact, converged, rounds = 0.0, np.inf, 0, False, 0
+    exact_step = _ExactPricing(obj, blocks, lo, hi, pool, tol)
+    bound, lp_value, converged, rounds = 0.0, np.inf, False, 0
+    stopped_by = f"{MAX_ROUNDS} rounds"
+    best_cols, best_value = start, incumbent
     since_exact = 0
     for rounds in range(1, MAX_ROUNDS + 1):
         lp_value, pi, mu, rho = master.solve()
         duals = _Duals(pi, mu, master.split(rho))
-        dual_value = float(pi.sum() + k * mu - rho.sum()) + pool.const
         out_of_time = time.perf_counter() - t0 > 0.6 * seconds  # a guard only: the caps normally stop first
         seeds = [pool.masks[c] for c in master.support()]
         new, priced = _descend(pool, hood, seeds, duals)
@@ -338,25 +404,25 @@ def generate(
                 tick(f"column generation round {rounds}: {pool.n_columns:,} areas")
             continue
         since_exact = 0
-        if not pricers:
-            pricers = [PricingModel(obj, blocks, lo, hi, region) for region in regions]
-        found = [p.solve(pi, mu, duals.rho) for p in pricers]
-        exact += 1
-        lows = [f.lower for f in found]
-        for b in frozen:  # a frozen block is an area of its own, priced directly
-            s = next(i for i, r in enumerate(regions) if r[b])
-            lows[s] = min(lows[s], duals.of_pool(pool, _mask([b])))
-        bound = max(bound, dual_value + worst_total(lows, counts, k))
+        found, low = exact_step.run(duals)
+        bound = max(bound, exact_step.center.bound)
+        mip = run_mip(pool, blocks.n_blocks, k, np.arange(pool.n_columns), scale, nodes=ROUND_MIP_NODES,
+                      seconds=GUARD_SECONDS)
+        if mip.chosen is not None and pool.plan_value(mip.chosen) < best_value - tol:
+            best_cols, best_value = mip.chosen, pool.plan_value(mip.chosen)
         if tick is not None:
-            tick(f"exact pricing {exact}: bound {bound:.6f} least reduced cost per side "
-                 f"{', '.join(f'{v:.6f}' for v in lows)}")
-        better = [m for m in (_mask(list(f.blocks)) for f in found if f.blocks is not None)
-                  if duals.of_pool(pool, m) < -tol]
-        new = [*better, *[v for v in new if v not in better]]
-        if not new and min(lows) >= -tol:
-            converged = True
+            tick(f"exact pricing {exact_step.count}: bound {bound:.6f}, plan {best_value:.6f}, "
+                 f"least reduced cost {low:.6f}")
+        new = [*found, *[v for v in new if v not in found]]
+        if not new and low >= -tol:
+            converged, stopped_by = True, "converged: no area has a negative reduced cost"
             break
-        if out_of_time or not new or exact >= MAX_EXACT:
+        if best_value - bound <= STOP_GAP * best_value:
+            stopped_by = f"the bound is within {STOP_GAP:.1%} of the plan"
+            break
+        if out_of_time or not new or exact_step.count >= MAX_EXACT:
+            stopped_by = ("wall-clock guard" if out_of_time else "pricing found no area within its node cap"
+                          if not new else f"{MAX_EXACT} exact pricings")
             break
         master.add(pool.add(new))
     t_cg = time.perf_counter()
@@ -365,13 +431,12 @@ def generate(
     left = max(seconds - (t_cg - t0), 5.0)
     mip = run_mip(pool, blocks.n_blocks, k, np.arange(pool.n_columns), scale,
                   nodes=MIP_NODES, seconds=left)
-    best_cols = start
-    if mip.chosen is not None and pool.plan_value(mip.chosen) < incumbent - tol:
-        best_cols = mip.chosen
-    best_value = pool.plan_value(best_cols)
+    if mip.chosen is not None and pool.plan_value(mip.chosen) < best_value - tol:
+        best_cols, best_value = mip.chosen, pool.plan_value(mip.chosen)
     return ColGenResult(
         lower_bound=min(bound, best_value), lp_value=lp_value + pool.const, incumbent=incumbent,
         best_value=best_value, best_columns=best_cols, pool_areas=pool, rounds=rounds,
-        exact_pricings=exact, pool=pool.n_columns, converged=converged, mip_status=mip.status,
+        exact_pricings=exact_step.count, pool=pool.n_columns, converged=converged, mip_status=mip.status,
+        stopped_by=stopped_by,
         seconds={"column_generation": t_cg - t0, "mip": time.perf_counter() - t_cg},
     )

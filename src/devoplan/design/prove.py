@@ -149,6 +149,7 @@ def _generated(
         "column_generation_rounds": res.rounds,
         "exact_pricings": res.exact_pricings,
         "pricing_converged": res.converged,
+        "column_generation_stopped_by": res.stopped_by,
         "areas_generated": res.pool,
         "price_and_branch_mip": res.mip_status,
         "search_objective": res.incumbent,
