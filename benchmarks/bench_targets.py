@@ -21,6 +21,7 @@ import subprocess
 import sys
 
 from benchmarks.docs import measured_on, write_section
+from devoplan.design.options import DesignOptions
 
 HEADING = "## Targets at every scale"
 CASES: tuple[tuple[int, bool], ...] = ((20, True), (30, True), (38, True), (45, True), (60, True), (38, False))
@@ -60,7 +61,7 @@ def _f(value: object) -> float:
 
 
 def _row(k: int, whole: bool, r: dict[str, object]) -> str:
-    case = f"{k} areas, {'UTLA + CAUTH24 whole' if whole else 'no kept-whole layer'}"
+    case = f"{k} areas, {' + '.join(DesignOptions().keep_whole) + ' whole' if whole else 'no kept-whole layer'}"
     mem = f"{_f(r['peak_mb']):,.0f} MB"
     if "refused" in r:
         return f"| {case} | refused: {r['refused']} | | | {_f(r['seconds']):.0f} s | {mem} |"

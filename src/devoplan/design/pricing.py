@@ -39,6 +39,7 @@ where without it the MIP proves the optimum (-0.0031) in 349 nodes (docs/design.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -218,13 +219,14 @@ class PricingModel:
         for i, j in blocks.apart:
             b.row({x[i]: 1.0} if i == j else {x[i]: 1.0, x[j]: 1.0}, -np.inf, 0.0 if i == j else 1.0)
 
-    def solve(self, pi: np.ndarray, mu: float, rho: tuple[np.ndarray, ...]) -> Priced:
+    def solve(self, pi: np.ndarray, mu: float, rho: tuple[np.ndarray, ...], deadline: float = np.inf) -> Priced:
         """The least-reduced-cost area under these duals (and a proven lower bound on that cost).
 
         Without the flow rows the MIP may choose a disconnected set: then a separator row per pair of
         its pieces is added (kept for every later round: they hold whatever the duals) and it runs
         again, at most ``CUT_ROUNDS`` times. Every run is a relaxation, so each dual bound is valid
-        and the best is kept."""
+        and the best is kept. ``deadline`` (``time.perf_counter()``) is a wall-clock guard: each run's
+        time limit is cut to what is left, and no run starts after it."""
         cost = self.base_cost.copy()
         cost[self.x_cols] -= pi
         for li, la, u in self.u_cols:
@@ -232,6 +234,10 @@ class PricingModel:
         self.h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
         lower, chosen, value, name = -np.inf, None, np.inf, ""
         for _ in range(1 if self.flow else CUT_ROUNDS):
+            left = deadline - time.perf_counter()
+            if left <= 0 and lower > -np.inf:
+                break
+            self.h.setOptionValue("time_limit", float(max(1.0, min(SECONDS, left))))
             name, run_lower, chosen, value = self._run(mu)
             lower = max(lower, run_lower)
             pieces = [] if chosen is None else _pieces(self.neighbours, chosen)
