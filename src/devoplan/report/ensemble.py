@@ -157,8 +157,7 @@ def _charts(doc: Mapping[str, Any], sink: FigureSink) -> str:
             continue
         chart = figure(sink.svg(ensemble_figure(doc, names), f"The plan among the ensemble: {title}"), caption,
                        wide=True)
-        out += (f"<details><summary>{esc(title)}: {len(names)} more metric{'s' if len(names) > 1 else ''}"
-                f"</summary>{chart}</details>")
+        out += f"<details><summary>{esc(title)}: {len(names)} more metrics</summary>{chart}</details>"
     same = constant_metrics(rows)
     if same:
         out += note(f"Not charted, because every plan in the ensemble has the same value: {', '.join(same)} "
