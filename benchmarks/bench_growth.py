@@ -127,7 +127,7 @@ def _bucket(phase: str) -> str:
     for key, name in (("geography", "setup"), ("repair", "start"), ("search", "search"),
                       ("listing", "listing"), ("generating areas", "colgen"), ("column generation", "colgen"),
                       ("exact pricing", "colgen"), ("price and branch", "MIP + term-wise bound + metrics"),
-                      ("pricing", "exact model"), ("closing", "exact model"), ("done", "end")):
+                      ("pricing", "exact model"), ("closing", "exact model"), ("done", "exit")):
         if key in phase:
             return name
     return "exact model"
@@ -182,9 +182,17 @@ def row(c: Case, cap: float) -> str:
         return (f"| {c.kind} | {c.units:,} | {c.k} | {blocks} | not reached | – ({outcome}) | {c.wall:.0f} s | "
                 f"{c.cpu:.0f} s | {c.peak_mb:,.0f} MB | {c.where()} |")
     to5 = f"{c.time_to_target:.0f} s" if c.time_to_target is not None else "not reached"
-    gap = f"{100 * c.gap:.1f}% ({c.bound_kind()})" if c.gap is not None else "no bound"
+    gap = f"{100 * c.gap:.1f}% ({c.bound_kind()}{_bounds(res)})" if c.gap is not None else "no bound"
     return (f"| {c.kind} | {c.units:,} | {c.k} | {blocks} | {to5} | {gap} | {c.wall:.0f} s | {c.cpu:.0f} s | "
             f"{c.peak_mb:,.0f} MB | {c.where()} |")
+
+
+def _bounds(res: dict[str, object]) -> str:
+    """The objective and both bounds, when column generation ran: where the gap comes from."""
+    lag, term = res.get("lagrangian"), res.get("termwise")
+    if lag is None or term is None:
+        return ""
+    return f": plan {float(res['objective']):.3f}, Lagrangian {float(lag):.3f}, term-wise {float(term):.3f}"  # type: ignore[arg-type]
 
 
 def chart(cases: list[Case], cap: float, path: Path = CHART) -> Path:
