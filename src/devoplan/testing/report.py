@@ -1,4 +1,4 @@
-"""A tiny geography (six square districts) and a synthetic allocations table for the report tests.
+"""A tiny geography (six square districts) and a synthetic allocations table for tests of the report.
 
 Layout (columns left to right, rows south to north), populations in brackets::
 
@@ -121,9 +121,3 @@ def synthetic_allocations(*, sensitivity: bool = True) -> pd.DataFrame:
             rows.append(row)
     return pd.DataFrame(rows)
 
-
-def test_fixture_geography_is_valid(tmp_path: Path) -> None:
-    geo = tiny_geography(tmp_path)
-    assert geo.units.total_population == 2100
-    assert geo.layer("ICB").multi_member_units().tolist() == [1]
-    assert geo.layer("LEP").multi_member_units().tolist() == [4]
