@@ -19,7 +19,9 @@ the time goes) is known even for a stopped case.
 * **gap at budget**: the gap of the plan to the proven bound when the call returns, and which bound it
   is (the Lagrangian bound of column generation, or the term-wise relaxation when that is higher).
 
-Run: ``python -m benchmarks.bench_growth [--time 10] [--cap 240] [--cases grid:300,planar:1000]``
+Run: ``python -m benchmarks.bench_growth [--time 5] [--cap 300]`` (all eight cases: at most 40 minutes, about
+20 when measured); ``--cases grid:300,planar:1000 --save FILE`` measures a batch and ``--publish FILE ...``
+writes the docs from saved batches.
 Results replace the "How cost grows" section of docs/benchmarks.md; the chart is docs/img/growth.png.
 """
 
