@@ -43,7 +43,7 @@ RELAXATION = (
 )
 
 METHOD_GENERATED = ("column generation without listing (a pricing MIP over the blocks of each do-not-cross side, "
-                    "flow contiguity), price-and-branch MIP over the generated areas")
+                    "contiguity by flow or separator rows), price-and-branch MIP over the generated areas")
 RELAXATION_GENERATED = (
     "the Lagrangian bound of the exact set-partitioning model over every plan of contiguous areas within the "
     "population bounds that honours kept-whole blocks, locks, apart pairs and frozen areas: the restricted LP's duals "
