@@ -26,6 +26,7 @@ from devoplan.design.options import (
     DEFAULT_HEALTH,
     DEFAULT_KEEP_WHOLE_IF_PRESENT,
     DEFAULT_TIME_LIMIT,
+    DEFAULT_WALL_GUARD,
     DesignOptions,
     parse_groups,
     parse_layers,
@@ -41,6 +42,9 @@ from devoplan.geography.model import Geography
 from devoplan.planio import read_plan
 
 NO_BOUND_HELP = "Skip the exact model and the lower bound (search only)."
+WALL_GUARD_HELP = (f"Stop the search after this many times --time-limit of wall clock on a slow or loaded "
+                   f"machine (metrics.json then says stopped_by 'time'); 'inf': never, so the same seed always "
+                   f"gives the same plan [{DEFAULT_WALL_GUARD:g}].")
 TIME_HELP = ("Search budget in seconds, a fixed amount of work (same seed, same plan); the exact model "
              "(bound, proof of optimality or a better plan) runs after it.")
 
@@ -112,6 +116,7 @@ def design_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same output.")] = 0,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_HELP)] = DEFAULT_TIME_LIMIT,
     no_bound: Annotated[bool, typer.Option("--no-bound", help=NO_BOUND_HELP)] = False,
+    wall_guard: Annotated[float, typer.Option("--wall-guard", help=WALL_GUARD_HELP)] = DEFAULT_WALL_GUARD,
     geography: Annotated[
         Path | None, typer.Option("--geography", "-g", help="A geography directory (default: England 2024).")
     ] = None,
@@ -135,7 +140,7 @@ def design_command(
         "together": parse_groups(together or [], "together"),
         "apart": tuple((a, b) for a, b in parse_groups(apart or [], "apart", pairs=True)),
         "start": start_plan, "frozen_areas": parse_layers(frozen_areas),
-        "time_limit": time_limit, "compute_bound": not no_bound,
+        "time_limit": time_limit, "compute_bound": not no_bound, "wall_guard": wall_guard,
     }
     explicit = {k: v for k, v in given.items() if v is not None}
     if scenario is not None:
