@@ -176,6 +176,7 @@ def test_cli_runs_on_a_dask_cluster(capsys: pytest.CaptureFixture[str]) -> None:
     (["--compare", "NOPE"], "not a plan file"),
     (["--areas", "200"], "areas requested"),
     (["--keep-whole", "NOPE"], "unknown layer 'NOPE'"),
+    (["--cluster", "no-port-here"], "--cluster 'no-port-here': cannot connect to a Dask scheduler"),
 ])
 def test_cli_errors_are_one_line_exit_2(capsys: pytest.CaptureFixture[str], args: list[str], words: str) -> None:
     code, _, err = run_cli(["ensemble", "--plans", "5", *args], capsys)
@@ -191,3 +192,54 @@ def test_cli_refuses_an_invalid_start(tmp_path: Path, capsys: pytest.CaptureFixt
     code, _, err = run_cli(["ensemble", "--start", str(tmp_path / "icb.csv"), "--plans", "5"], capsys)
     assert code == 2
     assert "--start plan breaks the constraints" in err and "split kept whole" in err
+
+
+def test_frozen_areas_stay_as_they_are_in_every_plan() -> None:
+    start = ensemble(GRID, FENCED, EnsembleOptions(plans=8, chains=1, burn_in=4), seed=6).plan(7, GRID)
+    frozen = FENCED.with_(start=start, frozen_areas=("A02",))
+    _all_valid(GRID, frozen, 60, seed=6)  # verify() checks frozen_changed against the start
+    result = ensemble(GRID, frozen, EnsembleOptions(plans=30, chains=2, burn_in=3), seed=6)
+    members = start.members("A02")
+    for row in result.assignments:
+        assert np.array_equal(np.flatnonzero(row == row[members[0]]), np.sort(members))
+
+
+def test_cli_frozen_areas_need_start_and_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from devoplan import load_geography
+
+    england = load_geography()
+    start = ensemble(england, DesignOptions(), EnsembleOptions(plans=1, chains=1, burn_in=5), seed=1).plan(0, england)
+    write_plan_csv(start, tmp_path / "start.csv")
+    code, _, err = run_cli(["ensemble", *FAST, "--start", str(tmp_path / "start.csv"), "--frozen-areas", "A05,A09",
+                            "--json", "--out", str(tmp_path / "e")], capsys)
+    assert code == 0, err
+    plans = np.load(tmp_path / "e" / "plans.npy")
+    for code_ in ("A05", "A09"):
+        members = np.sort(start.members(code_))
+        for row in plans:
+            assert np.array_equal(np.flatnonzero(row == row[members[0]]), members)
+    code, _, err = run_cli(["ensemble", "--plans", "5", "--frozen-areas", "A05"], capsys)
+    assert code == 2 and "--frozen-areas needs --start" in err and "Traceback" not in err
+    code, _, err = run_cli(["ensemble", "--plans", "5", "--start", str(tmp_path / "start.csv"),
+                            "--frozen-areas", "NOPE"], capsys)
+    assert code == 2 and "--frozen-areas: 'NOPE' is not an area of the starting plan" in err
+
+
+def test_cli_unreachable_cluster_is_one_error_after_a_bounded_wait(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("distributed")
+    import socket
+
+    from devoplan.ensemble import run
+
+    with socket.socket() as probe:  # a port nothing listens on: bound, then closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(run, "CONNECT_TIMEOUT", "1s")
+    code, out, err = run_cli(["ensemble", *FAST, "--cluster", f"tcp://127.0.0.1:{port}"], capsys)
+    assert code == 2 and out == ""
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "Traceback" not in err
+    assert f"--cluster 'tcp://127.0.0.1:{port}': cannot connect to a Dask scheduler there" in lines[0]
+    assert "after 1 s" in lines[0]  # the connection attempt gave up at the bound, not after a hang

@@ -67,3 +67,31 @@ def test_report_shows_where_the_plan_falls(folder: Path, tmp_path: Path, capsys:
     code, _, err = run_cli(["report", "--plan", str(england_csv), "--ensemble", str(tmp_path / "nowhere"),
                             "--out", str(tmp_path / "r2.html")], capsys)
     assert code == 2 and "ensemble.json" in err and "is missing" in err
+
+
+def test_every_varying_metric_is_charted_once_and_the_constant_ones_are_named(folder: Path) -> None:
+    from devoplan.report.ensemble import chart_groups, constant_metrics
+
+    doc = read_ensemble(folder)
+    rows = {m["metric"]: m for m in doc["metrics"]}
+    charted = [m for _, group in chart_groups(rows) for m in group]
+    varying = [m for m, r in rows.items() if r["maximum"] > r["minimum"]]
+    assert sorted(charted) == sorted(varying) and len(set(charted)) == len(charted)
+    assert set(doc["values"]) == set(charted)
+    same = constant_metrics(rows)
+    assert same and not set(same) & set(charted)
+    section = ensemble_section({"ensemble": doc}, FigureSink())
+    assert section is not None
+    assert section.body.count("<svg") == len(chart_groups(rows))
+    assert section.body.count("<details>") == len(chart_groups(rows)) - 1
+    assert all(m in section.body for m in same)
+
+
+def test_the_headline_figure_grows_with_the_layers() -> None:
+    from devoplan.report.ensemble import ensemble_figure
+
+    rows = [{"metric": name, "minimum": 0.0, "maximum": 1.0, "plan_value": 0.5, "percentile": 50.0}
+            for name in ["objective", *(f"coterminosity@L{i}" for i in range(21))]]
+    doc = {"metrics": rows, "values": {r["metric"]: [0.0, 0.5, 1.0] for r in rows}}
+    fig = ensemble_figure(doc)
+    assert len(fig.axes) == 22  # no cap: six rows of four

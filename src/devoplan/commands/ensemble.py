@@ -36,6 +36,8 @@ def ensemble_command(
     plans: Annotated[int, typer.Option("--plans", "-n", help="Plans in the ensemble.")] = DEFAULT_PLANS,
     start: Annotated[Path | None, typer.Option(
         "--start", help="Start every chain from this valid plan (CSV); it is also the plan compared.")] = None,
+    frozen_areas: Annotated[str, typer.Option(
+        "--frozen-areas", help="Area codes of --start that stay as they are in every plan.")] = "",
     compare: Annotated[str | None, typer.Option(
         "--compare", help="The plan to place in the ensemble: a plan file, a design folder or a layer key "
         "(e.g. ICB26) [the --start plan].")] = None,
@@ -91,7 +93,7 @@ def ensemble_command(
     fixed: dict[str, object] = {
         "locks": parse_locks(lock or []), "together": parse_groups(together or [], "together"),
         "apart": tuple((a, b) for a, b in parse_groups(apart or [], "apart", pairs=True)), "start": start_plan,
-        "compute_bound": False,
+        "frozen_areas": parse_layers(frozen_areas), "compute_bound": False,
     }
     opts = options_from_flags(geo, given, fixed, weights)
     compared = (compare, resolve_plan(geo, compare)) if compare is not None else None

@@ -1,9 +1,13 @@
 """The report's ensemble section: where a plan falls among many valid plans ("is this plan unusual?").
 
 It reads an output folder of ``devoplan ensemble --compare PLAN --out DIR`` (:func:`read_ensemble`: the
-summary in ``ensemble.json`` and the per-plan values of the charted metrics from ``metrics.csv``) and
-draws one histogram per headline metric with the compared plan marked and its percentile in the panel's
-title, then lists the metrics on which the plan lies outside the ensemble's middle 95%.
+summary in ``ensemble.json`` and the per-plan values of every metric that varies, from ``metrics.csv``)
+and draws one histogram per metric with the compared plan marked and its percentile in the panel's
+title: the headline figure (the objective, its terms and coterminosity with each layer; also
+``ensemble.png``), then every other metric that varies, one figure per layer and one for the rest
+(balance, homogeneity, compactness, identity), folded away. The grid grows with the metrics: nothing
+is capped. Metrics that are the same in every plan have no histogram; the section names them. Then it
+lists the metrics on which the plan lies outside the ensemble's middle 95%.
 """
 
 from __future__ import annotations
@@ -20,13 +24,12 @@ from matplotlib.figure import Figure
 
 from devoplan.errors import InputError
 from devoplan.report.figures import FigureSink, new_figure
-from devoplan.report.html import Section, figure, kpis, note
+from devoplan.report.html import Section, esc, figure, kpis, note
 from devoplan.report.tables import table
 
 TITLE = "Is the plan unusual? The plan among an ensemble of valid plans"
 HEADLINE_TERMS = ("objective", "term.health", "term.economic", "term.police", "term.compact", "term.balance",
                   "term.needs", "term.identity")
-MAX_PANELS = 12
 COLUMNS = 4
 
 
@@ -43,7 +46,7 @@ def read_ensemble(directory: str | Path) -> dict[str, Any]:
         int(doc["plans"])
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"is not an ensemble summary ({exc})", file=summary_path) from None
-    chosen = chart_metrics(rows)
+    chosen = [m for _, group in chart_groups(rows) for m in group]
     try:
         values = pd.read_csv(metrics_path, usecols=chosen)
     except (ValueError, pd.errors.ParserError) as exc:
@@ -51,21 +54,47 @@ def read_ensemble(directory: str | Path) -> dict[str, Any]:
     return doc | {"values": {m: values[m].to_numpy(dtype=np.float64).tolist() for m in chosen}}
 
 
+def _varies(row: Mapping[str, Any]) -> bool:
+    return row.get("minimum") is not None and row.get("maximum") is not None and row["maximum"] > row["minimum"]
+
+
 def chart_metrics(rows: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """The objective and its terms, then coterminosity with each layer, those that vary, at most 12."""
-    def varies(m: str) -> bool:
-        r = rows[m]
-        return r.get("minimum") is not None and r.get("maximum") is not None and r["maximum"] > r["minimum"]
-
-    terms = [m for m in HEADLINE_TERMS if m in rows and varies(m)]
-    layers = [m for m in rows if m.startswith("coterminosity@") and varies(m)]
-    return [*terms, *layers][:MAX_PANELS]
+    """The headline panels: the objective and its terms, then coterminosity with each layer, those that vary."""
+    terms = [m for m in HEADLINE_TERMS if m in rows and _varies(rows[m])]
+    layers = [m for m in rows if m.startswith("coterminosity@") and _varies(rows[m])]
+    return [*terms, *layers]
 
 
-def ensemble_figure(doc: Mapping[str, Any]) -> Figure:
-    """One histogram per charted metric, the compared plan as a vertical line, its percentile in the title."""
+def chart_groups(rows: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+    """Every metric that varies, once: the headline panels, then one group per layer (``...@LAYER``, in
+    the summary's order), then the rest; a group with no metric left is dropped."""
+    headline = chart_metrics(rows)
+    taken = set(headline)
+    by_layer: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for m, row in rows.items():
+        if m in taken or not _varies(row):
+            continue
+        _, at, layer = m.partition("@")
+        if at and not m.startswith("identity."):
+            by_layer.setdefault(layer, []).append(m)
+        else:
+            rest.append(m)
+    groups = [("headline", headline), *((f"layer {k}", v) for k, v in by_layer.items()),
+              ("balance, homogeneity, compactness, identity", rest)]
+    return [(title, group) for title, group in groups if group]
+
+
+def constant_metrics(rows: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The metrics with one value over the whole ensemble (no histogram to draw)."""
+    return [m for m, row in rows.items() if not _varies(row)]
+
+
+def ensemble_figure(doc: Mapping[str, Any], names: list[str] | None = None) -> Figure:
+    """One histogram per metric of ``names`` (default: the headline panels), four to a row, as many rows
+    as needed; the compared plan as a vertical line, its percentile in the title."""
     rows = {m["metric"]: m for m in doc["metrics"]}
-    names = list(doc["values"])
+    names = chart_metrics(rows) if names is None else names
     n_rows = max(1, math.ceil(len(names) / COLUMNS))
     fig = new_figure(11.0, 2.2 * n_rows)
     for i, name in enumerate(names):
@@ -98,9 +127,7 @@ def ensemble_section(metrics: Mapping[str, Any], sink: FigureSink) -> Section | 
                  (f"{len(unusual)} of {len(rows)}", f"metrics on which '{label}' is unusual" if label
                   else "metrics (no plan compared)")])
     if doc.get("values"):
-        caption = ("Each panel: the metric over the ensemble; the line is the plan compared "
-                   "(red: outside the middle 95% of the ensemble).")
-        body += figure(sink.svg(ensemble_figure(doc), "The plan among the ensemble"), caption, wide=True)
+        body += _charts(doc, sink)
     if unusual:
         body += table(["metric", "ensemble median", "5th-95th percentile", "plan", "percentile"],
                       [[m["metric"], _num(m["median"]), f"{_num(m['p05'])} – {_num(m['p95'])}", _num(m["plan_value"]),
@@ -112,6 +139,30 @@ def ensemble_section(metrics: Mapping[str, Any], sink: FigureSink) -> Section | 
             f"{doc['population_bounds']['max']:,}, kept-whole areas whole, seed {doc['seed']}; docs/ensemble.md), "
             "each scored like the plan itself. A percentile near 0 or 100 means few valid plans are like it.")
     return Section("ensemble", TITLE, body, lead=lead)
+
+
+def _charts(doc: Mapping[str, Any], sink: FigureSink) -> str:
+    """The headline figure, every other varying metric in folded figures (one per layer), and the names
+    of the metrics that have no histogram because every plan has the same value."""
+    rows = {m["metric"]: m for m in doc["metrics"]}
+    caption = ("Each panel: the metric over the ensemble; the line is the plan compared "
+               "(red: outside the middle 95% of the ensemble).")
+    out = ""
+    for title, names in chart_groups(rows):
+        names = [m for m in names if m in doc["values"]]
+        if not names:
+            continue
+        if title == "headline":
+            out += figure(sink.svg(ensemble_figure(doc, names), "The plan among the ensemble"), caption, wide=True)
+            continue
+        chart = figure(sink.svg(ensemble_figure(doc, names), f"The plan among the ensemble: {title}"), caption,
+                       wide=True)
+        out += f"<details><summary>{esc(title)}: {len(names)} more metrics</summary>{chart}</details>"
+    same = constant_metrics(rows)
+    if same:
+        out += note(f"Not charted, because every plan in the ensemble has the same value: {', '.join(same)} "
+                    "(the compared plan's value is in the table below where it differs).")
+    return out
 
 
 def _num(value: float | None) -> str:

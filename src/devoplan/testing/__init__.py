@@ -12,7 +12,8 @@ known, so a test can state exact expected values and run in milliseconds.
 
 from devoplan.testing.contracts import two_group_spec, write_indigo_export
 from devoplan.testing.grids import grid_geography, grid_plan_labels, grid_shapes
+from devoplan.testing.planar import planar_geography
 from devoplan.testing.tiny import line_geography, six_district_plan, six_districts
 
-__all__ = ["grid_geography", "grid_plan_labels", "grid_shapes", "line_geography", "six_district_plan",
-           "six_districts", "two_group_spec", "write_indigo_export"]
+__all__ = ["grid_geography", "grid_plan_labels", "grid_shapes", "line_geography", "planar_geography",
+           "six_district_plan", "six_districts", "two_group_spec", "write_indigo_export"]
