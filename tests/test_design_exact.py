@@ -286,9 +286,9 @@ def test_an_impossible_request_is_proven_impossible() -> None:
     so does the capacity count (two disjoint pairs reach 200), but no contiguous split does (200 | 300 at
     best), and the exact model says so in one line."""
     from devoplan.errors import InfeasibleError
-    from tests.test_design_small import grid
+    from devoplan.testing.tiny import rook_grid
 
-    geo = grid(1, 5, [100] * 5, {"H": [0, 0, 0, 1, 1]}, np.zeros((5, 1)))
+    geo = rook_grid(1, 5, [100] * 5, {"H": [0, 0, 0, 1, 1]}, np.zeros((5, 1)))
     opts = DesignOptions(areas=2, health=("H",), economic=(), keep_whole=(), min_pop=200, max_pop=270,
                          time_limit=0.1)
     with pytest.raises(InfeasibleError, match=r"could not bring every area.*confirms that no plan exists") as err:

@@ -6,51 +6,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import sparse
 
 from devoplan.design.api import design
 from devoplan.design.blocks import Blocks, build_blocks
 from devoplan.design.bound import kmeans_1d
 from devoplan.design.options import DEFAULT_SPLIT_WEIGHT, DesignOptions
-from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
+from devoplan.geography.model import Geography, Layer
 from devoplan.metrics.compactness import cut_edges
 from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.metrics.homogeneity import homogeneity
 from devoplan.metrics.overlap import alignment
 from devoplan.plan import Plan
+from devoplan.testing.tiny import rook_grid
 from tests.bruteforce import partitions
-
-
-def _layer(key: str, labels: list[int], kind: str = "partition") -> Layer:
-    n = len(labels)
-    rows = [u for u in range(n) if labels[u] >= 0]
-    cols = [labels[u] for u in rows]
-    k = max(labels) + 1
-    m = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, k))
-    return Layer(key, key, kind, tuple(f"{key}{i}" for i in range(k)), tuple(f"{key} {i}" for i in range(k)), m)
-
-
-def grid(rows: int, cols: int, pop: list[int], layers: dict[str, list[int]], values: np.ndarray) -> Geography:
-    """A rows x cols rook grid; units U0.. in row-major order."""
-    n = rows * cols
-    r, c = np.divmod(np.arange(n), cols)
-    h = np.flatnonzero(c < cols - 1)
-    v = np.flatnonzero(r < rows - 1)
-    edges = np.concatenate([np.stack([h, h + 1], 1), np.stack([v, v + cols], 1)])
-    adj = Adjacency(n, edges, np.ones(len(edges)), ("border",) * len(edges), ("",) * len(edges))
-    units = Units(tuple(f"U{i}" for i in range(n)), tuple(f"Unit {i}" for i in range(n)), np.array(pop))
-    meta = tuple(IndicatorMeta(f"x{j}", f"x{j}", "2024", "score", "higher_is_worse", "test")
-                 for j in range(values.shape[1]))
-    lays = {k: _layer(k, lab, "partial" if min(lab) < 0 else "partition") for k, lab in layers.items()}
-    return Geography("test grid", units, lays, adj, Indicators(meta, values))
-
 
 ONLY_HEALTH = {"health": 1.0, "economic": 0.0, "needs": 0.0, "compact": 0.0, "balance": 0.0, "identity": 0.0}
 
 
 def test_two_halves_found_exactly() -> None:
     # 0 1 2 3 / 4 5 6 7: health areas are the left and right halves; the optimum reproduces them
-    geo = grid(2, 4, [100] * 8, {"H": [0, 0, 1, 1, 0, 0, 1, 1], "E": [0, 0, 1, 1, 0, 0, 1, 1]},
+    geo = rook_grid(2, 4, [100] * 8, {"H": [0, 0, 1, 1, 0, 0, 1, 1], "E": [0, 0, 1, 1, 0, 0, 1, 1]},
                np.zeros((8, 1)) + np.arange(8)[:, None])
     opts = DesignOptions(areas=2, health=("H",), economic=("E",), keep_whole=(), weights=ONLY_HEALTH,
                          time_limit=1, min_pop=100, max_pop=700)
@@ -81,7 +56,7 @@ def _oracle(geo: Geography, labels: tuple[int, ...], k: int, w: dict[str, float]
 def test_matches_exhaustive_optimum_on_3x3() -> None:
     rng = np.random.default_rng(7)
     pop = rng.integers(50, 150, size=9).tolist()
-    geo = grid(3, 3, pop, {"H": [0, 0, 1, 0, 0, 1, 2, 2, 1], "E": [0, 1, 1, 0, 1, 1, 2, 2, 2]},
+    geo = rook_grid(3, 3, pop, {"H": [0, 0, 1, 0, 0, 1, 2, 2, 1], "E": [0, 1, 1, 0, 1, 1, 2, 2, 2]},
                rng.normal(size=(9, 2)))
     w = {"health": 1.0, "economic": 1.0, "needs": 1.0, "compact": 0.5, "balance": 0.5, "identity": 0.0}
     lo, hi = 150, 500
@@ -116,7 +91,7 @@ def _grid4() -> Geography:
     utla = [0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]  # U0+U1 and U2+U3 are kept whole
     ca = [-1] * 16
     ca[14], ca[15] = 0, 0
-    return grid(4, 4, rng.integers(80, 120, size=16).tolist(), {"H": h, "E": h, "UTLA": utla, "CAUTH": ca},
+    return rook_grid(4, 4, rng.integers(80, 120, size=16).tolist(), {"H": h, "E": h, "UTLA": utla, "CAUTH": ca},
                 rng.normal(size=(16, 2)))
 
 
@@ -234,7 +209,7 @@ def test_balance_bound_is_twice_the_block_excess_and_tight_here() -> None:
     from devoplan.design.bound import balance_bound
     from devoplan.design.objective import build_objective
 
-    geo = grid(1, 3, [10, 1, 1], {"H": [0, 0, 1]}, np.zeros((3, 1)))
+    geo = rook_grid(1, 3, [10, 1, 1], {"H": [0, 0, 1]}, np.zeros((3, 1)))
     only_balance = {k: 0.0 for k in ONLY_HEALTH} | {"balance": 1.0}
     opts = DesignOptions(areas=2, health=("H",), economic=("H",), keep_whole=(), weights=only_balance,
                          min_pop=0, max_pop=12, time_limit=0.2)
@@ -266,8 +241,8 @@ def test_relaxation_bound_below_the_exhaustive_optimum(case: int) -> None:
     rows, cols, k = (2, 4, 2) if case % 2 else (3, 3, 3)
     n = rows * cols
     pop = rng.integers(20, 200, size=n).tolist()
-    geo = grid(rows, cols, pop, {"H": rng.integers(0, 3, size=n).tolist(), "E": rng.integers(0, 4, size=n).tolist()},
-               rng.normal(size=(n, 2)))
+    geo = rook_grid(rows, cols, pop, {"H": rng.integers(0, 3, size=n).tolist(),
+                                      "E": rng.integers(0, 4, size=n).tolist()}, rng.normal(size=(n, 2)))
     w = {"health": 1.0, "economic": 1.0, "needs": 1.0, "compact": 0.5, "balance": 0.5, "identity": 0.0}
     lo, hi = 0.5 * sum(pop) / k, 1.5 * sum(pop) / k
     opts = DesignOptions(areas=k, health=("H",), economic=("E",), keep_whole=(), weights=w, min_pop=int(lo),
@@ -292,7 +267,7 @@ def test_cut_bound_sees_the_population_bounds() -> None:
     from devoplan.design.cutbound import area_boundary_sum_bound, boundary_minima
     from devoplan.design.objective import build_objective
 
-    geo = grid(2, 3, [1] * 6, {"H": [0] * 6}, np.zeros((6, 1)))
+    geo = rook_grid(2, 3, [1] * 6, {"H": [0] * 6}, np.zeros((6, 1)))
     only_compact = {k: 0.0 for k in ONLY_HEALTH} | {"compact": 1.0}
     opts = DesignOptions(areas=2, health=("H",), economic=("H",), keep_whole=(), weights=only_compact,
                          min_pop=3, max_pop=3, time_limit=0.2)
@@ -330,7 +305,7 @@ def test_verify_reports_every_broken_constraint() -> None:
 def test_area_named_after_its_upper_tier_pieces_without_ambiguity() -> None:
     from devoplan.design.naming import area_names
 
-    geo = grid(1, 3, [34, 33, 33], {"UTLA": [0, 1, 2]}, np.zeros((3, 1)))
+    geo = rook_grid(1, 3, [34, 33, 33], {"UTLA": [0, 1, 2]}, np.zeros((3, 1)))
     utla = geo.layers["UTLA"]
     names = ("North Yorkshire", "Cumberland", "Westmorland and Furness")
     geo = geo.with_layers({**geo.layers, "UTLA": Layer(utla.key, utla.name, utla.kind, utla.area_codes, names,

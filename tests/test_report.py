@@ -15,7 +15,7 @@ from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
 from devoplan.report.sections import SECTION_IDS
 from devoplan.testing.html import scan
-from tests.test_report_fixtures import synthetic_allocations, tiny_geography
+from devoplan.testing.report import synthetic_allocations, tiny_geography
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 from devoplan.plan import Plan
 from devoplan.report.build import build_report
 from devoplan.report.downloads import PageTable, csv_bytes, page_tables, with_downloads, write_tables, xlsx_bytes
-from tests.test_report_fixtures import synthetic_allocations, tiny_geography
+from devoplan.testing.report import synthetic_allocations, tiny_geography
 
 PAGE = ("<section><h2>Money</h2><h3>Totals</h3><table><thead><tr><th>year</th><th>£</th><th>share</th></tr></thead>"
         "<tbody><tr><td>2026/27</td><td>£1,912</td><td>-8.1%</td></tr>"

@@ -17,7 +17,7 @@ from devoplan.report.geometry import distinct_colours, drop_specks
 from devoplan.report.hexmap import hex_layout, layout_from_cells, read_hexjson
 from devoplan.report.sources import attribution_rows, attribution_statements, data_sources, licence_in
 from devoplan.report.tables import fmt, money
-from tests.test_report_fixtures import synthetic_allocations, tiny_geography
+from devoplan.testing.report import synthetic_allocations, tiny_geography
 
 H = math.sqrt(3) / 2
 

@@ -23,7 +23,7 @@ from devoplan.report.maps import _number_list, area_figure, crowded_cluster
 from devoplan.report.sources import assumption_rows, format_value
 from devoplan.report.tables import fmt_row
 from devoplan.report.words import design_facts, findings
-from tests.test_report_fixtures import synthetic_allocations, tiny_geography
+from devoplan.testing.report import synthetic_allocations, tiny_geography
 
 
 def section(html: str, sid: str) -> str:

@@ -1,5 +1,5 @@
 """Tiny hand-checkable geographies: a line of units, each bordering the next; six districts with one
-layer of each kind."""
+layer of each kind; a small rook grid with layers given unit by unit."""
 
 from __future__ import annotations
 
@@ -71,3 +71,27 @@ def group_layer(key: str, kind: str, n_units: int, groups: Sequence[Sequence[int
     matrix = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n_units, len(groups)))
     return Layer(key, key, kind, tuple(f"{key}{a}" for a in range(len(groups))),  # type: ignore[arg-type]
                  tuple(f"{key} {a}" for a in range(len(groups))), matrix)
+
+
+def _labelled_layer(key: str, labels: Sequence[int], kind: str = "partition") -> Layer:
+    """A layer from each unit's area number (-1: in no area, for a partial layer)."""
+    return group_layer(key, kind, len(labels), [[u for u, a in enumerate(labels) if a == b]
+                                                for b in range(max(labels) + 1)])
+
+
+def rook_grid(rows: int, cols: int, pop: Sequence[int], layers: Mapping[str, Sequence[int]],
+              values: np.ndarray) -> Geography:
+    """A ``rows x cols`` rook grid; units ``U0..`` in row-major order, each layer given as each unit's area
+    number (a layer with a -1 is partial), ``values`` one indicator per column. Small enough for exhaustive
+    search, so design tests can compare with the true optimum."""
+    n = rows * cols
+    r, c = np.divmod(np.arange(n), cols)
+    h = np.flatnonzero(c < cols - 1)
+    v = np.flatnonzero(r < rows - 1)
+    edges = np.concatenate([np.stack([h, h + 1], 1), np.stack([v, v + cols], 1)])
+    adj = Adjacency(n, edges, np.ones(len(edges)), ("border",) * len(edges), ("",) * len(edges))
+    units = Units(tuple(f"U{i}" for i in range(n)), tuple(f"Unit {i}" for i in range(n)), np.array(pop))
+    meta = tuple(IndicatorMeta(f"x{j}", f"x{j}", "2024", "score", "higher_is_worse", "test")
+                 for j in range(values.shape[1]))
+    lays = {k: _labelled_layer(k, lab, "partial" if min(lab) < 0 else "partition") for k, lab in layers.items()}
+    return Geography("test grid", units, lays, adj, Indicators(meta, values))
