@@ -40,6 +40,7 @@ from devoplan.errors import DevoplanError
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.planio import read_plan
+from devoplan.report.document import bound_facts
 
 NO_BOUND_HELP = "Skip the exact model and the lower bound (search only)."
 WALL_GUARD_HELP = (f"Stop the search after this many times --time-limit of wall clock on a slow or loaded "
@@ -266,14 +267,13 @@ def bound_line(result: DesignResult) -> str:
     """One line on the evidence: proven optimal, or the bound, its kind and the gap."""
     bound = result.bound
     assert bound is not None
-    details = bound.details
-    searched = details.get("search_objective")
-    improved = float(details.get("improved_by_mip", 0.0) or 0.0)  # type: ignore[arg-type]
-    by_mip = f"; the exact model improved the searched plan ({searched:.5f})" if improved > 0 else ""
+    facts = bound_facts(bound.to_dict(result.objective))  # what the report says of the same bound
+    by_mip = (f"; the exact model improved the searched plan ({facts.search_objective:.5f})"
+              if facts.mip_improved else "")
     if bound.proven_optimal:
         return f"[green]proven optimal[/] by the exact model (lower bound {bound.value:.5f}, gap 0.0%{by_mip})"
-    kind = "exact model" if "feasible_areas" in details else f"term-wise relaxation; {details.get('exact_model', '')}"
-    if "bridges_assumed" in details:
+    kind = "exact model" if facts.exact else f"term-wise relaxation; {facts.exact_model_note or ''}"
+    if "bridges_assumed" in bound.details:
         kind += ", over plans that keep the bridges noted below"
     return (f"lower bound {bound.value:.5f} ({kind}, see docs/design.md); "
             f"gap {100 * bound.gap(result.objective):.2f}%{by_mip}")
