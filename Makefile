@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.devoplan-installed
 SOURCE  ?= ../shared/data
 
-.PHONY: demo test lint typecheck unit browser web bundle bench clean
+.PHONY: demo test lint typecheck unit browser web bundle bench screenshot clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP) web
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -77,6 +77,10 @@ bundle: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.run
+
+# Re-make the README's report screenshot (docs/img/report.png) from out/report.html (run `make demo` first).
+screenshot: $(STAMP) browser
+	$(BIN)/python scripts/report_screenshot.py --report out/report.html --out docs/img/report.png
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache $(VENDOR)

@@ -1,4 +1,5 @@
-"""Rules about the code itself: no import cycle in the package, no command-line flag in a library error."""
+"""Rules about the code itself: no import cycle in the package, no command-line flag in a library error,
+shared test helpers in devoplan.testing (test files do not import each other)."""
 
 from __future__ import annotations
 
@@ -96,3 +97,30 @@ def test_library_errors_name_fields_not_command_line_flags() -> None:
 def test_the_flag_checker_sees_a_flag() -> None:
     assert _flags_in_raises("raise ValueError(f'--max-pop {x} is too small')")
     assert not _flags_in_raises("raise ValueError(f'max_pop {x} is too small; x--y')")
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _test_tree_imports(source: str) -> list[str]:
+    """Modules under ``tests`` that a test file imports (``tests.x``, ``from tests... import``,
+    relative imports): shared helpers belong in ``devoplan.testing``, not in another test file."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name == "tests" or a.name.startswith("tests.")]
+        elif isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").split(".")[0] == "tests"):
+            found.append("." * node.level + (node.module or ""))
+    return found
+
+
+def test_test_files_take_shared_helpers_from_devoplan_testing() -> None:
+    offenders = {str(p.relative_to(TESTS)): found for p in sorted(TESTS.rglob("*.py"))
+                 if (found := _test_tree_imports(p.read_text(encoding="utf-8")))}
+    assert offenders == {}, f"test files importing other test files (move the helper to devoplan.testing): {offenders}"
+
+
+def test_the_test_import_checker_sees_one() -> None:
+    assert _test_tree_imports("from tests.test_report import tiny_geography\n") == ["tests.test_report"]
+    assert _test_tree_imports("from .conftest import Api\nimport tests.cli\n") == [".conftest", "tests.cli"]
+    assert _test_tree_imports("from devoplan.testing import grid_geography\n") == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_cli as run
+from devoplan.testing.cli import run_cli as run
 
 FILES: dict[str, str] = {
     "manifest.json": json.dumps({"name": "Six", "format": 1}),

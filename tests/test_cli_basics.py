@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from devoplan.testing.cli import run_cli as run
 from devoplan.testing.files import write_five_units as write
-from tests.cli import run_cli as run
 
 
 def test_info_on_a_user_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

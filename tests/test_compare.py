@@ -12,7 +12,7 @@ from devoplan.errors import DevoplanError
 from devoplan.geography.loader import load_geography
 from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
-from tests.cli import run_cli
+from devoplan.testing.cli import run_cli
 
 GEO = load_geography()
 

@@ -13,9 +13,9 @@ from devoplan.design.options import DesignOptions
 from devoplan.errors import InfeasibleError
 from devoplan.geography.model import Geography
 from devoplan.metrics.contiguity import pieces_per_area
+from devoplan.testing.bruteforce import partitions
 from devoplan.testing.grids import grid_geography
 from devoplan.testing.tiny import group_layer, line_geography
-from tests.bruteforce import partitions
 
 
 def _fenced_grid(seed: int) -> Geography:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from devoplan.testing.cli import run_cli as run
 from devoplan.testing.files import FIVE_UNITS as FILES
 from devoplan.testing.files import write_five_units as write
-from tests.cli import run_cli as run
 
 
 def _as_cauth(text: str) -> str:

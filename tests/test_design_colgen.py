@@ -22,7 +22,7 @@ from devoplan.errors import InfeasibleError
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.testing import grid_geography, grid_plan_labels
-from tests.bruteforce import ALL_TERMS, feasible_plans
+from devoplan.testing.bruteforce import ALL_TERMS, feasible_plans
 
 NO_NEEDS = ALL_TERMS | {"needs": 0.0}
 

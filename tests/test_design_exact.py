@@ -27,7 +27,7 @@ from devoplan.design.prove import prove
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.testing import grid_geography, grid_plan_labels
-from tests.bruteforce import ALL_TERMS, feasible_plans
+from devoplan.testing.bruteforce import ALL_TERMS, feasible_plans
 
 
 def _opts(geo: Geography, k: int, **extra: object) -> DesignOptions:

@@ -26,7 +26,7 @@ from devoplan.geography.model import Geography, Layer, Units
 from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.plan import Plan
 from devoplan.testing import grid_geography, grid_plan_labels
-from tests.bruteforce import ALL_TERMS, feasible_plans, partitions
+from devoplan.testing.bruteforce import ALL_TERMS, feasible_plans, partitions
 
 ONLY = dict.fromkeys(("health", "economic", "needs", "compact", "balance", "identity"), 0.0)
 

@@ -17,8 +17,8 @@ from devoplan.metrics.contiguity import pieces_per_area
 from devoplan.metrics.homogeneity import homogeneity
 from devoplan.metrics.overlap import alignment
 from devoplan.plan import Plan
+from devoplan.testing.bruteforce import partitions
 from devoplan.testing.tiny import rook_grid
-from tests.bruteforce import partitions
 
 ONLY_HEALTH = {"health": 1.0, "economic": 0.0, "needs": 0.0, "compact": 0.0, "balance": 0.0, "identity": 0.0}
 
@@ -241,8 +241,8 @@ def test_relaxation_bound_below_the_exhaustive_optimum(case: int) -> None:
     rows, cols, k = (2, 4, 2) if case % 2 else (3, 3, 3)
     n = rows * cols
     pop = rng.integers(20, 200, size=n).tolist()
-    geo = rook_grid(rows, cols, pop, {"H": rng.integers(0, 3, size=n).tolist(),
-                                      "E": rng.integers(0, 4, size=n).tolist()}, rng.normal(size=(n, 2)))
+    layers = {"H": rng.integers(0, 3, size=n).tolist(), "E": rng.integers(0, 4, size=n).tolist()}
+    geo = rook_grid(rows, cols, pop, layers, rng.normal(size=(n, 2)))
     w = {"health": 1.0, "economic": 1.0, "needs": 1.0, "compact": 0.5, "balance": 0.5, "identity": 0.0}
     lo, hi = 0.5 * sum(pop) / k, 1.5 * sum(pop) / k
     opts = DesignOptions(areas=k, health=("H",), economic=("E",), keep_whole=(), weights=w, min_pop=int(lo),

@@ -21,7 +21,7 @@ import pytest
 import typer.main
 
 from devoplan.cli import app
-from tests.cli import run_cli
+from devoplan.testing.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -18,7 +18,7 @@ from devoplan.ensemble.scoring import PlanScorer
 from devoplan.geography.model import Geography
 from devoplan.planio import write_plan_csv
 from devoplan.testing import grid_geography, line_geography
-from tests.cli import run_cli
+from devoplan.testing.cli import run_cli
 
 GRID = grid_geography(8, 8, seed=3)
 # 16 kept-whole UTLA blocks (2x2 districts) into 4 areas, one place locked, one pair kept apart

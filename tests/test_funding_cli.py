@@ -11,7 +11,7 @@ import pytest
 
 from devoplan import load_geography
 from devoplan.plan import Plan
-from tests.cli import run_cli as run
+from devoplan.testing.cli import run_cli as run
 
 SPEC = """
 [settlement]

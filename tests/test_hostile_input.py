@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from devoplan.cli import app
 from devoplan.commands.numbers import MAY_BE_INFINITE, option_flags
 from devoplan.report.schema import DEMO, DESIGN_DOC
+from devoplan.testing.cli import run_cli
 from devoplan.testing.files import (
     THREE_UNITS,
     assert_refused,
@@ -30,7 +31,6 @@ from devoplan.testing.files import (
     write_three_units,
     write_toml,
 )
-from tests.cli import run_cli
 
 HOSTILE_NUMBERS: list[Any] = [math.nan, math.inf, -math.inf, 1e308, -1e308, 2**63, 2**64, -(2**63) - 1, 10**30]
 HOSTILE_ANY: list[Any] = [*HOSTILE_NUMBERS, "x", True, [1.0], -1e20]

@@ -323,7 +323,7 @@ def test_staging_left_by_a_dead_run_is_removed_and_a_live_one_kept(tmp_path: Pat
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders, so there is nothing to refuse")
 def test_read_only_out_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.cli import run_cli as run
+    from devoplan.testing.cli import run_cli as run
 
     parent = tmp_path / "ro"
     parent.mkdir()

@@ -13,7 +13,7 @@ import pytest
 from devoplan import load_geography
 from devoplan.markets.health import _area, market_health
 from devoplan.plan import Plan
-from tests.cli import run_cli as run
+from devoplan.testing.cli import run_cli as run
 
 SOURCE = Path(os.environ.get("DEVOPLAN_SOURCE") or Path(__file__).resolve().parents[2] / "shared" / "data")
 PRACTICE_FILE = SOURCE / "markets" / "nhs_payments_to_general_practice_2022_23_practice.csv"

@@ -16,7 +16,7 @@ from devoplan.markets import design_prices, evaluate, example_spec_path, load_pb
 from devoplan.markets.pbr import evaluate_group, served_share
 from devoplan.markets.pbr_spec import CohortGroup, Provenance, parse_pbr_spec
 from devoplan.testing import two_group_spec
-from tests.cli import run_cli as run
+from devoplan.testing.cli import run_cli as run
 
 TWO = two_group_spec()  # easy: break-even £1,000 per outcome; hard: £2,500 (docs/markets.md)
 

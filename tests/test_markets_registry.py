@@ -20,8 +20,8 @@ from devoplan.markets.indigo import load_registry, read_indigo
 from devoplan.markets.places import PlaceIndex, place_registry
 from devoplan.markets.registry import Place, read_registry_json
 from devoplan.testing import write_indigo_export
+from devoplan.testing.cli import run_cli as run
 from devoplan.testing.sources import SOURCE_MISSING, source_dir
-from tests.cli import run_cli as run
 
 BIRMINGHAM, HOUNSLOW, RUTLAND = "E08000025", "E09000018", "E06000017"
 

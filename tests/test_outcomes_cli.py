@@ -14,7 +14,7 @@ from devoplan.build.outcomes import OUTCOMES_OUT, compute_outcome_bundle
 from devoplan.geography.loader import load_geography
 from devoplan.outcomes import aggregate, areas_for, load_outcomes
 from devoplan.outcomes.synthetic import DISTRICTS_CSV, write_outcomes_dir
-from tests.cli import run_cli
+from devoplan.testing.cli import run_cli
 
 SOURCE = Path(os.environ.get("DEVOPLAN_SOURCE", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

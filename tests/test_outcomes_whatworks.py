@@ -12,7 +12,7 @@ from devoplan.errors import InputError
 from devoplan.geography.loader import load_geography
 from devoplan.outcomes import areas_for
 from devoplan.outcomes.whatworks import DEFAULT_DIR, link_to_plan, load_library
-from tests.cli import run_cli
+from devoplan.testing.cli import run_cli
 
 
 def test_seeded_cases_validate_and_link_to_areas() -> None:

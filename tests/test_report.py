@@ -177,3 +177,10 @@ def test_a_users_own_geography_is_not_called_england(tmp_path: Path) -> None:
     assert "ICBs" not in patchwork and "LEPs" not in patchwork  # no lists for layers the geography lacks
     matrix = re.findall(r"<td[^>]*>([0-9.]+)</td>", patchwork)
     assert len(matrix) == 9 and all(re.fullmatch(r"[01]\.\d{3}", v) for v in matrix), matrix
+
+
+def test_fixture_geography_is_valid(tmp_path: Path) -> None:
+    geo = tiny_geography(tmp_path)
+    assert geo.units.total_population == 2100
+    assert geo.layer("ICB").multi_member_units().tolist() == [1]
+    assert geo.layer("LEP").multi_member_units().tolist() == [4]

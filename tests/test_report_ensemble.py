@@ -57,7 +57,7 @@ def test_a_folder_without_an_ensemble_is_refused(tmp_path: Path) -> None:
 def test_report_shows_where_the_plan_falls(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from devoplan.planio import write_plan_csv
     from devoplan.report.build import render_from_files
-    from tests.cli import run_cli
+    from devoplan.testing.cli import run_cli
 
     plan_csv = write_plan_csv(Plan.from_layer(GRID, "SPLIT"), tmp_path / "plan.csv")
     html = render_from_files(plan_csv, None, None, tmp_path / "r.html", geography=GRID,

@@ -15,7 +15,7 @@ from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
 from devoplan.testing import line_geography, write_indigo_export
-from tests.cli import run_cli as run
+from devoplan.testing.cli import run_cli as run
 
 
 def test_england_report_has_markets_with_contracts(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from devoplan.funding import default_spec_path, load_spec
 from devoplan.governance.roadmap import AreaFacts, generate
 from devoplan.governance.roadmap_spec import default_roadmap_path, load_roadmap, parse_roadmap
 from devoplan.governance.tracker import Milestone, late, milestones, read_tracker, write_tracker
-from tests.cli import run_cli
+from devoplan.testing.cli import run_cli
 
 LINES = tuple(ln.key for ln in load_spec(default_spec_path()).lines)
 

@@ -16,8 +16,8 @@ from devoplan.errors import InputError
 from devoplan.geography.loader import load_geography
 from devoplan.plan import Plan
 from devoplan.planio import read_plan, write_plan_csv
+from devoplan.testing.cli import run_cli
 from devoplan.testing.files import THREE_UNITS, assert_refused, square, write_three_units
-from tests.cli import run_cli
 
 
 # -- geometry -------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from devoplan import load_geography
 from devoplan.planio import read_plan
-from tests.cli import run_cli
+from devoplan.testing.cli import run_cli
 
 
 def test_unknown_district_suggests_the_closest_name(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,9 +11,8 @@ from sqlalchemy import update
 
 from devoplan.api.auth import COOKIE, MAX_FAILURES
 from devoplan.store.models import AuthToken
-from devoplan.testing.workspace import PASSWORD
-from tests.api.conftest import Api
-from tests.cli import run_cli
+from devoplan.testing.cli import run_cli
+from devoplan.testing.workspace import PASSWORD, Api
 
 
 def test_login_me_logout_and_bearer(fresh_api: Api) -> None:

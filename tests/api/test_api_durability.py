@@ -18,8 +18,7 @@ from devoplan.api.plans import digest
 from devoplan.geography.model import Geography
 from devoplan.store import open_database
 from devoplan.store.models import Scenario, Version
-from devoplan.testing.workspace import PASSWORD, ROLE_NAMES, free_port, seed_accounts, start_server
-from tests.api.conftest import postgres_database
+from devoplan.testing.workspace import PASSWORD, ROLE_NAMES, free_port, postgres_database, seed_accounts, start_server
 
 WRITERS = 4
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Api
+from devoplan.testing.workspace import Api
 
 
 def _wait(api: Api, job_id: int, until: tuple[str, ...], seconds: float = 120) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 from devoplan.markets.health import market_health
 from devoplan.testing.contracts import two_group_spec
-from tests.api.conftest import Api
+from devoplan.testing.workspace import Api
 
 
 def test_layer_markets_are_the_library_result(api: Api) -> None:

@@ -4,7 +4,7 @@ Runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from tests.api.conftest import Api
+from devoplan.testing.workspace import Api
 
 WEST_LANCS, WIGAN = "E07000127", "E08000010"
 

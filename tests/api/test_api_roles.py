@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from devoplan.testing import two_group_spec
-from tests.api.conftest import ROLES, Api
+from devoplan.testing.workspace import ROLE_NAMES, Api
 
 WEST_LANCS = "E07000127"
-ALL = ROLES
+ALL = tuple(ROLE_NAMES)
 PROPOSERS = ("area", "analyst", "admin")
 EDITORS = ("analyst", "admin")
 ADMINS = ("admin",)
@@ -106,12 +106,12 @@ def _cleanup_jobs(api: Api) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_role_matrix(api_any: Api, case: Case) -> None:
     outcomes = {}
-    for role in ROLES:
+    for role in ROLE_NAMES:
         method, url, kwargs = case.build(api_any)
         response = api_any.request(role, method, url, **kwargs)
         outcomes[role] = response.status_code
         _cleanup_jobs(api_any)
-    expected = {role: ("allowed" if role in case.allowed else 403) for role in ROLES}
+    expected = {role: ("allowed" if role in case.allowed else 403) for role in ROLE_NAMES}
     got = {role: ("allowed" if 200 <= code < 300 else code) for role, code in outcomes.items()}
     assert got == expected
 

@@ -13,8 +13,7 @@ from devoplan.api.plans import apply_moves, resolve_moves
 from devoplan.design.plausibility import plausibility_checks
 from devoplan.funding import fund
 from devoplan.plan import Plan
-from devoplan.testing.workspace import ROLE_NAMES
-from tests.api.conftest import Api
+from devoplan.testing.workspace import ROLE_NAMES, Api
 
 WEST_LANCS = "E07000127"  # West Lancashire, in Lancashire and South Cumbria ICB, borders Cheshire and Merseyside
 

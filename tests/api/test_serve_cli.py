@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from devoplan.testing.cli import run_cli
 from devoplan.testing.workspace import free_port
-from tests.cli import run_cli
 
 
 def test_port_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

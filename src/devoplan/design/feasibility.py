@@ -46,7 +46,7 @@ def check_capacity(blocks: Blocks, k: int, min_pop: int) -> Capacity:
         f"of them is one of at most {len(cap.large)} areas; every other area is a contiguous group of the "
         f"{small} smaller blocks on one side of the do-not-cross boundary, and those make at most "
         f"{cap.most - len(cap.large)} areas of {min_pop:,} or more: {shown or 'none'}. "
-        f"Ask for at most {cap.most} areas or lower `min_pop`"
+        f"Ask for at most {cap.most} areas or lower `min_pop`."
     )
 
 

@@ -1,4 +1,4 @@
-"""A tiny geography (six square districts) and a synthetic allocations table for the report tests.
+"""A tiny geography (six square districts) and a synthetic allocations table for tests of the report.
 
 Layout (columns left to right, rows south to north), populations in brackets::
 
@@ -9,8 +9,7 @@ Layout (columns left to right, rows south to north), populations in brackets::
 * LEP (cover): L1 = A, B, D, E; L2 = C, E, F. Echo sits in both.
 * Today's ICBs as a plan (split B goes to its main ICB): H1 = {A, B, D} (700), H2 = {C, E, F} (1,400).
 
-The allocations table is made up for tests only (the demo always uses the real funding engine). Used by
-several test modules (the report's words, parts, downloads and the whole report), so it lives here.
+The allocations table is made up for these tests only (the demo always uses the real funding engine).
 """
 
 from __future__ import annotations
@@ -121,3 +120,4 @@ def synthetic_allocations(*, sensitivity: bool = True) -> pd.DataFrame:
                             "winner_frequency": 0.25 if area == "H1" else 0.75})
             rows.append(row)
     return pd.DataFrame(rows)
+

@@ -1,5 +1,5 @@
 """Tiny hand-checkable geographies: a line of units, each bordering the next; six districts with one
-layer of each kind; a small rook grid with layers given unit by unit."""
+layer of each kind."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
-from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, Units
+from devoplan.geography.model import Adjacency, Geography, IndicatorMeta, Indicators, Layer, LayerKind, Units
 from devoplan.plan import Plan
 
 
@@ -73,17 +73,19 @@ def group_layer(key: str, kind: str, n_units: int, groups: Sequence[Sequence[int
                  tuple(f"{key} {a}" for a in range(len(groups))), matrix)
 
 
-def _labelled_layer(key: str, labels: Sequence[int], kind: str = "partition") -> Layer:
-    """A layer from each unit's area number (-1: in no area, for a partial layer)."""
-    return group_layer(key, kind, len(labels), [[u for u, a in enumerate(labels) if a == b]
-                                                for b in range(max(labels) + 1)])
+def _labels_layer(key: str, labels: list[int], kind: LayerKind = "partition") -> Layer:
+    """A layer from one label per unit (-1: outside a partial layer)."""
+    n = len(labels)
+    rows = [u for u in range(n) if labels[u] >= 0]
+    cols = [labels[u] for u in rows]
+    k = max(labels) + 1
+    m = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, k))
+    return Layer(key, key, kind, tuple(f"{key}{i}" for i in range(k)), tuple(f"{key} {i}" for i in range(k)), m)
 
 
-def rook_grid(rows: int, cols: int, pop: Sequence[int], layers: Mapping[str, Sequence[int]],
-              values: np.ndarray) -> Geography:
-    """A ``rows x cols`` rook grid; units ``U0..`` in row-major order, each layer given as each unit's area
-    number (a layer with a -1 is partial), ``values`` one indicator per column. Small enough for exhaustive
-    search, so design tests can compare with the true optimum."""
+def rook_grid(rows: int, cols: int, pop: list[int], layers: dict[str, list[int]], values: np.ndarray) -> Geography:
+    """A rows x cols rook grid with the given populations, layers (one label per unit, -1 outside a
+    partial layer) and indicator values; units U0.. in row-major order. Small enough to enumerate."""
     n = rows * cols
     r, c = np.divmod(np.arange(n), cols)
     h = np.flatnonzero(c < cols - 1)
@@ -93,5 +95,5 @@ def rook_grid(rows: int, cols: int, pop: Sequence[int], layers: Mapping[str, Seq
     units = Units(tuple(f"U{i}" for i in range(n)), tuple(f"Unit {i}" for i in range(n)), np.array(pop))
     meta = tuple(IndicatorMeta(f"x{j}", f"x{j}", "2024", "score", "higher_is_worse", "test")
                  for j in range(values.shape[1]))
-    lays = {k: _labelled_layer(k, lab, "partial" if min(lab) < 0 else "partition") for k, lab in layers.items()}
+    lays = {k: _labels_layer(k, lab, "partial" if min(lab) < 0 else "partition") for k, lab in layers.items()}
     return Geography("test grid", units, lays, adj, Indicators(meta, values))

@@ -7,13 +7,20 @@ returns the ``Authorization`` header.
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import create_engine, text
 
 from devoplan.geography.model import Geography
-from devoplan.store.db import Database
+from devoplan.store.db import Database, normalise_url
+
+if TYPE_CHECKING:  # the test client needs httpx, a development dependency
+    from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
 AREA_CODE = "E10000017"  # Lancashire county council: 12 districts in the Lancashire and South Cumbria ICB
@@ -84,3 +91,48 @@ def start_server(url: str, port: int, *, timeout: float = 90.0) -> subprocess.Po
     proc.kill()
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     raise RuntimeError(f"devoplan serve did not start: {err[-500:]}")
+
+
+_numbers = itertools.count(1)
+
+
+def postgres_database(server: str) -> str:
+    """A new empty database on the throwaway server (one per test)."""
+    name = f"t{next(_numbers)}"
+    engine = create_engine(normalise_url(server), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@dataclass
+class Api:
+    """A test client with one bearer header per role and helpers for common set-ups."""
+
+    client: TestClient
+    database: Database
+    geography: Geography
+    users: dict[str, int]
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def request(self, role: str, method: str, url: str, **kwargs: Any) -> Any:
+        return self.client.request(method, url, headers=self.headers[role], **kwargs)
+
+    def get(self, role: str, url: str, **kwargs: Any) -> Any:
+        return self.request(role, "GET", url, **kwargs)
+
+    def post(self, role: str, url: str, **kwargs: Any) -> Any:
+        return self.request(role, "POST", url, **kwargs)
+
+    def ok(self, role: str, method: str, url: str, **kwargs: Any) -> Any:
+        response = self.request(role, method, url, **kwargs)
+        assert response.status_code < 300, (method, url, response.status_code, response.text)
+        return response.json()
+
+    def scenario(self, layer: str = "ICB", name: str = "today's ICBs") -> dict[str, Any]:
+        return self.ok("analyst", "POST", "/api/scenarios", json={"name": name,
+                                                                  "source": {"kind": "layer", "layer": layer}})
+
+    def area_code(self, scenario: dict[str, Any], words: str) -> str:
+        return next(a["code"] for a in scenario["areas"] if words in a["name"])

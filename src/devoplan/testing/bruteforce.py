@@ -1,6 +1,6 @@
 """Brute-force oracles for small geographies: every partition, every feasible plan.
 
-Shared by the design tests (tests/test_design_small.py, test_design_exact.py,
+Shared by the design tests (tests/test_design_small.py, test_design_exact.py, test_design_colgen.py,
 test_design_exact_review.py) so each checks the optimiser against the same enumeration.
 """
 
