@@ -15,11 +15,13 @@ the time goes) is known even for a stopped case.
 
 * **time to 5%**: the wall time of the ``design`` call when its plan is within 5% of the bound it
   proves (the call proves the bound after the search, so this is the whole call); "not reached" when the
-  gap at the end is larger, with the search's own trajectory kept for the record;
+  gap at the end is larger;
 * **gap at budget**: the gap of the plan to the proven bound when the call returns, and which bound it
   is (the Lagrangian bound of column generation, or the term-wise relaxation when that is higher).
 
-Run: ``python -m benchmarks.bench_growth [--time 10] [--cap 240] [--cases grid:300,planar:1000]``
+Run: ``python -m benchmarks.bench_growth [--time 5] [--cap 300]`` (all eight cases: at most 40 minutes, about
+20 when measured); ``--cases grid:300,planar:1000 --save FILE`` measures a batch and ``--publish FILE ...``
+writes the docs from saved batches.
 Results replace the "How cost grows" section of docs/benchmarks.md; the chart is docs/img/growth.png.
 """
 
@@ -36,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from benchmarks.docs import DOC, measured_on, publish
@@ -63,8 +65,6 @@ opts = DesignOptions(areas=k, keep_whole=(), health=("BLOCK",), economic=("COVER
 last = [None]
 def progress(p):
     name = p.phase.split(":")[0] if not p.phase.startswith("exact model") else p.phase
-    if p.phase == "search":
-        say(t=time.perf_counter() - t0, best=p.best)
     if name != last[0]:
         last[0] = name
         say(t=time.perf_counter() - t0, phase=p.phase)
@@ -88,7 +88,6 @@ class Case:
     units: int
     k: int
     phases: list[tuple[float, str]] = field(default_factory=list)
-    trajectory: list[tuple[float, float]] = field(default_factory=list)
     result: dict[str, object] | None = None
     wall: float = 0.0
     cpu: float = 0.0
@@ -130,7 +129,7 @@ def _bucket(phase: str) -> str:
     for key, name in (("geography", "setup"), ("repair", "start"), ("search", "search"),
                       ("listing", "listing"), ("generating areas", "colgen"), ("column generation", "colgen"),
                       ("exact pricing", "colgen"), ("price and branch", "MIP + term-wise bound + metrics"),
-                      ("pricing", "exact model"), ("closing", "exact model"), ("done", "end")):
+                      ("pricing", "exact model"), ("closing", "exact model"), ("done", "exit")):
         if key in phase:
             return name
     return "exact model"
@@ -164,11 +163,9 @@ def measure(kind: str, units: int, limit: float, cap: float) -> Case:
 
 
 def _read(case: Case, doc: dict[str, object]) -> None:
-    """One line of the child's report: a phase mark, a point of the search trajectory, or the result."""
+    """One line of the child's report: a phase mark or the result."""
     if "phase" in doc:
         case.phases.append((float(doc["t"]), str(doc["phase"])))  # type: ignore[arg-type]
-    if "best" in doc:
-        case.trajectory.append((float(doc["t"]), float(doc["best"])))  # type: ignore[arg-type]
     if "result" in doc:
         case.result = doc["result"]  # type: ignore[assignment]
 
@@ -187,9 +184,17 @@ def row(c: Case, cap: float) -> str:
         return (f"| {c.kind} | {c.units:,} | {c.k} | {blocks} | not reached | – ({outcome}) | {c.wall:.0f} s | "
                 f"{c.cpu:.0f} s | {c.peak_mb:,.0f} MB | {c.where()} |")
     to5 = f"{c.time_to_target:.0f} s" if c.time_to_target is not None else "not reached"
-    gap = f"{100 * c.gap:.1f}% ({c.bound_kind()})" if c.gap is not None else "no bound"
+    gap = f"{100 * c.gap:.1f}% ({c.bound_kind()}{_bounds(res)})" if c.gap is not None else "no bound"
     return (f"| {c.kind} | {c.units:,} | {c.k} | {blocks} | {to5} | {gap} | {c.wall:.0f} s | {c.cpu:.0f} s | "
             f"{c.peak_mb:,.0f} MB | {c.where()} |")
+
+
+def _bounds(res: dict[str, object]) -> str:
+    """The objective and both bounds, when column generation ran: where the gap comes from."""
+    lag, term = res.get("lagrangian"), res.get("termwise")
+    if lag is None or term is None:
+        return ""
+    return f": plan {float(res['objective']):.3f}, Lagrangian {float(lag):.3f}, term-wise {float(term):.3f}"  # type: ignore[arg-type]
 
 
 def chart(cases: list[Case], cap: float, path: Path = CHART) -> Path:
@@ -199,31 +204,44 @@ def chart(cases: list[Case], cap: float, path: Path = CHART) -> Path:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     fig, (ax_t, ax_g) = plt.subplots(1, 2, figsize=(10, 4))
     for kind, colour in (("grid", "#1f3a5f"), ("planar", "#c0392b")):
         mine = [c for c in cases if c.kind == kind]
         if not mine:
             continue
-        ax_t.plot([c.units for c in mine], [c.wall for c in mine], "-", color=colour, label=kind)
+        ax_t.plot([c.units for c in mine], [c.wall for c in mine], "-", color=colour, label=f"{kind}: wall")
+        ax_t.plot([c.units for c in mine], [c.cpu for c in mine], "--", color=colour, label=f"{kind}: CPU")
         for c in mine:
             ax_t.plot(c.units, c.wall, "o", color=colour, fillstyle="none" if c.result is None else "full")
+            ax_t.plot(c.units, c.cpu, "s", color=colour, markersize=4, fillstyle="none" if c.result is None else "full")
         done = [c for c in mine if c.gap is not None]
-        ax_g.plot([c.units for c in done], [max(100 * (c.gap or 0.0), 0.01) for c in done], "o-", color=colour,
-                  label=kind)
+        if done:
+            ax_g.plot([c.units for c in done], [max(100 * (c.gap or 0.0), 0.1) for c in done], "o-", color=colour,
+                      label=kind)
+    if not any(c.gap is not None for c in cases):
+        ax_g.text(0.5, 0.5, "no case returned a bound\nwithin the cap", transform=ax_g.transAxes, ha="center",
+                  fontsize=10, color="grey")
     ax_t.axhline(cap, color="grey", linestyle=":", linewidth=1)
     ax_t.text(300, cap * 1.05, f"cap {cap:.0f} s", fontsize=8, color="grey")
     ax_g.axhline(100 * TARGET_GAP, color="grey", linestyle=":", linewidth=1)
     ax_g.text(300, 100 * TARGET_GAP * 1.1, "5% target", fontsize=8, color="grey")
-    for ax, label in ((ax_t, "wall time of design() (s)"), (ax_g, "gap to the proven bound at budget (%)")):
+    for ax, label in ((ax_t, "seconds of design(), wall and CPU"), (ax_g, "gap to the proven bound at budget (%)")):
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.set_xlim(SIZES[0] / 1.3, SIZES[-1] * 1.3)
+        ax.set_xticks(SIZES, [f"{n:,}" for n in SIZES])
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.set_xlabel("units (each its own block; k = units / 40)")
         ax.set_ylabel(label)
         ax.grid(True, which="both", linewidth=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    ax_t.set_ylim(1, cap * 2)
+    ax_g.set_ylim(0.1, 200)
     ax_t.set_title("Time (open marker: stopped at the cap)", fontsize=9)
-    ax_g.set_title("Gap when design() returns", fontsize=9)
+    ax_g.set_title("Gap when design() returns (0 drawn at 0.1%)", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, metadata={"Software": None})
@@ -231,38 +249,71 @@ def chart(cases: list[Case], cap: float, path: Path = CHART) -> Path:
     return path
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--time", type=float, default=10.0, help="design()'s time_limit (search seconds)")
-    parser.add_argument("--cap", type=float, default=240.0, help="wall seconds after which a case is stopped")
-    parser.add_argument("--cases", default="", help="e.g. grid:300,planar:1000 (default: all eight)")
-    args = parser.parse_args()
-    chosen = ([(kind, int(n)) for kind, n in (c.split(":") for c in args.cases.split(","))] if args.cases
-              else [(kind, n) for n in SIZES for kind in ("grid", "planar")])
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          cwd=Path(__file__).parent, check=False)
+    return done.stdout.strip() or "unknown"
+
+
+@dataclass
+class Batch:
+    """Cases measured one after another, with the code's commit, the budget and the machine's load."""
+
+    commit: str
+    date: str
+    time: float
+    cap: float
+    load: tuple[float, float]
+    cases: list[Case]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Batch:
+        doc = json.loads(text)
+        cases = [Case(**{**c, "phases": [(float(t), str(p)) for t, p in c["phases"]]}) for c in doc.pop("cases")]
+        return cls(**{**doc, "load": tuple(doc["load"])}, cases=cases)
+
+    def describe(self) -> str:
+        sizes = ", ".join(f"{n:,}" for n in sorted({c.units for c in self.cases}))
+        return (f"{sizes} units at commit {self.commit} on {self.date} (`--time {self.time:g} --cap {self.cap:g}`), "
+                f"load average {self.load[0]:.1f} at the start and {self.load[1]:.1f} at the end")
+
+
+def run_cases(chosen: list[tuple[str, int]], limit: float, cap: float) -> Batch:
+    """Measure the cases one after another."""
     load = os.getloadavg()[0]
     cases = []
     for kind, n in chosen:
-        case = measure(kind, n, args.time, args.cap)
-        print(row(case, args.cap), flush=True)
+        case = measure(kind, n, limit, cap)
+        print(row(case, cap), flush=True)
         cases.append(case)
-    load_end = os.getloadavg()[0]
-    if args.cases:  # a partial run is for development: print, do not publish
-        return
-    chart(cases, args.cap)
-    table = "\n".join(row(c, args.cap) for c in cases)
+    return Batch(_commit(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), limit, cap,
+                 (load, os.getloadavg()[0]), cases)
+
+
+def write_docs(batches: list[Batch]) -> None:
+    """The chart and the docs section from one or more batches (a full run is one batch)."""
+    order = [(kind, n) for n in SIZES for kind in ("grid", "planar")]
+    measured = sorted(((c, b.cap) for b in batches for c in b.cases),
+                      key=lambda cc: order.index((cc[0].kind, cc[0].units)) if (cc[0].kind, cc[0].units) in order
+                      else len(order))
+    chart([c for c, _ in measured], max(b.cap for b in batches))
+    table = "\n".join(row(c, cap) for c, cap in measured)
+    runs = "; ".join(b.describe() for b in batches)
     publish(HEADING, f"""{HEADING}
 
-{measured_on("benchmarks.bench_growth")}, `--time {args.time:g} --cap {args.cap:g}`; one run, cases one
-after another, each a fresh process; load average {load:.1f} at the start and {load_end:.1f} at the end on the
-2 shared cores. Synthetic geographies generated from seed 0: a grid (`grid_geography`) and random planar
-Voronoi units (`planar_geography`); k = units / 40, no kept-whole layer (every unit its own block),
-health `BLOCK`, economic `COVER`, default weights, seed 0, the public `design()` call. Budget: {args.time:g} s
-of search (`time_limit`), then the bound under its own guards; a case is stopped at {args.cap:g} s of wall time.
-"Time to 5%" is the whole call when it returns a plan within 5% of the bound it proves; "gap at budget" is the
-gap when it returns, and which bound (Lagrangian from column generation, or the term-wise relaxation). CPU and
-peak memory are the child process's (`os.wait4`). "Where the time goes" is seconds per stage from the
-progress marks (start: construction and repair; colgen: column generation with its exact pricing MIPs; the
-closing MIP, the term-wise bound, the checks and the metrics run after the last mark).
+{measured_on("benchmarks.bench_growth")}: cases one after another, each a fresh process, on the 2 shared
+cores: {runs}. Synthetic geographies generated from seed 0: a grid (`grid_geography`) and random planar Voronoi
+units (`planar_geography`); k = units / 40, no kept-whole layer (every unit its own block), health `BLOCK`,
+economic `COVER`, default weights, seed 0, the public `design()` call. Budget: `time_limit` (`--time`) seconds of
+search, then the bound under its own guards; a case is stopped at the cap (`--cap`, seconds of wall time). "Time
+to 5%" is the whole call when it returns a plan within 5% of the bound it proves; "gap at budget" is the gap when
+it returns, and which bound (Lagrangian from column generation, or the term-wise relaxation). CPU and peak memory
+are the child process's (`os.wait4`), measured for stopped cases too. "Where time goes" is wall seconds per stage
+from the progress marks (start: construction and repair; colgen: column generation with its exact pricing MIPs;
+the closing MIP, the term-wise bound, the checks and the metrics run after the last mark).
 
 ![Time and gap against units, log-log](img/growth.png)
 
@@ -270,6 +321,26 @@ closing MIP, the term-wise bound, the checks and the metrics run after the last 
 |---|---|---|---|---|---|---|---|---|---|
 {table}
 """)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--time", type=float, default=5.0, help="design()'s time_limit (search seconds)")
+    parser.add_argument("--cap", type=float, default=300.0, help="wall seconds after which a case is stopped")
+    parser.add_argument("--cases", default="", help="e.g. grid:300,planar:1000 (default: all eight)")
+    parser.add_argument("--save", type=Path, help="also write the measured batch here (JSON)")
+    parser.add_argument("--publish", type=Path, nargs="+", help="write the docs from saved batches, measure nothing")
+    args = parser.parse_args()
+    if args.publish:
+        write_docs([Batch.from_json(p.read_text(encoding="utf-8")) for p in args.publish])
+        return
+    chosen = ([(kind, int(n)) for kind, n in (c.split(":") for c in args.cases.split(","))] if args.cases
+              else [(kind, n) for n in SIZES for kind in ("grid", "planar")])
+    batch = run_cases(chosen, args.time, args.cap)
+    if args.save is not None:
+        args.save.write_text(batch.to_json(), encoding="utf-8")
+    if not args.cases:  # a full run publishes; a partial one is published with --publish
+        write_docs([batch])
 
 
 if __name__ == "__main__":

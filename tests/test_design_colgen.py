@@ -6,18 +6,20 @@ for the least reduced cost, and brute force over every feasible plan for the opt
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from devoplan.design import prove as prove_mod
 from devoplan.design.api import design
 from devoplan.design.blocks import build_blocks
-from devoplan.design.colgen import generate
+from devoplan.design.colgen import generate, side_counts, worst_total
 from devoplan.design.column_costs import column_costs
 from devoplan.design.columns import enumerate_columns
 from devoplan.design.objective import build_objective, score_assignment
 from devoplan.design.options import DesignOptions
-from devoplan.design.pricing import PricingModel
+from devoplan.design.pricing import PricingModel, sides
 from devoplan.errors import InfeasibleError
 from devoplan.geography.model import Geography
 from devoplan.plan import Plan
@@ -137,3 +139,61 @@ def test_pricing_reports_when_no_area_fits_the_bounds() -> None:
     model = PricingModel(obj, blocks, 10**12, 2 * 10**12)
     with pytest.raises(InfeasibleError, match="no contiguous area"):
         model.solve(np.zeros(blocks.n_blocks), 0.0, tuple(np.zeros(p.stop - p.start) for p in obj.layers))
+
+
+def _fenced(seed: int, k: int) -> tuple[Geography, DesignOptions]:
+    """A 2 x 5 grid whose ``BLOCK`` layer (3 x 3 squares: columns 0-2 and 3-4) is a do-not-cross layer."""
+    geo = grid_geography(2, 5, seed=seed)
+    return geo, _opts(geo, k, NO_NEEDS, do_not_cross=("BLOCK",), min_pop=1, max_pop=10**9)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_each_side_is_priced_on_its_own_and_the_mip_finds_its_least_reduced_cost(seed: int) -> None:
+    geo, opts = _fenced(seed, 3)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    regions = sides(blocks)
+    assert len(regions) == 2 and blocks.fences
+    columns = enumerate_columns(blocks, 1, 10**9)
+    assert columns is not None
+    costs = column_costs(obj, columns)
+    member = columns.membership()
+    rng = np.random.default_rng(seed)
+    pi = rng.normal(0.1, 0.1, size=blocks.n_blocks)
+    rho = tuple(rng.uniform(0, 1e-6, size=s) for s in costs.layer_sizes)
+    rc = costs.reduced_costs(pi, 0.01, rho)
+    for region in regions:
+        inside = ~(member[:, ~region].any(axis=1))
+        out = PricingModel(obj, blocks, 1, 10**9, region).solve(pi, 0.01, rho)
+        assert out.blocks is not None and region[list(out.blocks)].all()
+        assert out.lower == pytest.approx(rc[inside].min(), abs=1e-6)
+
+
+@pytest.mark.parametrize(("seed", "k"), [(0, 3), (3, 3), (5, 4)])
+def test_with_a_fence_the_bound_counts_areas_per_side_and_never_exceeds_the_optimum(seed: int, k: int) -> None:
+    geo, opts = _fenced(seed, k)
+    mean = geo.units.total_population / k
+    opts = replace(opts, min_pop=int(0.4 * mean), max_pop=int(2.0 * mean))
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    lo, hi = opts.min_pop or 0, opts.max_pop or 0
+    plans = feasible_plans(geo, blocks, k, lo, hi)
+    values = [score_assignment(obj, a)[0] for a in plans]
+    optimum = min(values)
+    worst = plans[int(np.argmax(values))]
+    counts = side_counts(blocks, sides(blocks), lo, hi, k)
+    assert counts is not None
+    for plan in plans:  # every plan's areas per side lie within the counts
+        for (fewest, most), region in zip(counts, sides(blocks), strict=True):
+            assert fewest <= len(set(plan[region].tolist())) <= most
+    res = generate(obj, blocks, lo, hi, [np.flatnonzero(worst == a) for a in range(k)])
+    assert res.lower_bound <= optimum + 1e-9
+    assert res.best_value == pytest.approx(optimum, abs=1e-9)
+    assert res.converged
+    assert res.lower_bound == pytest.approx(optimum, rel=0.05)
+
+
+def test_the_least_total_puts_the_most_areas_where_reduced_costs_are_lowest() -> None:
+    assert worst_total([-1.0, -3.0], [(1, 2), (1, 3)], 4) == pytest.approx(-1.0 - 3.0 * 3)
+    assert worst_total([-1.0, -3.0], None, 4) == pytest.approx(-12.0)
+    assert worst_total([0.5, -2.0], [(2, 2), (1, 5)], 4) == pytest.approx(-4.0)  # a positive bound counts as 0

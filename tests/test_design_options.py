@@ -98,3 +98,6 @@ def test_progress_bar_moves_through_the_exact_model() -> None:
     bars += [Progress(f"exact model: {p}", 1.0, 0.5, 10, exact_stage(p)).bar_fraction for p in phases]
     assert bars == sorted(bars) and len(set(bars[1:])) == len(phases) and bars[-1] < 1.0
     assert Progress("done", 1.0, 0.5, 10).bar_fraction == 1.0
+    # before any plan exists (the repair phase) there is no best objective to show, not 0.00000
+    assert Progress("repair", 0.0, None, 0).best_text() == "-"
+    assert Progress("search", 0.1, 0.625, 5).best_text() == "0.62500"

@@ -132,6 +132,7 @@ def test_every_reported_quantity_matches_a_full_recompute(england: Geography, mo
         assert session.plan == after.__class__(start.unit_codes, session.plan.assignment, start.area_codes,
                                                start.area_names)  # preview changed nothing
         _check(preview, england, model, after, spec, with_fund=checked % FUND_EVERY == 0)
+        _delta_is_after_minus_before(preview.to_dict())
         applied = session.apply(moves)
         assert applied.to_dict() == preview.to_dict()
         assert session.plan == after
@@ -139,6 +140,22 @@ def test_every_reported_quantity_matches_a_full_recompute(england: Geography, mo
     while session.can_undo:
         session.undo()
     assert session.plan == start
+
+
+def _leaves(tree: object, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
+    if isinstance(tree, dict):
+        return {k: v for key, sub in tree.items() for k, v in _leaves(sub, (*path, str(key))).items()}
+    return {path: tree}
+
+
+def _delta_is_after_minus_before(d: dict[str, object]) -> None:
+    """Every number of ``delta`` is ``after - before`` (the three sides have one shape)."""
+    before, after, delta = (_leaves(d[side]) for side in ("before", "after", "delta"))
+    assert before.keys() == after.keys() == delta.keys()
+    for key, change in delta.items():
+        if change is None or before[key] is None:
+            continue
+        assert change == pytest.approx(after[key] - before[key], rel=1e-12, abs=1e-6), key  # type: ignore[operator]
 
 
 def test_before_after_delta_and_undo_redo(england: Geography, session: Session) -> None:

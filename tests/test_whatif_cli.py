@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devoplan import load_geography
+from devoplan import Plan, load_geography
 from devoplan.planio import read_plan
 from devoplan.testing.cli import run_cli
 
@@ -37,3 +37,34 @@ def test_json_and_save(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     code, out, _ = run_cli(["whatif", str(saved), "--move", "Burnley=QE1"], capsys)
     assert code == 0
     assert "Touched areas" in out and "coterminosity" in out and "Burnley" in out
+
+
+def test_save_is_checked_before_any_work_and_never_clobbers_other_files(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my notes,not a plan\n", encoding="utf-8")
+    cases = [(tmp_path, "is a directory; --save names the CSV file to write"),
+             (tmp_path / "plan.json", "the plan is a CSV file: give a path ending in .csv"),
+             (notes, "exists and is not a plan devoplan wrote; choose another path or pass --force")]
+    for target, message in cases:
+        code, out, err = run_cli(["whatif", "ICB26", "--move", "Burnley=QE1", "--save", str(target)], capsys)
+        assert code == 2 and message in err and "Traceback" not in err and out == "", (target, err)
+    assert notes.read_text(encoding="utf-8") == "my notes,not a plan\n"
+    code, _, err = run_cli(["whatif", "ICB26", "--move", "Burnley=QE1", "--save", str(notes), "--force"], capsys)
+    assert code == 0, err
+    saved = tmp_path / "edited.csv"
+    for _ in range(2):  # a plan CSV devoplan wrote may be written again
+        code, _, err = run_cli(["whatif", "ICB26", "--move", "Burnley=QE1", "--save", str(saved)], capsys)
+        assert code == 0, err
+
+
+def test_one_move_per_district_and_moves_that_change_nothing_say_so(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["whatif", "ICB26", "--move", "Burnley=QE1", "--move", "burnley=QYG"], capsys)
+    assert code == 2
+    assert "Burnley (E07000117) is moved twice, to QE1 and to QYG; give one move per district" in err
+    assert "--move" in err and "`" not in err
+    icbs = Plan.from_layer(load_geography(), "ICB26")
+    home = icbs.area_codes[icbs.area_of("E07000117")]
+    code, out, err = run_cli(["whatif", "ICB26", "--move", f"Burnley={home}"], capsys)
+    assert code == 0, err
+    assert "already there: this move changes nothing" in " ".join(out.split())

@@ -105,7 +105,7 @@ def _fail(message: str) -> NoReturn:
 
 # Library errors name parameters in backquotes (`max_pop`); on the command line they are flags.
 PARAMETER = re.compile(r"(?<![:\w`])`([a-z][a-z0-9_]*)`(?!`)")
-FLAG_OF: dict[str, str] = {"locks": "--lock"}
+FLAG_OF: dict[str, str] = {"locks": "--lock", "moves": "--move"}
 
 
 def as_flags(message: str) -> str:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from devoplan.errors import DevoplanError
+from devoplan.errors import DevoplanError, InputError
 
 MANIFEST = ".devoplan-outputs.json"
 _AT_FDCWD = -100
@@ -56,6 +56,26 @@ def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def check_file_target(out: Path, *, what: str, kind: str, field: str, example: str, suffixes: tuple[str, ...],
+                      ours: Callable[[Path], bool], force: bool = False) -> None:
+    """Refuse, before any work, a path for one output file that could destroy something or fail late:
+    it must end in one of ``suffixes``, lie in a folder that exists or can be made and be written, and
+    be new or a file devoplan wrote (``ours(out)``), unless ``force``. ``what`` names the file in the
+    messages (``"the report"``), ``kind`` its format (``"HTML"``), ``field`` the parameter that gave it."""
+    if out.is_dir():
+        raise InputError(f"is a directory; `{field}` names the {kind} file to write, e.g. {example}", file=out)
+    if out.suffix.lower() not in suffixes:
+        raise InputError(f"{what} is a {kind} file: give a path ending in {suffixes[0]}", file=out)
+    parent = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(f"cannot write {what}: {parent} is a file, not a folder", file=out)
+    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write {what}: no permission to write in {parent}", file=out)
+    if out.exists() and not force and not ours(out):
+        raise InputError(f"exists and is not {what.replace('the ', 'a ', 1)} devoplan wrote; choose another path or "
+                         "pass `force` to overwrite it", file=out)
 
 
 @contextmanager

@@ -211,7 +211,7 @@ def bodies_headline(governed: Assessment) -> dict[str, Any]:
 
 
 def _design_progress(steps: _Steps, p: SearchProgress) -> None:
-    steps.emit(StepEvent("design", "progress", p.bar_fraction, f"{p.phase}: best {p.best:.4f}"))
+    steps.emit(StepEvent("design", "progress", p.bar_fraction, f"{p.phase}: best {p.best_text(4)}"))
 
 
 def metrics_doc(geo: Geography, result: DesignResult, funding: FundingResult, audit: Audit,

@@ -258,6 +258,17 @@ def plan_table(plan: Plan) -> pd.DataFrame:
     })
 
 
+def is_plan_csv(path: Path) -> bool:
+    """Whether ``path`` starts with the header devoplan writes for plans (so overwriting it loses no
+    other kind of file)."""
+    try:
+        with path.open("rb") as f:
+            first = f.readline(4096)
+    except OSError:
+        return False
+    return first.decode("utf-8", "replace").strip().lstrip("\ufeff") == ",".join(CSV_HEADER)
+
+
 def write_plan_csv(plan: Plan, path: str | Path) -> Path:
     """Write the plan CSV (readable by :func:`read_plan`)."""
     table = neutralise_frame(plan_table(plan))  # names starting with = + - @ are written as text

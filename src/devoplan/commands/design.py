@@ -219,7 +219,7 @@ def _run(geo: Geography, opts: DesignOptions, seed: int, console: Console, quiet
         task = bar.add_task("designing", total=1.0, best="-")
 
         def report(p: SearchProgress) -> None:
-            bar.update(task, completed=p.bar_fraction, best=f"{p.best:.5f}", description=p.phase)
+            bar.update(task, completed=p.bar_fraction, best=p.best_text(), description=p.phase)
 
         return design(geo, opts, seed=seed, progress=report)
 

@@ -12,17 +12,20 @@ from rich.table import Table
 
 from devoplan.commands.compare import PLANS_HELP, resolve_plan
 from devoplan.errors import DevoplanError
+from devoplan.fileio import check_file_target
+from devoplan.planio import is_plan_csv
 from devoplan.session import Preview, Quantity, SessionModel
 
 MOVE_HELP = ("DISTRICT=AREA: a district (code or name) and the area it moves to (the plan's area code or "
              "name), any case. Repeat for several moves, evaluated together.")
 
 
-def parse_move(text: str) -> tuple[str, str]:
-    """``'West Lancashire=QYG'`` -> ``('West Lancashire', 'QYG')``."""
+def parse_move(text: str, example_area: str = "A01") -> tuple[str, str]:
+    """``'West Lancashire=A02'`` -> ``('West Lancashire', 'A02')``; ``example_area`` (one of the plan's
+    area codes) goes into the usage hint."""
     district, sep, area = text.partition("=")
     if not sep or not district.strip() or not area.strip():
-        raise DevoplanError(f"--move '{text}': give DISTRICT=AREA, e.g. --move 'West Lancashire=QYG'")
+        raise DevoplanError(f"--move '{text}': give DISTRICT=AREA, e.g. --move 'West Lancashire={example_area}'")
     return district.strip(), area.strip()
 
 
@@ -30,7 +33,9 @@ def whatif(
     plan: Annotated[str, typer.Argument(help=PLANS_HELP.replace("Two or more plans", "A plan"), show_default=False)],
     move: Annotated[list[str], typer.Option("--move", "-m", help=MOVE_HELP, show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print before, after and delta as JSON.")] = False,
-    save: Annotated[Path | None, typer.Option("--save", help="Write the plan after the moves to this CSV.")] = None,
+    save: Annotated[Path | None, typer.Option("--save", help="Write the plan after the moves to this CSV (a new file "
+                                              "or a plan CSV; --force to overwrite anything else).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let --save overwrite a file that is not a plan CSV.")] = False,
     spec: Annotated[Path | None, typer.Option("--spec", help="Funding spec (TOML); default: the shipped spec.")] = None,
     no_funding: Annotated[bool, typer.Option(
         "--no-funding", help="Leave funding out (a geography without money tables).")] = False,
@@ -41,9 +46,12 @@ def whatif(
     residents, contiguity and first-year funding, and kept-whole areas split."""
     from devoplan.geography.loader import load_geography
 
-    moves = [parse_move(m) for m in move]
+    if save is not None:  # before any work: a bad path fails now, not after the evaluation
+        check_file_target(save, what="the plan", kind="CSV", field="save", example="out/plan-edited.csv",
+                          suffixes=(".csv",), ours=is_plan_csv, force=force)
     geo = load_geography(geography)
     start = resolve_plan(geo, plan)
+    moves = [parse_move(m, start.area_codes[0]) for m in move]
     session = SessionModel.build(geo, spec=spec, areas=start.n_areas, funding=not no_funding).session(start)
     result = session.apply(moves)
     if save is not None:
@@ -61,7 +69,8 @@ def whatif(
 def print_preview(p: Preview, console: Console) -> None:
     """Moves, objective terms, layers, touched areas, kept-whole splits and any broken design rule."""
     for m in p.moves:
-        console.print(f"[bold]{m.district_name}[/] ({m.district}): {m.from_area} -> {m.to_area}")
+        stay = " (already there: this move changes nothing)" if m.from_area == m.to_area else ""
+        console.print(f"[bold]{m.district_name}[/] ({m.district}): {m.from_area} -> {m.to_area}{stay}")
     table = _table("Design objective (lower is better; docs/design.md)", ["term"])
     table.add_row("[bold]weighted total[/]", *_cells(p.objective, "{:.4f}"))
     for key, q in p.terms.items():

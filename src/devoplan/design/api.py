@@ -98,7 +98,7 @@ def design(
     obj = build_objective(geography, blocks, opts)
     rng = np.random.default_rng(seed)
     if progress is not None:
-        progress(Progress("repair", 0.0, 0.0, 0))
+        progress(Progress("repair", 0.0, None, 0))
     state = start_state(blocks, obj, lambda: _start_assignment(geography, blocks, obj, opts, min_pop, max_pop),
                         min_pop, max_pop, rng, cap, fallback=opts.start is None)
     start_value = state.scorer.value

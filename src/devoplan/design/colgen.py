@@ -34,7 +34,7 @@ from devoplan.design.column_costs import ColumnCosts, column_costs, plan_value
 from devoplan.design.columns import Columns, _allowed, to_words
 from devoplan.design.exact import _Master, run_mip
 from devoplan.design.objective import Objective
-from devoplan.design.pricing import PricingModel
+from devoplan.design.pricing import PricingModel, sides
 
 MAX_ROUNDS = 400  # master LP solves
 EXACT_EVERY = 25  # rounds between exact pricings while the heuristic still finds areas
@@ -42,6 +42,7 @@ MAX_EXACT = 3  # exact pricings at most (each a MIP with a node cap)
 DEPTH = 6  # one-block steps per heuristic walk
 BATCH = 400  # areas added per round at most, most negative reduced cost first
 MIP_NODES = 5_000
+GUARD_SECONDS = 600.0  # wall-clock guard of the whole run: the round, node and pricing caps stop it first
 TOL = 1e-9
 
 
@@ -259,13 +260,48 @@ class _Duals:
         return float(rc)
 
 
+def side_counts(
+    blocks: Blocks, regions: list[np.ndarray], lo: float, hi: float, k: int
+) -> list[tuple[int, int]] | None:
+    """Per side, the fewest and most areas a plan can have there: its population over ``hi`` rounded
+    up, over ``lo`` rounded down (every area lies in one side and holds ``lo..hi`` people). ``None``
+    when that says nothing safe: frozen areas (which need not fit the bounds) or a single side."""
+    if len(regions) < 2 or any(f is not None for f in blocks.frozen) or lo <= 0:
+        return None
+    pop = blocks.population.astype(np.float64)
+    out = []
+    for region in regions:
+        total = float(pop[region].sum())
+        out.append((int(np.ceil(total / hi - 1e-9)), int(np.floor(total / lo + 1e-9))))
+    if sum(a for a, _ in out) > k or sum(b for _, b in out) < k:
+        return None
+    return out
+
+
+def worst_total(lows: list[float], counts: list[tuple[int, int]] | None, k: int) -> float:
+    """The least sum of the k areas' reduced costs given a lower bound ``lows[s]`` on the reduced cost of
+    any area in side s and the sides' area counts: ``min sum_s k_s min(0, lows[s])`` over counts within
+    ``counts`` summing to k (the most areas go to the side with the lowest bound). Without counts:
+    ``k min(0, min lows)``, the classic Lagrangian term."""
+    neg = [min(0.0, v) for v in lows]
+    if counts is None:
+        return k * min(neg)
+    total = sum(a * v for (a, _), v in zip(counts, neg, strict=True))
+    left = k - sum(a for a, _ in counts)
+    for s in sorted(range(len(neg)), key=lambda i: (neg[i], i)):
+        extra = min(left, counts[s][1] - counts[s][0])
+        total += extra * neg[s]
+        left -= extra
+    return total
+
+
 def generate(
     obj: Objective,
     blocks: Blocks,
     lo: float,
     hi: float,
     areas: list[np.ndarray],
-    seconds: float = 60.0,
+    seconds: float = GUARD_SECONDS,
     tick: Callable[[str], None] | None = None,
 ) -> ColGenResult:
     """Bound the objective over every plan and find a plan from generated areas (``areas`` is the
@@ -281,7 +317,9 @@ def generate(
     master.add(start)
     hood = _Neighbourhood(blocks, lo, hi)
     frozen = [b for b in range(blocks.n_blocks) if blocks.frozen[b] is not None]  # each an area of its own
-    pricer: PricingModel | None = None
+    regions = sides(blocks)
+    counts = side_counts(blocks, regions, lo, hi, k)
+    pricers: list[PricingModel] = []
     bound, lp_value, exact, converged, rounds = 0.0, np.inf, 0, False, 0
     since_exact = 0
     for rounds in range(1, MAX_ROUNDS + 1):
@@ -300,19 +338,22 @@ def generate(
                 tick(f"column generation round {rounds}: {pool.n_columns:,} areas")
             continue
         since_exact = 0
-        if pricer is None:
-            pricer = PricingModel(obj, blocks, lo, hi)
-        found = pricer.solve(pi, mu, duals.rho)
+        if not pricers:
+            pricers = [PricingModel(obj, blocks, lo, hi, region) for region in regions]
+        found = [p.solve(pi, mu, duals.rho) for p in pricers]
         exact += 1
-        low = min([found.lower, *(duals.of_pool(pool, _mask([b])) for b in frozen)])
-        bound = max(bound, dual_value + k * min(0.0, low))
+        lows = [f.lower for f in found]
+        for b in frozen:  # a frozen block is an area of its own, priced directly
+            s = next(i for i, r in enumerate(regions) if r[b])
+            lows[s] = min(lows[s], duals.of_pool(pool, _mask([b])))
+        bound = max(bound, dual_value + worst_total(lows, counts, k))
         if tick is not None:
-            tick(f"exact pricing {exact}: bound {bound:.6f} low {low:.6f} {found.status}")
-        if found.blocks is not None:
-            m = _mask(list(found.blocks))
-            if duals.of_pool(pool, m) < -tol:
-                new = [m, *[v for v in new if v != m]]
-        if not new and low >= -tol:
+            tick(f"exact pricing {exact}: bound {bound:.6f} least reduced cost per side "
+                 f"{', '.join(f'{v:.6f}' for v in lows)}")
+        better = [m for m in (_mask(list(f.blocks)) for f in found if f.blocks is not None)
+                  if duals.of_pool(pool, m) < -tol]
+        new = [*better, *[v for v in new if v not in better]]
+        if not new and min(lows) >= -tol:
             converged = True
             break
         if out_of_time or not new or exact >= MAX_EXACT:

@@ -16,7 +16,9 @@ MIP over the blocks, so nothing is listed:
 * boundary (compactness): ``deg(S) - 2 sum_{e inside} w_e``, with ``y_e <= x_i, x_j`` per block edge;
 * balance ``|P_S - P/k|`` by one variable above both signs;
 * each column-maximum part ``max(0, alpha M[S,l] - rho_l)``: a binary ``u_l`` (the area counts for
-  layer area l) and ``q_lb <= u_l, x_b`` (the product), so the gain is ``sum_b alpha M_bl q_lb - rho_l u_l``;
+  layer area l) and ``q_lb <= u_l, x_b`` (the product), so the gain is ``sum_b alpha M_bl q_lb - rho_l u_l``,
+  with a capacity row ``sum_b pop_b q_lb <= hi u_l`` that stops the LP relaxation from collecting a
+  fraction of the gain of a layer area too big for any one area;
 * each row maximum (``beta`` times the area's largest overlap with one layer area): a binary choice
   ``v_l`` of one layer area, ``s_lb <= v_l, x_b``;
 * locks (all or none of a name's blocks, at most one name), ``--apart`` pairs, frozen blocks (never
@@ -30,6 +32,9 @@ Why a MIP and not a combinatorial branch and bound or a Lagrangian scheme: HiGHS
 project's solver, a MIP gives a *proven* lower bound on the least reduced cost (its dual bound) even
 when stopped early by a node or time cap, and every side constraint (locks, apart, bounds) is one row.
 The model is built once; each round only changes the objective coefficients of ``x`` and ``u``.
+One model is built per do-not-cross side (``region``; ``sides``), since every area lies in one side.
+HiGHS's presolve is off: on England's London side it left the dual bound at -0.027 after 3,000 nodes,
+where without it the MIP proves the optimum (-0.0031) in 349 nodes (docs/design.md).
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from devoplan.errors import InfeasibleError
 from devoplan.solver import quiet_highs
 
 NODES = 2_000  # branch-and-bound nodes per pricing MIP (deterministic cap)
-SECONDS = 30.0  # wall-clock guard per pricing MIP
+SECONDS = 120.0  # wall-clock guard per pricing MIP (the node cap stops it first; England's take 1-20 s)
 SYMMETRY_ROWS = 1_500  # root = lowest chosen block, stated up to this many blocks (the rows grow as n^2)
 
 
@@ -72,17 +77,22 @@ def row_weights(obj: Objective) -> np.ndarray:
 class PricingModel:
     """The pricing MIP over ``blocks`` for ``obj``; ``solve(pi, mu, rho)`` per round."""
 
-    def __init__(self, obj: Objective, blocks: Blocks, lo: float, hi: float) -> None:
+    def __init__(self, obj: Objective, blocks: Blocks, lo: float, hi: float,
+                 region: np.ndarray | None = None) -> None:
         self.obj, self.n = obj, blocks.n_blocks
         self.alpha, _, _ = _layer_weights(obj, obj.term_counts())
         self.beta = row_weights(obj)
+        self.hi = float(hi)
+        # the blocks an area may hold here (one do-not-cross side, see ``sides``); the others are fixed to 0
+        self.region = np.ones(self.n, dtype=bool) if region is None else np.asarray(region, dtype=bool)
         b = _Builder(self.n)
         self._structure(b, obj, blocks, lo, hi)
         self.u_cols = b.u_cols
         self.base_cost = np.array(b.cost)
         h = quiet_highs()
         for option, value in (("threads", 1), ("mip_max_nodes", NODES), ("time_limit", SECONDS),
-                              ("mip_rel_gap", 1e-6), ("mip_abs_gap", 1e-9), ("random_seed", 0)):
+                              ("mip_rel_gap", 1e-6), ("mip_abs_gap", 1e-9), ("random_seed", 0),
+                              ("presolve", "off")):
             h.setOptionValue(option, value)
         h.passModel(b.model())
         self.h = h
@@ -95,12 +105,12 @@ class PricingModel:
             degree[i] += ew
             degree[j] += ew
         within = _within(obj, obj.features) if w["needs"] > 0 else np.zeros(n)
-        frozen = [blocks.frozen[i] is not None or len(blocks.locks[i]) > 1 for i in range(n)]
+        frozen = [blocks.frozen[i] is not None or len(blocks.locks[i]) > 1 or not self.region[i] for i in range(n)]
         x = [b.col(w["compact"] * 0.5 * degree[i] / obj.n_edges + w["needs"] * within[i], 0.0,
                    0.0 if frozen[i] else 1.0, True) for i in range(n)]
         r = [b.col(0.0, 0.0, 0.0 if frozen[i] else 1.0, True) for i in range(n)]
         g = [b.col(0.0, 0.0, highspy.kHighsInf, False) for _ in range(n)]
-        big = float(_most_blocks(pop, hi))
+        big = float(_most_blocks(pop[self.region], hi))
         b.row({ri: 1.0 for ri in r}, 1.0, 1.0)
         for i in range(n):
             b.row({r[i]: 1.0, x[i]: -1.0}, -np.inf, 0.0)
@@ -128,29 +138,41 @@ class PricingModel:
         b.row({d: 1.0, **{x[i]: float(pop[i]) for i in range(n)}}, mean, np.inf)
         for li, p in enumerate(obj.layers):
             m = obj.features[:, p.start : p.stop]
-            areas = np.flatnonzero(m.sum(axis=0) > 0)
+            areas = np.flatnonzero(m[self.region].sum(axis=0) > 0)
             if self.alpha[li] > 0:
                 for la in areas.tolist():
                     u = b.col(0.0, 0.0, 1.0, True)
                     b.u_cols.append((li, la, u))
-                    self._product(b, x, u, m[:, la], self.alpha[li])
+                    self._product(b, x, u, m[:, la], self.alpha[li], pop, hi)
             if self.beta[li] > 0:
                 vs = []
                 for la in areas.tolist():
                     v = b.col(0.0, 0.0, 1.0, True)
                     vs.append(v)
-                    self._product(b, x, v, m[:, la], self.beta[li])
+                    self._product(b, x, v, m[:, la], self.beta[li], pop, hi)
                 b.row(dict.fromkeys(vs, 1.0), -np.inf, 1.0)
         self._side_rows(b, x, blocks)
         self.x_cols = x
 
-    @staticmethod
-    def _product(b: _Builder, x: list[int], choice: int, overlap: np.ndarray, weight: float) -> None:
-        """Gain ``weight * sum_b overlap_b * x_b * choice`` as ``q_b <= choice, q_b <= x_b``."""
-        for i in np.flatnonzero(overlap > 0).tolist():
+    def _product(self, b: _Builder, x: list[int], choice: int, overlap: np.ndarray, weight: float,
+                 pop: np.ndarray, hi: float) -> None:
+        """Gain ``weight * sum_b overlap_b * x_b * choice`` as ``q_b <= choice, q_b <= x_b``, and the
+        capacity row ``sum_b pop_b q_b <= hi * choice``.
+
+        The capacity row is implied by the population bound for 0-1 values (the blocks counted are in
+        the area) but not for fractions: without it the LP relaxation takes a fraction of a layer area
+        too big for any one area (all of London's 33 boroughs at 0.29 on England at 20 areas) and
+        collects that fraction of its whole gain; with it the gain is paid for by ``choice`` in
+        proportion to the population it counts."""
+        members = [i for i in np.flatnonzero(overlap > 0).tolist() if self.region[i]]
+        capacity: dict[int, float] = {}
+        for i in members:
             q = b.col(-weight * float(overlap[i]), 0.0, 1.0, False)
             b.row({q: 1.0, choice: -1.0}, -np.inf, 0.0)
             b.row({q: 1.0, x[i]: -1.0}, -np.inf, 0.0)
+            capacity[q] = float(pop[i])
+        if members and sum(capacity.values()) > hi:
+            b.row({**capacity, choice: -float(hi)}, -np.inf, 0.0)
 
     @staticmethod
     def _side_rows(b: _Builder, x: list[int], blocks: Blocks) -> None:
@@ -198,6 +220,16 @@ class PricingModel:
         if status == highspy.HighsModelStatus.kOptimal:
             lower = min(lower, value)
         return Priced(chosen, value, lower, name)
+
+
+def sides(blocks: Blocks) -> list[np.ndarray]:
+    """Per do-not-cross side (``Blocks.side``), the mask of its blocks; one mask of every block when
+    there is no fence. Every area lies in one side: it is contiguous, and every edge between two sides
+    is a fence (an apart pair), so each side is priced on its own."""
+    if blocks.side is None or not blocks.fences:
+        return [np.ones(blocks.n_blocks, dtype=bool)]
+    side = np.asarray(blocks.side)
+    return [side == s for s in np.unique(side).tolist()]
 
 
 def _most_blocks(pop: np.ndarray, hi: float) -> int:

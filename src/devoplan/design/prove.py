@@ -42,12 +42,13 @@ RELAXATION = (
     "areas, raised to the optimum when the closing MIP finishes (docs/design.md)"
 )
 
-METHOD_GENERATED = ("column generation without listing (pricing MIP over the blocks with flow contiguity), "
-                    "price-and-branch MIP over the generated areas")
+METHOD_GENERATED = ("column generation without listing (a pricing MIP over the blocks of each do-not-cross side, "
+                    "flow contiguity), price-and-branch MIP over the generated areas")
 RELAXATION_GENERATED = (
     "the Lagrangian bound of the exact set-partitioning model over every plan of contiguous areas within the "
-    "population bounds that honours kept-whole blocks, locks, --apart and frozen areas: the restricted LP's duals "
-    "with the pricing MIP's proven bound on the least reduced cost (docs/design.md)"
+    "population bounds that honours kept-whole blocks, locks, apart pairs and frozen areas: the restricted LP's duals "
+    "with the pricing MIPs' proven bounds on the least reduced cost in each do-not-cross side, times the most areas "
+    "each side can hold (docs/design.md)"
 )
 
 

@@ -61,9 +61,13 @@ class Progress:
 
     phase: str
     fraction: float
-    best: float
+    best: float | None  # None until a plan exists (the repair phase)
     evaluations: int
     exact: float | None = None  # once the search is over: how far the exact model is through its phases
+
+    def best_text(self, digits: int = 5) -> str:
+        """The best objective so far for display, ``-`` before there is a plan."""
+        return "-" if self.best is None else f"{self.best:.{digits}f}"
 
     @property
     def bar_fraction(self) -> float:
@@ -533,7 +537,8 @@ def anneal_rounds(
 
         def report(p: Progress, r: int = r, prior: float = best) -> None:
             if progress is not None:
-                progress(Progress(p.phase, (r + p.fraction) / rounds, min(p.best, prior), total.evaluations))
+                best_so_far = prior if p.best is None else min(p.best, prior)
+                progress(Progress(p.phase, (r + p.fraction) / rounds, best_so_far, total.evaluations))
 
         remaining = wall_limit - (time.perf_counter() - t0)
         a, v, stats = anneal(state, rng, share, remaining, report)

@@ -6,7 +6,6 @@ interrupted run never leaves half a report.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from devoplan import __version__, fileio
-from devoplan.errors import DevoplanError, InputError
+from devoplan.errors import DevoplanError
+from devoplan.fileio import check_file_target
 from devoplan.funding import fund
 from devoplan.funding.spec import FundingSpec
 from devoplan.geography.model import Geography
@@ -86,18 +86,8 @@ def check_out(out: Path, *, force: bool = False) -> None:
     """Refuse, before any work, a report path that could destroy something: it must end in ``.html``,
     lie in a folder that exists or can be made and be written, and be new or a report devoplan wrote
     (its ``generator`` meta tag), unless ``force``."""
-    if out.is_dir():
-        raise InputError("is a directory; `out` names the HTML file to write, e.g. out/report.html", file=out)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise InputError("the report is an HTML file: give a path ending in .html", file=out)
-    parent = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
-    if parent is not None and not parent.is_dir():
-        raise InputError(f"cannot write the report: {parent} is a file, not a folder", file=out)
-    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write the report: no permission to write in {parent}", file=out)
-    if out.exists() and not force and not written_by_devoplan(out):
-        raise InputError("exists and is not a report devoplan wrote; choose another path or pass `force` "
-                         "to overwrite it", file=out)
+    check_file_target(out, what="the report", kind="HTML", field="out", example="out/report.html",
+                      suffixes=(".html", ".htm"), ours=written_by_devoplan, force=force)
 
 
 def written_by_devoplan(path: Path) -> bool:

@@ -168,7 +168,8 @@ class Session:
         return bool(self._redo)
 
     def resolve(self, moves: Iterable[MoveLike] | Mapping[str, str]) -> tuple[np.ndarray, np.ndarray]:
-        """District and area positions of ``moves`` (codes or names, any case, or positions); last move wins."""
+        """District and area positions of ``moves`` (codes or names, any case, or positions). A district
+        sent to two different areas is refused (which one was meant cannot be guessed)."""
         items = moves.items() if isinstance(moves, Mapping) else moves
         chosen: dict[int, int] = {}
         for district, area in items:
@@ -176,6 +177,10 @@ class Session:
             a = area if isinstance(area, int | np.integer) else self.areas.position(area)
             if not 0 <= int(u) < self.model.geography.n_units or not 0 <= int(a) < len(self._codes):
                 raise DevoplanError(f"move {district}={area}: position out of range")
+            if chosen.get(int(u), int(a)) != int(a):
+                raise DevoplanError(f"`moves`: {self.model.districts.label(int(u))} is moved twice, to "
+                                    f"{self._codes[chosen[int(u)]]} and to {self._codes[int(a)]}; give one move "
+                                    "per district")
             chosen[int(u)] = int(a)
         if not chosen:
             raise DevoplanError("moves: give at least one district=area move")

@@ -103,6 +103,10 @@ class Splits:
         name = self.names.get(code, code)
         return code if name == code else f"{name} ({code})"
 
+    def count(self, side: str) -> int:
+        """How many layer areas are split ``before`` or ``after``, or the change (``delta``)."""
+        return {"before": len(self.before), "after": len(self.after), "delta": len(self.after) - len(self.before)}[side]
+
     @property
     def newly_split(self) -> tuple[str, ...]:
         return tuple(a for a in self.after if a not in self.before)
@@ -152,8 +156,7 @@ class Preview:
                                   "plan_in_layer": q(a.plan_in_layer)} for a in self.alignment},
             "areas": {a.code: _area_side(a, q) for a in self.areas},
             "noncontiguous_areas": q(self.noncontiguous_areas),
-            "split_areas": {s.key: len(s.after if side == "after" else s.before) -
-                            (len(s.before) if side == "delta" else 0) for s in self.splits},
+            "split_areas": {s.key: s.count(side) for s in self.splits},
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,7 +173,8 @@ class Preview:
                                    "within_bounds_after": a.within_bounds("after"),
                                    "pieces_after": [list(p) for p in a.pieces_after]} for a in self.areas},
                 "splits": {s.key: {"hard": s.hard, "before": list(s.before), "after": list(s.after),
-                                   "newly_split": list(s.newly_split), "rejoined": list(s.rejoined)}
+                                   "newly_split": list(s.newly_split), "rejoined": list(s.rejoined),
+                                   "names": {c: s.names.get(c, c) for c in dict.fromkeys(s.before + s.after)}}
                            for s in self.splits},
             },
             "problems": list(self.problems),
