@@ -19,11 +19,10 @@ def run(argv: list[str]) -> int:
 
 
 @pytest.mark.slow
-def test_design_writes_outputs_and_is_reproducible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_design_writes_outputs_and_is_reproducible(tmp_path: Path) -> None:
     # the search stops on its budget of work; the wall-clock guard (3 x the limit) is for very slow machines
     # and would make a run on a loaded test machine stop early and differ, which is not what is tested here
-    monkeypatch.setattr("devoplan.design.api.WALL_GUARD", 1000.0)
-    args = ["design", "--time-limit", "2", "--seed", "4", "--quiet"]
+    args = ["design", "--time-limit", "2", "--seed", "4", "--quiet", "--wall-guard", "inf"]
     assert run([*args, "--out", str(tmp_path / "a")]) == 0
     assert run([*args, "--out", str(tmp_path / "b")]) == 0
     doc = json.loads((tmp_path / "a" / "metrics.json").read_text())
@@ -74,6 +73,7 @@ def test_infeasible_max_pop_exits_2_with_numbers(capsys: pytest.CaptureFixture[s
          "--lock: unknown district or area 'Manchestr'; did you mean 'Manchester' (E08000003)?"),
         (["--time-limit", "0"], "--time-limit must be a positive number of seconds"),
         (["--seed", "-1"], "--seed must be a non-negative integer, got -1"),
+        (["--wall-guard", "0"], "--wall-guard must be a number > 0 (a multiple of --time-limit; inf for no"),
         (["--health", "ICB", "--health", "NOPE"], "unknown layer 'NOPE'"),
     ],
 )

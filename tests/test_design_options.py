@@ -70,6 +70,10 @@ def test_option_validation_messages() -> None:
         DesignOptions(frozen_areas=("A01",))
     with pytest.raises(DevoplanError, match="positive number of seconds"):
         DesignOptions(time_limit=0)
+    for guard in (0.0, -1.0, float("nan")):
+        with pytest.raises(DevoplanError, match="`wall_guard` must be a number > 0"):
+            DesignOptions(wall_guard=guard)
+    assert DesignOptions(wall_guard=float("inf")).wall_guard == float("inf")
 
 
 def test_default_bounds_from_mean_and_largest_block() -> None:

@@ -121,6 +121,15 @@ def test_same_seed_same_plan_different_seed_may_differ() -> None:
     assert a.plan == b.plan and a.objective == b.objective and a.metrics == b.metrics
 
 
+def test_wall_guard_stops_the_search_on_the_clock_and_inf_never_does() -> None:
+    geo = _grid4()
+    opts = DesignOptions(areas=4, health=("H",), economic=("E",), keep_whole=(), time_limit=0.5, compute_bound=False)
+    stopped = design(geo, opts.with_(wall_guard=1e-9), seed=5)
+    assert stopped.stats.stopped_by == "time" and stopped.checks["ok"]
+    assert stopped.stats.evaluations < design(geo, opts, seed=5).stats.evaluations
+    assert design(geo, opts.with_(wall_guard=float("inf")), seed=5).stats.stopped_by == "budget"
+
+
 def test_start_plan_and_frozen_area_kept() -> None:
     geo = _grid4()
     labels = ["P1"] * 8 + ["P2", "P2", "P3", "P3"] * 2

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from devoplan.cli import app
-from devoplan.commands.numbers import option_flags
+from devoplan.commands.numbers import MAY_BE_INFINITE, option_flags
 from devoplan.report.schema import DEMO, DESIGN_DOC
 from devoplan.testing.cli import run_cli
 from devoplan.testing.files import (
@@ -191,6 +191,15 @@ def test_numeric_options_are_found() -> None:
             ("demo", "--seed")} <= flags
 
 
+def _parses_to_inf(text: str) -> bool:
+    """Whether the command line reads ``text`` as +infinity ('inf', '1e400'): a valid "no limit" for the
+    options in ``MAY_BE_INFINITE`` (``design --wall-guard inf``), refused everywhere else."""
+    try:
+        return float(text) == math.inf
+    except ValueError:
+        return False
+
+
 @pytest.mark.parametrize("option", NUMERIC_OPTIONS, ids=[f"{c} {f}" for c, f, _ in NUMERIC_OPTIONS])
 @examples(7)
 @given(value=st.sampled_from(["nan", "inf", "-inf", "1e308", "99999999999999999999", "x", "1e400"]))
@@ -198,6 +207,7 @@ def test_every_numeric_option_refuses_hostile_values(tmp_path_factory: pytest.Te
                                                      capsys: pytest.CaptureFixture[str],
                                                      option: tuple[str, str, list[str]], value: str) -> None:
     command, flag, needed = option
+    assume(not (_parses_to_inf(value) and flag.removeprefix("--").replace("-", "_") in MAY_BE_INFINITE))
     tmp = tmp_path_factory.mktemp("opt")
     needed = [str(tmp / "out") if a == "x" and i and needed[i - 1] in ("--out", "-o") else a
               for i, a in enumerate(needed)]

@@ -57,16 +57,6 @@ def run_cli(argv: list[str]) -> None:
     _quiet(main, argv)
 
 
-def run_design(argv: list[str]) -> None:
-    """Child: ``devoplan design ARGV`` with the wall-clock guard off, so the search always ends on its
-    evaluation budget and a run gives the same plan however loaded the machine is (the trials compare
-    folders byte for byte with reference runs; the guard itself is tested in the design tests)."""
-    from devoplan.design import api
-
-    api.WALL_GUARD = float("inf")
-    run_cli(argv)
-
-
 def write_demo(inputs: str, variant: int, out: str) -> None:
     """Child: the demo's output step (report, maps, tables) for precomputed results."""
     from devoplan.pipeline import write_outputs
@@ -159,9 +149,11 @@ def grid_geography(directory: Path, side: int = 4) -> Path:
 
 
 def design_argv(geo: Path, out: Path, variant: int) -> list[str]:
-    # A small evaluation budget; run_design turns the wall-clock guard off, so load cannot change the plan.
+    # A small evaluation budget and the wall-clock guard off, so the search always ends on its budget and
+    # load cannot change the plan (the trials compare folders byte for byte with reference runs).
     return ["design", "-g", str(geo), "--areas", str(2 + variant), "--health", "H", "--economic", "H",
-            "--keep-whole", "none", "--time-limit", "0.05", "--quiet", "--no-bound", "--out", str(out)]
+            "--keep-whole", "none", "--time-limit", "0.05", "--quiet", "--no-bound", "--wall-guard", "inf",
+            "--out", str(out)]
 
 
 def _two_sets(ctx: Any, tmp: Path, make: Callable[[int, Path], tuple[Any, ...]],
@@ -179,23 +171,23 @@ def _two_sets(ctx: Any, tmp: Path, make: Callable[[int, Path], tuple[Any, ...]],
 
 def test_design_killed_at_random_moments(ctx: Any, tmp_path: Path) -> None:
     geo = grid_geography(tmp_path / "geo")
-    sets, duration = _two_sets(ctx, tmp_path, lambda v, out: (run_design, design_argv(geo, out, v)))
+    sets, duration = _two_sets(ctx, tmp_path, lambda v, out: (run_cli, design_argv(geo, out, v)))
     out = tmp_path / "out"
-    _complete(ctx, run_design, design_argv(geo, out, 0))
+    _complete(ctx, run_cli, design_argv(geo, out, 0))
     (out / NOTE).write_text("mine")
-    seen = kill_trials(ctx, out, sets, lambda v: (run_design, design_argv(geo, out, v)), duration, seed=18)
+    seen = kill_trials(ctx, out, sets, lambda v: (run_cli, design_argv(geo, out, v)), duration, seed=18)
     assert "old" in seen
-    _complete(ctx, run_design, design_argv(geo, out, 0))  # the next run cleans what killed runs left
+    _complete(ctx, run_cli, design_argv(geo, out, 0))  # the next run cleans what killed runs left
     assert snapshot(out) == sets[0]
     _assert_cleaned(out)
 
 
 def test_two_designs_into_one_folder_never_crash_or_mix(ctx: Any, tmp_path: Path) -> None:
     geo = grid_geography(tmp_path / "geo")
-    sets, _ = _two_sets(ctx, tmp_path, lambda v, out: (run_design, design_argv(geo, out, v)))
+    sets, _ = _two_sets(ctx, tmp_path, lambda v, out: (run_cli, design_argv(geo, out, v)))
     out = tmp_path / "out"
     for _ in range(4):
-        procs = [_start(ctx, run_design, design_argv(geo, out, v)) for v in (0, 1)]
+        procs = [_start(ctx, run_cli, design_argv(geo, out, v)) for v in (0, 1)]
         for proc in procs:
             proc.join(120)
             assert proc.exitcode == 0

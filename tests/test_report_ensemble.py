@@ -9,8 +9,10 @@ import pytest
 from devoplan.design.options import DesignOptions
 from devoplan.ensemble import EnsembleOptions, ensemble
 from devoplan.ensemble.output import write_ensemble
+from devoplan.ensemble.scoring import MetricSummary
 from devoplan.errors import InputError
 from devoplan.plan import Plan
+from devoplan.report.document import EnsembleSummary
 from devoplan.report.ensemble import ensemble_section, read_ensemble
 from devoplan.report.figures import FigureSink
 from devoplan.testing import grid_geography
@@ -32,7 +34,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_section_charts_the_plan_among_the_ensemble(folder: Path) -> None:
     doc = read_ensemble(folder)
     assert "objective" in doc["values"] and len(doc["values"]["objective"]) == 40
-    section = ensemble_section({"ensemble": doc}, FigureSink())
+    section = ensemble_section(EnsembleSummary.from_json(doc), FigureSink())
     assert section is not None and section.id == "ensemble"
     assert "<svg" in section.body and "percentile" in section.body
     assert "<b>today</b>" not in section.body and "&lt;b&gt;today&lt;/b&gt;" in section.body
@@ -40,7 +42,7 @@ def test_section_charts_the_plan_among_the_ensemble(folder: Path) -> None:
 
 
 def test_no_ensemble_no_section() -> None:
-    assert ensemble_section({}, FigureSink()) is None
+    assert ensemble_section(None, FigureSink()) is None
 
 
 def test_a_folder_without_an_ensemble_is_refused(tmp_path: Path) -> None:
@@ -72,15 +74,15 @@ def test_report_shows_where_the_plan_falls(folder: Path, tmp_path: Path, capsys:
 def test_every_varying_metric_is_charted_once_and_the_constant_ones_are_named(folder: Path) -> None:
     from devoplan.report.ensemble import chart_groups, constant_metrics
 
-    doc = read_ensemble(folder)
-    rows = {m["metric"]: m for m in doc["metrics"]}
+    doc = EnsembleSummary.from_json(read_ensemble(folder))
+    rows = doc.metrics
     charted = [m for _, group in chart_groups(rows) for m in group]
-    varying = [m for m, r in rows.items() if r["maximum"] > r["minimum"]]
+    varying = [r.metric for r in rows if r.maximum > r.minimum]
     assert sorted(charted) == sorted(varying) and len(set(charted)) == len(charted)
-    assert set(doc["values"]) == set(charted)
+    assert set(doc.values) == set(charted)
     same = constant_metrics(rows)
     assert same and not set(same) & set(charted)
-    section = ensemble_section({"ensemble": doc}, FigureSink())
+    section = ensemble_section(doc, FigureSink())
     assert section is not None
     assert section.body.count("<svg") == len(chart_groups(rows))
     assert section.body.count("<details>") == len(chart_groups(rows)) - 1
@@ -90,8 +92,8 @@ def test_every_varying_metric_is_charted_once_and_the_constant_ones_are_named(fo
 def test_the_headline_figure_grows_with_the_layers() -> None:
     from devoplan.report.ensemble import ensemble_figure
 
-    rows = [{"metric": name, "minimum": 0.0, "maximum": 1.0, "plan_value": 0.5, "percentile": 50.0}
-            for name in ["objective", *(f"coterminosity@L{i}" for i in range(21))]]
-    doc = {"metrics": rows, "values": {r["metric"]: [0.0, 0.5, 1.0] for r in rows}}
+    rows = tuple(MetricSummary(name, 3, 0.5, 0.5, 0.0, 0.05, 0.5, 0.95, 1.0, plan_value=0.5, percentile=50.0)
+                 for name in ["objective", *(f"coterminosity@L{i}" for i in range(21))])
+    doc = EnsembleSummary(3, 3, 2, 1, 10, 0, "plan", rows, {r.metric: (0.0, 0.5, 1.0) for r in rows})
     fig = ensemble_figure(doc)
     assert len(fig.axes) == 22  # no cap: six rows of four

@@ -18,7 +18,8 @@ from devoplan.pipeline import Headline, WinnersAndLosers
 from devoplan.plan import Plan
 from devoplan.planio import write_plan_csv
 from devoplan.report.build import build_report, render_from_files
-from devoplan.report.data import BoundFacts, bound_facts, funding_view, plan_fingerprint
+from devoplan.report.data import funding_view, plan_fingerprint
+from devoplan.report.document import BoundFacts, DesignPart, FundingSummary, MetricsDocument, bound_facts
 from devoplan.report.maps import _number_list, area_figure, crowded_cluster
 from devoplan.report.sources import assumption_rows, format_value
 from devoplan.report.tables import fmt_row
@@ -70,11 +71,11 @@ def test_assumptions_name_the_indicator_a_weight_belongs_to(tmp_path: Path) -> N
     spec.write_text('[lines.health.need]\n[[lines.health.need.indicators]]\nkey = "imd_score"\nweight = 0.4\n')
     funding = {"spec": {"file": str(spec)},
                "assumptions": [{"key": "lines.health.need.indicators[0].weight", "value": 0.4}]}
-    rows = assumption_rows(funding, {"imd_score": "Index of Multiple Deprivation"})
+    rows = assumption_rows(FundingSummary.from_json(funding), {"imd_score": "Index of Multiple Deprivation"})
     assert rows == [("lines.health.need.indicators[0].weight (Index of Multiple Deprivation)", "0.4",
                      "assumption (no source given)")]
     funding["spec"] = {"file": str(tmp_path / "gone.toml")}  # saved outputs moved elsewhere: the key stays
-    assert assumption_rows(funding)[0][0] == "lines.health.need.indicators[0].weight"
+    assert assumption_rows(FundingSummary.from_json(funding))[0][0] == "lines.health.need.indicators[0].weight"
 
 
 def _split(layer: str, kind: str) -> dict[str, object]:
@@ -102,24 +103,25 @@ def test_findings_are_assembled_from_the_figures(tmp_path: Path) -> None:
                                            "n_losers": 1}},
     }
     fv = funding_view(synthetic_allocations(), plan)
-    text = findings(metrics, fv, plan.n_areas)
+    text = findings(MetricsDocument.from_json(metrics), fv, plan.n_areas)
     assert text[0] == ("Today, the 2026 ICBs and the LSIP areas have a coterminosity of 0.751 with each other (1 = "
                        "the same map); 1 districts are split between 2026 ICBs and 1 sit in two or more LSIP areas.")
     assert text[1] == ("The proposed 2 areas have a coterminosity of 0.900 with the 2026 ICBs and 0.800 with the "
                        "LSIP areas; they split 1 of the 2 2026 ICBs and 2 of the 2 LSIP areas between areas.")
     partition = {**metrics, "audit": {"coterminosity": {"ICB26": {"LSIP": 0.75}}, "unit_splits": []}}
-    assert findings(partition, fv, plan.n_areas)[0].endswith(
+    assert findings(MetricsDocument.from_json(partition), fv, plan.n_areas)[0].endswith(
         "0 districts are split between 2026 ICBs and every district lies in one LSIP area.")
     assert text[2] == ("Who would run them: 1 could be run by an existing combined authority; "
                        "1 need a new combined authority.")
     # 2026/27: £700,000 + £2,100,000 = £2.8m for 2,100 residents = £1,333 per head
     assert text[3].startswith("The settlement gives areas £0.0bn in 2026/27 (£1,333 per head)")
     assert "1 areas grow faster than England's 4.2% cash growth" in text[3]
-    other = findings(metrics, fv, plan.n_areas, national="the national")[3]  # a geography that is not England
+    other = findings(MetricsDocument.from_json(metrics), fv, plan.n_areas,  # a geography that is not England
+                     national="the national")[3]
     assert "1 areas grow faster than the national 4.2% cash growth" in other and "England" not in other
     assert "The baseline is assumed, not measured" in text[3]
     del metrics["funding"]
-    assert "assumed" not in findings(metrics, fv, plan.n_areas)[3]
+    assert "assumed" not in findings(MetricsDocument.from_json(metrics), fv, plan.n_areas)[3]
 
 
 def test_how_the_plan_was_found_in_words() -> None:
@@ -128,7 +130,7 @@ def test_how_the_plan_was_found_in_words() -> None:
                         "stopped_by": "budget"},
               "result": {"checks": {"ok": True}, "weights": {"health": 1.0, "compact": 0.5, "identity": 0.0},
                          "terms": {"health": 0.25, "compact": 0.4, "identity": 0.1}}}
-    html = design_facts(design)
+    html = design_facts(DesignPart.from_json(design))
     assert "800–2,000 residents per area" in html and "all met" in html
     assert "1.200 (the starting plan scored 1.500)" in html
     assert "0.25" in html and "0.5 × 0.400" in html and "broken local identity" not in html  # zero weight left out
@@ -136,12 +138,12 @@ def test_how_the_plan_was_found_in_words() -> None:
     assert "50.0%: the most a better plan could improve" in html and "(the relaxation may be loose)" in html
     assert "proven optimal" not in html  # facts from before the exact model: not proven
     assert "1,000 candidate plans scored with seed 3" in html
-    assert design_facts({}) == ""
+    assert design_facts(DesignPart.from_json({})) == ""
 
 
 def _bound_html(**extra: object) -> str:
     facts = {"objective": 1.2, "lower_bound": 1.2, "gap_to_bound": "0.0%", **extra}
-    return design_facts({"facts": facts})
+    return design_facts(DesignPart.from_json({"facts": facts}))
 
 
 def test_a_proven_optimal_plan_is_called_optimal_not_bounded() -> None:

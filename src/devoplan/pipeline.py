@@ -44,7 +44,8 @@ from devoplan.metrics.audit import audit as audit_layers
 from devoplan.planio import write_plan_csv, write_plan_geojson
 from devoplan.report.build import build_report
 from devoplan.report.comparison import ComparisonTable, comparison_table
-from devoplan.report.data import BoundFacts, bound_facts, plan_fingerprint, read_allocations, read_metrics
+from devoplan.report.data import plan_fingerprint, read_allocations, read_metrics
+from devoplan.report.document import BoundFacts, bound_facts
 from devoplan.report.downloads import write_tables
 from devoplan.report.layerwords import ECONOMIC, HEALTH
 from devoplan.validate import MAX_TIME_LIMIT

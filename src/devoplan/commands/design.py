@@ -26,6 +26,7 @@ from devoplan.design.options import (
     DEFAULT_HEALTH,
     DEFAULT_KEEP_WHOLE_IF_PRESENT,
     DEFAULT_TIME_LIMIT,
+    DEFAULT_WALL_GUARD,
     DesignOptions,
     parse_groups,
     parse_layers,
@@ -39,8 +40,12 @@ from devoplan.errors import DevoplanError
 from devoplan.geography.loader import load_geography
 from devoplan.geography.model import Geography
 from devoplan.planio import read_plan
+from devoplan.report.document import bound_facts
 
 NO_BOUND_HELP = "Skip the exact model and the lower bound (search only)."
+WALL_GUARD_HELP = (f"Stop the search after this many times --time-limit of wall clock on a slow or loaded "
+                   f"machine (metrics.json then says stopped_by 'time'); 'inf': never, so the same seed always "
+                   f"gives the same plan [{DEFAULT_WALL_GUARD:g}].")
 TIME_HELP = ("Search budget in seconds, a fixed amount of work (same seed, same plan); the exact model "
              "(bound, proof of optimality or a better plan) runs after it.")
 
@@ -112,6 +117,7 @@ def design_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same output.")] = 0,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_HELP)] = DEFAULT_TIME_LIMIT,
     no_bound: Annotated[bool, typer.Option("--no-bound", help=NO_BOUND_HELP)] = False,
+    wall_guard: Annotated[float, typer.Option("--wall-guard", help=WALL_GUARD_HELP)] = DEFAULT_WALL_GUARD,
     geography: Annotated[
         Path | None, typer.Option("--geography", "-g", help="A geography directory (default: England 2024).")
     ] = None,
@@ -135,7 +141,7 @@ def design_command(
         "together": parse_groups(together or [], "together"),
         "apart": tuple((a, b) for a, b in parse_groups(apart or [], "apart", pairs=True)),
         "start": start_plan, "frozen_areas": parse_layers(frozen_areas),
-        "time_limit": time_limit, "compute_bound": not no_bound,
+        "time_limit": time_limit, "compute_bound": not no_bound, "wall_guard": wall_guard,
     }
     explicit = {k: v for k, v in given.items() if v is not None}
     if scenario is not None:
@@ -261,14 +267,13 @@ def bound_line(result: DesignResult) -> str:
     """One line on the evidence: proven optimal, or the bound, its kind and the gap."""
     bound = result.bound
     assert bound is not None
-    details = bound.details
-    searched = details.get("search_objective")
-    improved = float(details.get("improved_by_mip", 0.0) or 0.0)  # type: ignore[arg-type]
-    by_mip = f"; the exact model improved the searched plan ({searched:.5f})" if improved > 0 else ""
+    facts = bound_facts(bound.to_dict(result.objective))  # what the report says of the same bound
+    by_mip = (f"; the exact model improved the searched plan ({facts.search_objective:.5f})"
+              if facts.mip_improved else "")
     if bound.proven_optimal:
         return f"[green]proven optimal[/] by the exact model (lower bound {bound.value:.5f}, gap 0.0%{by_mip})"
-    kind = "exact model" if "feasible_areas" in details else f"term-wise relaxation; {details.get('exact_model', '')}"
-    if "bridges_assumed" in details:
+    kind = "exact model" if facts.exact else f"term-wise relaxation; {facts.exact_model_note or ''}"
+    if "bridges_assumed" in bound.details:
         kind += ", over plans that keep the bridges noted below"
     return (f"lower bound {bound.value:.5f} ({kind}, see docs/design.md); "
             f"gap {100 * bound.gap(result.objective):.2f}%{by_mip}")

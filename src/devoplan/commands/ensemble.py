@@ -111,10 +111,11 @@ def ensemble_command(
 
 def chart(folder: Path) -> Path:
     """ensemble.png: the report's histograms of the headline metrics, the compared plan marked."""
+    from devoplan.report.document import EnsembleSummary
     from devoplan.report.ensemble import ensemble_figure, read_ensemble
     from devoplan.report.figures import save_png
 
-    return save_png(ensemble_figure(read_ensemble(folder)), folder / "ensemble.png")
+    return save_png(ensemble_figure(EnsembleSummary.from_json(read_ensemble(folder))), folder / "ensemble.png")
 
 
 def render(result: EnsembleResult, console: Console) -> None:

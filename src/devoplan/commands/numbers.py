@@ -5,7 +5,7 @@ without complaint; a command would then compute with them. :func:`checked_number
 command's function so each float or int argument is finite, of a sane magnitude and within int64,
 and a bad one is refused in one line naming the option (``--min-pop: must be a number, not NaN``).
 Ranges that depend on the quantity (a positive time limit, at least one area) stay with the
-library's own checks.
+library's own checks. An option in :data:`MAY_BE_INFINITE` accepts ``inf`` (it means "no limit").
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from devoplan.validate import Bounds, Param, check
+
+# Options where ``inf`` is a meaningful value: ``design --wall-guard inf`` turns the wall-clock guard off.
+MAY_BE_INFINITE: frozenset[str] = frozenset({"wall_guard"})
 
 
 def option_flags(func: Callable[..., Any]) -> dict[str, str]:
@@ -41,6 +44,8 @@ def checked_numbers(func: Callable[..., Any]) -> Callable[..., Any]:
         for name, value in kwargs.items():
             for item in value if isinstance(value, list | tuple) else (value,):
                 if isinstance(item, int | float) and not isinstance(item, bool):
+                    if name in MAY_BE_INFINITE and item == float("inf"):
+                        continue
                     check(item, Param(flags.get(name, name)), Bounds(integer=isinstance(item, int)))
         return func(*args, **kwargs)
 

@@ -44,7 +44,6 @@ if TYPE_CHECKING:  # governance reads design's naming helpers: imported where us
 # Measured ~7,000 units/s on England blocks on one core of the development machine; the budget is
 # set below that so a run normally ends on budget (deterministic) inside the limit. docs/design.md.
 EVALS_PER_SECOND = 4000
-WALL_GUARD = 3.0  # the wall clock stops the search at WALL_GUARD x time_limit (slow or loaded machines)
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,7 +103,7 @@ def design(
                         min_pop, max_pop, rng, cap, fallback=opts.start is None)
     start_value = state.scorer.value
     budget = max(int(opts.time_limit * EVALS_PER_SECOND), 50)
-    best_assign, best_value, stats = anneal_rounds(state, rng, budget, opts.time_limit * WALL_GUARD, progress)
+    best_assign, best_value, stats = anneal_rounds(state, rng, budget, opts.time_limit * opts.wall_guard, progress)
     search_seconds = time.perf_counter() - t0
     bound = None
     if opts.compute_bound:

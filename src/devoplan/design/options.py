@@ -41,6 +41,10 @@ DEFAULT_KEEP_WHOLE: tuple[str, ...] = ("UTLA", "CAUTH25")
 # combined authorities CAUTH, docs/data-format.md).
 DEFAULT_KEEP_WHOLE_IF_PRESENT: tuple[str, ...] = ("UTLA", "CAUTH25", "CAUTH")
 DEFAULT_TIME_LIMIT = 30.0
+# The wall clock stops the search at ``wall_guard x time_limit`` seconds (a guard for very slow or loaded
+# machines; the search normally ends on its budget of work first). ``inf`` turns the guard off, so a
+# run ends on its budget however loaded the machine is and the same seed always gives the same plan.
+DEFAULT_WALL_GUARD = 3.0
 # Default population bounds, as multiples of the mean area population (total / k); the upper
 # bound is raised to the largest block that must stay whole if that is bigger (see docs/design.md).
 MIN_POP_FACTOR = 0.5
@@ -54,7 +58,8 @@ class DesignOptions:
     ``min_pop``/``max_pop`` of ``None`` mean "derive the documented default" (``resolved_bounds``).
     ``locks`` maps a unit or layer-area code to the name of the area it must belong to; ``together``
     groups codes that must share an area; ``apart`` pairs codes that must not. ``start`` is a plan to
-    improve and ``frozen_areas`` are codes of its areas that may not change at all.
+    improve and ``frozen_areas`` are codes of its areas that may not change at all. ``wall_guard``
+    stops the search after ``wall_guard x time_limit`` seconds of wall clock (``inf``: never).
     """
 
     areas: int = DEFAULT_AREAS
@@ -76,6 +81,7 @@ class DesignOptions:
     frozen_areas: tuple[str, ...] = ()
     time_limit: float = DEFAULT_TIME_LIMIT
     compute_bound: bool = True
+    wall_guard: float = DEFAULT_WALL_GUARD
 
     def __post_init__(self) -> None:
         validate(self)
@@ -104,6 +110,10 @@ def validate(opts: DesignOptions) -> None:
     if not (math.isfinite(opts.time_limit) and 0 < opts.time_limit <= MAX_TIME_LIMIT):
         raise DevoplanError(f"`time_limit` must be a positive number of seconds, got {opts.time_limit} "
                             f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
+    guard = opts.wall_guard
+    if isinstance(guard, bool) or not isinstance(guard, int | float) or math.isnan(guard) or guard <= 0:
+        raise DevoplanError(f"`wall_guard` must be a number > 0 (a multiple of `time_limit`; inf for no "
+                            f"wall-clock stop), got {guard}")
     overlap = set(opts.keep_whole) & set(opts.keep_whole_soft)
     if overlap:
         raise DevoplanError(f"layer(s) {', '.join(sorted(overlap))} named both hard and soft keep-whole")

@@ -7,6 +7,7 @@ interrupted run never leaves half a report.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,15 +23,8 @@ from devoplan.geography.model import Geography
 from devoplan.metrics.audit import audit
 from devoplan.plan import Plan
 from devoplan.report.comparison import comparison_table
-from devoplan.report.data import (
-    ReportData,
-    bounds_of,
-    default_title,
-    metrics_sections,
-    plan_fingerprint,
-    read_allocations,
-    read_metrics,
-)
+from devoplan.report.data import ReportData, default_title, for_plan, read_allocations, read_metrics_files
+from devoplan.report.document import MetricsDocument
 from devoplan.report.html import Page, esc, render_page
 
 if TYPE_CHECKING:
@@ -62,38 +56,20 @@ def render(data: ReportData, *, png_dir: Path | None = None) -> str:
 GENERATOR_TAG = '<meta name="generator" content="devoplan">'
 
 
-def for_plan(metrics: Mapping[str, Any], geography: Geography, plan: Plan) -> tuple[dict[str, Any], list[str]]:
-    """The metrics document without the parts that belong to another plan, and a note saying so.
-
-    A document written for a different plan (its ``plan.fingerprint`` differs, e.g. the plan CSV
-    was edited since) keeps only what does not depend on the plan: its design result and its
-    comparison are dropped, so the report never shows one plan's figures under another's name.
-    """
-    doc = dict(metrics)
-    saved = doc.get("plan")
-    if not isinstance(saved, Mapping) or saved.get("fingerprint") in (None, plan_fingerprint(geography, plan)):
-        return doc, []
-    doc.pop("design", None)
-    doc.pop("comparison", None)
-    doc.pop("plan", None)
-    return doc, ["The metrics file was written for a different plan (the plan CSV has changed since), so its "
-                 "design result and governance are left out and the comparison was recomputed."]
-
-
-def with_computed(data: ReportData) -> ReportData:
-    """Drop what belongs to another plan, then fill in the audit and the plan-vs-today comparison when
-    the metrics document lacks them (both are cheap, deterministic functions of geography and plan,
-    so a report rendered from a bare plan CSV still has them)."""
-    metrics, notes = for_plan(data.metrics, data.geography, data.plan)
-    if not isinstance(metrics.get("audit"), Mapping):
-        metrics["audit"] = audit(data.geography).to_dict()
-    if not isinstance(metrics.get("comparison"), Mapping):
-        bounds = bounds_of(metrics)
-        metrics["comparison"] = comparison_table(data.geography, data.plan, lower=bounds.lower,
-                                                 upper=bounds.upper).to_dict()
+def with_computed(geography: Geography, plan: Plan, metrics: Mapping[str, Any]) -> MetricsDocument:
+    """The metrics document, typed, without the parts that belong to another plan (:func:`for_plan`), with
+    the audit and the plan-vs-today comparison filled in when it lacks them (both are cheap, deterministic
+    functions of geography and plan, so a report rendered from a bare plan CSV still has them)."""
+    kept, notes = for_plan(metrics, geography, plan)
+    doc = MetricsDocument.from_json(kept)
+    if doc.audit is None:
+        doc = replace(doc, audit=audit(geography))
+    if doc.comparison is None:
+        bounds = doc.design.bounds
+        doc = replace(doc, comparison=comparison_table(geography, plan, lower=bounds.lower, upper=bounds.upper))
     if notes:
-        metrics["report_notes"] = [*metrics.get("report_notes", []), *notes]
-    return ReportData(data.geography, data.plan, data.allocations, metrics, data.title)
+        doc = replace(doc, report_notes=(*doc.report_notes, *notes))
+    return doc
 
 
 def build_report(geography: Geography, plan: Plan, out: Path, *, allocations: pd.DataFrame | None = None,
@@ -101,9 +77,9 @@ def build_report(geography: Geography, plan: Plan, out: Path, *, allocations: pd
                  title: str | None = None) -> Path:
     """Render the report for in-memory results and write it to ``out`` (returns ``out``)."""
     check_out(Path(out))
-    data = ReportData(geography, plan, allocations, dict(metrics or {}), title=title or default_title(geography))
-    html = render(with_computed(data), png_dir=png_dir)
-    return write_atomic(Path(out), html)
+    doc = with_computed(geography, plan, metrics or {})
+    data = ReportData(geography, plan, allocations, doc, title=title or default_title(geography))
+    return write_atomic(Path(out), render(data, png_dir=png_dir))
 
 
 def check_out(out: Path, *, force: bool = False) -> None:
@@ -138,11 +114,7 @@ def render_from_files(plan_csv: Path, allocations_csv: Path | None, metrics_json
     population = plan.area_totals(geo.units.population.astype(float))
     allocations = read_allocations(Path(allocations_csv), plan, population) if allocations_csv is not None else None
     paths = [metrics_json] if isinstance(metrics_json, str | Path) else list(metrics_json or [])
-    metrics: dict[str, Any] = {}
-    for path in paths:
-        doc, notes = for_plan(metrics_sections(read_metrics(Path(path)), Path(path), geo), geo, plan)
-        metrics.update(doc)
-        metrics["report_notes"] = [*metrics.get("report_notes", []), *notes]
+    metrics = read_metrics_files([Path(p) for p in paths], geo, plan)
     if ensemble is not None:  # a `devoplan ensemble` folder: the plan among valid plans (report/ensemble.py)
         from devoplan.report.ensemble import read_ensemble
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -11,37 +10,13 @@ from devoplan.geography.model import Geography
 from devoplan.plan import Plan
 from devoplan.report.comparison import dominant_areas
 from devoplan.report.data import FundingView
+from devoplan.report.document import NOT_ASSESSED, GovernanceNote
 from devoplan.report.layerwords import today_keys
 from devoplan.report.tables import AreaCard, money
 
-NOT_ASSESSED = "not assessed (no design result given)"
-
-
-def governance_text(entry: Any) -> str:
-    """One line from a design result's governance entry (a string, or a dict of its findings)."""
-    if entry is None:
-        return NOT_ASSESSED
-    if isinstance(entry, str):
-        return entry
-    if isinstance(entry, Mapping) and "status" in entry:
-        text = str(entry["status"]).replace("_", " ")
-        if entry.get("body"):
-            text += f": {entry['body']}"
-        if entry.get("note"):
-            text += f" ({entry['note']})"
-        return text
-    if isinstance(entry, Mapping):
-        for key in ("summary", "text", "description"):
-            if isinstance(entry.get(key), str):
-                return str(entry[key])
-        parts = [f"{k.replace('_', ' ')}: {v}" for k, v in entry.items()
-                 if v not in (None, "", [], {}) and not isinstance(v, Mapping | list)]
-        return "; ".join(parts) or NOT_ASSESSED
-    return str(entry)
-
 
 def area_cards(geography: Geography, plan: Plan, colours: Sequence[str], *,
-               governance: Mapping[str, Any] | None = None, funding: FundingView | None = None,
+               governance: Mapping[str, GovernanceNote] | None = None, funding: FundingView | None = None,
                baseline_assumed: bool = False) -> list[AreaCard]:
     """One card per plan area, in area order (numbered 1..k like the maps)."""
     present = {k.upper() for k in geography.layers}
@@ -58,10 +33,14 @@ def area_cards(geography: Geography, plan: Plan, colours: Sequence[str], *,
             population=int(np.rint(population[a])),
             districts=tuple(sorted(geography.units.names[u] for u in members)),
             dominant=tuple((k, rows[a][0], rows[a][1]) for k, rows in dominant.items()),
-            governance=governance_text((governance or {}).get(code)),
+            governance=_governance((governance or {}).get(code)),
             funding=_funding_facts(funding, a, baseline_assumed) if funding is not None else (),
         ))
     return cards
+
+
+def _governance(entry: GovernanceNote | None) -> str:
+    return NOT_ASSESSED if entry is None else entry.text
 
 
 def _funding_facts(f: FundingView, a: int, baseline_assumed: bool = False) -> tuple[tuple[str, str], ...]:

@@ -133,12 +133,6 @@ class ComparisonTable:
         return next((i for i, k in enumerate(self.layers) if k == key), None)
 
 
-def comparison_of(metrics: Mapping[str, Any]) -> ComparisonTable | None:
-    """The typed ``comparison`` of a metrics document (None when it has none or it has no rows)."""
-    doc = metrics.get("comparison")
-    return ComparisonTable.from_dict(doc) if isinstance(doc, Mapping) and doc.get("rows") else None
-
-
 def comparison_table(geography: Geography, plan: Plan, *, today: Sequence[str] | None = None,
                      lower: float | None = None, upper: float | None = None) -> ComparisonTable:
     """The plan and each of ``today``'s layers present in the geography, on every metric.

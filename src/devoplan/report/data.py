@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,12 @@ import pandas as pd
 
 from devoplan.csvcells import restore
 from devoplan.errors import InputError
-from devoplan.funding.result import WinnersAndLosers
 from devoplan.geography.model import Geography
 from devoplan.markets.document import placed_from_document
 from devoplan.metrics.audit import Audit
 from devoplan.plan import Plan
-from devoplan.report.comparison import ComparisonTable, comparison_of
+from devoplan.report.comparison import ComparisonTable
+from devoplan.report.document import MetricsDocument, PopulationBounds, bound_facts, mapping
 from devoplan.report.schema import DEMO, DESIGN_DOC, FUNDING, check_metrics
 from devoplan.validate import Bounds, Cell, financial_year, numbers, parse_document, read_text
 
@@ -42,69 +41,37 @@ SENSITIVITY_COLUMNS: tuple[str, ...] = ("per_head_p5", "per_head_p95")
 
 @dataclass(frozen=True, eq=False)
 class ReportData:
-    """Everything the report shows. ``metrics`` is the JSON-ready metrics document (may be empty)."""
+    """Everything the report shows. ``doc`` is the metrics document, typed (parts may be missing)."""
 
     geography: Geography
     plan: Plan
     allocations: pd.DataFrame | None = None
-    metrics: Mapping[str, Any] = field(default_factory=dict)
+    doc: MetricsDocument = field(default_factory=MetricsDocument)
     title: str = "Devolved commissioning areas for England"
 
     def __post_init__(self) -> None:
         if self.allocations is not None:
             check_allocations(self.allocations, self.plan, "allocations", population=self.area_population)
 
-    @cached_property
+    @property
     def comparison(self) -> ComparisonTable | None:
         """The plan against today's layers (the metrics document's ``comparison``), typed; None without one."""
-        return comparison_of(self.metrics)
+        return self.doc.comparison
 
-    @cached_property
+    @property
     def bounds(self) -> PopulationBounds:
         """The design's population bounds per area (the metrics document's ``design.bounds``)."""
-        return bounds_of(self.metrics)
+        return self.doc.design.bounds
 
-    @cached_property
+    @property
     def audit(self) -> Audit | None:
         """Today's layers against each other (the metrics document's ``audit``), typed; None without one."""
-        return audit_of(self.metrics)
+        return self.doc.audit
 
     @property
     def area_population(self) -> np.ndarray:
         """Residents of each plan area (plan area order)."""
         return self.plan.area_totals(self.geography.units.population.astype(np.float64))
-
-
-@dataclass(frozen=True)
-class PopulationBounds:
-    """Residents an area must hold (None where the design gave no bound, or no design was given)."""
-
-    lower: float | None = None
-    upper: float | None = None
-
-    @property
-    def both(self) -> bool:
-        """Whether both bounds are known (and non-zero)."""
-        return bool(self.lower) and bool(self.upper)
-
-
-def bounds_of(metrics: Mapping[str, Any]) -> PopulationBounds:
-    """The ``design.bounds`` of a metrics document, typed (no bounds when it has none)."""
-    bounds = _mapping(_mapping(metrics.get("design")).get("bounds"))
-    return PopulationBounds(_number_or_none(bounds.get("min_pop")), _number_or_none(bounds.get("max_pop")))
-
-
-def audit_of(metrics: Mapping[str, Any]) -> Audit | None:
-    """The typed ``audit`` of a metrics document (None when it has none)."""
-    doc = metrics.get("audit")
-    return Audit.from_dict(doc) if isinstance(doc, Mapping) and "coterminosity" in doc else None
-
-
-def winners_of(metrics: Mapping[str, Any]) -> WinnersAndLosers | None:
-    """The typed ``funding.winners_and_losers`` of a metrics document (None when it has none)."""
-    funding = metrics.get("funding")
-    doc = funding.get("winners_and_losers") if isinstance(funding, Mapping) else None
-    return WinnersAndLosers.from_dict(doc) if isinstance(doc, Mapping) and doc.get("n_winners") is not None else None
 
 
 def default_title(geography: Geography) -> str:
@@ -154,75 +121,39 @@ def metrics_sections(doc: Mapping[str, Any], path: Path, geography: Geography) -
                      f"(top-level keys: {', '.join(list(doc)[:8]) or 'none'})", file=path)
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+def for_plan(metrics: Mapping[str, Any], geography: Geography, plan: Plan) -> tuple[dict[str, Any], list[str]]:
+    """The metrics document without the parts that belong to another plan, and a note saying so.
 
-
-EXACT_MODEL, RELAXATION = "exact model", "term-wise relaxation"
-
-
-@dataclass(frozen=True)
-class BoundFacts:
-    """What a design's bound says beyond its value and gap: proven optimal or not, which kind of bound
-    it is (with the exact model's note when it was skipped), and the local search's score and how far
-    the exact model improved on it (None when not known)."""
-
-    proven_optimal: bool = False
-    bound_kind: str = RELAXATION
-    exact_model_note: str | None = None
-    search_objective: float | None = None
-    improved_by_mip: float | None = None
-
-    @property
-    def exact(self) -> bool:
-        return self.bound_kind == EXACT_MODEL
-
-    @property
-    def mip_improved(self) -> bool:
-        """Whether the exact model found a better plan than the local search (and the search's score is known)."""
-        return self.improved_by_mip is not None and self.improved_by_mip > 0 and self.search_objective is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The facts as ``metrics.json`` holds them under ``design.facts`` (unknown ones left out)."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
-
-    @classmethod
-    def from_facts(cls, facts: Mapping[str, Any]) -> BoundFacts:
-        """Read back from ``design.facts``. Facts without ``proven_optimal`` (files written before the exact
-        model) read as not proven, and without ``bound_kind`` as bounded by the term-wise relaxation."""
-        note = facts.get("exact_model_note")
-        return cls(facts.get("proven_optimal") is True,
-                   EXACT_MODEL if facts.get("bound_kind") == EXACT_MODEL else RELAXATION,
-                   note if isinstance(note, str) else None,
-                   _number_or_none(facts.get("search_objective")), _number_or_none(facts.get("improved_by_mip")))
-
-
-def _number_or_none(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def bound_facts(bound: Mapping[str, Any]) -> BoundFacts:
-    """What a saved bound (``BoundResult.to_dict``) says beyond its value and gap, as report facts.
-
-    Files written before the exact model carry none of these keys: they read as not proven,
-    bounded by the term-wise relaxation (the only bound there was then).
+    A document written for a different plan (its ``plan.fingerprint`` differs, e.g. the plan CSV
+    was edited since) keeps only what does not depend on the plan: its design result and its
+    comparison are dropped, so the report never shows one plan's figures under another's name.
     """
-    details = _mapping(bound.get("details"))
-    proven = bound.get("proven_optimal") is True
-    lagrangian, termwise = details.get("lagrangian_bound"), details.get("termwise_bound")
-    generated = isinstance(lagrangian, int | float) and isinstance(termwise, int | float) and lagrangian > termwise
-    exact = proven or "feasible_areas" in details or generated  # generated: the model without a listing
-    note = details.get("exact_model")
-    search, improved = (_number_or_none(details.get(k)) for k in ("search_objective", "improved_by_mip"))
-    return BoundFacts(proven, EXACT_MODEL if exact else RELAXATION,
-                      note if not exact and isinstance(note, str) else None,
-                      # rounding noise below 1e-6 reads as no improvement
-                      None if search is None else round(search, 6), None if improved is None else round(improved, 6))
+    doc = dict(metrics)
+    saved = mapping(doc.get("plan")).get("fingerprint")
+    if saved is None or saved == plan_fingerprint(geography, plan):
+        return doc, []
+    doc.pop("design", None)
+    doc.pop("comparison", None)
+    doc.pop("plan", None)
+    return doc, ["The metrics file was written for a different plan (the plan CSV has changed since), so its "
+                 "design result and governance are left out and the comparison was recomputed."]
+
+
+def read_metrics_files(paths: Sequence[Path], geography: Geography, plan: Plan) -> dict[str, Any]:
+    """Saved JSON files (:func:`metrics_sections` says which kinds) merged in order into one metrics
+    document, each without the parts written for another plan; ``report_notes`` says what was left out."""
+    metrics: dict[str, Any] = {}
+    notes: list[str] = []
+    for path in paths:
+        doc, dropped = for_plan(metrics_sections(read_metrics(path), path, geography), geography, plan)
+        notes += [str(n) for n in doc.pop("report_notes", None) or []] + dropped
+        metrics.update(doc)
+    return metrics | {"report_notes": notes}
 
 
 def _from_design_document(doc: Mapping[str, Any], geography: Geography) -> dict[str, Any]:
     areas = [a for a in doc.get("area_list", []) if isinstance(a, Mapping)]
-    bounds, bound, search = (_mapping(doc.get(k)) for k in ("population_bounds", "bound", "search"))
+    bounds, bound, search = (mapping(doc.get(k)) for k in ("population_bounds", "bound", "search"))
     gap = bound.get("gap")
     facts = {"areas": doc.get("areas"), "seed": doc.get("seed"), "objective": doc.get("objective"),
              "starting_objective": doc.get("start_objective"), "lower_bound": bound.get("lower_bound"),

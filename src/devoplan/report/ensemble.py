@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from devoplan.ensemble.scoring import MetricSummary
 from devoplan.errors import InputError
+from devoplan.report.document import EnsembleSummary
 from devoplan.report.figures import FigureSink, new_figure
 from devoplan.report.html import Section, esc, figure, kpis, note
 from devoplan.report.tables import table
@@ -42,10 +44,9 @@ def read_ensemble(directory: str | Path) -> dict[str, Any]:
             raise InputError("is missing: give a folder written by devoplan ensemble", file=path)
     try:
         doc = json.loads(summary_path.read_text(encoding="utf-8"))
-        rows = {m["metric"]: m for m in doc["metrics"]}
-        int(doc["plans"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"is not an ensemble summary ({exc})", file=summary_path) from None
+    rows = EnsembleSummary.from_json(doc, file=summary_path).metrics
     chosen = [m for _, group in chart_groups(rows) for m in group]
     try:
         values = pd.read_csv(metrics_path, usecols=chosen)
@@ -54,26 +55,24 @@ def read_ensemble(directory: str | Path) -> dict[str, Any]:
     return doc | {"values": {m: values[m].to_numpy(dtype=np.float64).tolist() for m in chosen}}
 
 
-def _varies(row: Mapping[str, Any]) -> bool:
-    return row.get("minimum") is not None and row.get("maximum") is not None and row["maximum"] > row["minimum"]
-
-
-def chart_metrics(rows: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def chart_metrics(rows: Sequence[MetricSummary]) -> list[str]:
     """The headline panels: the objective and its terms, then coterminosity with each layer, those that vary."""
-    terms = [m for m in HEADLINE_TERMS if m in rows and _varies(rows[m])]
-    layers = [m for m in rows if m.startswith("coterminosity@") and _varies(rows[m])]
+    varying = {m.metric for m in rows if m.varies}
+    terms = [m for m in HEADLINE_TERMS if m in varying]
+    layers = [m.metric for m in rows if m.metric.startswith("coterminosity@") and m.metric in varying]
     return [*terms, *layers]
 
 
-def chart_groups(rows: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+def chart_groups(rows: Sequence[MetricSummary]) -> list[tuple[str, list[str]]]:
     """Every metric that varies, once: the headline panels, then one group per layer (``...@LAYER``, in
     the summary's order), then the rest; a group with no metric left is dropped."""
     headline = chart_metrics(rows)
     taken = set(headline)
     by_layer: dict[str, list[str]] = {}
     rest: list[str] = []
-    for m, row in rows.items():
-        if m in taken or not _varies(row):
+    for row in rows:
+        m = row.metric
+        if m in taken or not row.varies:
             continue
         _, at, layer = m.partition("@")
         if at and not m.startswith("identity."):
@@ -85,71 +84,67 @@ def chart_groups(rows: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, list[
     return [(title, group) for title, group in groups if group]
 
 
-def constant_metrics(rows: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def constant_metrics(rows: Sequence[MetricSummary]) -> list[str]:
     """The metrics with one value over the whole ensemble (no histogram to draw)."""
-    return [m for m, row in rows.items() if not _varies(row)]
+    return [m.metric for m in rows if not m.varies]
 
 
-def ensemble_figure(doc: Mapping[str, Any], names: list[str] | None = None) -> Figure:
+def ensemble_figure(doc: EnsembleSummary, names: list[str] | None = None) -> Figure:
     """One histogram per metric of ``names`` (default: the headline panels), four to a row, as many rows
     as needed; the compared plan as a vertical line, its percentile in the title."""
-    rows = {m["metric"]: m for m in doc["metrics"]}
-    names = chart_metrics(rows) if names is None else names
+    rows = {m.metric: m for m in doc.metrics}
+    names = chart_metrics(doc.metrics) if names is None else names
     n_rows = max(1, math.ceil(len(names) / COLUMNS))
     fig = new_figure(11.0, 2.2 * n_rows)
     for i, name in enumerate(names):
         ax = fig.add_subplot(n_rows, COLUMNS, i + 1)
-        values = np.asarray(doc["values"][name], dtype=np.float64)
+        values = np.asarray(doc.values[name], dtype=np.float64)
         ax.hist(values[np.isfinite(values)], bins=30, color="#9bb7d4", edgecolor="white", linewidth=0.3)
-        row = rows.get(name, {})
-        mark, pct = row.get("plan_value"), row.get("percentile")
+        row = rows.get(name)
         title = name
-        if mark is not None:
-            unusual = bool(row.get("unusual"))
-            ax.axvline(mark, color="#c0392b" if unusual else "#1f3a5f", linewidth=2)
-            title += f"\nplan: {pct:.0f}th percentile" if pct is not None else "\nplan"
+        if row is not None and row.plan_value is not None:
+            ax.axvline(row.plan_value, color="#c0392b" if row.unusual else "#1f3a5f", linewidth=2)
+            title += f"\nplan: {row.percentile:.0f}th percentile" if row.percentile is not None else "\nplan"
         ax.set_title(title, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
     return fig
 
 
-def ensemble_section(metrics: Mapping[str, Any], sink: FigureSink) -> Section | None:
+def ensemble_section(doc: EnsembleSummary | None, sink: FigureSink) -> Section | None:
     """The section, when the report was given an ensemble (``metrics["ensemble"]``); else None."""
-    doc = metrics.get("ensemble")
-    if not isinstance(doc, Mapping):
+    if doc is None:
         return None
-    label = doc.get("compared_plan")
-    rows = doc["metrics"]
-    unusual = [m for m in rows if m.get("unusual")]
-    body = kpis([(f"{int(doc['plans']):,}", "valid plans in the ensemble"),
-                 (f"{int(doc.get('distinct_plans', doc['plans'])):,}", "of them different"),
-                 (f"{len(unusual)} of {len(rows)}", f"metrics on which '{label}' is unusual" if label
+    label = doc.compared_plan
+    unusual = [m for m in doc.metrics if m.unusual]
+    body = kpis([(f"{doc.plans:,}", "valid plans in the ensemble"),
+                 (f"{doc.distinct_plans:,}", "of them different"),
+                 (f"{len(unusual)} of {len(doc.metrics)}", f"metrics on which '{label}' is unusual" if label
                   else "metrics (no plan compared)")])
-    if doc.get("values"):
+    if doc.values:
         body += _charts(doc, sink)
     if unusual:
         body += table(["metric", "ensemble median", "5th-95th percentile", "plan", "percentile"],
-                      [[m["metric"], _num(m["median"]), f"{_num(m['p05'])} – {_num(m['p95'])}", _num(m["plan_value"]),
-                        f"{m['percentile']:.1f}"] for m in unusual], numeric=range(1, 5), scroll=True)
+                      [[m.metric, _num(m.median), f"{_num(m.p05)} – {_num(m.p95)}", _num(m.plan_value),
+                        f"{m.percentile:.1f}"] for m in unusual], numeric=range(1, 5), scroll=True)
     elif label:
         body += note(f"'{label}' lies within the middle 95% of the ensemble on every metric.")
-    lead = (f"{int(doc['plans']):,} plans drawn by a ReCom Markov chain under the same rules as the design "
-            f"({doc['areas']} areas, population {doc['population_bounds']['min']:,}–"
-            f"{doc['population_bounds']['max']:,}, kept-whole areas whole, seed {doc['seed']}; docs/ensemble.md), "
-            "each scored like the plan itself. A percentile near 0 or 100 means few valid plans are like it.")
+    lead = (f"{doc.plans:,} plans drawn by a ReCom Markov chain under the same rules as the design "
+            f"({doc.areas} areas, population {doc.min_pop:,}–{doc.max_pop:,}, kept-whole areas whole, seed "
+            f"{doc.seed}; docs/ensemble.md), each scored like the plan itself. A percentile near 0 or 100 means few "
+            "valid plans are like it.")
     return Section("ensemble", TITLE, body, lead=lead)
 
 
-def _charts(doc: Mapping[str, Any], sink: FigureSink) -> str:
+def _charts(doc: EnsembleSummary, sink: FigureSink) -> str:
     """The headline figure, every other varying metric in folded figures (one per layer), and the names
     of the metrics that have no histogram because every plan has the same value."""
-    rows = {m["metric"]: m for m in doc["metrics"]}
+    rows = doc.metrics
     caption = ("Each panel: the metric over the ensemble; the line is the plan compared "
                "(red: outside the middle 95% of the ensemble).")
     out = ""
     for title, names in chart_groups(rows):
-        names = [m for m in names if m in doc["values"]]
+        names = [m for m in names if m in doc.values]
         if not names:
             continue
         if title == "headline":
@@ -166,6 +161,6 @@ def _charts(doc: Mapping[str, Any], sink: FigureSink) -> str:
 
 
 def _num(value: float | None) -> str:
-    if value is None:
+    if value is None or math.isnan(value):
         return "–"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"

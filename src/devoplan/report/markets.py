@@ -12,7 +12,6 @@ its market line (:func:`market_lines`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -31,8 +30,8 @@ def plan_markets(data: ReportData) -> MarketHealth | None:
     """Market health of the report's plan (with its contracts when given), or None without a GP table."""
     if data.geography.assets.path("gp_practices.csv") is None:
         return None
-    doc = data.metrics.get("contracts")
-    placed = placed_from_document(doc, data.geography, "contracts") if isinstance(doc, Mapping) else None
+    doc = data.doc.contracts
+    placed = placed_from_document(doc, data.geography, "contracts") if doc is not None else None
     return market_health(data.geography, data.plan, placed)
 
 

@@ -4,9 +4,6 @@ per-head figures look as they do."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -16,7 +13,6 @@ from devoplan.report.data import FundingView, ReportData
 from devoplan.report.figures import FigureSink
 from devoplan.report.html import esc, figure, note
 from devoplan.report.tables import Html, money, table
-from devoplan.report.words import assumed_lines
 
 LONDON_NOTE = (
     "Why London's per-head figures look as they do. NHS money follows GP-registered patients, not residents. "
@@ -27,31 +23,23 @@ LONDON_NOTE = (
     "for London's higher staff and building costs. Neither figure means London is under- or over-funded.")
 
 
-def _summary(data: ReportData) -> Mapping[str, Any]:
-    funding = data.metrics.get("funding")
-    return funding if isinstance(funding, Mapping) else {}
-
-
 def headline_sources(data: ReportData) -> str:
     """One table: each service line's control total and where it comes from (or that it is assumed)."""
-    summary = _summary(data)
-    sources = {f.get("key"): f for f in summary.get("sources", []) if isinstance(f, Mapping)}
-    assumed = {f.get("key"): f for f in summary.get("assumptions", []) if isinstance(f, Mapping)}
-    rows = []
-    for line in summary.get("lines", []):
-        if not isinstance(line, Mapping):
-            continue
-        key = f"lines.{line.get('key')}.total"
-        fig = sources.get(key) or assumed.get(key) or {}
-        src = fig.get("source") or ""
-        where = src if key in sources and key not in assumed else f"assumption{': ' + src if src else ''}"
-        if fig.get("note"):
-            where += f" ({fig['note']})"
-        amount = money(float(line.get("baseline_to_areas", 0.0)), unit="bn")
-        rows.append([str(line.get("name", line.get("key"))), amount, where])
-    if not rows:
+    summary = data.doc.funding
+    if summary is None or not summary.lines:
         return ""
-    base = summary.get("baseline_year", "")
+    sources = {f.key: f for f in summary.sources}
+    assumed = {f.key: f for f in summary.assumptions}
+    rows = []
+    for line in summary.lines:
+        key = line.total_key
+        fig = sources.get(key) or assumed.get(key)
+        src = (fig.source if fig is not None else None) or ""
+        where = src if key in sources and key not in assumed else f"assumption{': ' + src if src else ''}"
+        if fig is not None and fig.note:
+            where += f" ({fig.note})"
+        rows.append([line.name, money(line.baseline_to_areas, unit="bn"), where])
+    base = summary.baseline_year
     return ("<h3>Where the totals come from</h3>"
             + table(["service line", f"to areas, {base}", "source"], rows, numeric=[1]))
 
@@ -61,7 +49,7 @@ def _line_baselines(data: ReportData, fv: FundingView) -> tuple[np.ndarray, np.n
     assert data.allocations is not None
     df = data.allocations
     first = df[(df["year"].astype(str) == fv.years[0]) & (df["line"].astype(str) != "all")]
-    assumed = set(assumed_lines(data.metrics))
+    assumed = set(data.doc.lines_assumed)
     pivot = first.pivot_table(index="area_code", columns="line", values="baseline", aggfunc="first")
     pivot = pivot.reindex(list(data.plan.area_codes)).fillna(0.0)
     cols = [c for c in pivot.columns if c in assumed]
@@ -80,7 +68,7 @@ def today_table(data: ReportData, fv: FundingView) -> str:
         rows.append([name, Html(esc(money(float(today[a]))) + flag), money(float(first[a])),
                      f"{(first[a] / today[a] - 1) * 100:+.1f}%" if today[a] > 0 else "–",
                      f"£{first[a] / fv.population[a]:,.0f}"])
-    lines = assumed_lines(data.metrics)
+    lines = data.doc.lines_assumed
     caption = ("Today = what the area's districts receive or spend in the base year, summed from NHS England's "
                "allocations and councils' outturn." + (f" Lines with no data by area ({', '.join(lines)}) start "
                                                       "from an assumed share, shown beside the figure."

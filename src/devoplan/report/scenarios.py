@@ -7,21 +7,16 @@ plan's areas (folded, to keep the page short). Without a comparison the section 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from devoplan.compare import PlanComparison, from_dict
+from devoplan.compare import PlanComparison
 from devoplan.governance.classify import STATUS_WORDS
 from devoplan.report.html import Section, esc
 from devoplan.report.tables import Cell, Html, fmt_row, money, table
 
 
-def scenarios_section(metrics: Mapping[str, Any]) -> Section | None:
+def scenarios_section(cmp: PlanComparison | None) -> Section | None:
     """Every compared plan side by side, or None when the report holds no comparison."""
-    doc = metrics.get("scenarios")
-    if not isinstance(doc, Mapping) or not doc.get("plans"):
+    if cmp is None:
         return None
-    cmp = from_dict(doc)
     labels = list(cmp.labels)
     numeric = range(1, len(labels) + 1)
     body = "<h3>Measures</h3>" + table(["measure", *labels], [

@@ -10,7 +10,7 @@ stays last.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +25,7 @@ from devoplan.report.cards import area_cards
 from devoplan.report.checks import checks_section
 from devoplan.report.comparison import ComparisonTable, MeasureRow
 from devoplan.report.data import FundingView, ReportData, funding_view
+from devoplan.report.document import DesignPart, FundingSummary
 from devoplan.report.downloads import downloads_section
 from devoplan.report.ensemble import ensemble_section
 from devoplan.report.figures import FigureSink
@@ -39,12 +40,7 @@ from devoplan.report.scenarios import scenarios_section
 from devoplan.report.sources import assumption_rows, attribution_statements, data_sources, sourced_rows
 from devoplan.report.summary import national_words, summary_section
 from devoplan.report.tables import AreaCard, Cell, Html, cards, fmt_row, money, table
-from devoplan.report.words import (
-    baseline_assumed,
-    baseline_caveat,
-    design_facts,
-    glossary,
-)
+from devoplan.report.words import baseline_caveat, design_facts, glossary
 
 SECTION_IDS: tuple[str, ...] = ("summary", "patchwork", "areas", "checks", "comparison", "funding", "governance",
                                 "markets", "cards", "outcomes", "sources", "downloads")
@@ -67,8 +63,8 @@ def build_sections(data: ReportData, sink: FigureSink) -> list[Section]:
         markets_section(data, sink, markets),
         cards_section(data, fv, market_lines(markets)),
         outcomes_section(data, sink),
-        *optional(scenarios_section(data.metrics)),
-        *optional(ensemble_section(data.metrics, sink)),  # only with an ensemble (devoplan report --ensemble)
+        *optional(scenarios_section(data.doc.scenarios)),
+        *optional(ensemble_section(data.doc.ensemble, sink)),  # only with an ensemble (devoplan report --ensemble)
     ]
     appendix = [sources_section(data), downloads_section(areas_table(_cards(data, fv, market_lines(markets))))]
     return [summary_section(data, fv), *body, *appendix]
@@ -82,16 +78,6 @@ def optional(section: Section | None) -> list[Section]:
 def has_geometry(geo: Geography) -> bool:
     """Whether the geography ships display boundaries (optional in the format; maps need them)."""
     return geo.assets.has_geometry
-
-
-def _design(data: ReportData) -> Mapping[str, Any]:
-    design = data.metrics.get("design")
-    return design if isinstance(design, Mapping) else {}
-
-
-def _funding_summary(data: ReportData) -> Mapping[str, Any]:
-    funding = data.metrics.get("funding")
-    return funding if isinstance(funding, Mapping) else {}
 
 
 # -- 2. today's patchwork -----------------------------------------------------------------------------
@@ -157,19 +143,18 @@ def areas_section(data: ReportData, sink: FigureSink) -> Section:
     if layout is not None:
         figs.append(figure(sink.svg(maps.hex_plan_map(layout, plan, colours), "Hex map", png_name="map_plan_hex"),
                            "The same areas on a hex map: every district the same size.", css="map"))
-    design = _design(data)
     lower, upper = data.bounds.lower, data.bounds.upper
     pops = plan.area_totals(geo.units.population.astype(float))
     pop_fig = charts.population_chart(plan.area_names, pops, lower, upper)
     body = "".join(figs) + figure(sink.svg(pop_fig, "Population against bounds"),
                                 "Areas outside the bounds are drawn red." if lower or upper else
                                 "No design bounds were given with this plan.", wide=True)
-    body += _design_facts(design)
+    body += _design_facts(data.doc.design)
     return Section("areas", "Proposed commissioning areas", body,
                    lead=f"{plan.n_areas} areas built from whole districts.")
 
 
-def _design_facts(design: Mapping[str, Any]) -> str:
+def _design_facts(design: DesignPart) -> str:
     return design_facts(design) or note("No design result was given with this plan (objective, bound and "
                                         "governance not shown).")
 
@@ -217,7 +202,7 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
                                     fv.p5[-1] if fv.p5 is not None else None,
                                     fv.p95[-1] if fv.p95 is not None else None, national, year=last)
     conv = charts.convergence_chart(plan.area_names, fv.years, fv.distance_pct)
-    body = note(baseline_caveat(data.metrics)) if baseline_assumed(data.metrics) else ""
+    body = note(baseline_caveat(data.doc)) if data.doc.baseline_assumed else ""
     body += _funding_maps(geo, plan, fv, sink) if has_geometry(geo) else note(NO_GEOMETRY, kind="missing")
     body += money_parts(data, fv, sink)
     body += figure(sink.svg(alloc, "Allocation per head with sensitivity"),
@@ -226,7 +211,7 @@ def funding_section(data: ReportData, fv: FundingView | None, sink: FigureSink) 
                    if fv.p5 is not None else "No sensitivity analysis was run.", wide=True)
     body += figure(sink.svg(conv, "Convergence"), "Each line is an area; the furthest above and below target "
                                                    "in the first year are named.", wide=True)
-    body += _national_table(_funding_summary(data), fv)
+    body += _national_table(data.doc.funding, fv)
     return Section("funding", "Funding settlement", body,
                    lead=f"Needs-based block grants for {first} to {last}, moving each area from its baseline toward "
                         "its formula target at the pace of change the spec sets.")
@@ -246,11 +231,11 @@ def _funding_maps(geo: Geography, plan: Plan, fv: FundingView, sink: FigureSink)
                    css="map"))
 
 
-def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
+def _national_table(summary: FundingSummary | None, fv: FundingView) -> str:
     rows = []
-    national = summary.get("national", {}) if isinstance(summary.get("national"), Mapping) else {}
+    national = summary.top_sliced if summary is not None else {}
     for y, year in enumerate(fv.years):
-        top = national.get(year, {}).get("top_sliced") if isinstance(national.get(year), Mapping) else None
+        top = national.get(year)
         rows.append([year, money(float(fv.allocation[y].sum()), unit="bn"),
                      money(float(top), unit="bn") if top is not None else None,
                      f"£{fv.allocation[y].sum() / fv.population.sum():,.0f}",
@@ -258,14 +243,9 @@ def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
     out = "<h3>National totals</h3>" + table(
         ["year", "to areas", "kept central (top-slices)", "per head", "largest distance from target"], rows,
         numeric=[1, 2, 3, 4])
-    lines = summary.get("lines")
-    if isinstance(lines, Sequence) and lines:
-        slice_rows = []
-        for ln in lines:
-            years = ln.get("years", {})
-            year = years.get(fv.years[0], {}) if isinstance(years, Mapping) else {}
-            for name, amount in (year.get("top_slices") or {}).items():
-                slice_rows.append([ln.get("name", ln.get("key")), name, money(float(amount), unit="bn")])
+    if summary is not None and summary.lines:
+        slice_rows = [[ln.name, name, money(amount, unit="bn")]
+                      for ln in summary.lines for name, amount in ln.top_slices.get(fv.years[0], {}).items()]
         if slice_rows:
             out += f"<h3>Top-slices kept central, {esc(fv.years[0])}</h3>" + table(
                 ["service line", "top-slice", "amount"], slice_rows, numeric=[2])
@@ -276,10 +256,8 @@ def _national_table(summary: Mapping[str, Any], fv: FundingView) -> str:
 def _cards(data: ReportData, fv: FundingView | None, market: Sequence[tuple[tuple[str, str], ...]] = ()
            ) -> list[AreaCard]:
     colours = maps.area_colours(data.geography, data.plan, hex_layout(data.geography))
-    governance = _design(data).get("governance")
-    items = area_cards(data.geography, data.plan, colours,
-                       governance=governance if isinstance(governance, Mapping) else None, funding=fv,
-                       baseline_assumed=baseline_assumed(data.metrics))
+    items = area_cards(data.geography, data.plan, colours, governance=data.doc.design.governance, funding=fv,
+                       baseline_assumed=data.doc.baseline_assumed)
     return [replace(c, market=line) for c, line in zip(items, market, strict=True)] if market else items
 
 
@@ -309,7 +287,7 @@ def cards_section(data: ReportData, fv: FundingView | None,
 
 # -- 7. assumptions and sources ---------------------------------------------------------------------------
 def sources_section(data: ReportData) -> Section:
-    funding = _funding_summary(data)
+    funding = data.doc.funding
     body = "<h3>Assumptions</h3>"
     assumed = assumption_rows(funding, {m.key: m.name for m in data.geography.indicators.meta})
     body += (table(["figure", "value", "why it is an assumption"], assumed) if assumed else

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from devoplan.geography.model import Geography
+from devoplan.report.document import FundingSummary
 
 ATTRIBUTION_FILE = "ATTRIBUTION.md"
 _VERSION = r"(?:\s*v?\d+(?:\.\d+)*)?"
@@ -25,34 +26,27 @@ _MONEY_KEYS = (".total", ".amount")
 _RATE_KEYS = (".growth", "pace.floor", "pace.cap", "pace.convergence")
 
 
-def assumption_rows(funding: Mapping[str, Any] | None,
+def assumption_rows(funding: FundingSummary | None,
                     indicator_names: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """``(figure, value, why)`` for each assumption in the funding summary (figures named in words where
     the spec allows: ``lines.health.need.indicators[0].weight`` names its indicator)."""
-    if not funding:
+    if funding is None:
         return []
-    keys = spec_indicator_keys(funding)
-    rows = []
-    for item in funding.get("assumptions", []):
-        key = str(item.get("key", ""))
-        note = item.get("note") or "assumption (no source given)"
-        rows.append((figure_name(key, keys, indicator_names or {}), format_value(key, item.get("value")), str(note)))
-    return rows
+    keys = spec_indicator_keys(funding.spec_file)
+    return [(figure_name(f.key, keys, indicator_names or {}), format_value(f.key, f.value),
+             f.note or "assumption (no source given)") for f in funding.assumptions]
 
 
-def sourced_rows(funding: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
+def sourced_rows(funding: FundingSummary | None) -> list[tuple[str, str, str]]:
     """``(figure, value, source)`` for each sourced figure of the funding spec."""
-    if not funding:
+    if funding is None:
         return []
-    return [(str(i.get("key", "")), format_value(str(i.get("key", "")), i.get("value")), str(i.get("source", "")))
-            for i in funding.get("sources", [])]
+    return [(f.key, format_value(f.key, f.value), f.source or "") for f in funding.sources]
 
 
-def spec_indicator_keys(funding: Mapping[str, Any]) -> dict[tuple[str, int], str]:
+def spec_indicator_keys(file: str | None) -> dict[tuple[str, int], str]:
     """``{(line, i): indicator key}`` from the spec file the funding summary names (empty if unreadable)."""
-    spec = funding.get("spec")
-    file = spec.get("file") if isinstance(spec, Mapping) else None
-    if not file or not Path(str(file)).is_file():
+    if not file or not Path(file).is_file():
         return {}
     try:
         data = tomllib.loads(Path(str(file)).read_text(encoding="utf-8"))

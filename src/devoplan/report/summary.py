@@ -8,21 +8,14 @@ and every assumption is listed in the appendix.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from devoplan.geography.model import Geography
-from devoplan.report.data import FundingView, ReportData, winners_of
+from devoplan.report.data import FundingView, ReportData
+from devoplan.report.document import RunFacts
 from devoplan.report.html import Section, esc, kpis, note
 from devoplan.report.layerwords import areas_word, today_keys
-from devoplan.report.words import (
-    alignment_sentences,
-    assumed_lines,
-    baseline_assumed,
-    baseline_caveat,
-    governance_sentences,
-    totals_sentence,
-)
+from devoplan.report.words import alignment_sentences, baseline_caveat, governance_sentences, totals_sentence
 
 TOP = 3  # areas named among the largest gainers and the smallest
 
@@ -44,14 +37,13 @@ def summary_section(data: ReportData, fv: FundingView | None) -> Section:
     blocks = [_block("What is proposed", _proposed(data)), _block("What it costs", _costs(data, fv)),
               _block("Who gains", _gains(data, fv)), _block("What is assumed", _assumed(data))]
     body = kpis(items) + '<div class="brief">' + "".join(blocks) + "</div>"
-    steps = data.metrics.get("steps_not_run") or []
-    if steps:
-        body += note("Not in this report yet: " + "; ".join(map(str, steps)), kind="missing")
-    for text in data.metrics.get("report_notes") or []:
-        body += note(str(text), kind="missing")
-    run = data.metrics.get("run")
-    if isinstance(run, Mapping) and run:
-        body += f'<p class="small">{esc(run_line(run))}</p>'
+    doc = data.doc
+    if doc.steps_not_run:
+        body += note("Not in this report yet: " + "; ".join(doc.steps_not_run), kind="missing")
+    for text in doc.report_notes:
+        body += note(text, kind="missing")
+    if doc.run is not None:
+        body += f'<p class="small">{esc(run_line(doc.run))}</p>'
     return Section("summary", "Summary", body,
                    lead=f"{services(geo)} are commissioned over maps that do not line up. This report audits "
                         "today's patchwork, proposes commissioning areas drawn to line up with health and economic "
@@ -69,10 +61,10 @@ def _proposed(data: ReportData) -> list[str]:
     out = [f"{plan.n_areas} commissioning areas built from whole districts, each with one commissioning body "
            f"and one block grant; {people_range(float(pops.min()), float(pops.max()))} residents each."]
     out += alignment_sentences(data.comparison, plan.n_areas)
-    out += governance_sentences(data.metrics)
-    scenarios = data.metrics.get("scenarios")
-    if isinstance(scenarios, Mapping) and scenarios.get("labels"):
-        out.append(f"{len(scenarios['labels'])} plans are compared side by side in 'Scenarios side by side'.")
+    out += governance_sentences(data.doc.design.governance)
+    scenarios = data.doc.scenarios
+    if scenarios is not None and scenarios.labels:
+        out.append(f"{len(scenarios.labels)} plans are compared side by side in 'Scenarios side by side'.")
     return out
 
 
@@ -83,13 +75,10 @@ def _costs(data: ReportData, fv: FundingView | None) -> list[str]:
     pop = float(fv.population.sum())
     a0, a1 = float(fv.allocation[0].sum()), float(fv.allocation[-1].sum())
     out = [f"£{a0 / 1e9:,.1f}bn goes to the areas as block grants in {first} (£{a0 / pop:,.0f} per head), "
-           f"£{a1 / 1e9:,.1f}bn in {last}.{totals_sentence(_funding(data))}"]
-    national = _funding(data).get("national")
-    if isinstance(national, Mapping):
-        year = national.get(first)
-        top = year.get("top_sliced") if isinstance(year, Mapping) else None
-        if isinstance(top, int | float) and top > 0:
-            out.append(f"£{float(top) / 1e9:,.1f}bn of the same services is kept central as top-slices in {first}.")
+           f"£{a1 / 1e9:,.1f}bn in {last}.{totals_sentence(data.doc.funding)}"]
+    top = data.doc.funding.top_sliced.get(first) if data.doc.funding is not None else None
+    if top is not None and top > 0:
+        out.append(f"£{top / 1e9:,.1f}bn of the same services is kept central as top-slices in {first}.")
     per_head = fv.allocation[0] / fv.population
     out.append(f"Per head, areas get £{per_head.min():,.0f} to £{per_head.max():,.0f} in {first}: the formula "
                "shares the services' control totals by need; it adds no spending of its own, and the cost of "
@@ -98,7 +87,7 @@ def _costs(data: ReportData, fv: FundingView | None) -> list[str]:
 
 
 def _gains(data: ReportData, fv: FundingView | None) -> list[str]:
-    wl = winners_of(data.metrics)
+    wl = data.doc.winners
     if fv is None or wl is None:
         return ["No winners and losers were computed for this plan."]
     out = [f"By {wl.year}, {wl.n_winners} areas grow faster than {national_words(data.geography)} "
@@ -107,23 +96,22 @@ def _gains(data: ReportData, fv: FundingView | None) -> list[str]:
         if rows:
             named = ", ".join(f"{r.area_name} ({r.cash_growth_pct:+.1f}%)" for r in rows[:TOP])
             out.append(f"{verb}: {named}.")
-    if baseline_assumed(data.metrics):
-        out.append(baseline_caveat(data.metrics))
+    if data.doc.baseline_assumed:
+        out.append(baseline_caveat(data.doc))
     return out
 
 
 def _assumed(data: ReportData) -> list[str]:
-    funding = _funding(data)
+    funding = data.doc.funding
     out = []
-    assumptions = funding.get("assumptions")
-    if isinstance(assumptions, Sequence) and assumptions:
-        out.append(f"{len(assumptions)} figures of the funding formula are judgement calls, not published values "
-                   "(each is listed in the appendix, 'Assumptions and sources').")
-    lines = assumed_lines(data.metrics)
-    if lines and len(lines) < len(_funding(data).get("lines", [])):
+    if funding is not None and funding.assumptions:
+        out.append(f"{len(funding.assumptions)} figures of the funding formula are judgement calls, not published "
+                   "values (each is listed in the appendix, 'Assumptions and sources').")
+    lines = data.doc.lines_assumed
+    if lines and funding is not None and len(lines) < len(funding.lines):
         out.append(f"Current funding (the baseline) is a stand-in shared out by age and sex for {', '.join(lines)}, "
                    "which have no spending data by area; every other line starts from what the districts get today.")
-    elif baseline_assumed(data.metrics):
+    elif data.doc.baseline_assumed:
         out.append("Each area's current funding (the baseline) is a stand-in shared out by age and sex.")
     bounds = data.bounds
     if bounds.both:
@@ -132,11 +120,6 @@ def _assumed(data: ReportData) -> list[str]:
     out.append(f"Population: {data.geography.units.total_population:,} residents of {data.geography.name}; "
                "the data sets and their dates are in the appendix.")
     return out
-
-
-def _funding(data: ReportData) -> Mapping[str, Any]:
-    funding = data.metrics.get("funding")
-    return funding if isinstance(funding, Mapping) else {}
 
 
 def people_range(lo: float, hi: float) -> str:
@@ -160,15 +143,15 @@ def is_england(geo: Geography) -> bool:
     return geo.name.lower().startswith("england")
 
 
-def run_line(run: Mapping[str, Any]) -> str:
+def run_line(run: RunFacts) -> str:
     """How the demo was run, in words (seed, optimiser time limit, Monte Carlo draws)."""
     parts = []
-    if "seed" in run:
-        parts.append(f"seed {run['seed']}")
-    if "time_limit_s" in run:
-        parts.append(f"optimiser time limit {float(run['time_limit_s']):g} s")
-    if "draws" in run:
-        parts.append(f"{int(run['draws']):,} Monte Carlo draws for funding sensitivity")
+    if run.seed is not None:
+        parts.append(f"seed {run.seed}")
+    if run.time_limit_s is not None:
+        parts.append(f"optimiser time limit {run.time_limit_s:g} s")
+    if run.draws is not None:
+        parts.append(f"{run.draws:,} Monte Carlo draws for funding sensitivity")
     return "Run: " + " · ".join(parts) if parts else ""
 
 

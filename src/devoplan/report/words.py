@@ -12,8 +12,18 @@ from typing import Any
 
 from devoplan.geography.model import Geography
 from devoplan.governance.classify import STATUS_WORDS
-from devoplan.report.comparison import ComparisonTable, comparison_of
-from devoplan.report.data import BoundFacts, FundingView, audit_of, winners_of
+from devoplan.report.comparison import ComparisonTable
+from devoplan.report.data import FundingView
+from devoplan.report.document import (
+    BoundFacts,
+    DesignChecks,
+    DesignFacts,
+    DesignPart,
+    FundingSummary,
+    GovernanceNote,
+    MetricsDocument,
+    Term,
+)
 from devoplan.report.html import esc
 from devoplan.report.layerwords import areas_word, today_keys
 from devoplan.report.tables import Html, table
@@ -41,13 +51,12 @@ def glossary(geo: Geography, keys: Sequence[str] | None = None) -> str:
     return '<p class="small">' + " · ".join(f"<b>{esc(layer.key)}</b>: {esc(layer.name)}" for layer in layers) + "</p>"
 
 
-def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
-             national: str = "England's") -> list[str]:
+def findings(doc: MetricsDocument, fv: FundingView | None, n_areas: int, national: str = "England's") -> list[str]:
     """The report's key findings as sentences, each only when its figures are present.
 
     ``national`` names the whole geography's growth ("England's", or "the national" for another geography)."""
     out: list[str] = []
-    audit = audit_of(metrics)
+    audit = doc.audit
     matrix = audit.coterminosity if audit is not None else {}
     health, economic = today_keys(matrix)
     if audit is not None and health in matrix and economic in matrix.get(health, {}):
@@ -57,10 +66,10 @@ def findings(metrics: Mapping[str, Any], fv: FundingView | None, n_areas: int,
         out.append(f"Today, the {areas_word(health)} and the {areas_word(economic)} have a coterminosity of "
                    f"{float(matrix[health][economic]):.3f} with each other (1 = the same map); {split} districts are "
                    f"split between {areas_word(health)} and {shared_text}.")
-    out += alignment_sentences(comparison_of(metrics), n_areas)
-    out += governance_sentences(metrics)
+    out += alignment_sentences(doc.comparison, n_areas)
+    out += governance_sentences(doc.design.governance)
     if fv is not None:
-        out.append(_money_sentence(metrics, fv, national))
+        out.append(_money_sentence(doc, fv, national))
     return out
 
 
@@ -83,45 +92,41 @@ def alignment_sentences(comparison: ComparisonTable | None, n_areas: int) -> lis
     return [text + "."]
 
 
-def governance_sentences(metrics: Mapping[str, Any]) -> list[str]:
-    design = metrics.get("design") if isinstance(metrics.get("design"), Mapping) else {}
-    governance = design.get("governance") if isinstance(design, Mapping) else None
-    if not isinstance(governance, Mapping) or not governance:
+def governance_sentences(governance: Mapping[str, GovernanceNote]) -> list[str]:
+    """How many areas each kind of body could run, largest count first (none without a design result)."""
+    if not governance:
         return []
     counts: dict[str, int] = {}
     for entry in governance.values():
-        status = str(entry.get("status", "")) if isinstance(entry, Mapping) else ""
-        counts[status] = counts.get(status, 0) + 1
+        counts[entry.status] = counts.get(entry.status, 0) + 1
     ranked = sorted(counts.items(), key=lambda x: (-x[1], x[0]))
     parts = [f"{n} {STATUS_WORDS.get(s, s.replace('_', ' '))}" for s, n in ranked]
     return ["Who would run them: " + "; ".join(parts) + "."]
 
 
-def _money_sentence(metrics: Mapping[str, Any], fv: FundingView, national: str = "England's") -> str:
+def _money_sentence(doc: MetricsDocument, fv: FundingView, national: str = "England's") -> str:
     first, last = fv.years[0], fv.years[-1]
     pop = float(fv.population.sum())
     a0, a1 = float(fv.allocation[0].sum()), float(fv.allocation[-1].sum())
     text = (f"The settlement gives areas £{a0 / 1e9:,.1f}bn in {first} (£{a0 / pop:,.0f} per head), rising to "
             f"£{a1 / 1e9:,.1f}bn in {last}.")
-    funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
-    text += totals_sentence(funding if isinstance(funding, Mapping) else {})
-    wl = winners_of(metrics)
+    text += totals_sentence(doc.funding)
+    wl = doc.winners
     if wl is not None:
         text += (f" By {wl.year}, {wl.n_winners} areas grow faster than {national} "
                  f"{wl.national_cash_growth_pct:.1f}% cash growth on the baseline and {wl.n_losers} slower.")
-    if baseline_assumed(metrics):
-        text += " " + baseline_caveat(metrics)
+    if doc.baseline_assumed:
+        text += " " + baseline_caveat(doc)
     return text
 
 
-def totals_sentence(funding: Mapping[str, Any]) -> str:
+def totals_sentence(funding: FundingSummary | None) -> str:
     """Where the control totals come from: how many lines' totals are sourced and from what."""
-    lines = funding.get("lines") if isinstance(funding, Mapping) else None
-    if not isinstance(lines, list) or not lines:
+    if funding is None or not funding.lines:
         return ""
-    sourced = {f.get("key"): f.get("source") for f in funding.get("sources", []) if isinstance(f, Mapping)}
-    assumed = {f.get("key") for f in funding.get("assumptions", []) if isinstance(f, Mapping)}
-    keys = [f"lines.{ln.get('key')}.total" for ln in lines if isinstance(ln, Mapping)]
+    sourced = {f.key: f.source for f in funding.sources}
+    assumed = {f.key for f in funding.assumptions}
+    keys = [ln.total_key for ln in funding.lines]
     good = [k for k in keys if sourced.get(k) and k not in assumed]
     if not good:
         return " Its control totals are assumptions (see Assumptions and sources)."
@@ -131,19 +136,10 @@ def totals_sentence(funding: Mapping[str, Any]) -> str:
             + (f"; the other {len(keys) - len(good)} are assumptions" if len(good) < len(keys) else "") + ".")
 
 
-def assumed_lines(metrics: Mapping[str, Any]) -> list[str]:
-    """Service lines whose baseline is assumed (no data by area and no baseline file)."""
-    funding = metrics.get("funding")
-    baseline = funding.get("baseline") if isinstance(funding, Mapping) else None
-    lines = baseline.get("lines_assumed") if isinstance(baseline, Mapping) else None
-    return [str(x) for x in lines] if isinstance(lines, list) else []
-
-
-def baseline_caveat(metrics: Mapping[str, Any]) -> str:
+def baseline_caveat(doc: MetricsDocument) -> str:
     """Which baselines are today's money and which are assumed, in one or two sentences."""
-    assumed = assumed_lines(metrics)
-    funding = metrics.get("funding") if isinstance(metrics.get("funding"), Mapping) else {}
-    n_lines = len(funding.get("lines", [])) if isinstance(funding, Mapping) else 0
+    assumed = doc.lines_assumed
+    n_lines = len(doc.funding.lines) if doc.funding is not None else 0
     if assumed and n_lines and len(assumed) < n_lines:
         return (f"Baselines are what each area's districts receive or spend today, except for {', '.join(assumed)}: "
                 "there is no spending data by area for those, so their baseline is an assumed share and their "
@@ -152,54 +148,44 @@ def baseline_caveat(metrics: Mapping[str, Any]) -> str:
             "target show the formula's direction, not changes from today's budgets.")
 
 
-def baseline_assumed(metrics: Mapping[str, Any]) -> bool:
-    """Whether the funding summary says the baseline is an assumption (the default spec's stand-in)."""
-    funding = metrics.get("funding")
-    baseline = funding.get("baseline") if isinstance(funding, Mapping) else None
-    return bool(isinstance(baseline, Mapping) and baseline.get("assumption"))
-
-
-def design_facts(design: Mapping[str, Any]) -> str:
+def design_facts(design: DesignPart) -> str:
     """How the plan was found, in words: constraints met, the objective and its parts, the bound and gap."""
-    facts = design.get("facts")
-    if not isinstance(facts, Mapping) or not facts:
+    facts = design.facts
+    if facts is None:
         return ""
-    result = design.get("result") if isinstance(design.get("result"), Mapping) else {}
     rows: list[list[Any]] = []
-    lo, hi = facts.get("min_population_bound"), facts.get("max_population_bound")
+    lo, hi = facts.min_population_bound, facts.max_population_bound
     if lo is not None and hi is not None:
         rows.append(["population bounds", f"{int(lo):,}–{int(hi):,} residents per area"])
-    checks = result.get("checks") if isinstance(result, Mapping) else None
-    if isinstance(checks, Mapping) and "ok" in checks:
-        rows.append(["constraints", _checks_text(checks)])
-    if "objective" in facts:
-        rows.append(["objective (lower is better)", f"{float(facts['objective']):.3f}" +
-                     (f" (the starting plan scored {float(facts['starting_objective']):.3f})"
-                      if "starting_objective" in facts else "")])
-    if isinstance(result, Mapping):
-        rows += _term_rows(result)
+    if design.checks is not None:
+        rows.append(["constraints", _checks_text(design.checks)])
+    if facts.objective is not None:
+        rows.append(["objective (lower is better)", f"{facts.objective:.3f}" +
+                     (f" (the starting plan scored {facts.starting_objective:.3f})"
+                      if facts.starting_objective is not None else "")])
+    rows += _term_rows(design.terms or ())
     rows += bound_rows(facts)
-    if "evaluations" in facts:
-        stop = STOPPED_BY.get(str(facts.get("stopped_by")), str(facts.get("stopped_by", "")))
-        rows.append(["search", f"{int(facts['evaluations']):,} candidate plans scored with seed "
-                               f"{facts.get('seed', '–')}; stopped when {stop}"])
+    if facts.evaluations is not None:
+        stop = STOPPED_BY.get(facts.stopped_by, facts.stopped_by) if facts.stopped_by else ""
+        rows.append(["search", f"{facts.evaluations:,} candidate plans scored with seed "
+                               f"{'–' if facts.seed is None else facts.seed}; stopped when {stop}"])
     return "<h3>How the plan was found</h3>" + table(["", ""], rows, head=False)
 
 
-def bound_rows(facts: Mapping[str, Any]) -> list[list[Any]]:
+def bound_rows(facts: DesignFacts) -> list[list[Any]]:
     """The evidence of quality: proven optimal, or the bound, which kind it is, and the gap to it."""
     rows: list[list[Any]] = []
-    if "lower_bound" not in facts:
+    if facts.lower_bound is None:
         return rows
-    bound, kind = float(facts["lower_bound"]), BoundFacts.from_facts(facts)
+    bound, kind = facts.lower_bound, facts.bound
     if kind.proven_optimal:
         rows.append(["proven optimal", f"yes: no plan meeting the same constraints scores lower on this objective "
                                        f"(the exact model's lower bound {bound:.3f} meets it; gap 0.0%)"])
     else:
         rows.append(["proven lower bound", f"{bound:.3f}: no plan meeting the same constraints can score below "
                                            f"this ({_bound_kind_text(kind)})"])
-        if "gap_to_bound" in facts:
-            rows.append(["gap to the bound", f"{facts['gap_to_bound']}: the most a better plan could improve on "
+        if facts.gap_to_bound is not None:
+            rows.append(["gap to the bound", f"{facts.gap_to_bound}: the most a better plan could improve on "
                                              "this one; it does not say a better plan exists"
                                              + ("" if kind.exact else " (the relaxation may be loose)")])
     if kind.mip_improved:
@@ -214,22 +200,17 @@ def _bound_kind_text(kind: BoundFacts) -> str:
     return "the term-wise relaxation" + (f"; exact model {kind.exact_model_note}" if kind.exact_model_note else "")
 
 
-def _checks_text(checks: Mapping[str, Any]) -> str:
-    if checks.get("ok"):
+def _checks_text(checks: DesignChecks) -> str:
+    if checks.ok:
         return "all met: every area in one piece and within the bounds, kept-whole councils not split"
-    broken = [k.replace("_", " ") for k, v in checks.items() if isinstance(v, list) and v]
-    return "NOT all met: " + ", ".join(broken)
+    return "NOT all met: " + ", ".join(k.replace("_", " ") for k in checks.broken)
 
 
-def _term_rows(result: Mapping[str, Any]) -> list[list[Any]]:
-    terms, weights = result.get("terms"), result.get("weights")
-    if not isinstance(terms, Mapping) or not isinstance(weights, Mapping):
-        return []
+def _term_rows(terms: Sequence[Term]) -> list[list[Any]]:
     rows: list[list[Any]] = []
-    for key, value in terms.items():
-        w = float(weights.get(key, 1.0))
-        if w == 0:
+    for term in terms:
+        if term.weight == 0:
             continue
-        weight = f"{w:g} × " if w != 1 else ""
-        rows.append([Html(f"&nbsp;&nbsp;+ {esc(TERM_WORDS.get(key, key))}"), f"{weight}{float(value):.3f}"])
+        weight = f"{term.weight:g} × " if term.weight != 1 else ""
+        rows.append([Html(f"&nbsp;&nbsp;+ {esc(TERM_WORDS.get(term.key, term.key))}"), f"{weight}{term.value:.3f}"])
     return rows
