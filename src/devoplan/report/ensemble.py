@@ -152,7 +152,8 @@ def _charts(doc: EnsembleSummary, sink: FigureSink) -> str:
             continue
         chart = figure(sink.svg(ensemble_figure(doc, names), f"The plan among the ensemble: {title}"), caption,
                        wide=True)
-        out += f"<details><summary>{esc(title)}: {len(names)} more metrics</summary>{chart}</details>"
+        noun = "metric" if len(names) == 1 else "metrics"
+        out += f"<details><summary>{esc(title)}: {len(names)} more {noun}</summary>{chart}</details>"
     same = constant_metrics(rows)
     if same:
         out += note(f"Not charted, because every plan in the ensemble has the same value: {', '.join(same)} "
