@@ -13,11 +13,11 @@ import pytest
 
 from devoplan.design import prove as prove_mod
 from devoplan.design.api import design
-from devoplan.design.blocks import build_blocks
+from devoplan.design.blocks import Blocks, build_blocks
 from devoplan.design.colgen import _Duals, _smooth, generate, side_counts, worst_total
 from devoplan.design.column_costs import column_costs
 from devoplan.design.columns import enumerate_columns
-from devoplan.design.objective import build_objective, score_assignment
+from devoplan.design.objective import Objective, build_objective, score_assignment
 from devoplan.design.options import DesignOptions
 from devoplan.design.pricing import PricingModel, _pieces, _separator, sides
 from devoplan.errors import InfeasibleError
@@ -69,6 +69,18 @@ def test_pricing_mip_finds_the_least_reduced_cost_of_the_listing(seed: int, weig
             assert rc[found] == pytest.approx(rc.min(), abs=1e-6)
 
 
+def _brute_force(geo: Geography, opts: DesignOptions, k: int) -> tuple[Blocks, Objective, int, int, list[np.ndarray],
+                                                                        float, np.ndarray]:
+    """Blocks, objective and population bounds of ``opts``, every feasible plan, the optimum and the
+    worst plan (the start column generation must improve on), by enumeration."""
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    lo, hi = opts.min_pop or 0, opts.max_pop or 0
+    plans = feasible_plans(geo, blocks, k, lo, hi)
+    values = [score_assignment(obj, a)[0] for a in plans]
+    return blocks, obj, lo, hi, plans, min(values), plans[int(np.argmax(values))]
+
+
 @pytest.mark.parametrize(("seed", "shape", "weights"), [
     (0, (3, 3, 3), NO_NEEDS), (1, (2, 5, 3), NO_NEEDS), (2, (3, 3, 2), ALL_TERMS), (3, (2, 4, 3), NO_NEEDS),
 ])
@@ -78,13 +90,7 @@ def test_bound_never_exceeds_the_optimum_and_the_plan_reaches_it(
     rows, cols, k = shape
     geo = grid_geography(rows, cols, seed=seed)
     opts = _opts(geo, k, weights)
-    blocks = build_blocks(geo, opts)
-    obj = build_objective(geo, blocks, opts)
-    lo, hi = opts.min_pop or 0, opts.max_pop or 0
-    plans = feasible_plans(geo, blocks, k, lo, hi)
-    values = [score_assignment(obj, a)[0] for a in plans]
-    optimum = min(values)
-    worst = plans[int(np.argmax(values))]
+    blocks, obj, lo, hi, _, optimum, worst = _brute_force(geo, opts, k)
     res = generate(obj, blocks, lo, hi, [np.flatnonzero(worst == a) for a in range(k)])
     assert res.lower_bound <= optimum + 1e-9
     assert res.best_value == pytest.approx(optimum, abs=1e-9)
@@ -177,13 +183,7 @@ def test_with_a_fence_the_bound_counts_areas_per_side_and_never_exceeds_the_opti
     geo, opts = _fenced(seed, k)
     mean = geo.units.total_population / k
     opts = replace(opts, min_pop=int(0.4 * mean), max_pop=int(2.0 * mean))
-    blocks = build_blocks(geo, opts)
-    obj = build_objective(geo, blocks, opts)
-    lo, hi = opts.min_pop or 0, opts.max_pop or 0
-    plans = feasible_plans(geo, blocks, k, lo, hi)
-    values = [score_assignment(obj, a)[0] for a in plans]
-    optimum = min(values)
-    worst = plans[int(np.argmax(values))]
+    blocks, obj, lo, hi, plans, optimum, worst = _brute_force(geo, opts, k)
     counts = side_counts(blocks, sides(blocks), lo, hi, k)
     assert counts is not None
     for plan in plans:  # every plan's areas per side lie within the counts
