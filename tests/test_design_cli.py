@@ -74,6 +74,7 @@ def test_infeasible_max_pop_exits_2_with_numbers(capsys: pytest.CaptureFixture[s
         (["--time-limit", "0"], "--time-limit must be a positive number of seconds"),
         (["--seed", "-1"], "--seed must be a non-negative integer, got -1"),
         (["--wall-guard", "0"], "--wall-guard must be a number > 0 (a multiple of --time-limit; inf for no"),
+        (["--bound-seconds", "0"], "--bound-seconds must be a positive number of seconds, got 0.0"),
         (["--health", "ICB", "--health", "NOPE"], "unknown layer 'NOPE'"),
     ],
 )

@@ -140,6 +140,23 @@ def test_design_uses_generated_areas_when_listing_is_too_big(monkeypatch: pytest
     assert first.bound.value <= optimum + 1e-9
 
 
+def test_bound_seconds_is_column_generations_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``DesignOptions.bound_seconds`` reaches column generation and the bound's details record it."""
+    monkeypatch.setattr(prove_mod, "MAX_SETS", 5)
+    budgets: list[float] = []
+    real = prove_mod.generate
+
+    def spy(*args: object, **kwargs: object) -> object:
+        budgets.append(float(kwargs["seconds"]))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(prove_mod, "generate", spy)
+    geo = grid_geography(3, 3, seed=7)
+    result = design(geo, _opts(geo, 3, NO_NEEDS, bound_seconds=17.5), seed=3)
+    assert budgets == [17.5]
+    assert result.bound is not None and result.bound.details["column_generation_budget_seconds"] == 17.5
+
+
 def test_pricing_reports_when_no_area_fits_the_bounds() -> None:
     geo = grid_geography(2, 3, seed=1)
     opts = _opts(geo, 2, NO_NEEDS)

@@ -74,6 +74,10 @@ def test_option_validation_messages() -> None:
         with pytest.raises(DevoplanError, match="`wall_guard` must be a number > 0"):
             DesignOptions(wall_guard=guard)
     assert DesignOptions(wall_guard=float("inf")).wall_guard == float("inf")
+    for budget in (0.0, -5.0, float("nan"), float("inf"), True, 1e9):
+        with pytest.raises(DevoplanError, match="`bound_seconds` must be a positive number of seconds"):
+            DesignOptions(bound_seconds=budget)  # type: ignore[arg-type]
+    assert DesignOptions(bound_seconds=60).bound_seconds == 60
 
 
 def test_default_bounds_from_mean_and_largest_block() -> None:

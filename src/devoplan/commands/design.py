@@ -22,6 +22,7 @@ from rich.table import Table
 from devoplan.design.api import DesignResult, design
 from devoplan.design.options import (
     DEFAULT_AREAS,
+    DEFAULT_BOUND_SECONDS,
     DEFAULT_ECONOMIC,
     DEFAULT_HEALTH,
     DEFAULT_KEEP_WHOLE_IF_PRESENT,
@@ -46,6 +47,9 @@ NO_BOUND_HELP = "Skip the exact model and the lower bound (search only)."
 WALL_GUARD_HELP = (f"Stop the search after this many times --time-limit of wall clock on a slow or loaded "
                    f"machine (metrics.json then says stopped_by 'time'); 'inf': never, so the same seed always "
                    f"gives the same plan [{DEFAULT_WALL_GUARD:g}].")
+BOUND_SECONDS_HELP = (f"Wall-clock budget in seconds of the bound by column generation, used where the feasible "
+                      f"areas are too many to list (e.g. --areas 20, --keep-whole none); more seconds, a tighter "
+                      f"bound and often a better plan [{DEFAULT_BOUND_SECONDS:g}].")
 TIME_HELP = ("Search budget in seconds, a fixed amount of work (same seed, same plan); the exact model "
              "(bound, proof of optimality or a better plan) runs after it.")
 
@@ -118,6 +122,9 @@ def design_command(
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_HELP)] = DEFAULT_TIME_LIMIT,
     no_bound: Annotated[bool, typer.Option("--no-bound", help=NO_BOUND_HELP)] = False,
     wall_guard: Annotated[float, typer.Option("--wall-guard", help=WALL_GUARD_HELP)] = DEFAULT_WALL_GUARD,
+    bound_seconds: Annotated[
+        float, typer.Option("--bound-seconds", help=BOUND_SECONDS_HELP)
+    ] = DEFAULT_BOUND_SECONDS,
     geography: Annotated[
         Path | None, typer.Option("--geography", "-g", help="A geography directory (default: England 2024).")
     ] = None,
@@ -142,6 +149,7 @@ def design_command(
         "apart": tuple((a, b) for a, b in parse_groups(apart or [], "apart", pairs=True)),
         "start": start_plan, "frozen_areas": parse_layers(frozen_areas),
         "time_limit": time_limit, "compute_bound": not no_bound, "wall_guard": wall_guard,
+        "bound_seconds": bound_seconds,
     }
     explicit = {k: v for k, v in given.items() if v is not None}
     if scenario is not None:

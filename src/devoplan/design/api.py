@@ -112,7 +112,7 @@ def design(
             if progress is not None:
                 progress(Progress(f"exact model: {phase}", 1.0, best_value, stats.evaluations, exact_stage(phase)))
 
-        bound, best_assign = prove(obj, blocks, min_pop, max_pop, best_assign, tick)
+        bound, best_assign = prove(obj, blocks, min_pop, max_pop, best_assign, tick, opts.bound_seconds)
     value, terms = score_assignment(obj, best_assign)
     plan = _to_plan(geography, blocks, best_assign, opts)
     checks = verify(geography, plan, opts, min_pop, max_pop)

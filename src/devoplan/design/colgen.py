@@ -38,6 +38,7 @@ from devoplan.design.column_costs import ColumnCosts, column_costs, plan_value
 from devoplan.design.columns import Columns, _allowed, to_words
 from devoplan.design.exact import _Master, run_mip
 from devoplan.design.objective import Objective
+from devoplan.design.options import DEFAULT_BOUND_SECONDS
 from devoplan.design.pricing import PricingModel, sides
 
 MAX_ROUNDS = 400  # master LP solves
@@ -49,9 +50,6 @@ ROUND_MIP_NODES = 200  # a quick price-and-branch MIP after each exact pricing (
 DEPTH = 6  # one-block steps per heuristic walk
 BATCH = 400  # areas added per round at most, most negative reduced cost first
 MIP_NODES = 5_000
-# Wall-clock guard of the whole run (column generation 80%, the last MIP the rest): the round, node and
-# pricing caps are the normal stop; on England at 20 areas on a loaded 2-core machine the guard comes first.
-GUARD_SECONDS = 240.0
 TOL = 1e-9
 
 
@@ -371,11 +369,14 @@ def generate(
     lo: float,
     hi: float,
     areas: list[np.ndarray],
-    seconds: float = GUARD_SECONDS,
+    seconds: float = DEFAULT_BOUND_SECONDS,
     tick: Callable[[str], None] | None = None,
 ) -> ColGenResult:
     """Bound the objective over every plan and find a plan from generated areas (``areas`` is the
-    incumbent plan as block lists). ``seconds`` guards the wall time of the whole run."""
+    incumbent plan as block lists). ``seconds`` is the wall-clock budget of the whole run
+    (``DesignOptions.bound_seconds``): 80% for generating areas, each pricing MIP's time limit cut to
+    what is left, the rest for the last MIP. The round, pricing and node caps stop small problems first;
+    on England at 20 areas or without kept-whole layers the budget does."""
     t0 = time.perf_counter()
     deadline = t0 + 0.8 * seconds  # column generation's share of the guard; the last MIP has the rest
     k = obj.k

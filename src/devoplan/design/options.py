@@ -45,6 +45,10 @@ DEFAULT_TIME_LIMIT = 30.0
 # machines; the search normally ends on its budget of work first). ``inf`` turns the guard off, so a
 # run ends on its budget however loaded the machine is and the same seed always gives the same plan.
 DEFAULT_WALL_GUARD = 3.0
+# Wall-clock budget of column generation (the bound where the areas are too many to list; 80% for
+# generating areas, the rest for the price-and-branch MIP). Not used where the listing fits (England's
+# defaults at 38 or 45 areas). Its round, pricing and node caps stop it first on small problems.
+DEFAULT_BOUND_SECONDS = 240.0
 # Default population bounds, as multiples of the mean area population (total / k); the upper
 # bound is raised to the largest block that must stay whole if that is bigger (see docs/design.md).
 MIN_POP_FACTOR = 0.5
@@ -60,6 +64,8 @@ class DesignOptions:
     groups codes that must share an area; ``apart`` pairs codes that must not. ``start`` is a plan to
     improve and ``frozen_areas`` are codes of its areas that may not change at all. ``wall_guard``
     stops the search after ``wall_guard x time_limit`` seconds of wall clock (``inf``: never).
+    ``bound_seconds`` is the wall-clock budget of column generation, the bound used when the
+    feasible areas are too many to list.
     """
 
     areas: int = DEFAULT_AREAS
@@ -82,6 +88,7 @@ class DesignOptions:
     time_limit: float = DEFAULT_TIME_LIMIT
     compute_bound: bool = True
     wall_guard: float = DEFAULT_WALL_GUARD
+    bound_seconds: float = DEFAULT_BOUND_SECONDS
 
     def __post_init__(self) -> None:
         validate(self)
@@ -114,6 +121,11 @@ def validate(opts: DesignOptions) -> None:
     if isinstance(guard, bool) or not isinstance(guard, int | float) or math.isnan(guard) or guard <= 0:
         raise DevoplanError(f"`wall_guard` must be a number > 0 (a multiple of `time_limit`; inf for no "
                             f"wall-clock stop), got {guard}")
+    budget = opts.bound_seconds
+    if (isinstance(budget, bool) or not isinstance(budget, int | float) or not math.isfinite(budget)
+            or not 0 < budget <= MAX_TIME_LIMIT):
+        raise DevoplanError(f"`bound_seconds` must be a positive number of seconds, got {budget} "
+                            f"(at most {MAX_TIME_LIMIT:,.0f}, a week)")
     overlap = set(opts.keep_whole) & set(opts.keep_whole_soft)
     if overlap:
         raise DevoplanError(f"layer(s) {', '.join(sorted(overlap))} named both hard and soft keep-whole")

@@ -33,6 +33,7 @@ from devoplan.design.column_costs import column_costs
 from devoplan.design.columns import MAX_SETS, enumerate_columns, listing_cap
 from devoplan.design.exact import MAX_MIP_COLUMNS, TOL, PricedAreas, run_mip, solve_exact
 from devoplan.design.objective import Objective
+from devoplan.design.options import DEFAULT_BOUND_SECONDS
 from devoplan.errors import InfeasibleError
 
 METHOD = "exact set-partitioning model over every contiguous area: column generation, exact pricing, closing MIP"
@@ -59,15 +60,17 @@ def prove(
     max_pop: float,
     assign: np.ndarray,
     tick: Callable[[str], None] | None = None,
+    bound_seconds: float = DEFAULT_BOUND_SECONDS,
 ) -> tuple[BoundResult, np.ndarray]:
-    """The best bound available for ``assign`` and the plan to report (``assign`` or a better one)."""
+    """The best bound available for ``assign`` and the plan to report (``assign`` or a better one).
+    ``bound_seconds`` is the wall-clock budget of column generation, used when the areas are too many to list."""
     population = blocks.population.astype(np.float64)
     t0 = time.perf_counter()
     if tick is not None:
         tick("listing every feasible area")
     columns = enumerate_columns(blocks, min_pop, max_pop, MAX_SETS)
     if columns is None:
-        return _generated(obj, blocks, min_pop, max_pop, assign, tick)
+        return _generated(obj, blocks, min_pop, max_pop, assign, tick, bound_seconds)
     t_list = time.perf_counter()
     if tick is not None:
         tick(f"pricing {columns.n_columns:,} feasible areas")
@@ -128,14 +131,15 @@ def rescue(obj: Objective, blocks: Blocks, min_pop: float, max_pop: float, failu
 
 def _generated(
     obj: Objective, blocks: Blocks, min_pop: float, max_pop: float, assign: np.ndarray,
-    tick: Callable[[str], None] | None,
+    tick: Callable[[str], None] | None, seconds: float,
 ) -> tuple[BoundResult, np.ndarray]:
     """Too many areas to list: column generation with a pricing MIP (``design/colgen.py``) bounds
     every plan and finds a plan among the generated areas; the term-wise bound is kept if higher."""
     population = blocks.population.astype(np.float64)
     if tick is not None:
         tick(f"more than {listing_cap(blocks.n_blocks):,} connected sets: generating areas instead")
-    res = generate(obj, blocks, min_pop, max_pop, [np.flatnonzero(assign == a) for a in range(obj.k)], tick=tick)
+    res = generate(obj, blocks, min_pop, max_pop, [np.flatnonzero(assign == a) for a in range(obj.k)],
+                   seconds=seconds, tick=tick)
     best = assign
     if res.best_value < res.incumbent - TOL * max(res.incumbent, 1.0):
         best = _relabel(res.pool_areas, res.best_columns, assign, population)
@@ -150,6 +154,7 @@ def _generated(
         "exact_pricings": res.exact_pricings,
         "pricing_converged": res.converged,
         "column_generation_stopped_by": res.stopped_by,
+        "column_generation_budget_seconds": seconds,
         "areas_generated": res.pool,
         "price_and_branch_mip": res.mip_status,
         "search_objective": res.incumbent,
