@@ -6,6 +6,7 @@ for the least reduced cost, and brute force over every feasible plan for the opt
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 from devoplan.design import prove as prove_mod
 from devoplan.design.api import design
 from devoplan.design.blocks import Blocks, build_blocks
-from devoplan.design.colgen import _Duals, _smooth, generate, side_counts, worst_total
+from devoplan.design.colgen import ColumnPool, _Duals, _ExactPricing, _smooth, generate, side_counts, worst_total
 from devoplan.design.column_costs import column_costs
 from devoplan.design.columns import enumerate_columns
 from devoplan.design.objective import Objective, build_objective, score_assignment
@@ -67,6 +68,11 @@ def test_pricing_mip_finds_the_least_reduced_cost_of_the_listing(seed: int, weig
         if weights["needs"] == 0:
             assert out.lower == pytest.approx(rc.min(), abs=1e-6)
             assert rc[found] == pytest.approx(rc.min(), abs=1e-6)
+        for other in out.others:  # the improving solutions met on the way: feasible areas, negative at these duals
+            at = columns.find([np.array(other)])[0]
+            assert at >= 0
+            if weights["needs"] == 0:
+                assert rc[at] < 0
 
 
 def _brute_force(geo: Geography, opts: DesignOptions, k: int) -> tuple[Blocks, Objective, int, int, list[np.ndarray],
@@ -155,6 +161,24 @@ def test_bound_seconds_is_column_generations_budget(monkeypatch: pytest.MonkeyPa
     result = design(geo, _opts(geo, 3, NO_NEEDS, bound_seconds=17.5), seed=3)
     assert budgets == [17.5]
     assert result.bound is not None and result.bound.details["column_generation_budget_seconds"] == 17.5
+
+
+def test_no_exact_pricing_starts_without_the_time_to_finish_it() -> None:
+    """With less than ``FINISH_SHARE`` of the last exact pricing's time left, none starts (its MIPs, cut by the
+    time limit, would prove a weaker bound than the last): no area, no bound, nothing counted."""
+    geo = grid_geography(3, 3, seed=7)
+    opts = _opts(geo, 3, NO_NEEDS)
+    blocks = build_blocks(geo, opts)
+    obj = build_objective(geo, blocks, opts)
+    pool = ColumnPool(obj, blocks.n_blocks)
+    step = _ExactPricing(obj, blocks, opts.min_pop or 0, opts.max_pop or 0, pool, 1e-9)
+    step.last_seconds = 100.0
+    duals = _Duals(np.zeros(blocks.n_blocks), 0.0, tuple(np.zeros(s) for s in pool.layer_sizes))
+    assert step.run(duals, time.perf_counter() + 10.0) == ([], -np.inf)
+    assert step.skipped and step.count == 0 and step.center.bound == -np.inf
+    step.last_seconds = 1.0
+    step.run(duals, time.perf_counter() + 10.0)
+    assert not step.skipped and step.count >= 1
 
 
 def test_pricing_reports_when_no_area_fits_the_bounds() -> None:

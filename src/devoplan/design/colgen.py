@@ -50,6 +50,9 @@ ROUND_MIP_NODES = 200  # a quick price-and-branch MIP after each exact pricing (
 DEPTH = 6  # one-block steps per heuristic walk
 BATCH = 400  # areas added per round at most, most negative reduced cost first
 MIP_NODES = 5_000
+# An exact pricing is not started when less than this share of the last one's wall time is left of the
+# budget: cut by the time limit, its MIPs prove a weaker bound than the last and find nothing new.
+FINISH_SHARE = 0.5
 TOL = 1e-9
 
 
@@ -326,6 +329,8 @@ class _ExactPricing:
         self.pricers: list[PricingModel] = []
         self.center = _Center(None, -np.inf)
         self.count = 0
+        self.last_seconds = 0.0  # wall time of the last exact pricing (its MIPs over every side)
+        self.skipped = False  # the last call started no pricing: too little time left to finish one
 
     def run(self, lp: _Duals, deadline: float) -> tuple[list[int], float]:
         """Areas with negative reduced cost at the LP's duals ``lp`` (best first), and the least
@@ -334,7 +339,12 @@ class _ExactPricing:
             self.pricers = [PricingModel(self.obj, self.blocks, self.lo, self.hi, r) for r in self.regions]
         at = lp if self.center.duals is None else _smooth(self.center.duals, lp, SMOOTHING)
         while True:
+            started = time.perf_counter()
+            self.skipped = deadline - started < FINISH_SHARE * self.last_seconds
+            if self.skipped:
+                return [], -np.inf
             found = [p.solve(at.pi, at.mu, at.rho, deadline) for p in self.pricers]
+            self.last_seconds = time.perf_counter() - started
             self.count += 1
             lows = [f.lower for f in found]
             for b in self.frozen:  # a frozen block is an area of its own, priced directly
@@ -343,7 +353,7 @@ class _ExactPricing:
             value = at.value(self.pool.const, self.obj.k) + worst_total(lows, self.counts, self.obj.k)
             if value > self.center.bound:
                 self.center = _Center(at, value)
-            masks = dict.fromkeys(_mask(list(f.blocks)) for f in found if f.blocks is not None)
+            masks = dict.fromkeys(_mask(list(a)) for f in found for a in (f.blocks, *f.others) if a is not None)
             scored = sorted((lp.of_pool(self.pool, m), m) for m in masks)
             negative = [m for r, m in scored if r < -self.tol]
             if negative or at is lp or self.count >= MAX_EXACT or time.perf_counter() > deadline:
@@ -409,8 +419,11 @@ def generate(
             continue
         since_exact = 0
         found, low = exact_step.run(duals, deadline)
+        bound = max(bound, exact_step.center.bound)  # a pricing before a skipped mis-price retry counts
+        if exact_step.skipped:
+            stopped_by = "wall-clock budget: too little left to finish another exact pricing"
+            break
         out_of_time = time.perf_counter() > deadline
-        bound = max(bound, exact_step.center.bound)
         mip = run_mip(pool, blocks.n_blocks, k, np.arange(pool.n_columns), scale, nodes=ROUND_MIP_NODES,
                       seconds=max(5.0, deadline - time.perf_counter()))
         if mip.chosen is not None and pool.plan_value(mip.chosen) < best_value - tol:

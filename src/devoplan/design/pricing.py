@@ -57,6 +57,7 @@ SECONDS = 120.0  # wall-clock guard per pricing MIP (the node cap stops it first
 CUT_ROUNDS = 30  # runs of the separator-row MIP per pricing (each adds rows for a disconnected set)
 FLOW_SHARE = 0.05  # the flow model for a side where at least this share of blocks are areas on their own
 SYMMETRY_ROWS = 1_500  # root = lowest chosen block, stated up to this many blocks (the rows grow as n^2)
+KEEP_IMPROVING = True  # every improving solution of a pricing MIP with a negative reduced cost joins the master
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Priced:
     value: float
     lower: float
     status: str
+    others: tuple[tuple[int, ...], ...] = ()  # the other improving solutions met on the way with value < 0
 
 
 def row_weights(obj: Objective) -> np.ndarray:
@@ -97,7 +99,7 @@ class PricingModel:
         h = quiet_highs()
         for option, value in (("threads", 1), ("mip_max_nodes", NODES), ("time_limit", SECONDS),
                               ("mip_rel_gap", 1e-6), ("mip_abs_gap", 1e-9), ("random_seed", 0),
-                              ("presolve", "off")):
+                              ("presolve", "off"), ("mip_improving_solution_save", True)):
             h.setOptionValue(option, value)
         h.passModel(b.model())
         self.h = h
@@ -233,12 +235,15 @@ class PricingModel:
             cost[u] = float(rho[li][la])
         self.h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
         lower, chosen, value, name = -np.inf, None, np.inf, ""
+        others: dict[tuple[int, ...], None] = {}
         for _ in range(1 if self.flow else CUT_ROUNDS):
             left = deadline - time.perf_counter()
             if left <= 0 and lower > -np.inf:
                 break
             self.h.setOptionValue("time_limit", float(max(1.0, min(SECONDS, left))))
             name, run_lower, chosen, value = self._run(mu)
+            if KEEP_IMPROVING:
+                others.update(dict.fromkeys(self._improving(mu)))
             lower = max(lower, run_lower)
             pieces = [] if chosen is None else _pieces(self.neighbours, chosen)
             if len(pieces) <= 1:
@@ -247,7 +252,22 @@ class PricingModel:
             chosen, value = None, np.inf
         if chosen is not None and name == "Optimal":
             lower = min(lower, value)
-        return Priced(chosen, value, lower, name)
+        if chosen is not None:
+            others.pop(chosen, None)
+        return Priced(chosen, value, lower, name, tuple(others))
+
+    def _improving(self, mu: float) -> list[tuple[int, ...]]:
+        """The connected areas among the improving solutions HiGHS met in the last run with a negative
+        value (reduced cost at these duals): more areas per MIP for the master, at no extra solve
+        (HiGHS's ``mip_improving_solution_save``; a callback did the same but slowed HiGHS down)."""
+        out = []
+        for sol in self.h.getSavedMipSolutions():
+            if float(sol.objective) - mu >= 0:
+                continue
+            area = tuple(np.flatnonzero(np.asarray(sol.col_value)[self.x_cols] > 0.5).tolist())
+            if area and len(_pieces(self.neighbours, area)) == 1:
+                out.append(area)
+        return out
 
     def _run(self, mu: float) -> tuple[str, float, tuple[int, ...] | None, float]:
         """One MIP run: its status, dual bound, chosen blocks and value (reduced costs, ``mu`` taken off)."""
