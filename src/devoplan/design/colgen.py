@@ -43,6 +43,10 @@ from devoplan.design.pricing import PricingModel, sides
 
 MAX_ROUNDS = 400  # master LP solves
 EXACT_EVERY = 25  # rounds between exact pricings while the heuristic still finds areas
+# heuristic rounds in a row that leave the restricted LP's value where it was before exact pricing is called
+# anyway: on a 300-unit grid ten rounds added 4,000 areas at a reduced cost below zero and the LP value did
+# not move (degenerate pivots), while the LP grew to 45,000 rows and each solve to 5 s
+STALL_ROUNDS = 3
 MAX_EXACT = 12  # exact pricings at most (each a MIP per side with a node cap)
 SMOOTHING = 0.7  # Wentges smoothing: weight of the best-bound duals in the duals priced at
 STOP_GAP = 0.005  # stop generating once the bound is within this share of the best plan
@@ -402,22 +406,24 @@ def generate(
     bound, lp_value, converged, rounds = 0.0, np.inf, False, 0
     stopped_by = f"{MAX_ROUNDS} rounds"
     best_cols, best_value = start, incumbent
-    since_exact = 0
+    since_exact = stalled = 0
     for rounds in range(1, MAX_ROUNDS + 1):
+        last_lp = lp_value
         lp_value, pi, mu, rho = master.solve()
+        stalled = stalled + 1 if lp_value > last_lp - tol else 0
         duals = _Duals(pi, mu, master.split(rho))
         out_of_time = time.perf_counter() > deadline  # a guard only: the caps normally stop first
         seeds = [pool.masks[c] for c in master.support()]
         new, priced = _descend(pool, hood, seeds, duals)
         if not new:  # the walks from the LP's areas are stuck: start from every block
             new, priced = _descend(pool, hood, _grow(pool, hood, duals), duals)
-        if new and since_exact < EXACT_EVERY and not out_of_time:
+        if new and since_exact < EXACT_EVERY and stalled < STALL_ROUNDS and not out_of_time:
             since_exact += 1
             master.add(pool.add(new, priced))
             if tick is not None:
                 tick(f"column generation round {rounds}: {pool.n_columns:,} areas")
             continue
-        since_exact = 0
+        since_exact = stalled = 0
         found, low = exact_step.run(duals, deadline)
         bound = max(bound, exact_step.center.bound)  # a pricing before a skipped mis-price retry counts
         if exact_step.skipped:

@@ -179,24 +179,47 @@ class _Master:
         return len(self.in_pool)
 
     def add(self, columns: list[int]) -> None:
-        """Add x_c and its z_{plc} (one linking row each) for columns not yet in the pool."""
-        h, n, inf = self.h, self.n, highspy.kHighsInf
-        for c in columns:
-            if c in self.in_pool:
-                continue
+        """Add x_c and its z_{plc} (one linking row each) for columns not yet in the pool.
+
+        The model is the same as adding them one by one (columns in the order x_c, then its z's; one
+        linking row per z, in that order), but built in two HiGHS calls: one call per row or column cost
+        about 0.25 ms, 17 of 74 s of column generation on a 300-unit grid."""
+        fresh = [c for c in dict.fromkeys(columns) if c not in self.in_pool]
+        if not fresh:
+            return
+        h = self.h
+        first_row, first_col = h.getNumRow(), h.getNumCol()
+        cost: list[float] = []
+        entries: list[tuple[np.ndarray, np.ndarray]] = []
+        links = 0
+        for c in fresh:
             self.in_pool.add(c)
-            rows = np.concatenate([self.costs.blocks_of(c), [n]]).astype(np.int32)
-            h.addCol(float(self.costs.cost[c]) / self.scale, 0.0, inf, len(rows), rows, np.ones(len(rows)))
-            x = h.getNumCol() - 1
-            self.x_col[c] = x
-            for li in range(len(self.costs.layer_sizes)):
-                idx, vals = self.costs.overlap(li, c)
-                for layer_area, overlap in zip(idx.tolist(), vals.tolist(), strict=True):
-                    h.addRow(-inf, 0.0, 1, np.array([x], dtype=np.int32), np.array([-1.0]))
-                    link = h.getNumRow() - 1
-                    row = n + 1 + int(self.layer_offsets[li]) + layer_area
-                    h.addCol(-float(self.costs.alpha[li]) * overlap / self.scale, 0.0, inf, 2,
-                             np.array([row, link], dtype=np.int32), np.array([1.0, 1.0]))
+            self.x_col[c] = first_col + len(cost)
+            links += self._column(c, first_row + links, cost, entries)
+        sizes = np.array([len(index) for index, _ in entries])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int32)
+        empty = np.zeros(0, dtype=np.int32)
+        h.addRows(links, np.full(links, -highspy.kHighsInf), np.zeros(links), 0, empty, empty, np.zeros(0))
+        h.addCols(len(cost), np.array(cost), np.zeros(len(cost)), np.full(len(cost), highspy.kHighsInf),
+                  int(sizes.sum()), starts, np.concatenate([i for i, _ in entries]).astype(np.int32),
+                  np.concatenate([v for _, v in entries]))
+
+    def _column(self, c: int, first_link: int, cost: list[float],
+                entries: list[tuple[np.ndarray, np.ndarray]]) -> int:
+        """Append x_c and its z's (costs and (row, value) entries); returns how many linking rows they use
+        (numbered from ``first_link``): ``z_{plc} <= x_c`` and ``sum_c z_{plc} <= 1`` per layer area."""
+        n = self.n
+        pairs = [(li, a, v) for li in range(len(self.costs.layer_sizes))
+                 for a, v in zip(*(t.tolist() for t in self.costs.overlap(li, c)), strict=True)]
+        link = first_link + np.arange(len(pairs))
+        blocks = self.costs.blocks_of(c)
+        cost.append(float(self.costs.cost[c]) / self.scale)
+        entries.append((np.concatenate([blocks, [n], link]),
+                        np.concatenate([np.ones(len(blocks) + 1), -np.ones(len(pairs))])))
+        for (li, area, overlap), row in zip(pairs, link.tolist(), strict=True):
+            cost.append(-float(self.costs.alpha[li]) * overlap / self.scale)
+            entries.append((np.array([n + 1 + int(self.layer_offsets[li]) + area, row]), np.array([1.0, 1.0])))
+        return len(pairs)
 
     def support(self) -> list[int]:
         """Pool columns with a positive value in the last LP solution."""
